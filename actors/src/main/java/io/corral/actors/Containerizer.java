@@ -1,0 +1,89 @@
+package io.corral.actors;
+
+import io.corral.posix.launch.Stdio;
+import io.corral.proto.v1.ContainerID;
+import io.corral.proto.v1.ContainerStatus;
+import io.corral.proto.v1.ContainerTermination;
+import io.corral.proto.v1.ResourceStatistics;
+import io.corral.proto.v1.agent.Call;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+
+/**
+ * The public entry for embedding Corral: a scheduler spawns {@link #create} in its own
+ * {@code ActorSystem} and talks to it with the commands below; the HTTP agent does the same.
+ *
+ * <p>Every command is answered exactly once on its {@code replyTo}, with its success reply or
+ * {@link Rejected} carrying a {@link ContainerError}. {@link Wait} is answered when the container
+ * has terminated; the termination stays retrievable until {@link Remove}.
+ */
+public final class Containerizer {
+  private Containerizer() {}
+
+  /** The behavior of the containerizer root actor ({@code ContainerizerActor}). */
+  public static Behavior<Command> create(ContainerizerSettings settings) {
+    return ContainerizerActor.create(settings);
+  }
+
+  /** A message to the containerizer; the public ones are the records below. */
+  public interface Command {}
+
+  /** Launches a standalone container. {@code stdio} null means the sandbox's stdout/stderr. */
+  public record Launch(Call.LaunchContainer request, Stdio stdio, ActorRef<LaunchReply> replyTo)
+      implements Command {}
+
+  /** Answered when the container has terminated (at once if it already has). */
+  public record Wait(ContainerID id, ActorRef<WaitReply> replyTo) implements Command {}
+
+  /** Sends {@code signal} to the container (SIGKILL destroys it). */
+  public record Kill(ContainerID id, int signal, ActorRef<KillReply> replyTo) implements Command {}
+
+  /** Forgets a terminated container and deletes its sandbox and runtime directory. */
+  public record Remove(ContainerID id, ActorRef<RemoveReply> replyTo) implements Command {}
+
+  /** Lists every known container, running or terminated-but-not-removed. */
+  public record GetContainers(ActorRef<Containers> replyTo) implements Command {}
+
+  /** The resource usage of one container. */
+  public record Usage(ContainerID id, ActorRef<UsageReply> replyTo) implements Command {}
+
+  public sealed interface LaunchReply permits Launched, AlreadyLaunched, Rejected {}
+
+  public sealed interface WaitReply permits Terminated, Rejected {}
+
+  public sealed interface KillReply permits Killed, Rejected {}
+
+  public sealed interface RemoveReply permits Removed, Rejected {}
+
+  public sealed interface UsageReply permits Statistics, Rejected {}
+
+  /** The command has been exec'd: the container is RUNNING. */
+  public record Launched(ContainerID id) implements LaunchReply {}
+
+  /** The id is in use; the existing container is untouched (MESOS-6214). */
+  public record AlreadyLaunched(ContainerID id) implements LaunchReply {}
+
+  public record Terminated(ContainerID id, ContainerTermination termination) implements WaitReply {}
+
+  public record Killed(ContainerID id) implements KillReply {}
+
+  public record Removed(ContainerID id) implements RemoveReply {}
+
+  public record Statistics(ContainerID id, ResourceStatistics statistics) implements UsageReply {}
+
+  public record Containers(List<ContainerSnapshot> containers) {}
+
+  /** One container as listed: its state, status, latest usage and, once ended, its termination. */
+  public record ContainerSnapshot(
+      ContainerID id,
+      ContainerState state,
+      ContainerStatus status,
+      ResourceStatistics statistics,
+      Optional<ContainerTermination> termination) {}
+
+  /** The failure answer to any command. */
+  public record Rejected(ContainerError error)
+      implements LaunchReply, WaitReply, KillReply, RemoveReply, UsageReply {}
+}
