@@ -1,0 +1,2 @@
+/* Placeholder until the launch helper lands. */
+int main(void) { return 1; }

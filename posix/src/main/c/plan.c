@@ -1,0 +1,2 @@
+/* Placeholder until the plan decoder lands. */
+typedef int corral_plan_placeholder;
