@@ -3,11 +3,15 @@ package io.corral.posix.nativeimpl;
 import jnr.ffi.annotations.Variadic;
 
 /**
- * The libc functions behind {@link NativeProcesses}, bound by jnr-ffi. Package-private: nothing
- * outside {@code nativeimpl} sees a raw return value or errno. jnr-ffi saves errno after every
- * call; read it with {@code Runtime.getRuntime(lib).getLastError()} right after a -1.
+ * The libc functions behind {@link NativeProcesses}, bound by jnr-ffi. Not an API: nothing
+ * outside {@code nativeimpl} may use it, so no raw return value or errno leaves the package.
+ * jnr-ffi saves errno after every call; read it with {@code Runtime.getRuntime(lib).getLastError()}
+ * right after a -1.
+ *
+ * <p>NOTE: it is public only because jnr-ffi defines its generated implementation in its own
+ * class loader, which cannot implement a package-private interface (IllegalAccessError).
  */
-interface LibC {
+public interface LibC {
   int getpid();
 
   int geteuid();
