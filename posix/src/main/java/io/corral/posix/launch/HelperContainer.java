@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 final class HelperContainer implements LaunchedContainer {
   private static final Logger LOG = LoggerFactory.getLogger(HelperContainer.class);
   private static final int SIGKILL = 9;
+  private static final long SESSION_REAP_TIMEOUT_NANOS = 5_000_000_000L;
 
   private final Process helper;
   private final OutputStream sync;
@@ -162,10 +163,27 @@ final class HelperContainer implements LaunchedContainer {
     }
   }
 
+  /**
+   * Zombies of a killed init's session are reparented to the host's init, which reaps them on
+   * its own time; wait (bounded) until they are gone so that "exited" means no process is left.
+   */
+  private void awaitSessionReaped() {
+    long deadline = System.nanoTime() + SESSION_REAP_TIMEOUT_NANOS;
+    while (proc.processes().stream().anyMatch(p -> p.session() == initPid)) {
+      if (System.nanoTime() > deadline) {
+        LOG.warn("Processes of the session of init {} are still not reaped", initPid);
+        return;
+      }
+      LockSupport.parkNanos(1_000_000);
+    }
+  }
+
   private int afterHelperExit() {
     try {
       if (!ownPidNamespace) {
-        killSession(); // only finds something when the init itself was killed
+        // Only finds something when the init itself was killed: a normal init reaps its session.
+        killSession();
+        awaitSessionReaped();
       }
       return readStatus();
     } finally {
