@@ -252,12 +252,17 @@ static void reap_session(void) {
   }
 }
 
-static noreturn void init_main(void) {
-  struct sigaction sa = {.sa_handler = on_signal};
+/* NOTE: pid 1 of a pid namespace gets only the signals it has a handler for (and SIGKILL/SIGSTOP
+   from an ancestor namespace), so forwarding needs handlers, not default dispositions. P0
+   installs them before the clone so that C1 has them from its first instruction: a signal sent
+   as soon as "PID" is read must not be dropped. */
+static void set_handlers(void (*handler)(int)) {
+  struct sigaction sa = {.sa_handler = handler};
   sigemptyset(&sa.sa_mask);
-  /* NOTE: pid 1 of a pid namespace gets only the signals it has a handler for (and SIGKILL/SIGSTOP
-     from an ancestor namespace), so forwarding needs handlers, not default dispositions. */
   for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &sa, NULL);
+}
+
+static noreturn void init_main(void) {
   bool own_pid_ns = plan.clone_flags & CLONE_NEWPID;
   /* Leave the agent's session: a Ctrl-C on its terminal is the agent's to handle. */
   setsid();
@@ -307,9 +312,11 @@ int main(void) {
      leave the init unwatched; the agent destroys the container itself. */
   setsid();
   /* A fork-like clone (no new stack): safe because P0 is single-threaded. */
+  set_handlers(on_signal);
   pid_t init = (pid_t)syscall(SYS_clone, (unsigned long)plan.clone_flags | SIGCHLD, 0, 0, 0, 0);
   if (init < 0) die("clone", errno, "clone flags=%#x", plan.clone_flags);
   if (init == 0) init_main();
+  set_handlers(SIG_DFL);
   report("PID %d", init);
   close(status_fd);
   close(sync_fd);

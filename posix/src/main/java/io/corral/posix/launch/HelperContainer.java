@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.LockSupport;
@@ -39,6 +40,7 @@ final class HelperContainer implements LaunchedContainer {
   private final ProcFs proc;
   private final Object pidfdLock = new Object();
   private int pidfd; // -1 when closed or never opened
+  private volatile boolean killed;
   private final CompletableFuture<Integer> exited;
 
   HelperContainer(Process helper, OutputStream sync, InputStream status, int initPid, int pidfd,
@@ -123,6 +125,7 @@ final class HelperContainer implements LaunchedContainer {
 
   @Override
   public void kill() {
+    killed = true;
     signal(SIGKILL);
     if (!ownPidNamespace) {
       killSession();
@@ -180,12 +183,14 @@ final class HelperContainer implements LaunchedContainer {
 
   private int afterHelperExit() {
     try {
-      if (!ownPidNamespace) {
-        // Only finds something when the init itself was killed: a normal init reaps its session.
+      OptionalInt recorded = readStatus();
+      // An init that recorded a status has killed and reaped its whole session before exiting;
+      // one that was killed (by kill() or by anyone) may have left processes behind.
+      if (!ownPidNamespace && (killed || recorded.isEmpty())) {
         killSession();
         awaitSessionReaped();
       }
-      return readStatus();
+      return recorded.orElse(SIGKILL);
     } finally {
       synchronized (pidfdLock) {
         if (pidfd >= 0) {
@@ -196,16 +201,16 @@ final class HelperContainer implements LaunchedContainer {
     }
   }
 
-  /** The command's raw wait status as the init recorded it, or SIGKILL when it recorded none. */
-  private int readStatus() {
+  /** The command's raw wait status as the init recorded it, if it did. */
+  private OptionalInt readStatus() {
     try {
       String text = Files.readString(statusPath).trim();
-      return text.isEmpty() ? SIGKILL : Integer.parseInt(text);
+      return text.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(text));
     } catch (NoSuchFileException e) {
-      return SIGKILL;
+      return OptionalInt.empty();
     } catch (IOException | NumberFormatException e) {
       LOG.warn("Failed to read the status file '{}': {}", statusPath, e.toString());
-      return SIGKILL;
+      return OptionalInt.empty();
     }
   }
 

@@ -189,6 +189,16 @@ class PidNamespaceLauncherIT {
   }
 
   @Test
+  void sigtermBeforeReleaseEndsTheInit() throws Exception {
+    Path marker = dir.resolve("marker");
+    LaunchedContainer container = launcher.fork("c1", isolated("touch", marker.toString()).build(), stdio());
+    container.signal(15);
+    assertEquals(9, container.exited().get(20, TimeUnit.SECONDS));
+    assertEquals("init", assertThrows(LaunchException.class, container::release).step());
+    assertFalse(Files.exists(marker));
+  }
+
+  @Test
   void abortRunsNothing() throws Exception {
     Path marker = dir.resolve("marker");
     LaunchedContainer container = launcher.fork("c1", isolated("touch", marker.toString()).build(), stdio());
