@@ -134,6 +134,7 @@ static void on_signal(int sig) {
 
 static int mkdir_p(const char *path) {
   char buf[4096];
+  if (!*path) return errno = ENOENT, -1;
   if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return errno = ENAMETOOLONG, -1;
   for (char *s = buf + 1;; s++) {
     if (*s != '/' && *s != 0) continue;

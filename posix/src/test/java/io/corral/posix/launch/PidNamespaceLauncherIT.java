@@ -160,6 +160,34 @@ class PidNamespaceLauncherIT {
   }
 
   @Test
+  void mountsCreateTheirTargetsAndStayInsideTheContainer() throws Exception {
+    Path source = Files.writeString(dir.resolve("source.txt"), "bound\n");
+    Path fileTarget = dir.resolve("new/sub/file");
+    Path dirTarget = dir.resolve("newdir/a");
+    LaunchPlan.Builder plan = isolated("/bin/sh", "-c", "cat " + fileTarget + "; stat -f -c %T " + dirTarget)
+        .addMounts(Mount.newBuilder().setSource(source.toString()).setTarget(fileTarget.toString())
+            .setFlags(4096).setCreateTarget(true))
+        .addMounts(Mount.newBuilder().setSource("tmpfs").setTarget(dirTarget.toString()).setType("tmpfs")
+            .setCreateTarget(true));
+    assertEquals(0, run(plan), String.join("\n", stdout()));
+    assertEquals(List.of("bound", "tmpfs"), stdout());
+    assertEquals("", Files.readString(fileTarget), "the bind stayed in the container's mount namespace");
+    assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(dirTarget.toString()));
+  }
+
+  @Test
+  void aFailedMountIsReportedWithItsArguments() throws Exception {
+    LaunchPlan.Builder plan = isolated("/bin/true")
+        .addMounts(Mount.newBuilder().setSource("/no/source").setTarget("/mnt").setFlags(4096));
+    LaunchedContainer container = launcher.fork("c1", plan.build(), stdio());
+    LaunchException e = assertThrows(LaunchException.class, container::release);
+    assertEquals("mount", e.step());
+    assertEquals(Errno.ENOENT, e.errno().orElseThrow());
+    assertEquals("mount src='/no/source' dst='/mnt' type='' flags=0x1000: ENOENT (No such file or directory)", e.getMessage());
+    container.exited().get(20, TimeUnit.SECONDS);
+  }
+
+  @Test
   void aMissingExecutableFailsReleaseWithStepExec() throws Exception {
     LaunchedContainer container = launcher.fork("c1", isolated("/no/such").build(), stdio());
     LaunchException e = assertThrows(LaunchException.class, container::release);

@@ -40,6 +40,29 @@ class PlanRefusalTest {
         () -> launcher.fork("c1", plan, new Stdio(null, dir.resolve("stdout"), dir.resolve("stderr"))));
   }
 
+  /** Writes raw bytes to the helper, closes its stdin and returns what it reports. */
+  private String raw(byte[] bytes) throws Exception {
+    Process helper = new ProcessBuilder(CorralInit.install(dir.resolve("bin")).toString()).start();
+    try (var in = helper.getOutputStream()) {
+      in.write(bytes);
+    } catch (java.io.IOException e) {
+      // the helper may refuse before reading everything
+    }
+    String report = new String(helper.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    helper.waitFor();
+    return report;
+  }
+
+  @Test
+  void theHelperBoundsAndChecksTheFraming() throws Exception {
+    assertEquals("ERR plan 0 plan of 2097152 bytes exceeds the limit of 1048576\n", raw(new byte[] {0, 0, 0x20, 0}));
+    assertEquals("ERR plan 0 short read: 2 of 100 bytes\n", raw(new byte[] {100, 0, 0, 0, 8, 1}));
+    assertEquals("ERR plan 0 short read of the plan length\n", raw(new byte[] {1}));
+    assertEquals("ERR plan 0 LaunchPlan field 1: truncated varint\n", raw(new byte[] {2, 0, 0, 0, 8, (byte) 0x81}));
+    assertEquals("ERR plan 0 LaunchPlan field 4: truncated length-delimited value\n", raw(new byte[] {2, 0, 0, 0, 0x22, 5}));
+    assertEquals("ERR plan 0 LaunchPlan field 1: unsupported wire type 5\n", raw(new byte[] {1, 0, 0, 0, 0x0d}));
+  }
+
   @Test
   void unknownFieldNumberIsNamed() {
     UnknownFieldSet unknown = UnknownFieldSet.newBuilder()
