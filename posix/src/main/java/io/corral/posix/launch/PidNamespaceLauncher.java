@@ -27,6 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Stdio#stdin()} or {@code /dev/null}. Stderr is always {@link Stdio#stderr()}, appended,
  * or this JVM's stderr. The caller sets {@code status_path} (required by the helper).
  *
+ * <p>The helper and the init each start a new session, so a Ctrl-C on the agent's terminal
+ * reaches only the agent, which then destroys its containers; and they survive an agent that
+ * dies, to be recovered by their pids and status files.
+ *
  * <p>Threads: {@code fork} blocks briefly (process spawn and one pipe read) and runs on the
  * caller's blocking dispatcher; exit handling runs on the given executor, never on the JDK's
  * process reaper thread. Stateless between calls; recovery of existing containers is the
@@ -61,12 +65,7 @@ public final class PidNamespaceLauncher implements Launcher {
         .redirectOutput(Redirect.PIPE)
         .redirectError(stdio.stderr() == null ? Redirect.INHERIT : Redirect.appendTo(stdio.stderr().toFile()));
     builder.environment().clear();
-    Process process;
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      throw new LaunchException("init", null, "Failed to start '" + helper + "': " + e.getMessage());
-    }
+    Process process = start(builder);
     OutputStream sync = process.getOutputStream();
     InputStream status = process.getInputStream();
     String writeFailure = "";
@@ -100,6 +99,25 @@ public final class PidNamespaceLauncher implements Launcher {
     boolean ownPidNamespace = complete.getCloneNamespacesList().contains(Namespace.PID);
     return new HelperContainer(process, sync, status, pid.pid(), pidfd, ownPidNamespace,
         Path.of(complete.getStatusPath()), processes, proc, executor);
+  }
+
+  /**
+   * NOTE: a process forked elsewhere in this JVM while the helper was being installed may still
+   * hold an inherited write descriptor to it for a moment, and exec then fails with ETXTBSY;
+   * that window closes by itself, so it is retried a few times.
+   */
+  private Process start(ProcessBuilder builder) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return builder.start();
+      } catch (IOException e) {
+        String message = String.valueOf(e.getMessage());
+        if (attempt == 3 || !message.contains("error=26,")) {
+          throw new LaunchException("init", null, "Failed to start '" + helper + "': " + message);
+        }
+        Thread.yield();
+      }
+    }
   }
 
   private LaunchPlan withStdio(LaunchPlan plan, Stdio stdio) {
