@@ -265,7 +265,8 @@ static void set_handlers(void (*handler)(int)) {
 
 static noreturn void init_main(void) {
   bool own_pid_ns = plan.clone_flags & CLONE_NEWPID;
-  /* Leave the agent's session: a Ctrl-C on its terminal is the agent's to handle. */
+  /* A session of its own: its pid becomes the session id that marks the container's processes
+     when there is no pid namespace (see reap_session and the agent's kill). */
   setsid();
   if (!own_pid_ns && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) die("clone", errno, "prctl PR_SET_CHILD_SUBREAPER");
   char go = 0;
@@ -312,8 +313,8 @@ int main(void) {
   /* Leave the agent's process group, so a Ctrl-C on its terminal does not kill the helper and
      leave the init unwatched; the agent destroys the container itself. */
   setsid();
-  /* A fork-like clone (no new stack): safe because P0 is single-threaded. */
   set_handlers(on_signal);
+  /* A fork-like clone (no new stack): safe because P0 is single-threaded. */
   pid_t init = (pid_t)syscall(SYS_clone, (unsigned long)plan.clone_flags | SIGCHLD, 0, 0, 0, 0);
   if (init < 0) die("clone", errno, "clone flags=%#x", plan.clone_flags);
   if (init == 0) init_main();
