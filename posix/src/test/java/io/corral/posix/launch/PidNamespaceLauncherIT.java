@@ -275,6 +275,24 @@ class PidNamespaceLauncherIT {
   }
 
   @Test
+  void capabilitiesOfARootCommand() throws Exception {
+    LaunchPlan.Builder plan = plan("/bin/sh", "-c", "grep -E '^(CapEff|CapBnd):' /proc/self/status")
+        .setEffectiveCapabilities(1L << 10 | 1L << 21).setBoundingCapabilities(1L << 10 | 1L << 21);
+    assertEquals(0, run(plan), String.join("\n", stdout()));
+    assertEquals(List.of("CapEff:\t0000000000200400", "CapBnd:\t0000000000200400"), stdout());
+  }
+
+  @Test
+  void aCapabilityOutsideTheBoundingSetIsRefused() throws Exception {
+    LaunchPlan plan = plan("/bin/true").setUid(65534).setEffectiveCapabilities(1L << 10).setBoundingCapabilities(0).build();
+    LaunchedContainer container = launcher.fork("c1", plan, stdio());
+    LaunchException e = assertThrows(LaunchException.class, container::release);
+    assertEquals("capabilities", e.step());
+    assertEquals(Errno.EPERM, e.errno().orElseThrow());
+    container.exited().get(20, TimeUnit.SECONDS);
+  }
+
+  @Test
   void stdinComesFromStdioAndStderrIsAppended() throws Exception {
     Files.writeString(dir.resolve("stdin"), "hello\n");
     Files.writeString(dir.resolve("stderr"), "before\n");
