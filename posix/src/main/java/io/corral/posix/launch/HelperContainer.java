@@ -127,7 +127,8 @@ final class HelperContainer implements LaunchedContainer {
   public void kill() {
     killed = true;
     signal(SIGKILL);
-    if (!ownPidNamespace) {
+    // Once exited() is done the session id may belong to someone else: the pid can be reused.
+    if (!ownPidNamespace && !exited.isDone()) {
       killSession();
     }
   }
