@@ -85,6 +85,10 @@ final class MesosNumbers {
   static final int STATS_PROCESSES = 30;
   static final int STATS_MEM_TOTAL_BYTES = 36;
   static final int STATS_CPUS_SOFT_LIMIT = 45;
+  static final int STATS_NET_TRAFFIC_CONTROL_STATISTICS = 35;
+  static final int TRAFFIC_CONTROL_ID = 1;
+  static final int TRAFFIC_CONTROL_BYTES = 3;
+  static final int TRAFFIC_CONTROL_DROPS = 4;
 
   static final int TASK_RESOURCE_LIMITATION_RESOURCES = 1;
 

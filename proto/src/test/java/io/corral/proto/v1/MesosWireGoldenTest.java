@@ -290,6 +290,22 @@ class MesosWireGoldenTest {
   }
 
   @Test
+  void trafficControlStatistics() throws InvalidProtocolBufferException {
+    byte[] wire = Wire.of()
+        .fixed64(STATS_TIMESTAMP, 1.0)
+        .message(STATS_NET_TRAFFIC_CONTROL_STATISTICS, Wire.of()
+            .string(TRAFFIC_CONTROL_ID, "tx_bw_cap")
+            .varint(TRAFFIC_CONTROL_BYTES, 1500)
+            .varint(TRAFFIC_CONTROL_DROPS, 3))
+        .toByteArray();
+    ResourceStatistics expected = ResourceStatistics.newBuilder().setTimestamp(1.0)
+        .addNetTrafficControlStatistics(TrafficControlStatistics.newBuilder()
+            .setId("tx_bw_cap").setBytes(1500).setDrops(3))
+        .build();
+    assertGolden(expected, wire, ResourceStatistics.parseFrom(wire));
+  }
+
+  @Test
   void statisticsFieldsWeDoNotModelSurviveAsUnknown() throws InvalidProtocolBufferException {
     // perf (13) is a nested PerfStatistics that Corral leaves out; a client's value must survive.
     // protobuf-java writes unknown fields after the known ones, so it is placed last here.
