@@ -93,6 +93,11 @@ public final class LaunchPlans {
     return env;
   }
 
+  /** {@link #complete(LaunchPlan, CommandInfo, UserDatabase)} with the host's user database. */
+  public static LaunchPlan complete(LaunchPlan merged, CommandInfo command) {
+    return complete(merged, command, UserDatabase.system());
+  }
+
   /**
    * The merged isolator plan completed with the command: its environment replaced by the
    * command's complete environment (isolator entries first), and argv, uid, gid and groups from

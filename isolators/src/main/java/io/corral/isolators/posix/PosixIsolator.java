@@ -70,8 +70,12 @@ public abstract class PosixIsolator implements Isolator {
   @Override
   public void usage(ContainerContext container, ResourceStatistics.Builder statistics) {
     Integer pid = pids.get(container.name());
-    if (pid == null || pid == NO_PID) {
+    if (pid == null) {
       LOG.warn("No resource usage for unknown container '{}'", container.name());
+      return;
+    }
+    if (pid == NO_PID) {
+      LOG.debug("No resource usage for container '{}': its init is not known", container.name());
       return;
     }
     Optional<ProcessTree> tree = ProcessTree.snapshot(proc, pid);

@@ -28,6 +28,19 @@ class NativeProcFsTest {
   }
 
   @Test
+  void processesThatVanishAreSkipped(@TempDir Path proc) throws IOException {
+    Files.createDirectories(proc.resolve("7"));
+    Files.writeString(proc.resolve("7/stat"), "7 (sh) S 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 1 1 5\n");
+    Files.createDirectories(proc.resolve("8")); // exited between readdir and open: no stat
+    Files.createDirectories(proc.resolve("sys"));
+    NativeProcFs fs = new NativeProcFs(proc);
+    assertEquals(java.util.List.of(new ProcStat(7, 1, 7, 7, 'S', "sh", 3, 4, 5)), fs.processes());
+    assertEquals(java.util.Optional.empty(), fs.stat(8));
+    assertEquals(100, fs.clockTicksPerSecond()); // no self/auxv here: the documented defaults
+    assertEquals(4096, fs.pageSize());
+  }
+
+  @Test
   void auxvGivesClockTicksAndPageSize(@TempDir Path dir) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(48).order(ByteOrder.nativeOrder());
     b.putLong(6).putLong(65536).putLong(17).putLong(250).putLong(0).putLong(0);
