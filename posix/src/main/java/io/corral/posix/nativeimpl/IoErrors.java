@@ -38,11 +38,18 @@ public final class IoErrors {
       return Errno.ENOTDIR;
     }
     String text = e instanceof FileSystemException fse ? fse.getReason() : e.getMessage();
-    if (text != null) {
-      for (Errno candidate : Errno.values()) {
-        if (candidate != Errno.UNKNOWN && text.contains(candidate.description())) {
-          return candidate;
-        }
+    if (text == null) {
+      return Errno.UNKNOWN;
+    }
+    // The JDK's text is usually exactly strerror; fall back to a substring for decorated text.
+    for (Errno candidate : Errno.values()) {
+      if (candidate != Errno.UNKNOWN && text.equals(candidate.description())) {
+        return candidate;
+      }
+    }
+    for (Errno candidate : Errno.values()) {
+      if (candidate != Errno.UNKNOWN && text.contains(candidate.description())) {
+        return candidate;
       }
     }
     return Errno.UNKNOWN;

@@ -58,6 +58,9 @@ class NativeProcFsTest {
     assertEquals(Errno.EINVAL, IoErrors.errno(new IOException("Invalid argument")));
     assertEquals(Errno.ESRCH, IoErrors.errno(new IOException("No such process")));
     assertEquals(Errno.UNKNOWN, IoErrors.errno(new IOException("something else")));
+    assertEquals(Errno.ENODEV, IoErrors.errno(new IOException("No such device")));
+    assertEquals(Errno.ENXIO, IoErrors.errno(new IOException("No such device or address")));
+    assertEquals(Errno.ENOSPC, IoErrors.errno(new IOException("write failed: No space left on device")));
     assertEquals("rmdir path='/x': EBUSY (Device or resource busy)", IoErrors.toLinux("rmdir",
         Path.of("/x"), new FileSystemException("/x", null, "Device or resource busy")).getMessage());
   }
