@@ -68,8 +68,9 @@ class PosixIsolatorsTest {
   void exitedProcessesDropOutOfTheTree() {
     cpu.prepare(c1);
     cpu.isolate(c1, 100);
-    fake.removeProcess(101); // its child 102 is reparented by the kernel; here it stays orphaned
+    fake.removeProcess(101); // its child 102 is reparented to pid 1: out of the tree
     assertEquals(2.5, usage(cpu, c1).getCpusUserTimeSecs());
+    assertEquals(1, fake.linux().proc().stat(102).orElseThrow().ppid());
   }
 
   @Test

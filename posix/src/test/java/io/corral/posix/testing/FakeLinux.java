@@ -67,10 +67,15 @@ public final class FakeLinux {
     return this;
   }
 
-  /** Removes a process, as its exit and reaping would; it leaves every cgroup. */
+  /**
+   * Removes a process, as its exit and reaping would: it leaves every cgroup, and its children
+   * are reparented to pid 1, as the kernel does when no subreaper is in between.
+   */
   public synchronized void removeProcess(int pid) {
     processes.remove(pid);
     hierarchies.values().forEach(h -> h.forget(pid));
+    processes.replaceAll((child, p) -> p.ppid() != pid ? p : new ProcStat(p.pid(), 1, p.pgrp(),
+        p.session(), p.state(), p.comm(), p.utimeTicks(), p.stimeTicks(), p.rssPages()));
   }
 
   public synchronized boolean hasProcess(int pid) {
