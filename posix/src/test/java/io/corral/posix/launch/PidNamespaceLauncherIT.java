@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.posix.Errno;
 import io.corral.posix.ProcStat;
+import io.corral.posix.nativeimpl.NativeProcFs;
 import io.corral.posix.nativeimpl.NativeProcesses;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.Mount;
@@ -37,7 +38,7 @@ class PidNamespaceLauncherIT {
   private static NativeProcesses processes;
 
   @TempDir Path dir;
-  private final HostProcFs proc = new HostProcFs();
+  private final NativeProcFs proc = new NativeProcFs();
   private PidNamespaceLauncher launcher;
 
   @BeforeAll

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
+import io.corral.posix.nativeimpl.NativeProcFs;
 import io.corral.posix.nativeimpl.NativeProcesses;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.Mount;
@@ -27,7 +28,7 @@ class PlanRefusalTest {
 
   @BeforeEach
   void setUp() {
-    launcher = new PidNamespaceLauncher(CorralInit.install(dir.resolve("bin")), NativeProcesses.create(), new HostProcFs());
+    launcher = new PidNamespaceLauncher(CorralInit.install(dir.resolve("bin")), NativeProcesses.create(), new NativeProcFs());
   }
 
   private LaunchPlan.Builder plan() {
