@@ -1,0 +1,388 @@
+package io.corral.actors;
+
+import io.corral.actors.IsolatorProtocol.CleanedUp;
+import io.corral.actors.IsolatorProtocol.Failed;
+import io.corral.actors.IsolatorProtocol.Isolated;
+import io.corral.actors.IsolatorProtocol.LimitationReached;
+import io.corral.actors.IsolatorProtocol.Prepared;
+import io.corral.actors.LauncherActor.ForkFailed;
+import io.corral.actors.LauncherActor.Forked;
+import io.corral.actors.LauncherActor.KillSent;
+import io.corral.actors.LauncherActor.ProcessExited;
+import io.corral.actors.LauncherActor.ReleaseFailed;
+import io.corral.actors.LauncherActor.Released;
+import io.corral.actors.LauncherActor.Signalled;
+import io.corral.isolators.ContainerContext;
+import io.corral.isolators.Isolator;
+import io.corral.isolators.Phase;
+import io.corral.posix.launch.Stdio;
+import io.corral.proto.v1.ContainerConfig;
+import io.corral.proto.v1.ContainerID;
+import io.corral.proto.v1.ContainerPids;
+import io.corral.proto.v1.ContainerStatus;
+import io.corral.proto.v1.LaunchPlan;
+import io.corral.proto.v1.ResourceStatistics;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * One container: the state machine of DESIGN.md, and the only writer of its state. Spawned by
+ * the {@link ContainerizerActor}; it spawns one {@link IsolatorActor} per isolator and one
+ * {@link LauncherActor}, and drives them with per-state behaviors ({@link ContainerLaunch} for
+ * PREPARING and ISOLATING, {@code running()}, {@code destroying()}, {@code terminated()}).
+ *
+ * <p>Destroy works from every state and is idempotent: kill (or abort) the init if it was
+ * forked, wait for its exit, clean up every isolator that was asked to prepare in reverse order
+ * (each attempted even if one fails), checkpoint the termination, answer every {@code Wait}.
+ *
+ * <p>Threading: runs on the default dispatcher and never blocks; files are written on the
+ * blocking dispatcher and come back with {@code pipeToSelf}. {@code containerId} is in the MDC.
+ */
+final class ContainerActor extends ContainerLaunch {
+
+  /** A message to a container; the public ones are forwarded by the root. */
+  interface Command {}
+
+  record Wait(ActorRef<Containerizer.WaitReply> replyTo) implements Command {}
+
+  record Kill(int signal, ActorRef<Containerizer.KillReply> replyTo) implements Command {}
+
+  record Usage(ActorRef<Containerizer.UsageReply> replyTo) implements Command {}
+
+  record GetSnapshot(ActorRef<Containerizer.ContainerSnapshot> replyTo) implements Command {}
+
+  /** The merged usage and status of the isolators, for {@code request}. */
+  record Collected(Command request, ResourceStatistics statistics, ContainerStatus status) implements Command {}
+
+  record TerminationWritten(Optional<String> error) implements Command {}
+
+  static final int SIGKILL = 9;
+
+  private final List<ActorRef<Containerizer.WaitReply>> waiters = new ArrayList<>();
+  private final List<ActorRef<Containerizer.KillReply>> killers = new ArrayList<>();
+  private final Map<Integer, List<ActorRef<Containerizer.KillReply>>> signallers = new java.util.HashMap<>();
+  private final List<String> cleanupFailures = new ArrayList<>();
+  private boolean killSent;
+  private boolean killAcked;
+  private boolean cleanupStarted;
+  private int cleanupIndex;
+
+  static Behavior<Command> create(
+      ContainerizerSettings settings,
+      Paths paths,
+      io.corral.proto.v1.agent.Call.LaunchContainer launch,
+      Stdio stdio,
+      ActorRef<Containerizer.LaunchReply> replyTo,
+      ActorRef<Containerizer.Command> root) {
+    String id = launch.getContainerId().getValue();
+    return Behaviors.withMdc(Command.class, Map.of("containerId", id), Behaviors.setup(context -> {
+      ContainerContext container = new ContainerContext(
+          launch.getContainerId(), launch, paths.sandbox(id), paths.runtime(id));
+      return new ContainerActor(context, settings, paths, container,
+          stdio == null ? Stdio.sandbox(container.sandbox()) : stdio, replyTo, root).start();
+    }));
+  }
+
+  private ContainerActor(
+      ActorContext<Command> context,
+      ContainerizerSettings settings,
+      Paths paths,
+      ContainerContext container,
+      Stdio stdio,
+      ActorRef<Containerizer.LaunchReply> replyTo,
+      ActorRef<Containerizer.Command> root) {
+    super(context, settings, paths, container, stdio, replyTo, root);
+  }
+
+  // ---- RUNNING -------------------------------------------------------------------------------
+
+  @Override
+  Behavior<Command> running() {
+    return common(BehaviorBuilder.<Command>create()
+        .onMessage(ProcessExited.class, e -> {
+          recordExit(e);
+          return destroy(null);
+        })
+        .onMessage(LimitationReached.class, l -> destroy(limitation(l.limitation())))
+        .onMessage(Failed.class, this::onWatchFailed)
+        .onMessage(Kill.class, this::onKill)
+        .onMessage(Signalled.class, this::onSignalled)
+        .onMessage(Usage.class, u -> collect(u))
+        .onMessage(GetSnapshot.class, g -> collect(g)));
+  }
+
+  private Behavior<Command> onWatchFailed(Failed failed) {
+    if (failed.phase() != Phase.WATCH) {
+      return Behaviors.same();
+    }
+    log().warn("Destroying container [{}]: {}", id(), new ContainerError.IsolatorFailed(
+        failed.isolator(), failed.phase(), failed.message()).message());
+    return destroy(null);
+  }
+
+  private Behavior<Command> onKill(Kill kill) {
+    if (kill.signal() == SIGKILL) {
+      killers.add(kill.replyTo());
+      return destroy(null);
+    }
+    signallers.computeIfAbsent(kill.signal(), s -> new ArrayList<>()).add(kill.replyTo());
+    launcher.tell(new LauncherActor.Signal(kill.signal()));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onSignalled(Signalled signalled) {
+    List<ActorRef<Containerizer.KillReply>> waiting = signallers.get(signalled.signal());
+    if (waiting != null && !waiting.isEmpty()) {
+      waiting.remove(0).tell(signalled.error().<Containerizer.KillReply>map(e -> new Containerizer.Rejected(
+              new ContainerError.Internal("Failed to signal container '" + id() + "': " + e)))
+          .orElse(new Containerizer.Killed(containerId())));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> collect(Command request) {
+    List<ActorRef<IsolatorProtocol.Command>> refs = isolators.stream().map(IsolatorRef::ref).toList();
+    List<String> names = isolators.stream().map(IsolatorRef::name).toList();
+    context.spawnAnonymous(UsageCollector.create(refs, names, usageTimeout(), request, context.getSelf()));
+    return Behaviors.same();
+  }
+
+  private Duration usageTimeout() {
+    return context.getSystem().settings().config().getDuration("corral.actors.usage-timeout");
+  }
+
+  // ---- DESTROYING ----------------------------------------------------------------------------
+
+  /** Moves to DESTROYING (once) with {@code termination} as the pending termination info. */
+  @Override
+  Behavior<Command> destroy(io.corral.proto.v1.ContainerTermination.Builder termination) {
+    if (state == ContainerState.DESTROYING || state == ContainerState.TERMINATED) {
+      return Behaviors.same();
+    }
+    if (termination != null) {
+      pending = termination;
+    }
+    transition(ContainerState.DESTROYING);
+    return advanceDestroy();
+  }
+
+  private Behavior<Command> advanceDestroy() {
+    if (forkPending) {
+      return destroying();
+    }
+    if (forked && !exited) {
+      if (!killSent) {
+        killSent = true;
+        launcher.tell(releaseStarted ? LauncherActor.Kill.INSTANCE : LauncherActor.Abort.INSTANCE);
+        if (!releaseStarted) {
+          ackKillers(Optional.empty());
+        }
+      }
+      return destroying();
+    }
+    ackKillers(Optional.empty());
+    if (!cleanupStarted) {
+      cleanupStarted = true;
+      cleanupIndex = prepared - 1;
+      return cleanupNext();
+    }
+    return destroying();
+  }
+
+  private Behavior<Command> destroying() {
+    return common(BehaviorBuilder.<Command>create()
+        .onMessage(Forked.class, f -> {
+          onForked(f.initPid(), f.helperPid());
+          return advanceDestroy();
+        })
+        .onMessage(ForkFailed.class, f -> {
+          forkPending = false;
+          return advanceDestroy();
+        })
+        .onMessage(ProcessExited.class, e -> {
+          recordExit(e);
+          return advanceDestroy();
+        })
+        .onMessage(KillSent.class, k -> {
+          ackKillers(k.error());
+          return Behaviors.same();
+        })
+        .onMessage(CleanedUp.class, c -> onCleanupReply(c.isolator(), null))
+        .onMessage(Failed.class, f -> f.phase() == Phase.CLEANUP
+            ? onCleanupReply(f.isolator(), new ContainerError.IsolatorFailed(f.isolator(), f.phase(), f.message()))
+            : Behaviors.same())
+        .onMessage(TerminationWritten.class, this::onTerminationWritten)
+        .onMessage(Kill.class, this::onKillWhileDestroying)
+        .onMessage(Signalled.class, this::onSignalled));
+  }
+
+  private Behavior<Command> onKillWhileDestroying(Kill kill) {
+    if (kill.signal() != SIGKILL) {
+      return rejectKill(kill);
+    }
+    if (killSent && !killAcked) {
+      killers.add(kill.replyTo());
+    } else {
+      kill.replyTo().tell(new Containerizer.Killed(containerId()));
+    }
+    return Behaviors.same();
+  }
+
+  private void ackKillers(Optional<String> error) {
+    killAcked = true;
+    for (ActorRef<Containerizer.KillReply> killer : killers) {
+      killer.tell(error.<Containerizer.KillReply>map(e -> new Containerizer.Rejected(
+          new ContainerError.Internal("Failed to kill container '" + id() + "': " + e)))
+          .orElse(new Containerizer.Killed(containerId())));
+    }
+    killers.clear();
+  }
+
+  private Behavior<Command> onCleanupReply(String isolator, ContainerError failure) {
+    if (!cleanupStarted || cleanupIndex < 0 || !isolators.get(cleanupIndex).name().equals(isolator)) {
+      return Behaviors.same();
+    }
+    if (failure != null) {
+      cleanupFailures.add(failure.message());
+    }
+    cleanupIndex--;
+    return cleanupNext();
+  }
+
+  private Behavior<Command> cleanupNext() {
+    if (cleanupIndex >= 0) {
+      isolators.get(cleanupIndex).ref().tell(new IsolatorProtocol.Cleanup(context.getSelf().narrow()));
+      return destroying();
+    }
+    if (!cleanupFailures.isEmpty()) {
+      String failures = "Failed to clean up an isolator when destroying container: "
+          + String.join("; ", cleanupFailures);
+      pending.setMessage(pending.hasMessage() ? pending.getMessage() + "; " + failures : failures);
+    }
+    exitStatus.ifPresent(pending::setStatus);
+    termination = pending.build();
+    io(() -> Paths.checkpoint(paths.termination(id()), termination), TerminationWritten::new);
+    return destroying();
+  }
+
+  private Behavior<Command> onTerminationWritten(TerminationWritten written) {
+    written.error().ifPresent(e -> log().warn("Failed to checkpoint termination of container '{}': {}", id(), e));
+    transition(ContainerState.TERMINATED);
+    if (launchReplyTo != null) {
+      launchReplyTo.tell(new Containerizer.Rejected(launchError != null ? launchError
+          : new ContainerError.LaunchFailed("container was destroyed during launch")));
+      launchReplyTo = null;
+    }
+    waiters.forEach(w -> w.tell(new Containerizer.Terminated(containerId(), termination)));
+    waiters.clear();
+    return terminated();
+  }
+
+  // ---- TERMINATED ----------------------------------------------------------------------------
+
+  private Behavior<Command> terminated() {
+    return common(BehaviorBuilder.<Command>create()
+        .onMessage(Kill.class, k -> k.signal() == SIGKILL ? ack(k) : rejectKill(k))
+        .onMessage(Usage.class, u -> {
+          u.replyTo().tell(new Containerizer.Rejected(new ContainerError.InvalidState(
+              containerId(), state, "Failed to get usage")));
+          return Behaviors.same();
+        }));
+  }
+
+  private Behavior<Command> ack(Kill kill) {
+    kill.replyTo().tell(new Containerizer.Killed(containerId()));
+    return Behaviors.same();
+  }
+
+  // ---- Every state ---------------------------------------------------------------------------
+
+  /** The handlers every state shares, after the state's own; unknown messages are ignored. */
+  @Override
+  Behavior<Command> common(BehaviorBuilder<Command> builder) {
+    return builder
+        .onMessage(Wait.class, this::onWait)
+        .onMessage(Kill.class, this::onKillDuringLaunch)
+        .onMessage(Usage.class, u -> {
+          u.replyTo().tell(new Containerizer.Statistics(containerId(), statistics(null)));
+          return Behaviors.same();
+        })
+        .onMessage(GetSnapshot.class, g -> {
+          g.replyTo().tell(snapshot(null, null));
+          return Behaviors.same();
+        })
+        .onMessage(Collected.class, this::onCollected)
+        .onAnyMessage(m -> {
+          log().debug("Ignoring [{}] in state {}", m, state);
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private Behavior<Command> onWait(Wait wait) {
+    if (state == ContainerState.TERMINATED) {
+      wait.replyTo().tell(new Containerizer.Terminated(containerId(), termination));
+    } else {
+      waiters.add(wait.replyTo());
+    }
+    return Behaviors.same();
+  }
+
+  /** SIGKILL destroys a container that is still launching; other signals cannot reach it yet. */
+  private Behavior<Command> onKillDuringLaunch(Kill kill) {
+    if (kill.signal() != SIGKILL) {
+      return rejectKill(kill);
+    }
+    killers.add(kill.replyTo());
+    return failLaunch(new ContainerError.LaunchFailed("killed while " + state), null);
+  }
+
+  private Behavior<Command> rejectKill(Kill kill) {
+    kill.replyTo().tell(new Containerizer.Rejected(new ContainerError.InvalidState(
+        containerId(), state, "Failed to send signal " + kill.signal())));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onCollected(Collected collected) {
+    if (collected.request() instanceof Usage u) {
+      u.replyTo().tell(new Containerizer.Statistics(containerId(), statistics(collected.statistics())));
+    } else if (collected.request() instanceof GetSnapshot g) {
+      g.replyTo().tell(snapshot(collected.statistics(), collected.status()));
+    }
+    return Behaviors.same();
+  }
+
+  private ContainerID containerId() {
+    return container.id();
+  }
+
+  /** Writes the config (before the plan exists, and again with it): launch, isolators, sandbox. */
+  static ContainerConfig config(ContainerContext container, List<Isolator> isolators, LaunchPlan plan) {
+    ContainerConfig.Builder config = ContainerConfig.newBuilder()
+        .setLaunch(container.launch())
+        .setSandbox(container.sandbox().toString());
+    isolators.forEach(i -> config.addIsolators(i.name()));
+    if (plan != null) {
+      config.setPlan(plan);
+    }
+    return config.build();
+  }
+
+  static ContainerPids pids(int init, int helper) {
+    return ContainerPids.newBuilder().setInitPid(init).setHelperPid(helper).build();
+  }
+
+  static void createDirectories(ContainerContext container) throws java.io.IOException {
+    Files.createDirectories(container.sandbox());
+    Files.createDirectories(container.runtimeDir());
+  }
+}
