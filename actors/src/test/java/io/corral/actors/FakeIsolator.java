@@ -1,0 +1,85 @@
+package io.corral.actors;
+
+import io.corral.isolators.ContainerContext;
+import io.corral.isolators.Isolator;
+import io.corral.isolators.IsolatorException;
+import io.corral.isolators.Limitation;
+import io.corral.proto.v1.LaunchPlan;
+import io.corral.proto.v1.ResourceStatistics;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * An isolator double in the manner of Mesos' MockIsolator: every phase succeeds by default and
+ * records itself in a shared, ordered event list; a test makes a phase fail or throw, scripts
+ * usage numbers, or completes a container's watch with a limitation.
+ */
+final class FakeIsolator implements Isolator {
+  private final String name;
+  private final List<String> events;
+  private final Map<String, CompletableFuture<Limitation>> watches = new ConcurrentHashMap<>();
+  volatile RuntimeException prepareFailure;
+  volatile RuntimeException isolateFailure;
+  volatile RuntimeException cleanupFailure;
+  volatile LaunchPlan fragment = LaunchPlan.getDefaultInstance();
+  volatile Consumer<ResourceStatistics.Builder> usage = statistics -> {};
+
+  FakeIsolator(String name, List<String> events) {
+    this.name = name;
+    this.events = events;
+  }
+
+  /** An expected refusal, as an isolator reports it. */
+  static IsolatorException refusal(String message) {
+    return new IsolatorException(message);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public LaunchPlan prepare(ContainerContext container) {
+    events.add("prepare " + name + " " + container.name());
+    if (prepareFailure != null) {
+      throw prepareFailure;
+    }
+    return fragment;
+  }
+
+  @Override
+  public void isolate(ContainerContext container, int pid) {
+    events.add("isolate " + name + " " + container.name());
+    if (isolateFailure != null) {
+      throw isolateFailure;
+    }
+  }
+
+  @Override
+  public CompletionStage<Limitation> watch(ContainerContext container) {
+    events.add("watch " + name + " " + container.name());
+    return watchOf(container.name());
+  }
+
+  CompletableFuture<Limitation> watchOf(String id) {
+    return watches.computeIfAbsent(id, k -> new CompletableFuture<>());
+  }
+
+  @Override
+  public void usage(ContainerContext container, ResourceStatistics.Builder statistics) {
+    usage.accept(statistics);
+  }
+
+  @Override
+  public void cleanup(ContainerContext container) {
+    events.add("cleanup " + name + " " + container.name());
+    if (cleanupFailure != null) {
+      throw cleanupFailure;
+    }
+  }
+}
