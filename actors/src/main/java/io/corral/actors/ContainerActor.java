@@ -13,16 +13,11 @@ import io.corral.actors.LauncherActor.ReleaseFailed;
 import io.corral.actors.LauncherActor.Released;
 import io.corral.actors.LauncherActor.Signalled;
 import io.corral.isolators.ContainerContext;
-import io.corral.isolators.Isolator;
 import io.corral.isolators.Phase;
 import io.corral.posix.launch.Stdio;
-import io.corral.proto.v1.ContainerConfig;
 import io.corral.proto.v1.ContainerID;
-import io.corral.proto.v1.ContainerPids;
 import io.corral.proto.v1.ContainerStatus;
-import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.ResourceStatistics;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +28,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One container: the state machine of DESIGN.md, and the only writer of its state. Spawned by
@@ -84,23 +80,25 @@ final class ContainerActor extends ContainerLaunch {
       ActorRef<Containerizer.LaunchReply> replyTo,
       ActorRef<Containerizer.Command> root) {
     String id = launch.getContainerId().getValue();
-    return Behaviors.withMdc(Command.class, Map.of("containerId", id), Behaviors.setup(context -> {
-      ContainerContext container = new ContainerContext(
-          launch.getContainerId(), launch, paths.sandbox(id), paths.runtime(id));
-      return new ContainerActor(context, settings, paths, container,
-          stdio == null ? Stdio.sandbox(container.sandbox()) : stdio, replyTo, root).start();
-    }));
+    return Behaviors.withMdc(Command.class, Map.of("containerId", id), Behaviors.setup(context ->
+        Behaviors.withTimers(timers -> {
+          ContainerContext container = new ContainerContext(
+              launch.getContainerId(), launch, paths.sandbox(id), paths.runtime(id));
+          return new ContainerActor(context, timers, settings, paths, container,
+              stdio == null ? Stdio.sandbox(container.sandbox()) : stdio, replyTo, root).start();
+        })));
   }
 
   private ContainerActor(
       ActorContext<Command> context,
+      TimerScheduler<Command> timers,
       ContainerizerSettings settings,
       Paths paths,
       ContainerContext container,
       Stdio stdio,
       ActorRef<Containerizer.LaunchReply> replyTo,
       ActorRef<Containerizer.Command> root) {
-    super(context, settings, paths, container, stdio, replyTo, root);
+    super(context, timers, settings, paths, container, stdio, replyTo, root);
   }
 
   // ---- RUNNING -------------------------------------------------------------------------------
@@ -363,26 +361,5 @@ final class ContainerActor extends ContainerLaunch {
 
   private ContainerID containerId() {
     return container.id();
-  }
-
-  /** Writes the config (before the plan exists, and again with it): launch, isolators, sandbox. */
-  static ContainerConfig config(ContainerContext container, List<Isolator> isolators, LaunchPlan plan) {
-    ContainerConfig.Builder config = ContainerConfig.newBuilder()
-        .setLaunch(container.launch())
-        .setSandbox(container.sandbox().toString());
-    isolators.forEach(i -> config.addIsolators(i.name()));
-    if (plan != null) {
-      config.setPlan(plan);
-    }
-    return config.build();
-  }
-
-  static ContainerPids pids(int init, int helper) {
-    return ContainerPids.newBuilder().setInitPid(init).setHelperPid(helper).build();
-  }
-
-  static void createDirectories(ContainerContext container) throws java.io.IOException {
-    Files.createDirectories(container.sandbox());
-    Files.createDirectories(container.runtimeDir());
   }
 }

@@ -36,6 +36,7 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.slf4j.Logger;
 
 /**
@@ -58,12 +59,16 @@ abstract class ContainerLaunch {
 
   private record PidsWritten(Optional<String> error) implements Command {}
 
+  /** The launch did not reach exec within {@code launchTimeout}. */
+  private enum LaunchTimedOut implements Command { INSTANCE }
+
   /** A file system step, run on the blocking dispatcher. */
   interface IoStep {
     void run() throws IOException;
   }
 
   final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
   final ContainerizerSettings settings;
   final Paths paths;
   final ContainerContext container;
@@ -92,6 +97,7 @@ abstract class ContainerLaunch {
 
   ContainerLaunch(
       ActorContext<Command> context,
+      TimerScheduler<Command> timers,
       ContainerizerSettings settings,
       Paths paths,
       ContainerContext container,
@@ -99,6 +105,7 @@ abstract class ContainerLaunch {
       ActorRef<Containerizer.LaunchReply> replyTo,
       ActorRef<Containerizer.Command> root) {
     this.context = context;
+    this.timers = timers;
     this.settings = settings;
     this.paths = paths;
     this.container = container;
@@ -127,8 +134,8 @@ abstract class ContainerLaunch {
   Behavior<Command> start() {
     transition(ContainerState.PREPARING);
     io(() -> {
-      ContainerActor.createDirectories(container);
-      Paths.checkpoint(paths.config(id()), ContainerActor.config(container, settings.isolators(), null));
+      Checkpoints.createDirectories(container);
+      Paths.checkpoint(paths.config(id()), Checkpoints.config(container, settings.isolators(), null));
     }, DirsCreated::new);
     return preparing();
   }
@@ -168,7 +175,7 @@ abstract class ContainerLaunch {
       return failLaunch(new ContainerError.LaunchFailed(e.getMessage()), null);
     }
     LaunchPlan checkpointed = plan;
-    io(() -> Paths.checkpoint(paths.config(id()), ContainerActor.config(container, settings.isolators(), checkpointed)),
+    io(() -> Paths.checkpoint(paths.config(id()), Checkpoints.config(container, settings.isolators(), checkpointed)),
         ConfigWritten::new);
     return Behaviors.same();
   }
@@ -179,6 +186,9 @@ abstract class ContainerLaunch {
           "Failed to checkpoint '" + paths.config(id()) + "': " + written.error().get()), null);
     }
     transition(ContainerState.ISOLATING);
+    if (settings.launchTimeout() != null) {
+      timers.startSingleTimer(LaunchTimedOut.INSTANCE, settings.launchTimeout());
+    }
     forkPending = true;
     launcher.tell(new LauncherActor.Fork(plan, stdio));
     return isolating();
@@ -203,12 +213,14 @@ abstract class ContainerLaunch {
         .onMessage(ProcessExited.class, e -> {
           recordExit(e);
           return failLaunch(new ContainerError.LaunchFailed("the init exited before exec"), null);
-        }));
+        })
+        .onMessageEquals(LaunchTimedOut.INSTANCE, () -> failLaunch(new ContainerError.LaunchFailed(
+            "exec did not happen within " + settings.launchTimeout().toMillis() + "ms"), null)));
   }
 
   Behavior<Command> onForked(Forked forked) {
     onForked(forked.initPid(), forked.helperPid());
-    io(() -> Paths.checkpoint(paths.pids(id()), ContainerActor.pids(forked.initPid(), forked.helperPid())),
+    io(() -> Paths.checkpoint(paths.pids(id()), Checkpoints.pids(forked.initPid(), forked.helperPid())),
         PidsWritten::new);
     return Behaviors.same();
   }
@@ -242,6 +254,7 @@ abstract class ContainerLaunch {
   }
 
   private Behavior<Command> onReleased() {
+    timers.cancel(LaunchTimedOut.INSTANCE);
     transition(ContainerState.RUNNING);
     launchReplyTo.tell(new Containerizer.Launched(container.id()));
     launchReplyTo = null;

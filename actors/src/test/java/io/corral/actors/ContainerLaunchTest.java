@@ -194,6 +194,48 @@ class ContainerLaunchTest {
   }
 
   @Test
+  void launchThatDoesNotReachExecInTimeIsDestroyed() {
+    Fixture f = new Fixture(KIT, temp, java.time.Duration.ofMillis(300), "a");
+    f.launcher.releaseHangs = true;
+    ContainerError error = assertInstanceOf(Containerizer.Rejected.class, f.launch(request("slow", "true"))).error();
+    assertEquals(new ContainerError.LaunchFailed("exec did not happen within 300ms"), error);
+    List<String> events = f.eventsOf("slow");
+    assertEquals(List.of("release", "kill", "cleanup a"), events.subList(events.size() - 3, events.size()));
+  }
+
+  @Test
+  void sandboxThatCannotBeCreatedIsAnInternalError() throws Exception {
+    Fixture f = new Fixture(KIT, temp, "a");
+    Files.createDirectories(f.workDir);
+    Files.writeString(f.workDir.resolve("containers"), "not a directory");
+    ContainerError error = assertInstanceOf(Containerizer.Rejected.class, f.launch(request("nodir", "true"))).error();
+    ContainerError.Internal internal = assertInstanceOf(ContainerError.Internal.class, error);
+    assertTrue(internal.message().startsWith("Failed to create sandbox '" + f.paths.sandbox("nodir") + "'"),
+        internal.message());
+    assertTrue(f.eventsOf("nodir").isEmpty(), f.events.toString());
+    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, f.terminated("nodir").getReason());
+  }
+
+  @Test
+  void sigkillDuringPrepareDestroysAfterThePrepareFinishes() throws Exception {
+    Fixture f = new Fixture(KIT, temp, "a", "b");
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    f.isolator("a").prepareGate = gate;
+    TestProbe<Containerizer.LaunchReply> launch = KIT.createTestProbe();
+    f.containerizer.tell(new Containerizer.Launch(request("kp", "true"), null, launch.getRef()));
+    assertTrue(f.isolator("a").prepareEntered.await(10, java.util.concurrent.TimeUnit.SECONDS));
+
+    assertEquals(new Containerizer.Killed(Fixture.id("kp")), f.kill("kp", 9));
+    launch.expectNoMessage(java.time.Duration.ofMillis(200));
+    gate.countDown();
+
+    ContainerError error = assertInstanceOf(Containerizer.Rejected.class, launch.receiveMessage(TIMEOUT)).error();
+    assertEquals("Failed to launch container: killed while PREPARING", error.message());
+    assertEquals(List.of("prepare a", "cleanup a"), f.eventsOf("kp"));
+    assertTrue(f.launcher.forked.isEmpty());
+  }
+
+  @Test
   void fiftyConcurrentLaunchesAllReplyAndAllWaitsArrive() {
     Fixture f = new Fixture(KIT, temp, "a", "b");
     List<TestProbe<Containerizer.LaunchReply>> launches = new ArrayList<>();

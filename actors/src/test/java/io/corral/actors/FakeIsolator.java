@@ -23,6 +23,10 @@ final class FakeIsolator implements Isolator {
   private final List<String> events;
   private final Map<String, CompletableFuture<Limitation>> watches = new ConcurrentHashMap<>();
   volatile RuntimeException prepareFailure;
+  /** When set, prepare blocks until it is counted down (a slow isolator). */
+  volatile java.util.concurrent.CountDownLatch prepareGate;
+  /** Counted down when a gated prepare has started. */
+  final java.util.concurrent.CountDownLatch prepareEntered = new java.util.concurrent.CountDownLatch(1);
   volatile RuntimeException isolateFailure;
   volatile RuntimeException cleanupFailure;
   volatile LaunchPlan fragment = LaunchPlan.getDefaultInstance();
@@ -46,6 +50,14 @@ final class FakeIsolator implements Isolator {
   @Override
   public LaunchPlan prepare(ContainerContext container) {
     events.add("prepare " + name + " " + container.name());
+    if (prepareGate != null) {
+      prepareEntered.countDown();
+      try {
+        prepareGate.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (prepareFailure != null) {
       throw prepareFailure;
     }

@@ -36,6 +36,10 @@ final class Fixture {
   final Paths paths;
 
   Fixture(ActorTestKit kit, Path temp, String... isolatorNames) {
+    this(kit, temp, Duration.ofSeconds(30), isolatorNames);
+  }
+
+  Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, String... isolatorNames) {
     this.kit = kit;
     this.workDir = temp.resolve("work");
     this.runtimeDir = temp.resolve("run");
@@ -44,7 +48,7 @@ final class Fixture {
     }
     this.paths = new Paths(workDir, runtimeDir);
     ContainerizerSettings settings = new ContainerizerSettings(
-        workDir, runtimeDir, List.copyOf(isolators), launcher, null, Duration.ofSeconds(30));
+        workDir, runtimeDir, List.copyOf(isolators), launcher, null, launchTimeout);
     this.containerizer = kit.spawn(Containerizer.create(settings));
   }
 

@@ -25,6 +25,8 @@ final class ScriptedLauncher implements Launcher {
   final Map<String, LaunchPlan> plans = new ConcurrentHashMap<>();
   volatile LaunchException forkFailure;
   volatile LaunchException releaseFailure;
+  /** When set, release blocks until the container is killed (as a helper that never execs). */
+  volatile boolean releaseHangs;
 
   ScriptedLauncher(List<String> events) {
     this.events = events;
@@ -55,6 +57,7 @@ final class ScriptedLauncher implements Launcher {
     private final String id;
     private final int pid;
     final CompletableFuture<Integer> exited = new CompletableFuture<>();
+    private final CompletableFuture<Void> killed = new CompletableFuture<>();
 
     Scripted(String id, int pid) {
       this.id = id;
@@ -77,6 +80,10 @@ final class ScriptedLauncher implements Launcher {
       if (releaseFailure != null) {
         throw releaseFailure;
       }
+      if (releaseHangs) {
+        killed.join();
+        throw new LaunchException("init", null, "init: the helper exited before exec");
+      }
     }
 
     @Override
@@ -94,6 +101,7 @@ final class ScriptedLauncher implements Launcher {
     public void kill() {
       events.add("kill " + id);
       exited.complete(9);
+      killed.complete(null);
     }
 
     @Override
