@@ -4,6 +4,7 @@ import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorException;
 import io.corral.isolators.Limitation;
+import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.ResourceStatistics;
 import java.util.List;
@@ -31,6 +32,7 @@ final class FakeIsolator implements Isolator {
   volatile RuntimeException cleanupFailure;
   volatile LaunchPlan fragment = LaunchPlan.getDefaultInstance();
   volatile Consumer<ResourceStatistics.Builder> usage = statistics -> {};
+  volatile Consumer<ContainerStatus.Builder> status = builder -> {};
 
   FakeIsolator(String name, List<String> events) {
     this.name = name;
@@ -85,6 +87,11 @@ final class FakeIsolator implements Isolator {
   @Override
   public void usage(ContainerContext container, ResourceStatistics.Builder statistics) {
     usage.accept(statistics);
+  }
+
+  @Override
+  public void status(ContainerContext container, ContainerStatus.Builder builder) {
+    status.accept(builder);
   }
 
   @Override
