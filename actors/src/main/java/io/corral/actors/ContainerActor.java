@@ -59,7 +59,10 @@ final class ContainerActor extends ContainerLaunch {
   /** The merged usage and status of the isolators, for {@code request}. */
   record Collected(Command request, ResourceStatistics statistics, ContainerStatus status) implements Command {}
 
-  record TerminationWritten(Optional<String> error) implements Command {}
+  /** A handler of this actor threw (see {@link Containment}): a bug, contained by destroying. */
+  record Crashed(String detail) implements Command {}
+
+  private record TerminationWritten(Optional<String> error) implements Command {}
 
   static final int SIGKILL = 9;
 
@@ -80,13 +83,13 @@ final class ContainerActor extends ContainerLaunch {
       ActorRef<Containerizer.LaunchReply> replyTo,
       ActorRef<Containerizer.Command> root) {
     String id = launch.getContainerId().getValue();
-    return Behaviors.withMdc(Command.class, Map.of("containerId", id), Behaviors.setup(context ->
-        Behaviors.withTimers(timers -> {
+    return Behaviors.withMdc(Command.class, Map.of("containerId", id), Behaviors.intercept(Containment::new,
+        Behaviors.setup(context -> Behaviors.withTimers(timers -> {
           ContainerContext container = new ContainerContext(
               launch.getContainerId(), launch, paths.sandbox(id), paths.runtime(id));
           return new ContainerActor(context, timers, settings, paths, container,
               stdio == null ? Stdio.sandbox(container.sandbox()) : stdio, replyTo, root).start();
-        })));
+        }))));
   }
 
   private ContainerActor(
@@ -319,11 +322,23 @@ final class ContainerActor extends ContainerLaunch {
           return Behaviors.same();
         })
         .onMessage(Collected.class, this::onCollected)
+        .onMessage(Crashed.class, this::onCrashed)
         .onAnyMessage(m -> {
           log().debug("Ignoring [{}] in state {}", m, state);
           return Behaviors.same();
         })
         .build();
+  }
+
+  private Behavior<Command> onCrashed(Crashed crashed) {
+    return switch (state) {
+      case PROVISIONING, PREPARING, ISOLATING, FETCHING ->
+          failLaunch(new ContainerError.Internal(crashed.detail()), null);
+      case RUNNING -> destroy(io.corral.proto.v1.ContainerTermination.newBuilder()
+          .setState(io.corral.proto.v1.TaskState.TASK_FAILED)
+          .setMessage("Failed to run container: " + crashed.detail()));
+      case DESTROYING, TERMINATED -> Behaviors.same();
+    };
   }
 
   private Behavior<Command> onWait(Wait wait) {

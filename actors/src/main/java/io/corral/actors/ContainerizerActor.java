@@ -41,11 +41,18 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
   private record Deleted(String id, ActorRef<Containerizer.RemoveReply> replyTo, Optional<String> error)
       implements Containerizer.Command {}
 
-  /** One known container; {@code ref} is null once its actor stopped unexpectedly. */
+  /**
+   * One known container; {@code ref} is null once its actor stopped unexpectedly. Until the
+   * container reports RUNNING or TERMINATED, the root remembers the launch's replyTo, and until
+   * TERMINATED the Wait requests it forwarded, so that it can answer them itself should the
+   * container's actor stop without answering (a bug).
+   */
   private static final class Entry {
     ActorRef<ContainerActor.Command> ref;
     ContainerSnapshot last;
     boolean removing;
+    ActorRef<Containerizer.LaunchReply> launchReplyTo;
+    final List<ActorRef<Containerizer.WaitReply>> waiters = new ArrayList<>();
   }
 
   private final ContainerizerSettings settings;
@@ -98,6 +105,7 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
         io.corral.proto.v1.ContainerStatus.newBuilder().setContainerId(id).build(),
         ContainerStats.finish(io.corral.proto.v1.ResourceStatistics.newBuilder().buildPartial(), launch.request()),
         Optional.empty());
+    entry.launchReplyTo = launch.replyTo();
     getContext().watchWith(entry.ref, new ContainerStopped(id.getValue(), entry.ref));
     containers.put(id.getValue(), entry);
     return this;
@@ -107,6 +115,9 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     Entry entry = live(wait.id(), wait.replyTo());
     if (entry != null && entry.ref != null) {
       entry.ref.tell(new ContainerActor.Wait(wait.replyTo()));
+      if (entry.last.state() != ContainerState.TERMINATED) {
+        entry.waiters.add(wait.replyTo());
+      }
     } else if (entry != null) {
       wait.replyTo().tell(new Containerizer.Terminated(wait.id(), entry.last.termination().orElseThrow()));
     }
@@ -189,6 +200,13 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     Entry entry = containers.get(changed.snapshot().id().getValue());
     if (entry != null && !entry.removing) {
       entry.last = changed.snapshot();
+      ContainerState state = entry.last.state();
+      if (state == ContainerState.RUNNING || state == ContainerState.TERMINATED) {
+        entry.launchReplyTo = null;
+      }
+      if (state == ContainerState.TERMINATED) {
+        entry.waiters.clear();
+      }
     }
     return this;
   }
@@ -208,6 +226,12 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     ContainerSnapshot last = entry.last;
     entry.last = new ContainerSnapshot(last.id(), ContainerState.TERMINATED, last.status(), last.statistics(),
         Optional.of(termination));
+    if (entry.launchReplyTo != null) {
+      entry.launchReplyTo.tell(new Containerizer.Rejected(new ContainerError.Internal(termination.getMessage())));
+      entry.launchReplyTo = null;
+    }
+    entry.waiters.forEach(w -> w.tell(new Containerizer.Terminated(last.id(), termination)));
+    entry.waiters.clear();
     return this;
   }
 

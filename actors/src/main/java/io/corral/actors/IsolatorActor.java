@@ -44,6 +44,8 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
  */
 final class IsolatorActor extends AbstractBehavior<Command> {
   static final String BLOCKING_DISPATCHER = "corral.blocking-dispatcher";
+  /** Commands waiting behind a busy isolator; beyond this they fail at once instead of queuing. */
+  static final int STASH_CAPACITY = 1_000;
 
   /** A finished call: the reply and where it goes. */
   private record Completed(Reply reply, ActorRef<Reply> replyTo) implements Command {}
@@ -55,7 +57,7 @@ final class IsolatorActor extends AbstractBehavior<Command> {
   private boolean busy;
 
   static Behavior<Command> create(Isolator isolator, ContainerContext container) {
-    return Behaviors.withStash(1_000, stash ->
+    return Behaviors.withStash(STASH_CAPACITY, stash ->
         Behaviors.setup(context -> new IsolatorActor(context, stash, isolator, container)));
   }
 
@@ -77,12 +79,32 @@ final class IsolatorActor extends AbstractBehavior<Command> {
   }
 
   private Behavior<Command> onCommand(Command command) {
-    if (busy) {
+    if (busy && stash.isFull()) {
+      reject(command, "Too many pending requests");
+    } else if (busy) {
       stash.stash(command);
-      return this;
+    } else {
+      run(command);
     }
-    run(command);
     return this;
+  }
+
+  /** Answers {@code command} with a failure without calling the isolator. */
+  private void reject(Command command, String message) {
+    String name = isolator.name();
+    if (command instanceof Prepare p) {
+      p.replyTo().tell(new Failed(name, Phase.PREPARE, message));
+    } else if (command instanceof Isolate i) {
+      i.replyTo().tell(new Failed(name, Phase.ISOLATE, message));
+    } else if (command instanceof Watch w) {
+      w.replyTo().tell(new Failed(name, Phase.WATCH, message));
+    } else if (command instanceof Usage u) {
+      u.replyTo().tell(new Failed(name, Phase.USAGE, message));
+    } else if (command instanceof Status s) {
+      s.replyTo().tell(new Failed(name, Phase.STATUS, message));
+    } else if (command instanceof Cleanup c) {
+      c.replyTo().tell(new Failed(name, Phase.CLEANUP, message));
+    }
   }
 
   private Behavior<Command> onCompleted(Completed completed) {

@@ -13,7 +13,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * {@code replyTo} with its past-participle reply or {@link Failed}. {@link Watch} is answered
  * only if the isolator reports a limitation (or its watch fails).
  */
-public interface IsolatorProtocol {
+interface IsolatorProtocol {
 
   /** A request to one isolator for one container. */
   interface Command {}

@@ -213,6 +213,36 @@ class ContainerCommandsTest {
     }
   }
 
+  @Test
+  void aBugInTheContainerActorIsContainedByDestroyingTheContainer() {
+    Fixture f = new Fixture(KIT, temp, "a");
+    f.launched("bug");
+    // A null message makes building the termination throw inside the container actor.
+    f.isolator("a").watchOf("bug").complete(
+        new Limitation(List.of(), null, TaskStatus.Reason.REASON_CONTAINER_LIMITATION_MEMORY));
+
+    ContainerTermination termination = f.terminated("bug");
+    assertEquals(TaskState.TASK_FAILED, termination.getState());
+    assertTrue(termination.getMessage().startsWith("Failed to run container: "), termination.getMessage());
+    assertEquals(9, termination.getStatus());
+    List<String> events = f.eventsOf("bug");
+    assertEquals(List.of("kill", "cleanup a"), events.subList(events.size() - 2, events.size()));
+    assertEquals(new Containerizer.Killed(id("bug")), f.kill("bug", 9));
+  }
+
+  @Test
+  void aContainerActorThatStopsIsAnsweredForByTheRoot() {
+    Fixture f = new Fixture(KIT, temp, "a");
+    f.isolator("a").nameThrows = true;
+    ContainerError error = assertInstanceOf(Containerizer.Rejected.class, f.launch(request("gone", "true"))).error();
+    assertEquals("Failed to run container: its actor stopped unexpectedly", error.message());
+    assertEquals(TaskState.TASK_FAILED, f.terminated("gone").getState());
+    assertEquals(ContainerState.TERMINATED, byId(f.list()).get("gone").state());
+    f.isolators.get(0).nameThrows = false;
+    assertEquals(new Containerizer.Removed(id("gone")), f.remove("gone"));
+    f.launched("gone");
+  }
+
   private static Map<String, Containerizer.ContainerSnapshot> byId(Containerizer.Containers containers) {
     return containers.containers().stream().collect(Collectors.toMap(s -> s.id().getValue(), Function.identity(),
         (a, b) -> a, java.util.LinkedHashMap::new));

@@ -44,8 +44,14 @@ final class FakeIsolator implements Isolator {
     return new IsolatorException(message);
   }
 
+  /** When set, name() throws: a broken isolator that makes the container actor fail at start. */
+  volatile boolean nameThrows;
+
   @Override
   public String name() {
+    if (nameThrows) {
+      throw new IllegalStateException("broken isolator");
+    }
     return name;
   }
 
