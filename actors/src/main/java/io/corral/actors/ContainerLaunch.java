@@ -210,10 +210,7 @@ abstract class ContainerLaunch {
             new ContainerError.LimitationReached(l.limitation()), limitation(l.limitation())))
         .onMessage(Released.class, r -> onReleased())
         .onMessage(ReleaseFailed.class, f -> failLaunch(new ContainerError.LaunchFailed(f.message()), null))
-        .onMessage(ProcessExited.class, e -> {
-          recordExit(e);
-          return failLaunch(new ContainerError.LaunchFailed("the init exited before exec"), null);
-        })
+        .onMessage(ProcessExited.class, this::onExitedWhileIsolating)
         .onMessageEquals(LaunchTimedOut.INSTANCE, () -> failLaunch(new ContainerError.LaunchFailed(
             "exec did not happen within " + settings.launchTimeout().toMillis() + "ms"), null)));
   }
@@ -253,12 +250,22 @@ abstract class ContainerLaunch {
     return Behaviors.same();
   }
 
+  /**
+   * NOTE: a command as short as {@code true} may exit before the release call returns, so the
+   * exit can arrive first; once released, the release's answer decides whether it launched.
+   */
+  private Behavior<Command> onExitedWhileIsolating(ProcessExited exit) {
+    recordExit(exit);
+    return releaseStarted ? Behaviors.same()
+        : failLaunch(new ContainerError.LaunchFailed("the init exited before exec"), null);
+  }
+
   private Behavior<Command> onReleased() {
     timers.cancel(LaunchTimedOut.INSTANCE);
     transition(ContainerState.RUNNING);
     launchReplyTo.tell(new Containerizer.Launched(container.id()));
     launchReplyTo = null;
-    return running();
+    return exited ? destroy(null) : running();
   }
 
   private Behavior<Command> onIsolatorFailed(Failed failed) {

@@ -236,6 +236,17 @@ class ContainerLaunchTest {
   }
 
   @Test
+  void aCommandThatExitsBeforeReleaseReturnsStillLaunched() {
+    Fixture f = new Fixture(KIT, temp, "a");
+    f.launcher.exitDuringRelease = 0;
+    assertEquals(new Containerizer.Launched(Fixture.id("fast")), f.launch(request("fast", "true")));
+    ContainerTermination termination = f.terminated("fast");
+    assertEquals(ContainerTermination.newBuilder().setStatus(0).build(), termination);
+    List<String> events = f.eventsOf("fast");
+    assertEquals(List.of("release", "cleanup a"), events.subList(events.size() - 2, events.size()));
+  }
+
+  @Test
   void fiftyConcurrentLaunchesAllReplyAndAllWaitsArrive() {
     Fixture f = new Fixture(KIT, temp, "a", "b");
     List<TestProbe<Containerizer.LaunchReply>> launches = new ArrayList<>();

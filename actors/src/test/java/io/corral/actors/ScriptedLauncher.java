@@ -27,6 +27,8 @@ final class ScriptedLauncher implements Launcher {
   volatile LaunchException releaseFailure;
   /** When set, release blocks until the container is killed (as a helper that never execs). */
   volatile boolean releaseHangs;
+  /** When set, the command exits with this status before release returns (a very short command). */
+  volatile Integer exitDuringRelease;
 
   ScriptedLauncher(List<String> events) {
     this.events = events;
@@ -79,6 +81,9 @@ final class ScriptedLauncher implements Launcher {
       events.add("release " + id);
       if (releaseFailure != null) {
         throw releaseFailure;
+      }
+      if (exitDuringRelease != null) {
+        exited.complete(exitDuringRelease);
       }
       if (releaseHangs) {
         killed.join();
