@@ -51,20 +51,23 @@ final class IsolatorActor extends AbstractBehavior<Command> {
   private record Completed(Reply reply, ActorRef<Reply> replyTo) implements Command {}
 
   private final Isolator isolator;
+  private final String name;
   private final ContainerContext container;
   private final StashBuffer<Command> stash;
   private final Executor blocking;
   private boolean busy;
 
   static Behavior<Command> create(Isolator isolator, ContainerContext container) {
-    return Behaviors.withStash(STASH_CAPACITY, stash ->
-        Behaviors.setup(context -> new IsolatorActor(context, stash, isolator, container)));
+    return Behaviors.withMdc(Command.class, java.util.Map.of("containerId", container.name()),
+        Behaviors.withStash(STASH_CAPACITY, stash ->
+            Behaviors.setup(context -> new IsolatorActor(context, stash, isolator, container))));
   }
 
   private IsolatorActor(
       ActorContext<Command> context, StashBuffer<Command> stash, Isolator isolator, ContainerContext container) {
     super(context);
     this.isolator = isolator;
+    this.name = isolator.name();
     this.container = container;
     this.stash = stash;
     this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
@@ -91,7 +94,6 @@ final class IsolatorActor extends AbstractBehavior<Command> {
 
   /** Answers {@code command} with a failure without calling the isolator. */
   private void reject(Command command, String message) {
-    String name = isolator.name();
     if (command instanceof Prepare p) {
       p.replyTo().tell(new Failed(name, Phase.PREPARE, message));
     } else if (command instanceof Isolate i) {
@@ -116,7 +118,6 @@ final class IsolatorActor extends AbstractBehavior<Command> {
   }
 
   private void run(Command command) {
-    String name = isolator.name();
     if (command instanceof Prepare p) {
       call(Phase.PREPARE, p.replyTo(), () -> {
         io.corral.proto.v1.LaunchPlan fragment = isolator.prepare(container);
@@ -163,7 +164,6 @@ final class IsolatorActor extends AbstractBehavior<Command> {
   /** Runs {@code work} on the blocking dispatcher; a null result sends no reply. */
   private void call(Phase phase, ActorRef<Reply> replyTo, Supplier<Reply> work) {
     busy = true;
-    String name = isolator.name();
     CompletableFuture<Reply> result = CompletableFuture.supplyAsync(() -> {
       try {
         return work.get();

@@ -80,7 +80,8 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   private boolean exited;
 
   static Behavior<Command> create(String containerId, Launcher launcher, ActorRef<Reply> parent) {
-    return Behaviors.setup(context -> new LauncherActor(context, containerId, launcher, parent));
+    return Behaviors.withMdc(Command.class, java.util.Map.of("containerId", containerId),
+        Behaviors.setup(context -> new LauncherActor(context, containerId, launcher, parent)));
   }
 
   private LauncherActor(ActorContext<Command> context, String containerId, Launcher launcher, ActorRef<Reply> parent) {
