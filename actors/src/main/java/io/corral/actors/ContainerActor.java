@@ -150,17 +150,6 @@ final class ContainerActor extends ContainerLaunch {
     return Behaviors.same();
   }
 
-  private Behavior<Command> collect(Command request) {
-    List<ActorRef<IsolatorProtocol.Command>> refs = isolators.stream().map(IsolatorRef::ref).toList();
-    List<String> names = isolators.stream().map(IsolatorRef::name).toList();
-    context.spawnAnonymous(UsageCollector.create(refs, names, usageTimeout(), request, context.getSelf()));
-    return Behaviors.same();
-  }
-
-  private Duration usageTimeout() {
-    return context.getSystem().settings().config().getDuration("corral.actors.usage-timeout");
-  }
-
   // ---- DESTROYING ----------------------------------------------------------------------------
 
   /** Moves to DESTROYING (once) with {@code termination} as the pending termination info. */
@@ -201,29 +190,42 @@ final class ContainerActor extends ContainerLaunch {
 
   private Behavior<Command> destroying() {
     return common(BehaviorBuilder.<Command>create()
-        .onMessage(Forked.class, f -> {
-          onForked(f.initPid(), f.helperPid());
-          return advanceDestroy();
-        })
-        .onMessage(ForkFailed.class, f -> {
-          forkPending = false;
-          return advanceDestroy();
-        })
-        .onMessage(ProcessExited.class, e -> {
-          recordExit(e);
-          return advanceDestroy();
-        })
-        .onMessage(KillSent.class, k -> {
-          ackKillers(k.error());
-          return Behaviors.same();
-        })
+        .onMessage(Forked.class, this::onForkedWhileDestroying)
+        .onMessage(ForkFailed.class, this::onForkFailedWhileDestroying)
+        .onMessage(ProcessExited.class, this::onExitedWhileDestroying)
+        .onMessage(KillSent.class, this::onKillSent)
         .onMessage(CleanedUp.class, c -> onCleanupReply(c.isolator(), null))
-        .onMessage(Failed.class, f -> f.phase() == Phase.CLEANUP
-            ? onCleanupReply(f.isolator(), new ContainerError.IsolatorFailed(f.isolator(), f.phase(), f.message()))
-            : Behaviors.same())
+        .onMessage(Failed.class, this::onFailedWhileDestroying)
         .onMessage(TerminationWritten.class, this::onTerminationWritten)
         .onMessage(Kill.class, this::onKillWhileDestroying)
         .onMessage(Signalled.class, this::onSignalled));
+  }
+
+  /** The fork finished after destroy began: the init is aborted (or killed) like any other. */
+  private Behavior<Command> onForkedWhileDestroying(Forked forked) {
+    onForked(forked.initPid(), forked.helperPid());
+    return advanceDestroy();
+  }
+
+  private Behavior<Command> onForkFailedWhileDestroying(ForkFailed failed) {
+    forkPending = false;
+    return advanceDestroy();
+  }
+
+  private Behavior<Command> onExitedWhileDestroying(ProcessExited exit) {
+    recordExit(exit);
+    return advanceDestroy();
+  }
+
+  private Behavior<Command> onKillSent(KillSent sent) {
+    ackKillers(sent.error());
+    return Behaviors.same();
+  }
+
+  /** Only cleanup failures matter now; late failures of earlier phases are ignored. */
+  private Behavior<Command> onFailedWhileDestroying(Failed failed) {
+    return failed.phase() != Phase.CLEANUP ? Behaviors.same() : onCleanupReply(failed.isolator(),
+        new ContainerError.IsolatorFailed(failed.isolator(), failed.phase(), failed.message()));
   }
 
   private Behavior<Command> onKillWhileDestroying(Kill kill) {
@@ -293,11 +295,13 @@ final class ContainerActor extends ContainerLaunch {
   private Behavior<Command> terminated() {
     return common(BehaviorBuilder.<Command>create()
         .onMessage(Kill.class, k -> k.signal() == SIGKILL ? ack(k) : rejectKill(k))
-        .onMessage(Usage.class, u -> {
-          u.replyTo().tell(new Containerizer.Rejected(new ContainerError.InvalidState(
-              containerId(), state, "Failed to get usage")));
-          return Behaviors.same();
-        }));
+        .onMessage(Usage.class, this::onUsageWhenTerminated));
+  }
+
+  private Behavior<Command> onUsageWhenTerminated(Usage usage) {
+    usage.replyTo().tell(new Containerizer.Rejected(new ContainerError.InvalidState(
+        containerId(), state, "Failed to get usage")));
+    return Behaviors.same();
   }
 
   private Behavior<Command> ack(Kill kill) {
@@ -313,21 +317,28 @@ final class ContainerActor extends ContainerLaunch {
     return builder
         .onMessage(Wait.class, this::onWait)
         .onMessage(Kill.class, this::onKillDuringLaunch)
-        .onMessage(Usage.class, u -> {
-          u.replyTo().tell(new Containerizer.Statistics(containerId(), statistics(null)));
-          return Behaviors.same();
-        })
-        .onMessage(GetSnapshot.class, g -> {
-          g.replyTo().tell(snapshot(null, null));
-          return Behaviors.same();
-        })
+        .onMessage(Usage.class, this::onUsageWithoutIsolators)
+        .onMessage(GetSnapshot.class, this::onSnapshotWithoutIsolators)
         .onMessage(Collected.class, this::onCollected)
         .onMessage(Crashed.class, this::onCrashed)
-        .onAnyMessage(m -> {
-          log().debug("Ignoring [{}] in state {}", m, state);
-          return Behaviors.same();
-        })
+        .onAnyMessage(this::onIgnored)
         .build();
+  }
+
+  /** Before RUNNING and while destroying, usage is the launch limits only. */
+  private Behavior<Command> onUsageWithoutIsolators(Usage usage) {
+    usage.replyTo().tell(new Containerizer.Statistics(containerId(), statistics(null)));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onSnapshotWithoutIsolators(GetSnapshot request) {
+    request.replyTo().tell(snapshot(null, null));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onIgnored(Command message) {
+    log().debug("Ignoring [{}] in state {}", message, state);
+    return Behaviors.same();
   }
 
   private Behavior<Command> onCrashed(Crashed crashed) {

@@ -23,6 +23,7 @@ import io.corral.proto.v1.TaskStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.AbstractMap;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -199,10 +200,7 @@ abstract class ContainerLaunch {
   private Behavior<Command> isolating() {
     return common(BehaviorBuilder.<Command>create()
         .onMessage(Forked.class, this::onForked)
-        .onMessage(ForkFailed.class, f -> {
-          forkPending = false;
-          return failLaunch(new ContainerError.LaunchFailed(f.message()), null);
-        })
+        .onMessage(ForkFailed.class, this::onForkFailed)
         .onMessage(PidsWritten.class, this::onPidsWritten)
         .onMessage(Isolated.class, this::onIsolated)
         .onMessage(Failed.class, this::onIsolatorFailed)
@@ -213,6 +211,11 @@ abstract class ContainerLaunch {
         .onMessage(ProcessExited.class, this::onExitedWhileIsolating)
         .onMessageEquals(LaunchTimedOut.INSTANCE, () -> failLaunch(new ContainerError.LaunchFailed(
             "exec did not happen within " + settings.launchTimeout().toMillis() + "ms"), null)));
+  }
+
+  private Behavior<Command> onForkFailed(ForkFailed failed) {
+    forkPending = false;
+    return failLaunch(new ContainerError.LaunchFailed(failed.message()), null);
   }
 
   Behavior<Command> onForked(Forked forked) {
@@ -362,5 +365,17 @@ abstract class ContainerLaunch {
     }
     return new Containerizer.ContainerSnapshot(container.id(), state, status.build(), statistics(partial),
         Optional.ofNullable(termination));
+  }
+
+  /** Asks every isolator for usage and status; the merged answer comes back as Collected. */
+  final Behavior<Command> collect(Command request) {
+    List<ActorRef<IsolatorProtocol.Command>> refs = isolators.stream().map(IsolatorRef::ref).toList();
+    List<String> names = isolators.stream().map(IsolatorRef::name).toList();
+    context.spawnAnonymous(UsageCollector.create(refs, names, usageTimeout(), request, context.getSelf()));
+    return Behaviors.same();
+  }
+
+  private Duration usageTimeout() {
+    return context.getSystem().settings().config().getDuration("corral.actors.usage-timeout");
   }
 }
