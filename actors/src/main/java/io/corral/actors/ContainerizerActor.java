@@ -239,6 +239,7 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
   private <R> Entry live(ContainerID id, ActorRef<R> replyTo) {
     Entry entry = containers.get(id.getValue());
     if (entry == null || entry.removing) {
+      getContext().getLog().warn("Ignoring a request for unknown container [{}]", id.getValue());
       @SuppressWarnings("unchecked")
       ActorRef<Containerizer.Rejected> rejected = (ActorRef<Containerizer.Rejected>) (ActorRef<?>) replyTo;
       rejected.tell(new Containerizer.Rejected(new ContainerError.NotFound(id)));

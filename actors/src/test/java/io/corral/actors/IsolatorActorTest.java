@@ -121,6 +121,16 @@ class IsolatorActorTest {
   }
 
   @Test
+  void isolatorMethodsRunOnTheBlockingDispatcher() {
+    List<String> threads = new CopyOnWriteArrayList<>();
+    isolator.usage = s -> threads.add(Thread.currentThread().getName());
+    actor.tell(new IsolatorProtocol.Usage(probe.getRef()));
+    probe.expectMessageClass(IsolatorProtocol.UsageSampled.class, TIMEOUT);
+    assertEquals(1, threads.size());
+    assertTrue(threads.get(0).contains("corral.blocking-dispatcher"), threads.get(0));
+  }
+
+  @Test
   void cleanupWaitsForAnInFlightPrepare() throws Exception {
     CountDownLatch gate = new CountDownLatch(1);
     isolator.prepareGate = gate;
