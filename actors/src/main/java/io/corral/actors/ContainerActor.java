@@ -57,6 +57,9 @@ final class ContainerActor extends ContainerLaunch {
   /** A handler of this actor threw (see {@link Containment}): a bug, contained by destroying. */
   record Crashed(String detail) implements Command {}
 
+  /** An aborted init has not exited within {@code corral.actors.abort-grace}: kill it. */
+  private enum AbortExpired implements Command { INSTANCE }
+
   private record TerminationWritten(Optional<String> error) implements Command {}
 
   static final int SIGKILL = 9;
@@ -170,6 +173,8 @@ final class ContainerActor extends ContainerLaunch {
         launcher.tell(releaseStarted ? LauncherActor.Kill.INSTANCE : LauncherActor.Abort.INSTANCE);
         if (!releaseStarted) {
           ackKillers(Optional.empty());
+          timers.startSingleTimer(AbortExpired.INSTANCE,
+              context.getSystem().settings().config().getDuration("corral.actors.abort-grace"));
         }
       }
       return destroying();
@@ -189,6 +194,7 @@ final class ContainerActor extends ContainerLaunch {
         .onMessage(ForkFailed.class, this::onForkFailedWhileDestroying)
         .onMessage(ProcessExited.class, this::onExitedWhileDestroying)
         .onMessage(KillSent.class, this::onKillSent)
+        .onMessageEquals(AbortExpired.INSTANCE, this::onAbortExpired)
         .onMessage(CleanedUp.class, c -> onCleanupReply(c.isolator(), null))
         .onMessage(Failed.class, this::onFailedWhileDestroying)
         .onMessage(TerminationWritten.class, this::onTerminationWritten)
@@ -210,6 +216,14 @@ final class ContainerActor extends ContainerLaunch {
   private Behavior<Command> onExitedWhileDestroying(ProcessExited exit) {
     recordExit(exit);
     return advanceDestroy();
+  }
+
+  private Behavior<Command> onAbortExpired() {
+    if (!exited) {
+      log().warn("Killing container [{}] whose init did not exit after the abort", id());
+      launcher.tell(LauncherActor.Kill.INSTANCE);
+    }
+    return Behaviors.same();
   }
 
   private Behavior<Command> onKillSent(KillSent sent) {
@@ -334,17 +348,6 @@ final class ContainerActor extends ContainerLaunch {
   private Behavior<Command> onIgnored(Command message) {
     log().debug("Ignoring [{}] in state {}", message, state);
     return Behaviors.same();
-  }
-
-  private Behavior<Command> onCrashed(Crashed crashed) {
-    return switch (state) {
-      case PROVISIONING, PREPARING, ISOLATING, FETCHING ->
-          failLaunch(new ContainerError.Internal(crashed.detail()), null);
-      case RUNNING -> destroy(io.corral.proto.v1.ContainerTermination.newBuilder()
-          .setState(io.corral.proto.v1.TaskState.TASK_FAILED)
-          .setMessage("Failed to run container: " + crashed.detail()));
-      case DESTROYING, TERMINATED -> Behaviors.same();
-    };
   }
 
   private Behavior<Command> onWait(Wait wait) {

@@ -69,7 +69,7 @@ abstract class ContainerLaunch {
   }
 
   final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
+  final TimerScheduler<Command> timers;
   final ContainerizerSettings settings;
   final Paths paths;
   final ContainerContext container;
@@ -288,6 +288,18 @@ abstract class ContainerLaunch {
         .setState(TaskState.TASK_FAILED)
         .setReason(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED)
         .setMessage("Failed to launch container: " + detail));
+  }
+
+  /** A bug in a handler (see {@link Containment}): fail the launch, or destroy a running container. */
+  final Behavior<Command> onCrashed(ContainerActor.Crashed crashed) {
+    return switch (state) {
+      case PROVISIONING, PREPARING, ISOLATING, FETCHING ->
+          failLaunch(new ContainerError.Internal(crashed.detail()), null);
+      case RUNNING -> destroy(io.corral.proto.v1.ContainerTermination.newBuilder()
+          .setState(io.corral.proto.v1.TaskState.TASK_FAILED)
+          .setMessage("Failed to run container: " + crashed.detail()));
+      case DESTROYING, TERMINATED -> Behaviors.same();
+    };
   }
 
   static ContainerTermination.Builder limitation(Limitation limitation) {

@@ -247,6 +247,18 @@ class ContainerLaunchTest {
   }
 
   @Test
+  void anAbortedInitThatDoesNotExitIsKilled() {
+    Fixture f = new Fixture(KIT, temp, "a");
+    f.isolator("a").isolateFailure = FakeIsolator.refusal("no cgroup");
+    f.launcher.abortIgnored = true;
+    ContainerError error = assertInstanceOf(Containerizer.Rejected.class, f.launch(request("stuck", "true"))).error();
+    assertEquals(new ContainerError.IsolatorFailed("a", Phase.ISOLATE, "no cgroup"), error);
+    List<String> events = f.eventsOf("stuck");
+    assertEquals(List.of("abort", "kill", "cleanup a"), events.subList(events.size() - 3, events.size()));
+    assertEquals(9, f.terminated("stuck").getStatus());
+  }
+
+  @Test
   void fiftyConcurrentLaunchesAllReplyAndAllWaitsArrive() {
     Fixture f = new Fixture(KIT, temp, "a", "b");
     List<TestProbe<Containerizer.LaunchReply>> launches = new ArrayList<>();
