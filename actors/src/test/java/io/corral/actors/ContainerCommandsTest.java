@@ -26,12 +26,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Wait, Kill, Remove, Usage and GetContainers on running, terminated and unknown containers. */
+@ExtendWith(LogCapturingExtension.class)
 class ContainerCommandsTest {
   static final ActorTestKit KIT = ActorTestKit.create("commands", Fixture.config());
   static final Duration SHORT = Duration.ofMillis(200);

@@ -26,12 +26,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Launch: validation, the order of isolator phases, and failures at each step. */
+@ExtendWith(LogCapturingExtension.class)
 class ContainerLaunchTest {
   static final ActorTestKit KIT = ActorTestKit.create("launch", Fixture.config());
 

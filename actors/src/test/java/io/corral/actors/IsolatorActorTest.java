@@ -19,12 +19,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** One test per isolator command, plus failures, exceptions and the one-call-at-a-time rule. */
+@ExtendWith(LogCapturingExtension.class)
 class IsolatorActorTest {
   static final ActorTestKit KIT = ActorTestKit.create("isolator", Fixture.config());
   static final Duration TIMEOUT = Fixture.TIMEOUT;

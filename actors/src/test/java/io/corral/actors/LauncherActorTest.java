@@ -14,12 +14,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** One test per launcher command; the exit is reported once; a stopped actor kills its container. */
+@ExtendWith(LogCapturingExtension.class)
 class LauncherActorTest {
   static final ActorTestKit KIT = ActorTestKit.create("launcher", Fixture.config());
   static final Duration TIMEOUT = Fixture.TIMEOUT;
