@@ -18,7 +18,10 @@ import scala.concurrent.duration.Duration;
  * <p>The server's settings come from the system's {@code pekko.http.server} config, adapted to
  * the agent: the idle timeout is {@link HttpSettings#idleTimeout()} (infinite by default, so a
  * WAIT_CONTAINER may stay open as long as its container runs) and the parser's content-length
- * limit is {@link HttpSettings#maxRequestBytes()}.
+ * limit is {@link HttpSettings#maxRequestBytes()}. The parser also learns the media types of
+ * {@code ApiCodec.PARSER_MEDIA_TYPES}, which {@code /api/v1} needs to check {@code Content-Type}
+ * exactly as Mesos does; routes bound without them accept {@code application/json;
+ * charset=utf-8} and answer 400 rather than 415 to an explicit {@code application/octet-stream}.
  */
 public final class AgentServer {
   private static final Logger LOG = LoggerFactory.getLogger(AgentServer.class);
@@ -43,6 +46,8 @@ public final class AgentServer {
 
   private static ServerSettings adapt(ServerSettings s, Duration idle, long maxBytes) {
     return s.withTimeouts(s.getTimeouts().withIdleTimeout(idle))
-        .withParserSettings(s.getParserSettings().withMaxContentLength(maxBytes));
+        .withParserSettings(s.getParserSettings()
+            .withMaxContentLength(maxBytes)
+            .withCustomMediaTypes(ApiCodec.PARSER_MEDIA_TYPES));
   }
 }

@@ -5,6 +5,7 @@ import io.corral.proto.v1.agent.Call;
 import io.corral.proto.v1.agent.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -28,6 +29,25 @@ final class ApiCodec {
       MediaTypes.applicationBinary("x-protobuf", false);
   static final ContentType PROTOBUF_CONTENT_TYPE = ContentTypes.create(PROTOBUF_MEDIA_TYPE);
 
+  /**
+   * Media types the server's parser must know as its own ({@link AgentServer} registers them),
+   * because Pekko normalises {@code Content-Type} before the route sees it:
+   *
+   * <ul>
+   *   <li>{@code application/json} with an open charset, so that {@code application/json;
+   *       charset=utf-8} keeps its parameter (Pekko drops it for its fixed-charset built-in type)
+   *       and can be refused with 415 as Mesos does;
+   *   <li>{@code application/octet-stream}, so that an explicit header is a different object
+   *       from the default Pekko assumes when the header is missing, which is 400, not 415.
+   * </ul>
+   *
+   * Without them (routes bound elsewhere) the two cases degrade to 200 and 400 respectively.
+   */
+  static final MediaType[] PARSER_MEDIA_TYPES = {
+    MediaTypes.customWithOpenCharset("application", "json", Map.of(), false),
+    MediaTypes.customBinary("application", "octet-stream", false),
+  };
+
   /** How a request body or a response body is encoded. */
   enum Encoding { JSON, PROTOBUF }
 
@@ -44,7 +64,9 @@ final class ApiCodec {
           "request.media-type", "Expecting 'Message-Content-Type' to be not set for non-streaming requests"));
     }
     ContentType contentType = request.entity().getContentType();
-    if (contentType.equals(ContentTypes.NO_CONTENT_TYPE)) {
+    // Identity, not equality: the parser's default for a missing header (see PARSER_MEDIA_TYPES).
+    if (contentType.mediaType() == MediaTypes.APPLICATION_OCTET_STREAM
+        || contentType.equals(ContentTypes.NO_CONTENT_TYPE)) {
       return Result.refused(ErrorMapping.badRequest("Expecting 'Content-Type' to be present"));
     }
     String value = contentType.toString();
@@ -98,11 +120,8 @@ final class ApiCodec {
       return Result.refused(ErrorMapping.badRequest(
           "Failed to convert JSON into Call protobuf: " + e.getMessage()));
     }
-    if (!builder.isInitialized()) {
-      return Result.refused(ErrorMapping.badRequest(
-          "Failed to convert JSON into Call protobuf: Message missing required fields: "
-              + String.join(", ", builder.findInitializationErrors())));
-    }
+    // Call has no required fields of its own; JsonFormat builds every sub-message with build(),
+    // so a missing required field there has already failed above.
     return Result.ok(builder.build());
   }
 
