@@ -24,7 +24,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 
 /**
  * Serves {@code POST /api/v1}: checks the request in Mesos' order (recovering 503, method 405,
- * {@code Content-Type} 400/415, size 413, decoding 400, validation 400, {@code Accept} 406), then
+ * {@code Content-Type} 400/415, size 413 (see {@link BodyReader}), decoding 400, validation 400, {@code Accept} 406), then
  * turns the call into one ask of the containerizer and the reply into a response. Failures of
  * the ask go to {@link ErrorMapping}; nothing here catches per call.
  *
@@ -67,14 +67,19 @@ final class AgentApi {
     }
     long max = settings.maxRequestBytes();
     OptionalLong length = request.entity().getContentLengthOption();
-    if (length.isPresent() && length.getAsLong() > max) {
+    if (length.isPresent() && length.getAsLong() > BodyReader.drainCap(max)) {
       return done(ErrorMapping.tooLarge(max));
     }
-    return request.entity()
-        .toStrict(settings.askTimeout().toMillis(), max, system)
-        .handle((strict, failure) -> failure != null
-            ? done(ErrorMapping.fromFailure(failure, "read request body", settings.askTimeout()))
-            : serve(request, encoding.value(), strict.getData().toArray()))
+    return BodyReader.read(request.entity(), max, settings.askTimeout(), system)
+        .handle((body, failure) -> {
+          if (failure != null) {
+            return done(
+                ErrorMapping.fromFailure(failure, "read request body", settings.askTimeout()));
+          }
+          return body.tooLarge()
+              ? done(ErrorMapping.tooLarge(max))
+              : serve(request, encoding.value(), body.bytes());
+        })
         .thenCompose(Function.identity());
   }
 

@@ -7,7 +7,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -25,13 +25,12 @@ import org.apache.pekko.http.javadsl.server.Route;
  * {@code /health} answers 503, as the Mesos agent does during recovery. {@code /api/v1} has no
  * request timeout of the server's own, since WAIT_CONTAINER lasts as long as the container; each
  * call is bounded by its ask timeout instead ({@link HttpSettings}). Its body is limited to
- * {@link HttpSettings#maxRequestBytes()}.
+ * {@link HttpSettings#maxRequestBytes()} by {@link AgentApi}.
  *
  * <p>The routes are built once and then run by Pekko HTTP on its dispatcher; this object holds
  * no mutable state.
  */
 public final class AgentRoutes extends AllDirectives {
-  private final HttpSettings settings;
   private final BooleanSupplier ready;
   private final AgentApi api;
   private final AgentViews views;
@@ -49,7 +48,6 @@ public final class AgentRoutes extends AllDirectives {
       AgentInfo info,
       HttpSettings settings,
       BooleanSupplier ready) {
-    this.settings = settings;
     this.ready = ready;
     this.api = new AgentApi(containerizer, info, settings, system, ready);
     this.views = new AgentViews(containerizer, info, settings, system);
@@ -63,7 +61,7 @@ public final class AgentRoutes extends AllDirectives {
   private Route endpoints() {
     return concat(
         path(segment("api").slash("v1"), this::api),
-        path("health", () -> get(() -> complete(StatusCodes.OK))),
+        path("health", () -> get(() -> complete(HttpResponse.create()))),
         path("state", () -> get(() -> whenReady(() -> completeWithFuture(views.state())))),
         path("containers", () -> get(() -> whenReady(this::containers))),
         path(segment("monitor").slash("statistics"),
@@ -71,8 +69,8 @@ public final class AgentRoutes extends AllDirectives {
   }
 
   private Route api() {
-    return withoutRequestTimeout(() -> withSizeLimit(settings.maxRequestBytes(),
-        () -> extractRequest(request -> completeWithFuture(api.handle(request)))));
+    return withoutRequestTimeout(
+        () -> extractRequest(request -> completeWithFuture(api.handle(request))));
   }
 
   private Route containers() {

@@ -17,8 +17,8 @@ import scala.concurrent.duration.Duration;
  *
  * <p>The server's settings come from the system's {@code pekko.http.server} config, adapted to
  * the agent: the idle timeout is {@link HttpSettings#idleTimeout()} (infinite by default, so a
- * WAIT_CONTAINER may stay open as long as its container runs) and the parser's content-length
- * limit is {@link HttpSettings#maxRequestBytes()}. The parser also learns the media types of
+ * WAIT_CONTAINER may stay open as long as its container runs). {@code /api/v1} enforces its own
+ * body limit ({@link HttpSettings#maxRequestBytes()}). The parser learns the media types of
  * {@code ApiCodec.PARSER_MEDIA_TYPES}, which {@code /api/v1} needs to check {@code Content-Type}
  * exactly as Mesos does; routes bound without them accept {@code application/json;
  * charset=utf-8} and answer 400 rather than 415 to an explicit {@code application/octet-stream}.
@@ -36,7 +36,7 @@ public final class AgentServer {
         .orElse(Duration.Inf());
     return Http.get(system)
         .newServerAt(ip, port)
-        .adaptSettings(s -> adapt(s, idle, settings.maxRequestBytes()))
+        .adaptSettings(s -> adapt(s, idle))
         .bind(routes.routes())
         .thenApply(binding -> {
           LOG.info("Agent API listening on {}", binding.localAddress());
@@ -44,10 +44,9 @@ public final class AgentServer {
         });
   }
 
-  private static ServerSettings adapt(ServerSettings s, Duration idle, long maxBytes) {
+  private static ServerSettings adapt(ServerSettings s, Duration idle) {
     return s.withTimeouts(s.getTimeouts().withIdleTimeout(idle))
-        .withParserSettings(s.getParserSettings()
-            .withMaxContentLength(maxBytes)
-            .withCustomMediaTypes(ApiCodec.PARSER_MEDIA_TYPES));
+        .withParserSettings(
+            s.getParserSettings().withCustomMediaTypes(ApiCodec.PARSER_MEDIA_TYPES));
   }
 }

@@ -14,7 +14,6 @@ import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Allow;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 
 /**
  * The one place where failures become HTTP responses: each {@link ContainerError}, an ask that
@@ -80,8 +79,8 @@ public final class ErrorMapping {
       return plain(StatusCodes.SERVICE_UNAVAILABLE, "agent.timeout",
           "Failed to " + verb + ": no answer within " + stout(timeout));
     }
-    if (cause instanceof EntityStreamSizeException size) {
-      return tooLarge(size.limit());
+    if (cause instanceof BodyReader.TooLarge tooLarge) {
+      return tooLarge(tooLarge.limit);
     }
     return plain(StatusCodes.INTERNAL_SERVER_ERROR, "agent.internal",
         "Failed to " + verb + ": " + cause);
@@ -89,7 +88,7 @@ public final class ErrorMapping {
 
   /** 413 for a body larger than {@code limit} bytes. */
   public static HttpResponse tooLarge(long limit) {
-    return plain(StatusCodes.PAYLOAD_TOO_LARGE, "request.too-large",
+    return plain(StatusCodes.CONTENT_TOO_LARGE, "request.too-large",
         "Failed to read request body: it exceeds the limit of " + limit + " bytes");
   }
 

@@ -82,8 +82,9 @@ final class AgentFixture implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    binding.unbind().toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+  public void close() {
+    binding.unbind().toCompletableFuture().orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        .join();
     testKit.shutdownTestKit();
   }
 }

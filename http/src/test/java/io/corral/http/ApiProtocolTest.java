@@ -26,7 +26,7 @@ class ApiProtocolTest {
   }
 
   @AfterAll
-  void stop() throws Exception {
+  void stop() {
     agent.close();
   }
 
