@@ -55,6 +55,11 @@ final class AgentApi {
 
   /** The response to one request to {@code /api/v1}. */
   CompletionStage<HttpResponse> handle(HttpRequest request) {
+    long max = settings.maxRequestBytes();
+    OptionalLong length = request.entity().getContentLengthOption();
+    if (length.isPresent() && length.getAsLong() > BodyReader.drainCap(max)) {
+      return done(ErrorMapping.tooLarge(max));
+    }
     if (!ready.getAsBoolean()) {
       return done(ErrorMapping.recovering());
     }
@@ -64,11 +69,6 @@ final class AgentApi {
     Result<Encoding> encoding = ApiCodec.requestEncoding(request);
     if (encoding.refusal() != null) {
       return done(encoding.refusal());
-    }
-    long max = settings.maxRequestBytes();
-    OptionalLong length = request.entity().getContentLengthOption();
-    if (length.isPresent() && length.getAsLong() > BodyReader.drainCap(max)) {
-      return done(ErrorMapping.tooLarge(max));
     }
     return BodyReader.read(request.entity(), max, settings.askTimeout(), system)
         .handle((body, failure) -> {

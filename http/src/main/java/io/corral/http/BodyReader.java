@@ -49,10 +49,15 @@ final class BodyReader {
   /** Reads {@code entity}; fails with a {@code TimeoutException} after {@code timeout}. */
   static CompletionStage<Body> read(
       HttpEntity entity, long max, Duration timeout, ActorSystem<?> system) {
+    return run(entity, new Accumulator(max, drainCap(max)), timeout, system);
+  }
+
+  private static CompletionStage<Body> run(
+      HttpEntity entity, Accumulator accumulator, Duration timeout, ActorSystem<?> system) {
     return entity.withoutSizeLimit()
         .getDataBytes()
         .completionTimeout(timeout)
-        .runWith(Sink.fold(new Accumulator(max), Accumulator::add), system)
+        .runWith(Sink.fold(accumulator, Accumulator::add), system)
         .thenApply(Accumulator::body);
   }
 
@@ -63,9 +68,9 @@ final class BodyReader {
     private final ByteStringBuilder kept = new ByteStringBuilder();
     private long size;
 
-    Accumulator(long max) {
+    Accumulator(long max, long cap) {
       this.max = max;
-      this.cap = drainCap(max);
+      this.cap = cap;
     }
 
     Accumulator add(ByteString chunk) {

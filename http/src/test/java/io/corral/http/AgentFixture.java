@@ -20,6 +20,8 @@ import org.apache.pekko.http.javadsl.ServerBinding;
  * with a {@code java.net.http} client (the Pekko HTTP route testkit cannot run with Pekko 1.7).
  */
 final class AgentFixture implements AutoCloseable {
+  /** Initialises logback before any actor system logs (versions.md gotcha 11). */
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AgentFixture.class);
   static final Duration TIMEOUT = Duration.ofSeconds(10);
   static final AgentInfo INFO = new AgentInfo(
       AgentInfo.MESOS_VERSION, "0.1.0-test", "2026-11-25 19:30:50",
@@ -55,6 +57,7 @@ final class AgentFixture implements AutoCloseable {
     binding = AgentServer.bind(testKit.system(), "127.0.0.1", 0, routes, settings)
         .toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
+    LOG.debug("Agent API under test at {}", base);
   }
 
   /** A request builder for {@code path} with the fixture's timeout. */

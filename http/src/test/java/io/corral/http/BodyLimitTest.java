@@ -61,6 +61,16 @@ class BodyLimitTest {
     assertEquals(200, r.statusCode(), r.body());
   }
 
+  @Test
+  void aLargeBodyWithTheWrongContentTypeStillGetsIts415() throws Exception {
+    byte[] body = new byte[TWENTY_MB];
+    HttpResponse<String> r = agent.send(agent.request("/api/v1")
+        .header("Content-Type", "text/plain")
+        .POST(BodyPublishers.ofByteArray(body)));
+    assertEquals(415, r.statusCode());
+    assertHealthy();
+  }
+
   private void assertHealthy() throws Exception {
     HttpResponse<String> health = agent.postJson("{\"type\":\"GET_HEALTH\"}");
     assertEquals(200, health.statusCode());
