@@ -21,18 +21,23 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves {@code POST /api/v1}: checks the request in Mesos' order (recovering 503, method 405,
- * {@code Content-Type} 400/415, size 413 (see {@link BodyReader}), decoding 400, validation 400, {@code Accept} 406), then
- * turns the call into one ask of the containerizer and the reply into a response. Failures of
- * the ask go to {@link ErrorMapping}; nothing here catches per call.
+ * {@code Content-Type} 400/415, then the body: size 413 (see {@link BodyReader}), decoding 400,
+ * validation 400, and {@code Accept} 406), then turns the call into one ask of the containerizer
+ * and the reply into a response. Failures of the ask go to {@link ErrorMapping}; nothing here
+ * catches per call. Unknown call types are 501; known ones that Corral does not serve (GET_STATE,
+ * GET_METRICS, the nested-container calls, ...) are 501 "is not supported".
  *
  * <p>Runs on Pekko HTTP's dispatcher and the futures' completing threads; it holds no mutable
  * state.
  */
 final class AgentApi {
   static final int SIGKILL = 9;
+  private static final Logger LOG = LoggerFactory.getLogger(AgentApi.class);
 
   private final ActorRef<Containerizer.Command> containerizer;
   private final AgentInfo info;
@@ -100,6 +105,7 @@ final class AgentApi {
   }
 
   private CompletionStage<HttpResponse> dispatch(Call call, Encoding out) {
+    LOG.debug("Serving {} as {}", call.getType(), out);
     return switch (call.getType()) {
       case GET_HEALTH -> done(ApiCodec.encode(ApiResponses.health(), out));
       case GET_VERSION -> done(ApiCodec.encode(ApiResponses.version(info), out));

@@ -14,6 +14,8 @@ import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Allow;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place where failures become HTTP responses: each {@link ContainerError}, an ask that
@@ -30,6 +32,8 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
  * thread-safe.
  */
 public final class ErrorMapping {
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
+
   /** The response header carrying the stable error code. */
   public static final String CODE_HEADER = "Corral-Error";
 
@@ -76,12 +80,14 @@ public final class ErrorMapping {
   public static HttpResponse fromFailure(Throwable failure, String verb, Duration timeout) {
     Throwable cause = unwrap(failure);
     if (cause instanceof TimeoutException) {
+      LOG.warn("Failed to {}: no answer within {}", verb, stout(timeout));
       return plain(StatusCodes.SERVICE_UNAVAILABLE, "agent.timeout",
           "Failed to " + verb + ": no answer within " + stout(timeout));
     }
     if (cause instanceof BodyReader.TooLarge tooLarge) {
       return tooLarge(tooLarge.limit);
     }
+    LOG.warn("Failed to {}", verb, cause);
     return plain(StatusCodes.INTERNAL_SERVER_ERROR, "agent.internal",
         "Failed to " + verb + ": " + cause);
   }
