@@ -116,6 +116,37 @@ class ApiProtocolTest {
   }
 
   @Test
+  void getVersionAnswersTheMesosVersionAndBuildInfo() throws Exception {
+    HttpResponse<String> r = agent.postJson("{\"type\":\"GET_VERSION\"}");
+    assertEquals(200, r.statusCode());
+    assertEquals("{\"type\":\"GET_VERSION\",\"get_version\":{\"version_info\":{"
+        + "\"version\":\"1.11.0\",\"build_date\":\"2026-11-25 19:30:50\","
+        + "\"build_time\":1764099050.0,\"build_user\":\"builder\","
+        + "\"git_tag\":\"0.1.0-test\"}}}", r.body());
+  }
+
+  @Test
+  void getFlagsAnswersEveryFlagAsAString() throws Exception {
+    HttpResponse<String> r = agent.postJson("{\"type\":\"GET_FLAGS\"}");
+    assertEquals(200, r.statusCode());
+    assertEquals("{\"type\":\"GET_FLAGS\",\"get_flags\":{\"flags\":["
+        + "{\"name\":\"isolation\",\"value\":\"posix/cpu,posix/mem\"},"
+        + "{\"name\":\"container_disk_watch_interval\",\"value\":\"15secs\"},"
+        + "{\"name\":\"enforce_container_disk_quota\",\"value\":\"false\"}]}}", r.body());
+  }
+
+  @Test
+  void getVersionInProtobuf() throws Exception {
+    HttpResponse<byte[]> r = agent.sendBytes(agent.request("/api/v1")
+        .header("Content-Type", "application/x-protobuf")
+        .header("Accept", "application/x-protobuf")
+        .POST(BodyPublishers.ofByteArray(
+            Call.newBuilder().setType(Call.Type.GET_VERSION).build().toByteArray())));
+    assertEquals("1.11.0",
+        Response.parseFrom(r.body()).getGetVersion().getVersionInfo().getVersion());
+  }
+
+  @Test
   void malformedJsonIs400WithTheParsersMessage() throws Exception {
     HttpResponse<String> r = agent.postJson("{\"type\": \"GET_HEALTH\",");
     assertEquals(400, r.statusCode());

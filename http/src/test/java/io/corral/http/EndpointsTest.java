@@ -137,6 +137,44 @@ class EndpointsTest {
   }
 
   @Test
+  void everyKeyIsSnakeCase() throws Exception {
+    agent.fake.onUsage = m -> new Containerizer.Statistics(m.id(),
+        ResourceStatistics.newBuilder().setTimestamp(1).setCpusNrThrottled(1).build());
+    agent.fake.onWait = m -> new Containerizer.Terminated(m.id(),
+        io.corral.proto.v1.ContainerTermination.newBuilder().setStatus(9)
+            .setState(io.corral.proto.v1.TaskState.TASK_FAILED)
+            .setReason(io.corral.proto.v1.TaskStatus.Reason.REASON_CONTAINER_LIMITATION_DISK)
+            .addLimitedResources(io.corral.proto.v1.Resource.newBuilder().setName("disk")
+                .setType(io.corral.proto.v1.Value.Type.SCALAR)
+                .setScalar(io.corral.proto.v1.Value.Scalar.newBuilder().setValue(1)))
+            .setMessage("Disk usage (2MB) exceeds quota (1MB)").build());
+    String[] bodies = {
+      agent.get("/state").body(),
+      agent.get("/containers").body(),
+      agent.get("/monitor/statistics").body(),
+      agent.postJson("{\"type\":\"GET_CONTAINERS\",\"get_containers\":"
+          + "{\"show_standalone\":true}}").body(),
+      agent.postJson("{\"type\":\"GET_VERSION\"}").body(),
+      agent.postJson("{\"type\":\"WAIT_CONTAINER\",\"wait_container\":"
+          + "{\"container_id\":{\"value\":\"c1\"}}}").body(),
+    };
+    for (String body : bodies) {
+      assertSnakeCase(JsonParser.parseString(body), body);
+    }
+  }
+
+  private static void assertSnakeCase(com.google.gson.JsonElement json, String body) {
+    if (json.isJsonArray()) {
+      json.getAsJsonArray().forEach(e -> assertSnakeCase(e, body));
+    } else if (json.isJsonObject()) {
+      for (var entry : json.getAsJsonObject().entrySet()) {
+        assertTrue(entry.getKey().matches("[a-z0-9_]+"), entry.getKey() + " in " + body);
+        assertSnakeCase(entry.getValue(), body);
+      }
+    }
+  }
+
+  @Test
   void whileRecoveringEveryEndpointButHealthIs503() throws Exception {
     agent.ready.set(false);
     for (String path : new String[] {"/state", "/containers", "/monitor/statistics"}) {
