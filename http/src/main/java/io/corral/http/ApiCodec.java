@@ -61,10 +61,12 @@ final class ApiCodec {
   static Result<Encoding> requestEncoding(HttpRequest request) {
     if (request.getHeader("Message-Content-Type").isPresent()) {
       return Result.refused(ErrorMapping.plain(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
-          "request.media-type", "Expecting 'Message-Content-Type' to be not set for non-streaming requests"));
+          "request.media-type",
+          "Expecting 'Message-Content-Type' to be not set for non-streaming requests"));
     }
     ContentType contentType = request.entity().getContentType();
-    // Identity, not equality: the parser's default for a missing header (see PARSER_MEDIA_TYPES).
+    // Identity, not equality: Pekko's own octet-stream object is its default for a missing
+    // header, while an explicit one parses to ours (see PARSER_MEDIA_TYPES).
     if (contentType.mediaType() == MediaTypes.APPLICATION_OCTET_STREAM
         || contentType.equals(ContentTypes.NO_CONTENT_TYPE)) {
       return Result.refused(ErrorMapping.badRequest("Expecting 'Content-Type' to be present"));

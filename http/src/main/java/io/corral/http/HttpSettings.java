@@ -22,7 +22,10 @@ import java.util.Optional;
  *     duration)
  */
 public record HttpSettings(
-    long maxRequestBytes, Duration askTimeout, Duration waitTimeout, Optional<Duration> idleTimeout) {
+    long maxRequestBytes,
+    Duration askTimeout,
+    Duration waitTimeout,
+    Optional<Duration> idleTimeout) {
 
   public static final String PREFIX = "corral.http.";
   public static final long DEFAULT_MAX_REQUEST_BYTES = 8L * 1024 * 1024;

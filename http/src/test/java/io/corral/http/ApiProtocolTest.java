@@ -86,6 +86,15 @@ class ApiProtocolTest {
         r.body());
   }
 
+  @Test
+  void messageAcceptOnANonStreamingCallIs406() throws Exception {
+    HttpResponse<String> r = agent.send(agent.request("/api/v1")
+        .header("Content-Type", "application/json")
+        .header("Message-Accept", "application/json")
+        .POST(BodyPublishers.ofString("{\"type\":\"GET_HEALTH\"}")));
+    assertEquals(406, r.statusCode());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"application/json", "*/*", "application/*",
       "text/html, application/json;q=0.5", "application/x-protobuf, application/json"})

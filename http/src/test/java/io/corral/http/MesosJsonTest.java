@@ -157,10 +157,11 @@ class MesosJsonTest {
     assertTrue(json.contains("\"hard\":18446744073709551615"), json);
     // Printed defaults (shell: true, Variable.type: VALUE) parse back as explicitly set, so
     // compare after setting them too.
+    Environment.Variable variable = Environment.Variable.newBuilder()
+        .setName("K").setValue("v").setType(Environment.Variable.Type.VALUE).build();
     Call expected = call.toBuilder().setLaunchContainer(call.getLaunchContainer().toBuilder()
         .setCommand(call.getLaunchContainer().getCommand().toBuilder().setShell(true)
-            .setEnvironment(Environment.newBuilder().addVariables(Environment.Variable
-                .newBuilder().setName("K").setValue("v").setType(Environment.Variable.Type.VALUE)))))
+            .setEnvironment(Environment.newBuilder().addVariables(variable))))
         .build();
     assertEquals(expected, parse(json));
   }
