@@ -38,7 +38,8 @@ public final class IsolationFlag {
 
   /** The names {@link IsolatorRegistry} can create today. */
   public static final Set<String> IMPLEMENTED =
-      Set.of("filesystem/posix", "posix/cpu", "posix/mem", "namespaces/pid");
+      Set.of("filesystem/posix", "posix/cpu", "posix/mem", "cgroups/cpu", "cgroups/mem",
+          "cgroups/pids", "cgroups/net_cls", "namespaces/pid");
 
   /** Mesos' default flag value (a non-root agent gets this). */
   public static final String MESOS_DEFAULT = "posix/cpu,posix/mem";

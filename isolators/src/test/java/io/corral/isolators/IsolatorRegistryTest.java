@@ -2,6 +2,7 @@ package io.corral.isolators;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.corral.isolators.namespaces.PidNamespaceIsolator;
 import io.corral.posix.Linux;
@@ -24,13 +25,29 @@ class IsolatorRegistryTest {
 
   @Test
   void knownButUnimplementedNamesAreRefused() {
-    for (String name : List.of("cgroups/cpu", "cgroups/mem", "cgroups/pids", "cgroups/net_cls",
-        "filesystem/shared", "namespaces/ipc", "linux/capabilities", "posix/rlimits", "disk/du",
+    for (String name : List.of("filesystem/shared", "namespaces/ipc", "linux/capabilities", "posix/rlimits", "disk/du",
         "disk/xfs")) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> IsolatorRegistry.create(List.of("filesystem/posix", name), linux));
       assertEquals("Isolator '" + name + "' is not supported yet", e.getMessage());
     }
+  }
+
+  @Test
+  void createsTheCgroupsIsolatorsOverOneSetOfLockedHierarchies() {
+    FakeLinux kernel = new FakeLinux();
+    List<String> names = IsolationFlag.parse("cgroups/cpu,cgroups/mem,cgroups/pids,cgroups/net_cls");
+    assertEquals(names, IsolatorRegistry.create(names, kernel.linux()).stream()
+        .map(Isolator::name).toList());
+    for (String subsystem : List.of("cpu", "cpuacct", "memory", "pids", "net_cls")) {
+      assertTrue(kernel.isLocked(java.nio.file.Path.of("/sys/fs/cgroup", subsystem, "corral")),
+          subsystem);
+    }
+    // A second agent on the same root is refused at start.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> IsolatorRegistry.create(names, kernel.linux()));
+    assertTrue(e.getMessage().startsWith("Failed to lock cgroups root '/sys/fs/cgroup/cpu/corral'"
+        + ": another live agent owns it"), e.getMessage());
   }
 
   @Test

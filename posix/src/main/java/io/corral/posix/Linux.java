@@ -1,6 +1,7 @@
 package io.corral.posix;
 
 import io.corral.posix.cgroup.CgroupFs;
+import io.corral.posix.cgroup.CgroupKernel;
 
 /**
  * The kernel as Corral sees it: one bundle of small role interfaces, real ({@code nativeDefault})
@@ -10,8 +11,24 @@ import io.corral.posix.cgroup.CgroupFs;
  * @param processes process verbs (signals, pidfds)
  * @param proc the process table under {@code /proc}
  * @param cgroups opens a cgroup hierarchy by its mount point ({@code cgroups().at(root)})
+ * @param cgroupKernel cgroup verbs beyond file I/O (mount, lock, OOM events)
  */
-public record Linux(Processes processes, ProcFs proc, CgroupFs.Factory cgroups) {
+public record Linux(
+    Processes processes, ProcFs proc, CgroupFs.Factory cgroups, CgroupKernel cgroupKernel) {
+
+  /** A facade without the cgroup kernel verbs (they fail with {@link UnsupportedOperationException}). */
+  public Linux(Processes processes, ProcFs proc, CgroupFs.Factory cgroups) {
+    this(processes, proc, cgroups, null);
+  }
+
+  /** The cgroup kernel verbs; throws when this facade was built without them. */
+  @Override
+  public CgroupKernel cgroupKernel() {
+    if (cgroupKernel == null) {
+      throw new UnsupportedOperationException("This Linux facade has no cgroup kernel verbs");
+    }
+    return cgroupKernel;
+  }
 
   /** The real kernel through jnr-ffi. */
   public static Linux nativeDefault() {

@@ -20,6 +20,21 @@ public interface LibC {
 
   int close(int fd);
 
+  int open(String path, int flags);
+
+  int flock(int fd, int operation);
+
+  int eventfd(int initval, int flags);
+
+  long read(int fd, @jnr.ffi.annotations.Out byte[] buffer, long count);
+
+  long write(int fd, @jnr.ffi.annotations.In byte[] buffer, long count);
+
+  /** poll(2) over {@code struct pollfd}s packed as int pairs: fd, then events | revents << 16. */
+  int poll(@jnr.ffi.annotations.In @jnr.ffi.annotations.Out int[] fds, long nfds, int timeout);
+
+  int mount(String source, String target, String type, long flags, String data);
+
   /** syscall(2), for the calls glibc has no wrapper for in every version (pidfd_*). */
   @Variadic(fixedCount = 1)
   long syscall(long number, long arg1, long arg2, long arg3, long arg4);

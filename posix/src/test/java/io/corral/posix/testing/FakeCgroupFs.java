@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  *
  * <p>Every cgroup starts with {@code cgroup.procs}, {@code notify_on_release} and the files of the
  * hierarchy named by the root's last component ({@code pids}, {@code memory}, {@code cpu},
+ * {@code cpuacct},
  * {@code net_cls}, {@code freezer}), plus those added with {@link FakeLinux#cgroupFile}.
  * Thread-safe through the FakeLinux lock.
  */
@@ -29,8 +30,11 @@ public final class FakeCgroupFs implements CgroupFs {
       "pids", Map.of("pids.max", "max", "pids.current", "0"),
       "memory", Map.of("memory.limit_in_bytes", "9223372036854771712",
           "memory.soft_limit_in_bytes", "9223372036854771712", "memory.usage_in_bytes", "0",
-          "memory.max_usage_in_bytes", "0"),
-      "cpu", Map.of("cpu.shares", "1024", "cpu.cfs_period_us", "100000", "cpu.cfs_quota_us", "-1"),
+          "memory.max_usage_in_bytes", "0", "memory.stat", "total_cache 0\ntotal_rss 0",
+          "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0"),
+      "cpu", Map.of("cpu.shares", "1024", "cpu.cfs_period_us", "100000", "cpu.cfs_quota_us", "-1",
+          "cpu.stat", "nr_periods 0\nnr_throttled 0\nthrottled_time 0"),
+      "cpuacct", Map.of("cpuacct.stat", "user 0\nsystem 0"),
       "net_cls", Map.of("net_cls.classid", "0"),
       "freezer", Map.of("freezer.state", "THAWED"));
 

@@ -19,7 +19,8 @@ import java.util.Optional;
  * An in-memory kernel for unit tests (no root, no real processes): a scripted process table
  * (read through {@link FakeProcFs}, signalled through {@link FakeProcesses}), cgroup hierarchies
  * over an in-memory tree ({@link FakeCgroupFs}), an ordered log of every call with an effect, and
- * scripted faults.
+ * scripted faults. The cgroup kernel verbs (mount, directory locks, OOM eventfds) are
+ * {@link FakeCgroupKernel}.
  *
  * <p>Calls are recorded as {@code <syscall> <detail>}, e.g. {@code kill pid=42 signal=9},
  * {@code mkdir path='/sys/fs/cgroup/pids/x'}, {@code write path='/sys/fs/cgroup/pids/x/pids.max'
@@ -39,6 +40,8 @@ public final class FakeLinux {
   private final Map<Path, Errno> pathFaults = new HashMap<>();
   private final Map<Path, FakeCgroupFs> hierarchies = new HashMap<>();
   private final Map<Path, Map<String, String>> extraFiles = new HashMap<>();
+  private final java.util.Set<Path> unmounted = new java.util.HashSet<>();
+  private final FakeCgroupKernel cgroupKernel = new FakeCgroupKernel(this);
   private final Linux linux;
   private int pid = 1000;
   private int euid = 0;
@@ -46,7 +49,8 @@ public final class FakeLinux {
   private long pageSize = 4096;
 
   public FakeLinux() {
-    this.linux = new Linux(new FakeProcesses(this), new FakeProcFs(this), this::hierarchy);
+    this.linux = new Linux(new FakeProcesses(this), new FakeProcFs(this), this::hierarchy,
+        cgroupKernel);
   }
 
   /** The fake as the facade the code under test takes. */
@@ -105,6 +109,25 @@ public final class FakeLinux {
     return this;
   }
 
+  /**
+   * Marks a hierarchy as not mounted: every cgroup call under it fails with ENOENT until a
+   * {@code mountV1} of that root.
+   */
+  public synchronized FakeLinux unmounted(Path root) {
+    unmounted.add(root);
+    return this;
+  }
+
+  /** Signals the OOM eventfd of a memory cgroup directory; false when nobody listens. */
+  public boolean oom(Path cgroupDirectory) {
+    return cgroupKernel.fire(cgroupDirectory);
+  }
+
+  /** Whether a directory lock is held. */
+  public synchronized boolean isLocked(Path directory) {
+    return cgroupKernel.isLocked(directory);
+  }
+
   /** Fails the next call of this syscall with errno (queued: two calls fail the next two). */
   public synchronized void failNext(String syscall, Errno errno) {
     nextFaults.computeIfAbsent(syscall, s -> new ArrayDeque<>()).add(errno);
@@ -131,8 +154,15 @@ public final class FakeLinux {
     calls.add(call);
   }
 
+  synchronized void mounted(Path root) {
+    unmounted.remove(root);
+  }
+
   /** Throws the scripted fault for this call, if any. */
   synchronized void check(String syscall, Path path, String detail) {
+    if (path != null && unmounted.stream().anyMatch(path::startsWith)) {
+      throw new LinuxException(syscall, Errno.ENOENT, detail);
+    }
     Deque<Errno> queued = nextFaults.get(syscall);
     if (queued != null && !queued.isEmpty()) {
       throw new LinuxException(syscall, queued.poll(), detail);

@@ -1,0 +1,142 @@
+package io.corral.isolators.cgroups;
+
+import io.corral.isolators.ContainerContext;
+import io.corral.isolators.Isolator;
+import io.corral.isolators.IsolatorException;
+import io.corral.proto.v1.LaunchPlan;
+import io.corral.proto.v1.Resource;
+import io.corral.proto.v1.Value;
+import io.corral.proto.v1.agent.Call;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The shared lifecycle of the {@code cgroups/*} isolators (Mesos' {@code CgroupsIsolatorProcess},
+ * split per {@code --isolation} name): prepare creates the container's cgroup
+ * {@code <root>/<id>} in each of the isolator's hierarchies and lets the subclass write its
+ * control files; isolate writes the init's pid into every one of them while the init is still
+ * blocked, so the command and all its descendants are charged from their first instruction;
+ * cleanup (after every process is gone) removes the cgroups, retrying EBUSY, and then lets the
+ * subclass release what it holds. An unknown container is a no-op for usage, status and cleanup.
+ *
+ * <p>Recover re-adopts the cgroups of the containers the agent recovered.
+ * TODO(#3): orphan cgroups under the root (a container the agent does not know) are not yet
+ * listed and removed at recovery.
+ *
+ * <p>Threading: any thread (the agent's blocking dispatcher); per-container state in concurrent
+ * maps, and at most one call at a time per container.
+ */
+public abstract class CgroupsIsolator implements Isolator {
+  private static final double MB = 1024.0 * 1024.0;
+
+  protected final Hierarchies hierarchies;
+  private final List<Hierarchy> mine;
+  private final Set<String> containers = ConcurrentHashMap.newKeySet();
+
+  /** Prepares (mounts, creates, locks) the hierarchies of these subsystems: agent start. */
+  protected CgroupsIsolator(Hierarchies hierarchies, List<String> subsystems) {
+    this.hierarchies = hierarchies;
+    this.mine = subsystems.stream().map(hierarchies::get).distinct().toList();
+  }
+
+  /** Writes this isolator's control files for a new container (its cgroups exist). */
+  protected abstract void prepared(ContainerContext container);
+
+  /** Drops what this isolator holds for a container after its cgroups are gone. */
+  protected void released(ContainerContext container) {}
+
+  /** Re-adopts a recovered container's state. */
+  protected void recovered(ContainerContext container) {}
+
+  /** The hierarchy of a subsystem this isolator was created with. */
+  protected Hierarchy hierarchy(String subsystem) {
+    return hierarchies.get(subsystem);
+  }
+
+  protected boolean known(ContainerContext container) {
+    return containers.contains(container.name());
+  }
+
+  @Override
+  public void recover(List<ContainerContext> recovered) {
+    for (ContainerContext container : recovered) {
+      containers.add(container.name());
+      recovered(container);
+    }
+  }
+
+  @Override
+  public LaunchPlan prepare(ContainerContext container) {
+    if (!containers.add(container.name())) {
+      throw new IsolatorException("Failed to prepare: container '" + container.name()
+          + "' has already been prepared");
+    }
+    for (Hierarchy hierarchy : mine) {
+      hierarchy.create(container.name());
+    }
+    prepared(container);
+    return LaunchPlan.getDefaultInstance();
+  }
+
+  @Override
+  public void isolate(ContainerContext container, int pid) {
+    for (Hierarchy hierarchy : mine) {
+      hierarchy.assign(container.name(), pid);
+    }
+  }
+
+  @Override
+  public void cleanup(ContainerContext container) {
+    if (!containers.contains(container.name())) {
+      return;
+    }
+    beforeRemoval(container);
+    for (Hierarchy hierarchy : mine) {
+      hierarchy.destroy(container.name(), hierarchies.linux().processes(),
+          hierarchies.config().destroyTimeout());
+    }
+    containers.remove(container.name());
+    released(container);
+  }
+
+  /** Stops watching the container's cgroups before they are removed. */
+  protected void beforeRemoval(ContainerContext container) {}
+
+  /** The launch's requests (resources) by name, summed; scalar resources only. */
+  protected static Map<String, Double> requests(List<Resource> resources) {
+    Map<String, Double> sums = new HashMap<>();
+    for (Resource resource : resources) {
+      if (resource.hasScalar()) {
+        sums.merge(resource.getName(), resource.getScalar().getValue(), Double::sum);
+      }
+    }
+    return sums;
+  }
+
+  protected static Map<String, Double> requests(Call.LaunchContainer launch) {
+    return requests(launch.getResourcesList());
+  }
+
+  protected static Map<String, Double> limits(Call.LaunchContainer launch) {
+    Map<String, Double> limits = new HashMap<>();
+    launch.getLimitsMap().forEach((name, scalar) -> limits.put(name, scalar.getValue()));
+    return limits;
+  }
+
+  /** A scalar resource for a limitation, e.g. {@code mem} in MB. */
+  protected static Resource scalar(String name, double value) {
+    return Resource.newBuilder().setName(name).setType(Value.Type.SCALAR)
+        .setScalar(Value.Scalar.newBuilder().setValue(value)).build();
+  }
+
+  protected static long megabytesToBytes(double megabytes) {
+    return (long) (megabytes * MB);
+  }
+
+  protected static double bytesToMegabytes(long bytes) {
+    return bytes / MB;
+  }
+}

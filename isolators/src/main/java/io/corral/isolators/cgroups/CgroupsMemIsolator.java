@@ -1,0 +1,164 @@
+package io.corral.isolators.cgroups;
+
+import io.corral.isolators.ContainerContext;
+import io.corral.isolators.IsolatorException;
+import io.corral.isolators.Limitation;
+import io.corral.posix.LinuxException;
+import io.corral.posix.cgroup.CgroupKernel;
+import io.corral.proto.v1.Resource;
+import io.corral.proto.v1.ResourceStatistics;
+import io.corral.proto.v1.TaskStatus;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code cgroups/mem}: the {@code memory} hierarchy. Limits as Mesos computes them: soft =
+ * max(mem request, 32 MB); hard = max({@code limits.mem}, 32 MB), -1 for an infinite limit, else
+ * the soft value. Unlike Mesos, {@code update} also lowers the hard limit, and refuses with a
+ * clear error when the cgroup's current usage is above the new limit.
+ *
+ * <p>OOM: the container's cgroup has the kernel OOM killer turned off and an eventfd registered
+ * on {@code memory.oom_control} from prepare (and again at recover). When the cgroup hits its
+ * limit its tasks wait, the eventfd fires, and the notifier thread captures
+ * {@code memory.max_usage_in_bytes} and {@code memory.stat} before anything is killed; the
+ * watch then completes with TASK_FAILED's REASON_CONTAINER_LIMITATION_MEMORY, the resource
+ * {@code mem} (maximum usage in MB) and {@code Memory limit exceeded: Requested: <limit>
+ * Maximum Used: <max>} followed by {@code MEMORY STATISTICS:}. The containerizer's destroy then
+ * kills the waiting tasks. Because nothing dies before the agent has seen the OOM, the race of
+ * Mesos (the executor killed by the kernel and reported as a plain exit) cannot happen.
+ *
+ * <p>Cleanup closes the subscription before the cgroup is removed. See {@link CgroupsIsolator}
+ * for the rest of the lifecycle and threading.
+ */
+public final class CgroupsMemIsolator extends CgroupsIsolator {
+  private static final Logger LOG = LoggerFactory.getLogger(CgroupsMemIsolator.class);
+
+  private final Map<String, CompletableFuture<Limitation>> limitations = new ConcurrentHashMap<>();
+  private final Map<String, CgroupKernel.OomSubscription> subscriptions = new ConcurrentHashMap<>();
+
+  public CgroupsMemIsolator(Hierarchies hierarchies) {
+    super(hierarchies, List.of("memory"));
+  }
+
+  @Override
+  public String name() {
+    return "cgroups/mem";
+  }
+
+  @Override
+  protected void prepared(ContainerContext container) {
+    controller(container).disableOomKiller();
+    apply(container, requests(container.launch()), limits(container.launch()), true);
+    listen(container);
+  }
+
+  @Override
+  protected void recovered(ContainerContext container) {
+    listen(container);
+  }
+
+  @Override
+  public CompletionStage<Limitation> watch(ContainerContext container) {
+    return limitations.computeIfAbsent(container.name(), n -> new CompletableFuture<>());
+  }
+
+  @Override
+  public void update(ContainerContext container, List<Resource> requests, Map<String, Double> limits) {
+    apply(container, requests(requests), limits, false);
+  }
+
+  private void apply(ContainerContext container, Map<String, Double> requests,
+      Map<String, Double> limits, boolean initial) {
+    Double request = requests.get("mem");
+    Double limit = limits.get("mem");
+    Long soft = request == null ? null
+        : Math.max(megabytesToBytes(request), MemoryController.MIN_BYTES);
+    Long hard = limit == null ? soft
+        : Double.isInfinite(limit) ? Long.valueOf(-1)
+        : Long.valueOf(Math.max(megabytesToBytes(limit), MemoryController.MIN_BYTES));
+    MemoryController controller = controller(container);
+    if (hard != null) {
+      if (!initial && hard >= 0) {
+        long usage = controller.usage();
+        if (usage > hard) {
+          throw new IsolatorException("Failed to update: the memory usage of container '"
+              + container.name() + "' (" + MemoryController.format(usage)
+              + ") is above the new limit (" + MemoryController.format(hard) + ")");
+        }
+      }
+      controller.setHardLimit(hard);
+    }
+    if (soft != null) {
+      controller.setSoftLimit(soft);
+    }
+  }
+
+  private void listen(ContainerContext container) {
+    CgroupKernel.OomSubscription subscription = hierarchies.linux().cgroupKernel()
+        .subscribeOom(hierarchy("memory").path(container.name()));
+    CgroupKernel.OomSubscription previous = subscriptions.put(container.name(), subscription);
+    if (previous != null) {
+      previous.close();
+    }
+    subscription.fired().thenRun(() -> oom(container, subscription));
+  }
+
+  /** Runs on the notifier thread: capture the statistics, then report. */
+  private void oom(ContainerContext container, CgroupKernel.OomSubscription subscription) {
+    if (subscriptions.get(container.name()) != subscription) {
+      return; // cleaned up (or re-subscribed) meanwhile
+    }
+    MemoryController controller = controller(container);
+    try {
+      if (!controller.oomHappened()) {
+        LOG.warn("OOM event without an OOM for container '{}'; listening again", container.name());
+        listen(container);
+        return;
+      }
+      long limit = controller.hardLimit();
+      long maxUsage = controller.maxUsage();
+      String message = "Memory limit exceeded: Requested: " + MemoryController.format(limit)
+          + " Maximum Used: " + MemoryController.format(maxUsage)
+          + "\n\nMEMORY STATISTICS: \n" + controller.stat() + "\n";
+      LOG.info("OOM in container '{}': limit {} maximum used {}", container.name(),
+          MemoryController.format(limit), MemoryController.format(maxUsage));
+      watch(container).toCompletableFuture().complete(new Limitation(
+          List.of(scalar("mem", bytesToMegabytes(maxUsage))), message,
+          TaskStatus.Reason.REASON_CONTAINER_LIMITATION_MEMORY));
+    } catch (LinuxException e) {
+      watch(container).toCompletableFuture().completeExceptionally(new IsolatorException(
+          "Failed to read the memory statistics of container '" + container.name()
+              + "' after an OOM: " + e.getMessage(), e));
+    }
+  }
+
+  @Override
+  public void usage(ContainerContext container, ResourceStatistics.Builder statistics) {
+    if (known(container)) {
+      controller(container).addUsage(statistics);
+    }
+  }
+
+  @Override
+  protected void beforeRemoval(ContainerContext container) {
+    CgroupKernel.OomSubscription subscription = subscriptions.remove(container.name());
+    if (subscription != null) {
+      subscription.close();
+    }
+  }
+
+  @Override
+  protected void released(ContainerContext container) {
+    limitations.remove(container.name());
+  }
+
+  private MemoryController controller(ContainerContext container) {
+    Hierarchy memory = hierarchy("memory");
+    return new MemoryController(memory.fs(), memory.cgroup(container.name()));
+  }
+}

@@ -1,0 +1,131 @@
+package io.corral.isolators.cgroups;
+
+import io.corral.posix.Errno;
+import io.corral.posix.Linux;
+import io.corral.posix.LinuxException;
+import io.corral.posix.cgroup.CgroupFs;
+import io.corral.posix.cgroup.CgroupKernel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The v1 hierarchies the agent's {@code cgroups/*} isolators share, prepared once at agent start
+ * (Mesos' {@code cgroups::prepare}): for each subsystem, {@code <hierarchy>/<subsystem>} is
+ * mounted when it is not, the root cgroup {@code <root>} is created when missing, written once
+ * ({@code notify_on_release = 0}) to prove the agent can write it, and locked with flock(2) on
+ * its directory. The lock lives in the kernel with the agent's open descriptor: a second live
+ * agent (or a second containerizer in the same process) with the same root and hierarchy is
+ * refused at start, and a crashed agent's lock goes away with it. Co-mounted subsystems (for
+ * example {@code cpu,cpuacct} behind symlinks) share one {@link Hierarchy} and one lock.
+ *
+ * <p>Every failure is an {@link IllegalArgumentException} meant to stop the agent, with the path
+ * and errno. Threading: created on the agent's start thread; afterwards read-only.
+ */
+public final class Hierarchies implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Hierarchies.class);
+
+  private final Linux linux;
+  private final CgroupsConfig config;
+  private final Map<String, Hierarchy> bySubsystem = new LinkedHashMap<>();
+  private final Map<Path, Hierarchy> byMount = new LinkedHashMap<>();
+
+  public Hierarchies(Linux linux, CgroupsConfig config) {
+    this.linux = linux;
+    this.config = config;
+  }
+
+  public CgroupsConfig config() {
+    return config;
+  }
+
+  public Linux linux() {
+    return linux;
+  }
+
+  /** The prepared hierarchy of a subsystem, preparing it on first use. */
+  public synchronized Hierarchy get(String subsystem) {
+    Hierarchy known = bySubsystem.get(subsystem);
+    if (known != null) {
+      return known;
+    }
+    Path mount = config.hierarchy().resolve(subsystem);
+    CgroupFs fs = linux.cgroups().at(mount);
+    if (!mounted(fs)) {
+      LOG.info("Mounting the '{}' cgroup hierarchy at '{}'", subsystem, mount);
+      try {
+        linux.cgroupKernel().mountV1(mount, subsystem);
+      } catch (LinuxException e) {
+        throw refuse("mount the '" + subsystem + "' hierarchy at '" + mount + "'", e);
+      }
+    }
+    Path real = realPath(mount);
+    Hierarchy shared = byMount.get(real);
+    if (shared == null) {
+      shared = prepareRoot(subsystem, fs);
+      byMount.put(real, shared);
+    }
+    bySubsystem.put(subsystem, shared);
+    return shared;
+  }
+
+  private Hierarchy prepareRoot(String subsystem, CgroupFs fs) {
+    Path rootPath = fs.root().resolve(config.root());
+    try {
+      String partial = "";
+      for (String part : config.root().split("/")) {
+        partial = partial.isEmpty() ? part : partial + "/" + part;
+        if (!fs.exists(partial)) {
+          fs.mkdir(partial);
+        }
+      }
+      fs.write(config.root(), "notify_on_release", "0");
+    } catch (LinuxException e) {
+      throw refuse("prepare cgroups root '" + rootPath + "'", e);
+    }
+    CgroupKernel.Lock lock;
+    try {
+      lock = linux.cgroupKernel().lockDirectory(rootPath);
+    } catch (LinuxException e) {
+      if (e.errno() == Errno.EAGAIN) {
+        throw new IllegalArgumentException("Failed to lock cgroups root '" + rootPath
+            + "': another live agent owns it (give each agent its own --cgroups_root): "
+            + e.getMessage(), e);
+      }
+      throw refuse("lock cgroups root '" + rootPath + "'", e);
+    }
+    return new Hierarchy(subsystem, fs, config.root(), lock);
+  }
+
+  private static boolean mounted(CgroupFs fs) {
+    try {
+      fs.read("", "cgroup.procs");
+      return true;
+    } catch (LinuxException e) {
+      return false;
+    }
+  }
+
+  private static Path realPath(Path mount) {
+    try {
+      return mount.toRealPath();
+    } catch (IOException e) {
+      return mount; // a fake hierarchy: not on disk
+    }
+  }
+
+  private static IllegalArgumentException refuse(String what, LinuxException e) {
+    return new IllegalArgumentException("Failed to " + what + ": " + e.getMessage(), e);
+  }
+
+  /** Releases every root lock. */
+  @Override
+  public synchronized void close() {
+    byMount.values().forEach(Hierarchy::release);
+    byMount.clear();
+    bySubsystem.clear();
+  }
+}

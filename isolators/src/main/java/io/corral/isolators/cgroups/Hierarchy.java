@@ -1,0 +1,126 @@
+package io.corral.isolators.cgroups;
+
+import io.corral.isolators.IsolatorException;
+import io.corral.posix.Errno;
+import io.corral.posix.LinuxException;
+import io.corral.posix.Processes;
+import io.corral.posix.cgroup.CgroupFs;
+import io.corral.posix.cgroup.CgroupKernel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One v1 hierarchy as the agent uses it: the subsystem's mount under {@code --cgroups_hierarchy},
+ * the agent's root cgroup in it (created and locked at agent start, see {@link Hierarchies}), and
+ * one cgroup per container at {@code <root>/<container id>}. Creating, attaching to and removing
+ * container cgroups happens here; what goes into the control files is the controllers' business.
+ *
+ * <p>Threading: any thread (the blocking dispatcher); stateless apart from the lock it holds.
+ */
+public final class Hierarchy {
+  private static final Logger LOG = LoggerFactory.getLogger(Hierarchy.class);
+  private static final int SIGKILL = 9;
+
+  private final String subsystem;
+  private final CgroupFs fs;
+  private final String root;
+  private final CgroupKernel.Lock lock;
+
+  Hierarchy(String subsystem, CgroupFs fs, String root, CgroupKernel.Lock lock) {
+    this.subsystem = subsystem;
+    this.fs = fs;
+    this.root = root;
+    this.lock = lock;
+  }
+
+  public String subsystem() {
+    return subsystem;
+  }
+
+  public CgroupFs fs() {
+    return fs;
+  }
+
+  /** The cgroup name of a container, relative to the hierarchy: {@code <root>/<id>}. */
+  public String cgroup(String container) {
+    return root + "/" + container;
+  }
+
+  /** The container cgroup's directory. */
+  public Path path(String container) {
+    return fs.root().resolve(cgroup(container));
+  }
+
+  /** Creates the container's cgroup; an existing one is refused as Mesos does. */
+  public void create(String container) {
+    if (fs.exists(cgroup(container))) {
+      throw new IsolatorException("Failed to prepare: the cgroup at '" + path(container)
+          + "' already exists");
+    }
+    fs.mkdir(cgroup(container));
+  }
+
+  /** Moves a process into the container's cgroup. */
+  public void assign(String container, int pid) {
+    try {
+      fs.assign(cgroup(container), pid);
+    } catch (LinuxException e) {
+      throw new IsolatorException("Failed to assign container '" + container + "' pid " + pid
+          + " to cgroup at '" + path(container) + "': " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Removes the container's cgroup (absent: nothing to do). rmdir is retried on EBUSY with
+   * exponential backoff until {@code timeout} (the kernel may still be tearing the last task
+   * down); a process still listed is SIGKILLed first. Past the timeout it fails naming the pids
+   * that are left.
+   */
+  public void destroy(String container, Processes processes, Duration timeout) {
+    String cgroup = cgroup(container);
+    if (!fs.exists(cgroup)) {
+      return;
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long backoffMillis = 1;
+    while (true) {
+      try {
+        fs.rmdir(cgroup);
+        return;
+      } catch (LinuxException e) {
+        if (e.errno() == Errno.ENOENT) {
+          return;
+        }
+        if (e.errno() != Errno.EBUSY) {
+          throw new IsolatorException("Failed to remove cgroup '" + path(container) + "': "
+              + e.getMessage(), e);
+        }
+        List<Integer> left = fs.exists(cgroup) ? fs.procs(cgroup) : List.of();
+        if (System.nanoTime() >= deadline) {
+          throw new IsolatorException("Failed to remove cgroup '" + path(container) + "': "
+              + e.getMessage() + (left.isEmpty() ? "" : "; processes left: " + left), e);
+        }
+        for (int pid : left) {
+          LOG.warn("Killing pid {} left in cgroup '{}'", pid, path(container));
+          try {
+            processes.kill(pid, SIGKILL);
+          } catch (LinuxException gone) {
+            LOG.debug("pid {} is already gone: {}", pid, gone.getMessage());
+          }
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMillis));
+        backoffMillis = Math.min(backoffMillis * 2, 250);
+      }
+    }
+  }
+
+  /** Releases the root lock (agent shutdown, tests). */
+  void release() {
+    lock.close();
+  }
+}

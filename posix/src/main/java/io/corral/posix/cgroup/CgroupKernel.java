@@ -1,0 +1,48 @@
+package io.corral.posix.cgroup;
+
+import java.nio.file.Path;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The cgroup verbs that are not plain file I/O under a hierarchy ({@link CgroupFs} does that):
+ * mounting a v1 hierarchy, holding an exclusive lock on a cgroup directory, and listening for a
+ * memory cgroup's OOM events through eventfd(2) and {@code cgroup.event_control}.
+ *
+ * <p>Threading: every method may be called from any thread and blocks only for its system
+ * calls. An OOM subscription's stage completes on the implementation's notifier thread, so
+ * callbacks on it must be short (read a few control files, complete a future). Failures are
+ * {@link io.corral.posix.LinuxException}s naming the call, errno and path.
+ */
+public interface CgroupKernel {
+
+  /** An exclusive lock held until closed (or until the process dies). */
+  interface Lock extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /** A registration for OOM events of one memory cgroup; close it before removing the cgroup. */
+  interface OomSubscription extends AutoCloseable {
+    /** Completes at the first event; never completes after {@link #close()}. */
+    CompletionStage<Void> fired();
+
+    @Override
+    void close();
+  }
+
+  /** mount(2) of a cgroup v1 hierarchy with these subsystems; creates the target directory. */
+  void mountV1(Path target, String subsystems);
+
+  /**
+   * flock(2) {@code LOCK_EX|LOCK_NB} on a directory; {@code EAGAIN} when another open file
+   * (another agent, or another owner in this process) holds it.
+   */
+  Lock lockDirectory(Path directory);
+
+  /**
+   * Registers an eventfd for the {@code memory.oom_control} of the v1 memory cgroup at
+   * {@code cgroupDirectory}. NOTE: the kernel also signals the eventfd when the cgroup is
+   * removed, so close the subscription first.
+   */
+  OomSubscription subscribeOom(Path cgroupDirectory);
+}
