@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
  * existing cgroup is EEXIST and of one whose parent is missing ENOENT; rmdir is EBUSY while the
  * cgroup has processes or children; a missing control file is ENOENT; a numeric control file
  * (default {@code max} or an integer) refuses other values with EINVAL; {@code cgroup.procs}
- * takes a pid of the fake process table (ESRCH otherwise) and moves it out of its old cgroup.
+ * takes a pid of the fake process table (ESRCH otherwise) and moves it out of its old cgroup;
+ * {@code memory.oom_control} takes 0 or 1 and changes only its {@code oom_kill_disable} line.
+ * Tests set counters the kernel would report with {@link FakeLinux#cgroupState}.
  *
  * <p>Every cgroup starts with {@code cgroup.procs}, {@code notify_on_release} and the files of the
  * hierarchy named by the root's last component ({@code pids}, {@code memory}, {@code cpu},
@@ -122,6 +124,13 @@ public final class FakeCgroupFs implements CgroupFs {
           throw new LinuxException("write", Errno.ESRCH, detail);
         }
         membership.put(pid, key);
+      } else if (file.equals("memory.oom_control")) {
+        // The kernel takes 0 or 1 for oom_kill_disable and keeps the other counters.
+        if (!trimmed.equals("0") && !trimmed.equals("1")) {
+          throw new LinuxException("write", Errno.EINVAL, detail);
+        }
+        files.put(file, files.get(file).replaceFirst("oom_kill_disable [01]",
+            "oom_kill_disable " + trimmed));
       } else if (NUMERIC.matcher(files.get(file)).matches() && !NUMERIC.matcher(trimmed).matches()) {
         throw new LinuxException("write", Errno.EINVAL, detail);
       } else {
@@ -164,6 +173,15 @@ public final class FakeCgroupFs implements CgroupFs {
       }
       return pids;
     }
+  }
+
+  /** Sets a control file's content as the kernel would report it, without a recorded write. */
+  void set(String cgroup, String file, String content) {
+    Map<String, String> files = cgroups.get(key(cgroup));
+    if (files == null || !files.containsKey(file)) {
+      throw new IllegalArgumentException("No control file '" + file + "' in cgroup '" + cgroup + "'");
+    }
+    files.put(file, content);
   }
 
   void forget(int pid) {

@@ -118,6 +118,15 @@ public final class FakeLinux {
     return this;
   }
 
+  /**
+   * Sets what a control file of one cgroup reads (kernel-maintained counters such as
+   * {@code memory.stat} or {@code cpuacct.stat}), without validation or a recorded call.
+   */
+  public synchronized FakeLinux cgroupState(Path root, String cgroup, String file, String content) {
+    ((FakeCgroupFs) hierarchy(root)).set(cgroup, file, content);
+    return this;
+  }
+
   /** Signals the OOM eventfd of a memory cgroup directory; false when nobody listens. */
   public boolean oom(Path cgroupDirectory) {
     return cgroupKernel.fire(cgroupDirectory);
