@@ -41,7 +41,7 @@ public final class CgroupsCpuIsolator extends CgroupsIsolator {
   private void apply(ContainerContext container, Map<String, Double> requests,
       Map<String, Double> limits) {
     Hierarchy cpu = hierarchy("cpu");
-    CpuController controller = new CpuController(cpu.fs(), cpu.cgroup(container.name()));
+    CpuController controller = new CpuController(cpu.fs(), cpu.cgroup(container.name()), cpu.v2());
     Double cpus = requests.get("cpus");
     if (cpus == null) {
       LOG.debug("No cpus requested by container '{}': kernel default shares", container.name());
@@ -62,9 +62,9 @@ public final class CgroupsCpuIsolator extends CgroupsIsolator {
       return;
     }
     Hierarchy cpuacct = hierarchy("cpuacct");
-    new CpuacctController(cpuacct.fs(), cpuacct.cgroup(container.name()))
+    new CpuacctController(cpuacct.fs(), cpuacct.cgroup(container.name()), cpuacct.v2())
         .addUsage(statistics, hierarchies.linux().proc().clockTicksPerSecond());
     Hierarchy cpu = hierarchy("cpu");
-    new CpuController(cpu.fs(), cpu.cgroup(container.name())).addThrottling(statistics);
+    new CpuController(cpu.fs(), cpu.cgroup(container.name()), cpu.v2()).addThrottling(statistics);
   }
 }

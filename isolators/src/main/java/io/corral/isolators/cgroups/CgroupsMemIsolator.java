@@ -159,6 +159,6 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
 
   private MemoryController controller(ContainerContext container) {
     Hierarchy memory = hierarchy("memory");
-    return new MemoryController(memory.fs(), memory.cgroup(container.name()));
+    return new MemoryController(memory.fs(), memory.cgroup(container.name()), memory.v2());
   }
 }

@@ -22,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * refused at start, and a crashed agent's lock goes away with it. Co-mounted subsystems (for
  * example {@code cpu,cpuacct} behind symlinks) share one {@link Hierarchy} and one lock.
  *
+ * <p>When {@code --cgroups_hierarchy} is itself a cgroup v2 mount (it has
+ * {@code cgroup.controllers}), every subsystem maps onto that one unified hierarchy (cpuacct onto
+ * the cpu controller); each controller must be available there and is enabled in
+ * {@code cgroup.subtree_control} down to the root. {@code net_cls} is refused: v2 has no such
+ * controller. Nothing is mounted on v2.
+ *
  * <p>Every failure is an {@link IllegalArgumentException} meant to stop the agent, with the path
  * and errno. Threading: created on the agent's start thread; afterwards read-only.
  */
@@ -32,6 +38,7 @@ public final class Hierarchies implements AutoCloseable {
   private final CgroupsConfig config;
   private final Map<String, Hierarchy> bySubsystem = new LinkedHashMap<>();
   private final Map<Path, Hierarchy> byMount = new LinkedHashMap<>();
+  private Boolean unified;
 
   public Hierarchies(Linux linux, CgroupsConfig config) {
     this.linux = linux;
@@ -52,6 +59,11 @@ public final class Hierarchies implements AutoCloseable {
     if (known != null) {
       return known;
     }
+    if (unified()) {
+      Hierarchy hierarchy = unifiedController(subsystem);
+      bySubsystem.put(subsystem, hierarchy);
+      return hierarchy;
+    }
     Path mount = config.hierarchy().resolve(subsystem);
     CgroupFs fs = linux.cgroups().at(mount);
     if (!mounted(fs)) {
@@ -65,14 +77,67 @@ public final class Hierarchies implements AutoCloseable {
     Path real = realPath(mount);
     Hierarchy shared = byMount.get(real);
     if (shared == null) {
-      shared = prepareRoot(subsystem, fs);
+      shared = prepareRoot(subsystem, fs, false);
       byMount.put(real, shared);
     }
     bySubsystem.put(subsystem, shared);
     return shared;
   }
 
-  private Hierarchy prepareRoot(String subsystem, CgroupFs fs) {
+  /** Whether {@code --cgroups_hierarchy} is a cgroup v2 mount (it has cgroup.controllers). */
+  private boolean unified() {
+    if (unified == null) {
+      unified = controllers(linux.cgroups().at(config.hierarchy())) != null;
+    }
+    return unified;
+  }
+
+  private static String controllers(CgroupFs fs) {
+    try {
+      return fs.read("", "cgroup.controllers");
+    } catch (LinuxException e) {
+      return null;
+    }
+  }
+
+  /**
+   * A v1 subsystem on the v2 unified hierarchy: cpuacct is part of the cpu controller; net_cls
+   * has no v2 controller and is refused. The controller must be available at the hierarchy's
+   * root and is enabled in {@code cgroup.subtree_control} from the top down to the agent's root,
+   * so that container cgroups get its files.
+   */
+  private Hierarchy unifiedController(String subsystem) {
+    Path mount = config.hierarchy();
+    if (subsystem.equals("net_cls")) {
+      throw new IllegalArgumentException("Failed to prepare the 'net_cls' controller: net_cls"
+          + " exists only in cgroup v1 and '" + mount + "' is a cgroup v2 (unified) hierarchy");
+    }
+    String controller = subsystem.equals("cpuacct") ? "cpu" : subsystem;
+    CgroupFs fs = linux.cgroups().at(mount);
+    String available = controllers(fs);
+    if (!java.util.Arrays.asList(available.trim().split("\\s+")).contains(controller)) {
+      throw new IllegalArgumentException("Failed to prepare the '" + controller
+          + "' controller: it is not in '" + mount.resolve("cgroup.controllers") + "' ("
+          + available.trim() + ")");
+    }
+    Hierarchy shared = byMount.get(realPath(mount));
+    if (shared == null) {
+      shared = prepareRoot(controller, fs, true);
+      byMount.put(realPath(mount), shared);
+    }
+    try {
+      String partial = "";
+      for (String part : ("/" + config.root()).split("/")) {
+        partial = partial.isEmpty() ? part : partial + "/" + part;
+        fs.write(partial, "cgroup.subtree_control", "+" + controller);
+      }
+    } catch (LinuxException e) {
+      throw refuse("enable the '" + controller + "' controller under '" + mount + "'", e);
+    }
+    return shared;
+  }
+
+  private Hierarchy prepareRoot(String subsystem, CgroupFs fs, boolean v2) {
     Path rootPath = fs.root().resolve(config.root());
     try {
       String partial = "";
@@ -82,7 +147,9 @@ public final class Hierarchies implements AutoCloseable {
           fs.mkdir(partial);
         }
       }
-      fs.write(config.root(), "notify_on_release", "0");
+      if (!v2) {
+        fs.write(config.root(), "notify_on_release", "0");
+      }
     } catch (LinuxException e) {
       throw refuse("prepare cgroups root '" + rootPath + "'", e);
     }
@@ -97,7 +164,7 @@ public final class Hierarchies implements AutoCloseable {
       }
       throw refuse("lock cgroups root '" + rootPath + "'", e);
     }
-    return new Hierarchy(subsystem, fs, config.root(), lock);
+    return new Hierarchy(subsystem, fs, config.root(), lock, v2);
   }
 
   private static boolean mounted(CgroupFs fs) {

@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One v1 hierarchy as the agent uses it: the subsystem's mount under {@code --cgroups_hierarchy},
+ * One hierarchy as the agent uses it: a v1 subsystem's mount under {@code --cgroups_hierarchy}
+ * (or the v2 unified hierarchy at {@code --cgroups_hierarchy} itself),
  * the agent's root cgroup in it (created and locked at agent start, see {@link Hierarchies}), and
  * one cgroup per container at {@code <root>/<container id>}. Creating, attaching to and removing
  * container cgroups happens here; what goes into the control files is the controllers' business.
@@ -30,12 +31,19 @@ public final class Hierarchy {
   private final CgroupFs fs;
   private final String root;
   private final CgroupKernel.Lock lock;
+  private final boolean v2;
 
-  Hierarchy(String subsystem, CgroupFs fs, String root, CgroupKernel.Lock lock) {
+  Hierarchy(String subsystem, CgroupFs fs, String root, CgroupKernel.Lock lock, boolean v2) {
     this.subsystem = subsystem;
     this.fs = fs;
     this.root = root;
     this.lock = lock;
+    this.v2 = v2;
+  }
+
+  /** Whether this is the cgroup v2 unified hierarchy (its controllers use the v2 files). */
+  public boolean v2() {
+    return v2;
   }
 
   public String subsystem() {

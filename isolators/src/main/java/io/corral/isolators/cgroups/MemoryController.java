@@ -1,15 +1,21 @@
 package io.corral.isolators.cgroups;
 
+import io.corral.posix.Errno;
+import io.corral.posix.LinuxException;
 import io.corral.posix.cgroup.CgroupFs;
 import io.corral.proto.v1.ResourceStatistics;
 import java.util.Map;
 
 /**
- * The v1 {@code memory} subsystem of one cgroup: the hard and soft limits
+ * The {@code memory} controller of one cgroup. On v1: the hard and soft limits
  * ({@code memory.limit_in_bytes}, {@code memory.soft_limit_in_bytes}; -1 is unlimited), the
  * OOM control ({@code memory.oom_control}), and usage from {@code memory.usage_in_bytes},
- * {@code memory.max_usage_in_bytes} and the {@code total_*} lines of {@code memory.stat}.
- * Stateless; any thread.
+ * {@code memory.max_usage_in_bytes} and the {@code total_*} lines of {@code memory.stat}. On v2:
+ * {@code memory.max} (hard; {@code max} is unlimited), {@code memory.low} (the request as
+ * best-effort protection), {@code memory.current}, {@code memory.peak} (when the kernel has it),
+ * {@code memory.events} and {@code memory.stat}'s {@code anon}/{@code file} lines; v2 cannot
+ * hold a cgroup at its limit, so the kernel OOM killer stays on ({@code memory.oom.group} = 1
+ * kills the container's tasks together). Stateless; any thread.
  */
 public final class MemoryController {
   /** Mesos' floor for any memory limit (MIN_MEMORY). */
@@ -17,30 +23,54 @@ public final class MemoryController {
 
   private final CgroupFs fs;
   private final String cgroup;
+  private final boolean v2;
 
-  public MemoryController(CgroupFs fs, String cgroup) {
+  public MemoryController(CgroupFs fs, String cgroup, boolean v2) {
     this.fs = fs;
     this.cgroup = cgroup;
+    this.v2 = v2;
   }
 
+  /** The hard limit in bytes; -1 removes it. */
   public void setHardLimit(long bytes) {
-    fs.write(cgroup, "memory.limit_in_bytes", Long.toString(bytes));
+    if (v2) {
+      fs.write(cgroup, "memory.max", bytes < 0 ? "max" : Long.toString(bytes));
+    } else {
+      fs.write(cgroup, "memory.limit_in_bytes", Long.toString(bytes));
+    }
   }
 
   public void setSoftLimit(long bytes) {
-    fs.write(cgroup, "memory.soft_limit_in_bytes", Long.toString(bytes));
+    fs.write(cgroup, v2 ? "memory.low" : "memory.soft_limit_in_bytes", Long.toString(bytes));
   }
 
+  /** The hard limit in bytes ({@link Long#MAX_VALUE} for v2's {@code max}). */
   public long hardLimit() {
-    return Long.parseLong(fs.read(cgroup, "memory.limit_in_bytes").trim());
+    return number(fs.read(cgroup, v2 ? "memory.max" : "memory.limit_in_bytes"));
   }
 
   public long usage() {
-    return Long.parseLong(fs.read(cgroup, "memory.usage_in_bytes").trim());
+    return number(fs.read(cgroup, v2 ? "memory.current" : "memory.usage_in_bytes"));
   }
 
+  /** The peak usage; on a v2 kernel without {@code memory.peak} (before 5.19), the usage now. */
   public long maxUsage() {
-    return Long.parseLong(fs.read(cgroup, "memory.max_usage_in_bytes").trim());
+    if (!v2) {
+      return number(fs.read(cgroup, "memory.max_usage_in_bytes"));
+    }
+    try {
+      return number(fs.read(cgroup, "memory.peak"));
+    } catch (LinuxException e) {
+      if (e.errno() != Errno.ENOENT) {
+        throw e;
+      }
+      return usage();
+    }
+  }
+
+  private static long number(String value) {
+    String v = value.trim();
+    return v.equals("max") ? Long.MAX_VALUE : Long.parseLong(v);
   }
 
   /** {@code memory.stat} as the kernel writes it. */
@@ -55,11 +85,18 @@ public final class MemoryController {
    * fatal signal while they wait, which is how the container is destroyed.
    */
   public void disableOomKiller() {
-    fs.write(cgroup, "memory.oom_control", "1");
+    if (v2) {
+      fs.write(cgroup, "memory.oom.group", "1");
+    } else {
+      fs.write(cgroup, "memory.oom_control", "1");
+    }
   }
 
   /** Whether the cgroup is at its limit now or the kernel has killed a task for it. */
   public boolean oomHappened() {
+    if (v2) {
+      return KeyValues.parse(fs.read(cgroup, "memory.events")).getOrDefault("oom_kill", 0L) > 0;
+    }
     Map<String, Long> control = KeyValues.parse(fs.read(cgroup, "memory.oom_control"));
     return control.getOrDefault("under_oom", 0L) > 0 || control.getOrDefault("oom_kill", 0L) > 0;
   }
@@ -67,6 +104,27 @@ public final class MemoryController {
   /** rss, cache, swap, mapped file, unevictable, total and limit. */
   public void addUsage(ResourceStatistics.Builder statistics) {
     Map<String, Long> stat = KeyValues.parse(stat());
+    if (v2) {
+      statistics.setMemTotalBytes(usage())
+          .setMemRssBytes(stat.getOrDefault("anon", 0L))
+          .setMemAnonBytes(stat.getOrDefault("anon", 0L))
+          .setMemCacheBytes(stat.getOrDefault("file", 0L))
+          .setMemFileBytes(stat.getOrDefault("file", 0L))
+          .setMemMappedFileBytes(stat.getOrDefault("file_mapped", 0L))
+          .setMemUnevictableBytes(stat.getOrDefault("unevictable", 0L));
+      long limit = hardLimit();
+      if (limit != Long.MAX_VALUE) {
+        statistics.setMemLimitBytes(limit);
+      }
+      if (fs.exists(cgroup)) {
+        try {
+          statistics.setMemSwapBytes(number(fs.read(cgroup, "memory.swap.current")));
+        } catch (LinuxException e) {
+          // No swap accounting on this kernel.
+        }
+      }
+      return;
+    }
     statistics.setMemTotalBytes(usage())
         .setMemLimitBytes(hardLimit())
         .setMemRssBytes(stat.getOrDefault("total_rss", 0L))

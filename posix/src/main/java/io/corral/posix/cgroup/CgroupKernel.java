@@ -41,8 +41,9 @@ public interface CgroupKernel {
 
   /**
    * Registers an eventfd for the {@code memory.oom_control} of the v1 memory cgroup at
-   * {@code cgroupDirectory}. NOTE: the kernel also signals the eventfd when the cgroup is
-   * removed, so close the subscription first.
+   * {@code cgroupDirectory}, or on v2 polls its {@code memory.events} (which fires on any of its
+   * counters: check {@code oom_kill} and subscribe again). NOTE: the kernel also signals the v1
+   * eventfd when the cgroup is removed, so close the subscription first.
    */
   OomSubscription subscribeOom(Path cgroupDirectory);
 }

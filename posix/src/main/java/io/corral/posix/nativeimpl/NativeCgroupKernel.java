@@ -19,7 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link CgroupKernel} through jnr-ffi. OOM subscriptions share one daemon notifier thread
+ * {@link CgroupKernel} through jnr-ffi. On cgroup v1 an OOM subscription is an eventfd registered
+ * in {@code cgroup.event_control}; on v2 (no {@code memory.oom_control}) it is the cgroup's
+ * {@code memory.events} file, which the kernel marks with POLLPRI when a counter changes. OOM
+ * subscriptions share one daemon notifier thread
  * ({@code corral-cgroup-events}, started with the first subscription) that blocks in poll(2) on
  * every registered eventfd plus a wake-up eventfd; it completes a subscription's stage when its
  * eventfd becomes readable and is the only thread that closes subscription eventfds (so a
@@ -34,10 +37,12 @@ public final class NativeCgroupKernel implements CgroupKernel {
   private static final int LOCK_NB = 4;
   private static final int EFD_CLOEXEC = 02000000;
   private static final int POLLIN = 1;
+  private static final int POLLPRI = 2;
 
   private final LibC libc;
   private final Runtime runtime;
   private final Map<Integer, CompletableFuture<Void>> active = new HashMap<>();
+  private final Map<Integer, Integer> pollEvents = new HashMap<>();
   private final List<Integer> closing = new ArrayList<>();
   private int wakeFd = -1;
 
@@ -79,6 +84,10 @@ public final class NativeCgroupKernel implements CgroupKernel {
   @Override
   public OomSubscription subscribeOom(Path cgroupDirectory) {
     Path control = cgroupDirectory.resolve("memory.oom_control");
+    if (!Files.exists(control) && Files.exists(cgroupDirectory.resolve("memory.events"))) {
+      // cgroup v2: kernfs wakes pollers of memory.events with POLLPRI when a counter changes.
+      return register(open(cgroupDirectory.resolve("memory.events"), O_RDONLY | O_CLOEXEC), POLLPRI);
+    }
     int efd = eventfd();
     int cfd;
     try {
@@ -97,10 +106,15 @@ public final class NativeCgroupKernel implements CgroupKernel {
       // The kernel holds its own reference to the control file once registered.
       libc.close(cfd);
     }
+    return register(efd, POLLIN);
+  }
+
+  private OomSubscription register(int efd, int events) {
     CompletableFuture<Void> fired = new CompletableFuture<>();
     synchronized (this) {
       startNotifier();
       active.put(efd, fired);
+      pollEvents.put(efd, events);
       wake();
     }
     return new OomSubscription() {
@@ -113,6 +127,7 @@ public final class NativeCgroupKernel implements CgroupKernel {
       public void close() {
         synchronized (NativeCgroupKernel.this) {
           if (active.remove(efd) != null) {
+            pollEvents.remove(efd);
             closing.add(efd);
             wake();
           }
@@ -151,7 +166,7 @@ public final class NativeCgroupKernel implements CgroupKernel {
         int i = 2;
         for (int fd : active.keySet()) {
           fds[i++] = fd;
-          fds[i++] = POLLIN;
+          fds[i++] = pollEvents.getOrDefault(fd, POLLIN);
         }
       }
       if (libc.poll(fds, fds.length / 2, -1) < 0) {
@@ -172,6 +187,7 @@ public final class NativeCgroupKernel implements CgroupKernel {
           synchronized (this) {
             fired = active.remove(fds[i]);
             if (fired != null) {
+              pollEvents.remove(fds[i]);
               closing.add(fds[i]);
             }
           }
