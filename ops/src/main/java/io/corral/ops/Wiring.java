@@ -1,0 +1,38 @@
+package io.corral.ops;
+
+import io.corral.actors.Containerizer;
+import io.corral.actors.ContainerizerSettings;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/**
+ * The composition root: the one place that names the concrete pieces of the other modules (the
+ * native kernel facade, the launch helper, the isolator registry, the HTTP routes) and puts them
+ * together from the flags. Called once, from the main thread, before the actor system starts.
+ */
+final class Wiring {
+  private Wiring() {}
+
+  /** The isolation used when {@code --isolation} is not given, for this host. */
+  static String hostDefaultIsolation(boolean root) {
+    return root ? AgentFlags.ROOT_ISOLATION : AgentFlags.MESOS_ISOLATION;
+  }
+
+  /**
+   * Builds the containerizer for resolved flags: the real kernel, {@code corral-init} extracted
+   * to {@code --launcher_dir}, and the isolators of {@code --isolation} in their fixed order.
+   *
+   * @throws StartupException when {@code --isolation} is invalid or an isolator cannot be created
+   */
+  static ContainerizerSettings containerizer(AgentFlags flags, boolean root) {
+    throw new StartupException("Failed to create the containerizer: this build of corral has no launcher yet");
+  }
+
+  /** Binds the agent API on {@code ip:port}, answering for {@code system}'s containerizer. */
+  static CompletionStage<ServerBinding> bind(
+      ActorSystem<Containerizer.Command> system, AgentFlags.Http http, Map<String, String> flags) {
+    throw new StartupException("Failed to bind the agent API: this build of corral has no HTTP routes yet");
+  }
+}
