@@ -2,6 +2,7 @@ package io.corral.ops;
 
 import io.corral.actors.Containerizer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -43,11 +44,12 @@ final class AgentCommand implements Callable<Integer> {
     if (flags.workDir() == null) {
       throw new StartupException("Flag 'work_dir' is required, but it was not provided");
     }
+    List<String> isolators = Wiring.isolation(flags.isolation());
     Directories.ensureWritable("work", flags.workDir());
     Directories.ensureWritable("runtime", flags.runtimeDir());
 
     ActorSystem<Containerizer.Command> system =
-        Systems.start(Containerizer.create(Wiring.containerizer(flags, root)), flags.loggingLevel());
+        Systems.start(Containerizer.create(Wiring.containerizer(flags, isolators)), flags.loggingLevel());
     ServerBinding binding = bind(system);
     LOG.info("Agent listening on http://{}:{} (pid {}) with isolation '{}'",
         http.ip(), binding.localAddress().getPort(), ProcessHandle.current().pid(), flags.isolation());

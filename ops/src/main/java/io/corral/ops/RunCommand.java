@@ -61,6 +61,7 @@ final class RunCommand implements Callable<Integer> {
     Systems.applyLoggingLevel(flags.loggingLevel());
     boolean root = Host.isRoot();
     flags.resolve(root, Wiring.hostDefaultIsolation(root));
+    List<String> isolators = Wiring.isolation(flags.isolation());
     Path temporaryWorkDir = null;
     if (flags.workDir() == null) {
       temporaryWorkDir = Files.createTempDirectory("corral-run-");
@@ -71,7 +72,7 @@ final class RunCommand implements Callable<Integer> {
       Directories.ensureWritable("runtime", flags.runtimeDir());
       Call.LaunchContainer request = launchRequest();
       ActorSystem<Containerizer.Command> system =
-          Systems.start(Containerizer.create(Wiring.containerizer(flags, root)), flags.loggingLevel());
+          Systems.start(Containerizer.create(Wiring.containerizer(flags, isolators)), flags.loggingLevel());
       return new ForegroundRun(system, request, temporaryWorkDir).run();
     } finally {
       deleteQuietly(temporaryWorkDir);

@@ -2,6 +2,7 @@ package io.corral.ops;
 
 import io.corral.actors.Containerizer;
 import io.corral.actors.ContainerizerSettings;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -21,12 +22,21 @@ final class Wiring {
   }
 
   /**
-   * Builds the containerizer for resolved flags: the real kernel, {@code corral-init} extracted
-   * to {@code --launcher_dir}, and the isolators of {@code --isolation} in their fixed order.
+   * The isolator names of an {@code --isolation} value, in Mesos' fixed order.
    *
-   * @throws StartupException when {@code --isolation} is invalid or an isolator cannot be created
+   * @throws StartupException with the parser's message when the value is invalid
    */
-  static ContainerizerSettings containerizer(AgentFlags flags, boolean root) {
+  static List<String> isolation(String flag) {
+    throw new StartupException("Failed to parse --isolation: this build of corral has no isolators yet");
+  }
+
+  /**
+   * Builds the containerizer for resolved flags: the real kernel, {@code corral-init} extracted
+   * to {@code --launcher_dir}, and the isolators {@code names} in their fixed order.
+   *
+   * @throws StartupException when an isolator or the launch helper cannot be set up
+   */
+  static ContainerizerSettings containerizer(AgentFlags flags, List<String> names) {
     throw new StartupException("Failed to create the containerizer: this build of corral has no launcher yet");
   }
 
