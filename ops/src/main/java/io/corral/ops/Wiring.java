@@ -2,6 +2,7 @@ package io.corral.ops;
 
 import io.corral.actors.Containerizer;
 import io.corral.actors.ContainerizerSettings;
+import io.corral.isolators.IsolationFlag;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -18,7 +19,7 @@ final class Wiring {
 
   /** The isolation used when {@code --isolation} is not given, for this host. */
   static String hostDefaultIsolation(boolean root) {
-    return root ? AgentFlags.ROOT_ISOLATION : AgentFlags.MESOS_ISOLATION;
+    return IsolationFlag.hostDefault(root);
   }
 
   /**
@@ -27,7 +28,11 @@ final class Wiring {
    * @throws StartupException with the parser's message when the value is invalid
    */
   static List<String> isolation(String flag) {
-    throw new StartupException("Failed to parse --isolation: this build of corral has no isolators yet");
+    try {
+      return IsolationFlag.parse(flag);
+    } catch (IllegalArgumentException e) {
+      throw new StartupException(e.getMessage(), e);
+    }
   }
 
   /**

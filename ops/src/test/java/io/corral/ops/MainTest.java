@@ -59,6 +59,24 @@ class MainTest {
   }
 
   @Test
+  void invalidIsolationStopsTheAgentWithTheParsersMessage(@TempDir Path tmp) {
+    String dirs = "--runtime_dir=" + tmp.resolve("runtime");
+    assertEquals(1, execute("agent", "--work_dir=" + tmp.resolve("w"), dirs, "--isolation=posix/cpu,posix/cpu"));
+    assertEquals("Duplicate entries found in --isolation flag 'posix/cpu,posix/cpu'", err.toString().strip());
+
+    err.getBuffer().setLength(0);
+    assertEquals(1, execute("run", dirs, "--isolation=posix/cpu,no/such", "--", "true"));
+    assertEquals("Unknown or unsupported isolator 'no/such'", err.toString().strip());
+    assertFalse(Files.exists(tmp.resolve("w")), "nothing is created for an invalid flag");
+  }
+
+  @Test
+  void theDocumentedIsolationDefaultsAreTheIsolatorsModuleOnes() {
+    assertEquals(AgentFlags.ROOT_ISOLATION, Wiring.hostDefaultIsolation(true));
+    assertEquals(AgentFlags.MESOS_ISOLATION, Wiring.hostDefaultIsolation(false));
+  }
+
+  @Test
   void runHelpDocumentsTheExitStatuses() {
     assertEquals(0, execute("run", "--help"));
     String help = out.toString();
