@@ -17,8 +17,9 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code corral agent}: starts the containerizer and serves the Mesos v1 agent API on
- * {@code --ip:--port} until SIGTERM or SIGINT. On those it unbinds and stops the actor system but,
- * as Mesos does, leaves running containers alone so that the next agent can recover them. The
+ * {@code --ip:--port} until SIGTERM or SIGINT. On those it unbinds and stops the actor system, and
+ * exits 0. It does not destroy containers itself (Mesos leaves them for the next agent to
+ * recover); what happens to them when the system stops is the containerizer's business. The
  * main thread waits for the system; a JVM shutdown hook does the stopping.
  */
 @Command(
@@ -57,7 +58,7 @@ final class AgentCommand implements Callable<Integer> {
     AtomicBoolean stopping = new AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stopping.set(true);
-      LOG.info("Stopping the agent; running containers keep running and are recovered by the next agent");
+      LOG.info("Stopping the agent");
       binding.unbind().toCompletableFuture().completeOnTimeout(null, STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
       boolean clean = Systems.stop(system, STOP_TIMEOUT);
       LOG.info("Agent stopped");
