@@ -2,6 +2,10 @@ package io.corral.ops;
 
 import io.corral.actors.Containerizer;
 import io.corral.actors.ContainerizerSettings;
+import io.corral.http.AgentInfo;
+import io.corral.http.AgentRoutes;
+import io.corral.http.AgentServer;
+import io.corral.http.HttpSettings;
 import io.corral.isolators.IsolationFlag;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorRegistry;
@@ -11,7 +15,9 @@ import io.corral.posix.launch.PidNamespaceLauncher;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -74,6 +80,19 @@ final class Wiring {
   /** Binds the agent API on {@code ip:port}, answering for {@code system}'s containerizer. */
   static CompletionStage<ServerBinding> bind(
       ActorSystem<Containerizer.Command> system, AgentFlags.Http http, Map<String, String> flags) {
-    throw new StartupException("Failed to bind the agent API: this build of corral has no HTTP routes yet");
+    AgentInfo info = new AgentInfo(
+        AgentInfo.MESOS_VERSION,
+        Version.get(),
+        Version.buildDate(),
+        Version.buildTime(),
+        Version.buildUser(),
+        ProcessHandle.current().info().startInstant().orElse(Instant.now()),
+        "slave(1)@" + http.ip() + ":" + http.port(),
+        Host.hostname(),
+        UUID.randomUUID() + "-S0",
+        flags.entrySet().stream().map(f -> new AgentInfo.Flag(f.getKey(), f.getValue())).toList());
+    HttpSettings settings = HttpSettings.fromConfig(system.settings().config());
+    AgentRoutes routes = new AgentRoutes(system, system, info, settings, () -> true);
+    return AgentServer.bind(system, http.ip(), http.port(), routes, settings);
   }
 }
