@@ -12,6 +12,8 @@ import io.corral.actors.LauncherActor.ReleaseFailed;
 import io.corral.actors.LauncherActor.Released;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Isolator;
+import io.corral.isolators.IsolatorException;
+import io.corral.isolators.LaunchPlans;
 import io.corral.isolators.Limitation;
 import io.corral.posix.launch.Stdio;
 import io.corral.proto.v1.ContainerStatus;
@@ -22,8 +24,8 @@ import io.corral.proto.v1.TaskState;
 import io.corral.proto.v1.TaskStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.AbstractMap;
 import java.time.Duration;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -171,8 +173,9 @@ abstract class ContainerLaunch {
       return Behaviors.same();
     }
     try {
-      plan = PlanAssembly.assemble(fragments, container.launch().getCommand(), container.sandbox(), paths.status(id()));
-    } catch (IllegalArgumentException e) {
+      plan = LaunchPlans.complete(LaunchPlans.merge(fragments), container.launch().getCommand())
+          .toBuilder().setVersion(1).setStatusPath(paths.status(id()).toString()).build();
+    } catch (IsolatorException e) {
       return failLaunch(new ContainerError.LaunchFailed(e.getMessage()), null);
     }
     LaunchPlan checkpointed = plan;
