@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.ContainerizerSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -30,6 +31,8 @@ class AgentFlagsTest {
     assertEquals("127.0.0.1", agent.http.ip());
     assertEquals(5051, agent.http.port());
     assertEquals(Duration.ofMinutes(1), agent.flags.containerLaunchTimeout());
+    assertEquals(ContainerizerSettings.DEFAULT_LAUNCH_TIMEOUT, agent.flags.containerLaunchTimeout(),
+        "the same default as an embedding scheduler gets");
     assertEquals(AgentFlags.LoggingLevel.INFO, agent.flags.loggingLevel());
     assertNull(agent.flags.isolation(), "unresolved until the host is known");
 
