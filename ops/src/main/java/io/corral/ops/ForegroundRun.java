@@ -43,6 +43,10 @@ final class ForegroundRun {
   private final AtomicBoolean claimed = new AtomicBoolean();
   private final CountDownLatch finished = new CountDownLatch(1);
   private final AtomicInteger replies = new AtomicInteger();
+  /** Set when the id was already in use: the container is someone else's, never touch it. */
+  private volatile boolean foreign;
+  /** The reply to LAUNCH, once sent: the hook waits for it when its KILL came too early. */
+  private volatile CompletableFuture<Containerizer.LaunchReply> launching;
 
   ForegroundRun(ActorSystem<Containerizer.Command> system, Call.LaunchContainer request, Path temporaryWorkDir) {
     this.system = system;
@@ -51,15 +55,22 @@ final class ForegroundRun {
     this.temporaryWorkDir = temporaryWorkDir;
   }
 
+  /** Installs the JVM shutdown hook that destroys the container on SIGINT or SIGTERM. */
+  ForegroundRun destroyOnShutdown() {
+    Runtime.getRuntime().addShutdownHook(new Thread(this::interrupted, "corral-run-shutdown"));
+    return this;
+  }
+
   /** Launches, waits and removes the container; returns the exit status for {@code corral run}. */
   int run() {
-    Runtime.getRuntime().addShutdownHook(new Thread(this::interrupted, "corral-run-shutdown"));
     int status = launchAndWait();
     if (!claimed.compareAndSet(false, true)) {
       return INTERRUPTED; // the hook is destroying the container and halts the JVM
     }
     try {
-      remove();
+      if (!foreign) {
+        remove();
+      }
       Systems.stop(system, STOP_TIMEOUT);
       return status;
     } finally {
@@ -68,13 +79,15 @@ final class ForegroundRun {
   }
 
   private int launchAndWait() {
-    Containerizer.LaunchReply launched = ask(
-        (ActorRef<Containerizer.LaunchReply> r) -> new Containerizer.Launch(request, Stdio.inherit(), r)).join();
+    launching = ask(
+        (ActorRef<Containerizer.LaunchReply> r) -> new Containerizer.Launch(request, Stdio.inherit(), r));
+    Containerizer.LaunchReply launched = launching.join();
     if (launched instanceof Containerizer.Rejected rejected) {
       System.err.println(rejected.error().message());
       return LAUNCH_FAILED;
     }
     if (launched instanceof Containerizer.AlreadyLaunched) {
+      foreign = true;
       System.err.println("Failed to launch container: container '" + id.getValue() + "' already exists");
       return LAUNCH_FAILED;
     }
@@ -111,11 +124,28 @@ final class ForegroundRun {
       await(finished);
       return;
     }
+    if (!foreign) {
+      destroy();
+    }
+    Systems.stop(system, STOP_TIMEOUT);
+    RunCommand.deleteQuietly(temporaryWorkDir);
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(INTERRUPTED);
+  }
+
+  /** KILL with SIGKILL, WAIT for the termination and REMOVE, each bounded. */
+  private void destroy() {
     LOG.info("Interrupted: destroying container '{}'", id.getValue());
     try {
-      Containerizer.KillReply killed =
-          ask((ActorRef<Containerizer.KillReply> r) -> new Containerizer.Kill(id, SIGKILL, r)).get(
-              STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      Containerizer.KillReply killed = kill();
+      CompletableFuture<Containerizer.LaunchReply> launch = launching;
+      if (killed instanceof Containerizer.Rejected && launch != null && !launch.isDone()) {
+        // The KILL overtook the LAUNCH: let the launch finish, then kill what it started.
+        if (launch.get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) instanceof Containerizer.Launched) {
+          killed = kill();
+        }
+      }
       if (!(killed instanceof Containerizer.Rejected)) {
         ask((ActorRef<Containerizer.WaitReply> r) -> new Containerizer.Wait(id, r))
             .get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -124,11 +154,11 @@ final class ForegroundRun {
     } catch (Exception e) {
       LOG.warn("Failed to destroy container '{}' within {}: {}", id.getValue(), Durations.format(STOP_TIMEOUT), e.toString());
     }
-    Systems.stop(system, STOP_TIMEOUT);
-    RunCommand.deleteQuietly(temporaryWorkDir);
-    System.out.flush();
-    System.err.flush();
-    Runtime.getRuntime().halt(INTERRUPTED);
+  }
+
+  private Containerizer.KillReply kill() throws Exception {
+    return ask((ActorRef<Containerizer.KillReply> r) -> new Containerizer.Kill(id, SIGKILL, r))
+        .get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void remove() {

@@ -73,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
       Call.LaunchContainer request = launchRequest();
       ActorSystem<Containerizer.Command> system =
           Systems.start(Containerizer.create(Wiring.containerizer(flags, isolators)), flags.loggingLevel());
-      return new ForegroundRun(system, request, temporaryWorkDir).run();
+      return new ForegroundRun(system, request, temporaryWorkDir).destroyOnShutdown().run();
     } finally {
       deleteQuietly(temporaryWorkDir);
     }
