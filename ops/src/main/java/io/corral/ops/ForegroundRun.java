@@ -124,7 +124,8 @@ final class ForegroundRun {
       await(finished);
       return;
     }
-    if (!foreign) {
+    CompletableFuture<Containerizer.LaunchReply> launch = launching;
+    if (!foreign && !(launch != null && launch.getNow(null) instanceof Containerizer.AlreadyLaunched)) {
       destroy();
     }
     Systems.stop(system, STOP_TIMEOUT);
