@@ -1,5 +1,6 @@
 package io.corral.ops;
 
+import io.corral.isolators.cgroups.CgroupsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -65,6 +66,40 @@ public final class AgentFlags {
   @Option(names = "--logging_level", paramLabel = "LEVEL", defaultValue = "INFO",
       description = "Least severe level logged: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
   LoggingLevel loggingLevel;
+
+  @Option(names = "--cgroups_hierarchy", paramLabel = "DIR", defaultValue = "/sys/fs/cgroup",
+      description = "Where the cgroup hierarchies are: one v1 mount per subsystem (mounted when"
+          + " missing), or a cgroup v2 mount. Default: ${DEFAULT-VALUE}.")
+  Path cgroupsHierarchy;
+
+  @Option(names = "--cgroups_root", paramLabel = "NAME", defaultValue = CgroupsConfig.DEFAULT_ROOT,
+      description = "The agent's cgroup under each hierarchy; an agent locks it, so two live agents"
+          + " cannot share one. Default: ${DEFAULT-VALUE}.")
+  String cgroupsRoot;
+
+  @Option(names = "--cgroups_enable_cfs", paramLabel = "BOOL", arity = "0..1",
+      defaultValue = "false", fallbackValue = "true",
+      description = "Cap each container's cpu time at its cpus request (CFS quota). Default: ${DEFAULT-VALUE}.")
+  boolean cgroupsEnableCfs;
+
+  @Option(names = "--cgroups_max_pids", paramLabel = "N",
+      description = "pids.max for containers that ask for no 'pids' resource (cgroups/pids)."
+          + " Default: none (no limit).")
+  Long cgroupsMaxPids;
+
+  @Option(names = "--cgroups_net_cls_primary_handle", paramLabel = "0xAAAA",
+      description = "16-bit primary net_cls handle; with it cgroups/net_cls allocates a secondary"
+          + " handle per container. Default: none (handles are not managed).")
+  String cgroupsNetClsPrimaryHandle;
+
+  @Option(names = "--cgroups_net_cls_secondary_handles", paramLabel = "0xLLLL,0xUUUU",
+      description = "Inclusive range of secondary net_cls handles. Default: 0x1,0xffff.")
+  String cgroupsNetClsSecondaryHandles;
+
+  @Option(names = "--cgroups_destroy_timeout", paramLabel = "DURATION", defaultValue = "1mins",
+      converter = DurationConverter.class,
+      description = "How long removing a busy container cgroup is retried. Default: ${DEFAULT-VALUE}.")
+  Duration cgroupsDestroyTimeout;
 
   private String isolationReason = "given by --isolation";
 
@@ -150,6 +185,21 @@ public final class AgentFlags {
 
   public LoggingLevel loggingLevel() {
     return loggingLevel;
+  }
+
+  /**
+   * The {@code --cgroups_*} flags for the cgroups isolators.
+   *
+   * @throws IllegalArgumentException for a malformed handle or range, or an invalid root
+   */
+  public CgroupsConfig cgroups() {
+    Integer primary = cgroupsNetClsPrimaryHandle == null ? null
+        : CgroupsConfig.parseHandle("cgroups_net_cls_primary_handle", cgroupsNetClsPrimaryHandle);
+    int[] range = cgroupsNetClsSecondaryHandles == null ? new int[] {1, 0xffff}
+        : CgroupsConfig.parseRange(cgroupsNetClsSecondaryHandles);
+    return new CgroupsConfig(cgroupsHierarchy, cgroupsRoot, cgroupsEnableCfs,
+        cgroupsMaxPids == null ? 0 : cgroupsMaxPids, primary, range[0], range[1],
+        cgroupsDestroyTimeout);
   }
 
   /**

@@ -58,7 +58,8 @@ final class Wiring {
     Linux linux = Linux.nativeDefault();
     List<Isolator> isolators;
     try {
-      isolators = IsolatorRegistry.create(names, linux);
+      isolators = IsolatorRegistry.create(names, linux,
+          new IsolatorRegistry.Options(false, flags.cgroups()));
     } catch (IllegalArgumentException e) {
       throw new StartupException(e.getMessage(), e);
     }

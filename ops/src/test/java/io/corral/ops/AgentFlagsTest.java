@@ -68,6 +68,35 @@ class AgentFlagsTest {
   }
 
   @Test
+  void cgroupsFlagsBecomeTheCgroupsConfig() {
+    io.corral.isolators.cgroups.CgroupsConfig defaults = parseAgent("--work_dir=/w").flags.cgroups();
+    assertEquals(Path.of("/sys/fs/cgroup"), defaults.hierarchy());
+    assertEquals("corral", defaults.root());
+    assertEquals(false, defaults.enableCfs());
+    assertNull(defaults.netClsPrimary());
+    assertEquals(1, defaults.netClsSecondaryLow());
+    assertEquals(0xffff, defaults.netClsSecondaryHigh());
+    io.corral.isolators.cgroups.CgroupsConfig given = parseAgent("--work_dir=/w",
+        "--cgroups_hierarchy=/cg", "--cgroups_root=agents/a1", "--cgroups_enable_cfs",
+        "--cgroups_max_pids=100", "--cgroups_net_cls_primary_handle=0xAAAA",
+        "--cgroups_net_cls_secondary_handles=0x10,0x20", "--cgroups_destroy_timeout=5secs")
+        .flags.cgroups();
+    assertEquals(Path.of("/cg"), given.hierarchy());
+    assertEquals("agents/a1", given.root());
+    assertEquals(true, given.enableCfs());
+    assertEquals(100, given.maxPids());
+    assertEquals(0xAAAA, given.netClsPrimary());
+    assertEquals(0x10, given.netClsSecondaryLow());
+    assertEquals(0x20, given.netClsSecondaryHigh());
+    assertEquals(Duration.ofSeconds(5), given.destroyTimeout());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> parseAgent("--work_dir=/w",
+            "--cgroups_net_cls_primary_handle=0x1FFFF").flags.cgroups());
+    assertEquals("Failed to parse --cgroups_net_cls_primary_handle '0x1FFFF': not a 16-bit handle",
+        e.getMessage());
+  }
+
+  @Test
   void launcherDirFollowsAGivenRuntimeDir() {
     AgentCommand agent = parseAgent("--work_dir=/w", "--runtime_dir=/r");
     agent.flags.resolve(false, AgentFlags.MESOS_ISOLATION);
@@ -80,10 +109,15 @@ class AgentFlagsTest {
     agent.flags.resolve(false, AgentFlags.MESOS_ISOLATION);
     Map<String, String> flags = AgentFlags.render(agent.http, agent.flags);
     assertEquals(
-        List.of("container_launch_timeout", "ip", "isolation", "launcher_dir", "logging_level", "port",
+        List.of("cgroups_destroy_timeout", "cgroups_enable_cfs", "cgroups_hierarchy", "cgroups_root",
+            "container_launch_timeout", "ip", "isolation", "launcher_dir", "logging_level", "port",
             "runtime_dir", "work_dir"),
         List.copyOf(flags.keySet()));
     assertEquals("1.5mins", flags.get("container_launch_timeout"));
+    assertEquals("1mins", flags.get("cgroups_destroy_timeout"));
+    assertEquals("false", flags.get("cgroups_enable_cfs"));
+    assertEquals("/sys/fs/cgroup", flags.get("cgroups_hierarchy"));
+    assertEquals("corral", flags.get("cgroups_root"));
     assertEquals("127.0.0.1", flags.get("ip"));
     assertEquals("posix/cpu,posix/mem", flags.get("isolation"));
     assertEquals("/r/bin", flags.get("launcher_dir"));
@@ -116,7 +150,7 @@ class AgentFlagsTest {
         continue;
       }
       String name = option.longestName();
-      assertTrue(help.contains(name + "="), "help lacks " + name + ":\n" + help);
+      assertTrue(help.contains(name + "=") || help.contains(name + "[="), "help lacks " + name + ":\n" + help);
       String description = String.join(" ", option.description());
       assertTrue(description.contains("Default:"), name + " documents no default: " + description);
     }
