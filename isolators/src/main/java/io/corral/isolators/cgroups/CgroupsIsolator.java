@@ -22,14 +22,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * cleanup (after every process is gone) removes the cgroups, retrying EBUSY, and then lets the
  * subclass release what it holds. An unknown container is a no-op for usage, status and cleanup.
  *
- * <p>Recover re-adopts the cgroups of the containers the agent recovered.
- * TODO(#3): orphan cgroups under the root (a container the agent does not know) are not yet
- * listed and removed at recovery.
+ * <p>Recover re-adopts the cgroups of the containers the agent recovered, then removes every
+ * other cgroup under the agent's root in its hierarchies (orphans of a dead agent: the root is
+ * locked, so no live agent owns them), killing any process left in them.
  *
  * <p>Threading: any thread (the agent's blocking dispatcher); per-container state in concurrent
  * maps, and at most one call at a time per container.
  */
 public abstract class CgroupsIsolator implements Isolator {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(CgroupsIsolator.class);
   private static final double MB = 1024.0 * 1024.0;
 
   protected final Hierarchies hierarchies;
@@ -62,9 +64,20 @@ public abstract class CgroupsIsolator implements Isolator {
 
   @Override
   public void recover(List<ContainerContext> recovered) {
+    Set<String> names = new java.util.HashSet<>();
     for (ContainerContext container : recovered) {
       containers.add(container.name());
+      names.add(container.name());
       recovered(container);
+    }
+    for (Hierarchy hierarchy : mine) {
+      for (String orphan : hierarchy.containers()) {
+        if (!names.contains(orphan)) {
+          LOG.info("Removing orphan cgroup '{}'", hierarchy.path(orphan));
+          hierarchy.destroy(orphan, hierarchies.linux().processes(),
+              hierarchies.config().destroyTimeout());
+        }
+      }
     }
   }
 

@@ -64,6 +64,11 @@ public final class Hierarchy {
     return fs.root().resolve(cgroup(container));
   }
 
+  /** The names of the cgroups under the agent's root (one per container). */
+  public List<String> containers() {
+    return fs.children(root);
+  }
+
   /** Creates the container's cgroup; an existing one is refused as Mesos does. */
   public void create(String container) {
     if (fs.exists(cgroup(container))) {

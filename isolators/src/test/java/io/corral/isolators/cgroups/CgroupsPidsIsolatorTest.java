@@ -49,6 +49,18 @@ class CgroupsPidsIsolatorTest {
   }
 
   @Test
+  void recoverKeepsKnownContainersAndRemovesOrphans() {
+    pids().mkdir("corral");
+    pids().mkdir("corral/known");
+    pids().mkdir("corral/orphan");
+    CgroupsPidsIsolator isolator = isolator(0);
+    isolator.recover(List.of(Launches.of("known", Map.of(), Map.of())));
+    assertEquals(List.of("known"), pids().children("corral"));
+    isolator.cleanup(Launches.of("known", Map.of(), Map.of()));
+    assertEquals(List.of(), pids().children("corral"));
+  }
+
+  @Test
   void usageCountsProcessesAndThreads() {
     CgroupsPidsIsolator isolator = isolator(0);
     ContainerContext c1 = Launches.of("c1", Map.of(), Map.of());

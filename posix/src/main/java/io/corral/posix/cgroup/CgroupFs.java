@@ -40,6 +40,9 @@ public interface CgroupFs {
   /** The content of a control file, without its trailing newline. */
   String read(String cgroup, String file);
 
+  /** The names of the cgroup's child cgroups (its subdirectories), sorted. */
+  List<String> children(String cgroup);
+
   /** The pids in the cgroup's {@code cgroup.procs}, in the kernel's order. */
   List<Integer> procs(String cgroup);
 

@@ -84,6 +84,17 @@ public final class NativeCgroupFs implements CgroupFs {
   }
 
   @Override
+  public List<String> children(String cgroup) {
+    Path dir = dir(cgroup);
+    try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+      return entries.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted()
+          .toList();
+    } catch (IOException e) {
+      throw IoErrors.toLinux("opendir", dir, e);
+    }
+  }
+
+  @Override
   public List<Integer> procs(String cgroup) {
     List<Integer> pids = new ArrayList<>();
     for (String line : read(cgroup, "cgroup.procs").split("\n")) {

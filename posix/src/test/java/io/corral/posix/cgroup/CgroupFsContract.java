@@ -58,6 +58,17 @@ public abstract class CgroupFsContract {
   }
 
   @Test
+  void childrenAreTheChildCgroupsByName() {
+    pids().mkdir(name);
+    assertEquals(List.of(), pids().children(name));
+    pids().mkdir(name + "/child");
+    assertEquals(List.of("child"), pids().children(name));
+    assertTrue(pids().children("").contains(name));
+    assertEquals(Errno.ENOENT, assertThrows(LinuxException.class,
+        () -> pids().children(name + "/missing")).errno());
+  }
+
+  @Test
   void mkdirUnderAMissingParentIsEnoent() {
     LinuxException e = assertThrows(LinuxException.class, () -> pids().mkdir(name + "/child"));
     assertEquals(Errno.ENOENT, e.errno());

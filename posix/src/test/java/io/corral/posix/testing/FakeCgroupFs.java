@@ -158,6 +158,21 @@ public final class FakeCgroupFs implements CgroupFs {
   }
 
   @Override
+  public List<String> children(String cgroup) {
+    synchronized (kernel) {
+      String key = key(cgroup);
+      Path path = root.resolve(key);
+      kernel.check("opendir", path, "path='" + path + "'");
+      if (!cgroups.containsKey(key)) {
+        throw new LinuxException("opendir", Errno.ENOENT, "path='" + path + "'");
+      }
+      return cgroups.keySet().stream()
+          .filter(c -> !c.equals(key) && parent(c).equals(key))
+          .map(c -> c.substring(key.isEmpty() ? 0 : key.length() + 1)).sorted().toList();
+    }
+  }
+
+  @Override
   public List<Integer> procs(String cgroup) {
     synchronized (kernel) {
       String key = key(cgroup);
