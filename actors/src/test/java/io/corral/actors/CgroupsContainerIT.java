@@ -105,6 +105,13 @@ class CgroupsContainerIT {
     assertTrue(termination.getMessage().contains("hierarchical_memory_limit 67108864"),
         termination.getMessage());
     assertEquals(ContainerState.RUNNING, state("oom-neighbour"));
+    ResourceStatistics neighbour = usage("oom-neighbour");
+    long kernelBytes = Long.parseLong(read(HIERARCHY.resolve("memory").resolve(ROOT)
+        .resolve("oom-neighbour/memory.usage_in_bytes")));
+    assertTrue(neighbour.getMemTotalBytes() > 0, neighbour.toString());
+    assertTrue(Math.abs(neighbour.getMemTotalBytes() - kernelBytes) < (1L << 20),
+        "reported " + neighbour.getMemTotalBytes() + " kernel " + kernelBytes);
+    assertEquals(64L << 20, neighbour.getMemLimitBytes());
     remove("oom-hog");
     killAndRemove("oom-neighbour");
   }
