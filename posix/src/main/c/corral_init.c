@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/securebits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -194,11 +195,16 @@ static void apply_init_steps(void) {
 
 /*
  * In C2 only, so the init stays root and can always signal, kill and reap what it started.
- * Order: drop the bounding set while still privileged, keep the permitted set across setuid,
+ * Order: SECBIT_NOROOT and the bounding set while still privileged, keep the permitted set across setuid,
  * switch user, then set effective = permitted = inheritable = ambient to the plan's mask
  * (ambient is what carries capabilities across exec for a non-root user).
  */
 static void apply_user_and_capabilities(void) {
+  /* NOTE: without SECBIT_NOROOT, exec as uid 0 makes the permitted (and effective) set the
+     whole bounding set again, so a root command would not run with exactly the plan's sets
+     when the bounding set is wider. Needs CAP_SETPCAP: set first, while still privileged. */
+  if (plan.has_effective && prctl(PR_SET_SECUREBITS, SECBIT_NOROOT, 0, 0, 0) < 0)
+    die("capabilities", errno, "prctl PR_SET_SECUREBITS SECBIT_NOROOT");
   if (plan.has_bounding)
     for (int cap = 0; cap < 64; cap++) {
       if (plan.bounding >> cap & 1) continue;
