@@ -58,7 +58,7 @@ final class Wiring {
     Linux linux = Linux.nativeDefault();
     List<Isolator> isolators;
     try {
-      isolators = IsolatorRegistry.create(names, linux);
+      isolators = IsolatorRegistry.create(names, linux, flags.isolatorOptions());
     } catch (IllegalArgumentException e) {
       throw new StartupException(e.getMessage(), e);
     }
