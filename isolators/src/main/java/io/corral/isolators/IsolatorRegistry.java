@@ -30,8 +30,8 @@ public final class IsolatorRegistry {
    * Agent flags that shape isolators.
    *
    * @param disallowSharingAgentPidNamespace {@code --disallow_sharing_agent_pid_namespace}
-   * @param defaultContainerInfo {@code --default_container_info}: volumes for filesystem/shared
-   *     when a launch has no ContainerInfo
+   * @param defaultContainerInfo {@code --default_container_info}: what every isolator sees as
+   *     the ContainerInfo of a launch that has none (see {@link DefaultContainerInfo})
    * @param defaultContainerShmSize {@code --default_container_shm_size} in bytes (else
    *     {@link IpcNamespaceIsolator#DEFAULT_SHM_SIZE})
    * @param disallowSharingAgentIpcNamespace {@code --disallow_sharing_agent_ipc_namespace}
@@ -71,7 +71,7 @@ public final class IsolatorRegistry {
     for (String name : names) {
       isolators.add(switch (name) {
         case "filesystem/posix" -> new PosixFilesystemIsolator();
-        case "filesystem/shared" -> new SharedFilesystemIsolator(options.defaultContainerInfo());
+        case "filesystem/shared" -> new SharedFilesystemIsolator();
         case "posix/cpu" -> new PosixCpuIsolator(linux.proc());
         case "posix/mem" -> new PosixMemIsolator(linux.proc());
         case "posix/rlimits" -> new RlimitsIsolator();
@@ -85,6 +85,9 @@ public final class IsolatorRegistry {
             ? "Isolator '" + name + "' is not supported yet"
             : "Unknown or unsupported isolator '" + name + "'");
       });
+    }
+    if (options.defaultContainerInfo().isPresent()) {
+      isolators.replaceAll(i -> new DefaultContainerInfo(i, options.defaultContainerInfo().get()));
     }
     return isolators;
   }

@@ -12,13 +12,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * {@code filesystem/shared} (Mesos' {@code SharedFilesystemIsolatorProcess}): the container sees
  * the host filesystem, runs in its sandbox like {@code filesystem/posix} ({@link Sandbox}), and
- * gets the volumes of its ContainerInfo (or of the agent's {@code --default_container_info} when
- * the launch has none) bind-mounted in a private mount namespace:
+ * gets the volumes of its ContainerInfo (the agent's {@code --default_container_info} when the
+ * launch has none, applied by the registry) bind-mounted in a private mount namespace:
  *
  * <ul>
  *   <li>an absolute {@code host_path} is bound onto {@code container_path}; RW recursively
@@ -42,16 +41,13 @@ public final class SharedFilesystemIsolator implements Isolator {
   private static final long MS_BIND = 4096;
   private static final long MS_REC = 16384;
 
-  private final Optional<ContainerInfo> defaultContainerInfo;
   private final MountTable hostMounts;
 
-  /** @param defaultContainerInfo {@code --default_container_info}, used when a launch has none */
-  public SharedFilesystemIsolator(Optional<ContainerInfo> defaultContainerInfo) {
-    this(defaultContainerInfo, MountTable.SELF);
+  public SharedFilesystemIsolator() {
+    this(MountTable.SELF);
   }
 
-  SharedFilesystemIsolator(Optional<ContainerInfo> defaultContainerInfo, MountTable hostMounts) {
-    this.defaultContainerInfo = defaultContainerInfo;
+  SharedFilesystemIsolator(MountTable hostMounts) {
     this.hostMounts = hostMounts;
   }
 
@@ -63,17 +59,16 @@ public final class SharedFilesystemIsolator implements Isolator {
   @Override
   public LaunchPlan prepare(ContainerContext container) {
     LaunchPlan.Builder plan = Sandbox.plan(container);
-    Optional<ContainerInfo> info = container.launch().hasContainer()
-        ? Optional.of(container.launch().getContainer()) : defaultContainerInfo;
-    if (info.isEmpty() || info.get().getVolumesCount() == 0) {
+    ContainerInfo info = container.launch().getContainer();
+    if (info.getVolumesCount() == 0) {
       return plan.build();
     }
-    if (info.get().getType() != ContainerInfo.Type.MESOS) {
+    if (info.getType() != ContainerInfo.Type.MESOS) {
       throw new IsolatorException("Failed to prepare: can only prepare filesystem for a MESOS"
           + " container");
     }
     List<VolumeChecks.Checked> volumes = VolumeChecks.check(container.sandbox(),
-        info.get().getVolumesList());
+        info.getVolumesList());
     plan.addCloneNamespaces(Namespace.MOUNT);
     for (VolumeChecks.Checked volume : volumes) {
       if (volume.inSandbox()) {

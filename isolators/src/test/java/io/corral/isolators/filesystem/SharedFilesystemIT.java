@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -33,7 +32,7 @@ class SharedFilesystemIT {
   private Path base;
   private RealLaunches launches;
   private final List<Isolator> isolators = List.of(
-      new SharedFilesystemIsolator(Optional.empty()), new PidNamespaceIsolator(false));
+      new SharedFilesystemIsolator(), new PidNamespaceIsolator(false));
 
   @BeforeEach
   void setUp() throws IOException {
@@ -108,7 +107,7 @@ class SharedFilesystemIT {
   void fiftyContainersWithVolumesLeaveTheHostMountAndIpcTablesAsTheyWere() throws Exception {
     Path data = Files.createDirectories(base.resolve("data"));
     Path ro = Files.createDirectories(base.resolve("mnt-ro"));
-    List<Isolator> all = List.of(new SharedFilesystemIsolator(Optional.empty()),
+    List<Isolator> all = List.of(new SharedFilesystemIsolator(),
         new IpcNamespaceIsolator(IpcNamespaceIsolator.DEFAULT_SHM_SIZE, false),
         new PidNamespaceIsolator(false));
     ContainerInfo info = volumes(volume("tmp", "/tmp", Volume.Mode.RW),

@@ -49,7 +49,7 @@ class SharedFilesystemIsolatorTest {
     Path mountinfo = host.resolve("mountinfo");
     Files.writeString(mountinfo, "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
         + "30 22 0:5 / " + host + " rw,nosuid,nodev,relatime shared:2 - tmpfs tmpfs rw\n");
-    isolator = new SharedFilesystemIsolator(Optional.empty(), new MountTable(mountinfo));
+    isolator = new SharedFilesystemIsolator(new MountTable(mountinfo));
   }
 
   @AfterEach
@@ -173,16 +173,6 @@ class SharedFilesystemIsolatorTest {
     LaunchPlan plan = isolator.prepare(context(volume("link/x", target.toString(),
         Volume.Mode.RW)));
     assertEquals(sandbox.resolve("real/x").toString(), plan.getMounts(0).getSource());
-  }
-
-  @Test
-  void theDefaultContainerInfoAppliesOnlyToLaunchesWithoutOne() throws IOException {
-    Path target = Files.createDirectory(host.resolve("cache"));
-    ContainerInfo defaults = ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
-        .addVolumes(volume("cache", target.toString(), Volume.Mode.RW)).build();
-    SharedFilesystemIsolator withDefault = new SharedFilesystemIsolator(Optional.of(defaults));
-    assertEquals(1, withDefault.prepare(context(Optional.empty())).getMountsCount());
-    assertEquals(0, withDefault.prepare(context()).getMountsCount());
   }
 
   @Test
