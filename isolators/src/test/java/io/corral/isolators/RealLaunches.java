@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 
 /**
  * Runs real containers the way the containerizer does, without actors: each isolator's
@@ -56,6 +57,16 @@ public final class RealLaunches {
 
   /** Runs {@code sh -c script} in a container of these isolators; fails on a refusal. */
   public Result run(List<Isolator> isolators, ContainerInfo info, String script) throws Exception {
+    return run(isolators, info, script, (launched, sandbox) -> {});
+  }
+
+  /**
+   * {@link #run(List, ContainerInfo, String)}, calling {@code whileRunning} once the command
+   * runs, with the container's sandbox (for example to destroy the container with
+   * {@link LaunchedContainer#kill()}).
+   */
+  public Result run(List<Isolator> isolators, ContainerInfo info, String script,
+      BiConsumer<LaunchedContainer, Path> whileRunning) throws Exception {
     String id = "c" + IDS.incrementAndGet();
     Path sandbox = Files.createDirectories(base.resolve("containers").resolve(id));
     Path runtime = Files.createDirectories(base.resolve("runtime").resolve(id));
@@ -85,6 +96,7 @@ public final class RealLaunches {
         }
         try {
           launched.release();
+          whileRunning.accept(launched, sandbox);
         } catch (LaunchException e) {
           failure = e;
         }

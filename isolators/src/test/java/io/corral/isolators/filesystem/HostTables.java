@@ -1,6 +1,7 @@
 package io.corral.isolators.filesystem;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -8,8 +9,12 @@ import java.nio.file.Path;
 final class HostTables {
   private HostTables() {}
 
-  static String mountTable() throws IOException {
-    return Files.readString(Path.of("/proc/self/mountinfo"));
+  static String mountTable() {
+    try {
+      return Files.readString(Path.of("/proc/self/mountinfo"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static String ipcTables() throws IOException {

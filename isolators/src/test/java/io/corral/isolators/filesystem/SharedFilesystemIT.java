@@ -16,6 +16,9 @@ import io.corral.proto.v1.Volume;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,6 +107,26 @@ class SharedFilesystemIT {
   }
 
   @Test
+  void aDestroyedContainerLeavesNothingMountedAndMountedNothingOnTheHostWhileRunning()
+      throws Exception {
+    Path data = Files.createDirectories(base.resolve("data"));
+    Path ro = Files.createDirectories(base.resolve("mnt-ro"));
+    String before = HostTables.mountTable();
+    List<String> whileRunning = new ArrayList<>();
+    RealLaunches.Result result = launches.run(isolators, volumes(
+        volume("tmp", "/tmp", Volume.Mode.RW),
+        volume(data.toString(), ro.toString(), Volume.Mode.RO)),
+        "touch /tmp/ready; exec sleep 1000", (launched, sandbox) -> {
+          awaitFile(sandbox.resolve("tmp").resolve("ready"));
+          whileRunning.add(HostTables.mountTable());
+          launched.kill();
+        });
+    assertEquals(9, result.status(), "destroyed by SIGKILL");
+    assertEquals(before, whileRunning.get(0), "the host saw none of the container's mounts");
+    assertEquals(before, HostTables.mountTable());
+  }
+
+  @Test
   void fiftyContainersWithVolumesLeaveTheHostMountAndIpcTablesAsTheyWere() throws Exception {
     Path data = Files.createDirectories(base.resolve("data"));
     Path ro = Files.createDirectories(base.resolve("mnt-ro"));
@@ -123,5 +146,16 @@ class SharedFilesystemIT {
     }
     assertEquals(mountsBefore, HostTables.mountTable());
     assertEquals(ipcBefore, HostTables.ipcTables());
+  }
+
+  /** Waits up to 10 s for the container to create {@code file}, parking between looks. */
+  private static void awaitFile(Path file) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!Files.exists(file)) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("Timed out waiting for '" + file + "'");
+      }
+      LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+    }
   }
 }
