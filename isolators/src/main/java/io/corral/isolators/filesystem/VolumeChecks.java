@@ -99,7 +99,8 @@ final class VolumeChecks {
       existing = existing.getParent();
     }
     Path resolved = Files.exists(existing) ? real(existing, "host path") : existing;
-    if (!resolved.startsWith(realSandbox) || Files.isSymbolicLink(existing) && !Files.exists(existing)) {
+    boolean dangling = Files.isSymbolicLink(existing) && !Files.exists(existing);
+    if (dangling || !resolved.startsWith(realSandbox)) {
       throw new IsolatorException("Failed to prepare: volume host path '" + hostPath
           + "' escapes the sandbox '" + sandbox + "' (it resolves to '" + resolved + "')");
     }
