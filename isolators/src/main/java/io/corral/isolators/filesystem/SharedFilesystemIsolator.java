@@ -71,9 +71,6 @@ public final class SharedFilesystemIsolator implements Isolator {
         info.getVolumesList());
     plan.addCloneNamespaces(Namespace.MOUNT);
     for (VolumeChecks.Checked volume : volumes) {
-      if (volume.inSandbox()) {
-        createLike(volume.source(), volume.target());
-      }
       String source = volume.source().toString();
       String target = volume.target().toString();
       if (volume.mode() == Volume.Mode.RO) {
@@ -85,6 +82,12 @@ public final class SharedFilesystemIsolator implements Isolator {
       } else {
         plan.addMounts(Mount.newBuilder().setSource(source).setTarget(target)
             .setFlags(MS_BIND | MS_REC));
+      }
+    }
+    // Only now that every volume is planned: a refusal above leaves nothing behind.
+    for (VolumeChecks.Checked volume : volumes) {
+      if (volume.inSandbox()) {
+        createLike(volume.source(), volume.target());
       }
     }
     return plan.build();
