@@ -120,7 +120,7 @@ class IsolationRefusalsIT {
         Map.entry("\"rlimit_info\":{\"rlimits\":[{\"type\":\"UNKNOWN\",\"soft\":1,\"hard\":1}]}",
             "Unknown rlimit type 'UNKNOWN'"),
         Map.entry("\"rlimit_info\":{\"rlimits\":[{\"type\":\"RLMT_NOFILE\"}]}",
-            "Failed to launch container: "),
+            "setrlimit resource=7 "),
         Map.entry("\"linux_info\":{\"effective_capabilities\":{\"capabilities\":[\"NET_RAW\"]}}",
             "with isolator 'linux/capabilities': Failed to prepare: effective capabilities"
                 + " 'NET_RAW' are not allowed; the agent allows only 'CHOWN,KILL'"),
