@@ -67,11 +67,16 @@ public final class RealLaunches {
    */
   public Result run(List<Isolator> isolators, ContainerInfo info, String script,
       BiConsumer<LaunchedContainer, Path> whileRunning) throws Exception {
+    return run(isolators, info, CommandInfo.newBuilder().setValue(script).build(), whileRunning);
+  }
+
+  /** Runs {@code command} (its user, shell and environment honoured) in a container. */
+  public Result run(List<Isolator> isolators, ContainerInfo info, CommandInfo command,
+      BiConsumer<LaunchedContainer, Path> whileRunning) throws Exception {
     String id = "c" + IDS.incrementAndGet();
     Path sandbox = Files.createDirectories(base.resolve("containers").resolve(id));
     Path runtime = Files.createDirectories(base.resolve("runtime").resolve(id));
     ContainerID cid = ContainerID.newBuilder().setValue(id).build();
-    CommandInfo command = CommandInfo.newBuilder().setValue(script).build();
     Call.LaunchContainer.Builder launch = Call.LaunchContainer.newBuilder().setContainerId(cid)
         .setCommand(command);
     if (info != null) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.RealLaunches;
 import io.corral.proto.v1.CapabilityInfo;
+import io.corral.proto.v1.CommandInfo;
 import io.corral.proto.v1.CapabilityInfo.Capability;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.LinuxInfo;
@@ -84,5 +85,21 @@ class CapabilitiesIT {
     assertEquals(hex(0), caps.get("CapEff"));
     assertEquals(hex(0), caps.get("CapBnd"));
     assertEquals("1", caps.get("NoNewPrivs"));
+  }
+
+  @Test
+  void aNonRootUserGetsTheRequestedSetsThroughAmbient() throws Exception {
+    RealLaunches.Result result = launches.run(
+        List.of(new CapabilitiesIsolator(Optional.empty(), Optional.empty())),
+        ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS).setLinuxInfo(
+            LinuxInfo.newBuilder().setEffectiveCapabilities(CapabilityInfo.newBuilder()
+                .addCapabilities(Capability.NET_RAW))).build(),
+        CommandInfo.newBuilder().setUser("nobody")
+            .setValue("id -u; grep -E '^Cap(Eff|Amb|Bnd)' /proc/self/status").build(),
+        (launched, sandbox) -> {});
+    assertNull(result.failure(), () -> result.failure() + " " + result.stderr());
+    String mask = hex(1L << 13);
+    assertEquals("65534\nCapEff:\t" + mask + "\nCapBnd:\t" + mask + "\nCapAmb:\t" + mask
+        + "\n", result.stdout());
   }
 }
