@@ -1,0 +1,67 @@
+package io.corral.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.corral.it.support.AgentClient;
+import io.corral.it.support.AgentProcess;
+import io.corral.it.support.Eventually;
+import io.corral.it.support.Host;
+import io.corral.it.support.Host.Proc;
+import io.corral.proto.v1.agent.Response;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * KILL_CONTAINER destroys the whole process tree of a container, including background children
+ * and a daemonized grandchild whose parent has already exited: with a pid namespace the kernel
+ * kills everything when its init dies; without one, the container's session is killed. WAIT
+ * answers only once every one of those processes is gone.
+ */
+@Tag("root")
+class KillTreeIT {
+  private static final String TREE = "sleep 1000 & sleep 1000 & (sleep 1000 &) ; wait";
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+      AgentProcess.FULL_ISOLATION,
+      "--isolation=filesystem/posix,posix/cpu,posix/mem"})
+  void killLeavesNoProcessOfTheTree(String isolation) {
+    assumeTrue(Host.isRoot(), "needs root: real namespaces");
+    try (AgentProcess agent = AgentProcess.start(isolation)) {
+      AgentClient client = agent.client();
+      assertEquals(200, client.launch("tree", TREE), agent.logTail());
+
+      // The container's init, as GET_CONTAINERS (show_standalone) reports it.
+      Response.GetContainers.Container listed = client.container("tree")
+          .orElseThrow(() -> new AssertionError("GET_CONTAINERS does not list 'tree': " + client.containers()));
+      int init = listed.getContainerStatus().getExecutorPid();
+      assertTrue(init > 0, "executor_pid of 'tree': " + listed);
+
+      // Wait until the three sleeps exist below the init (the shell starts them asynchronously).
+      Eventually.await(Duration.ofSeconds(10), () -> sleepsBelow(init).size() == 3,
+          () -> "three 'sleep' below init " + init + ", found " + Host.descendants(init));
+      List<Proc> tree = Host.descendants(init);
+      Proc initProc = Host.read(init);
+      assertTrue(tree.size() >= 4, "the shell and three sleeps: " + tree);
+
+      assertEquals(200, client.kill("tree"));
+      assertEquals(9, client.waitFor("tree").getExitStatus(), agent.logTail());
+
+      // WAIT answered: not one process of the tree may be left, not even as a zombie.
+      List<Proc> survivors = tree.stream().filter(Proc::alive).toList();
+      assertEquals(List.of(), survivors, "processes of 'tree' that outlived KILL + WAIT");
+      assertTrue(initProc == null || !initProc.alive(), "the init " + init + " is gone");
+
+      assertEquals(200, client.remove("tree"));
+    }
+  }
+
+  private static List<Proc> sleepsBelow(int init) {
+    return Host.descendants(init).stream().filter(p -> p.comm().equals("sleep")).toList();
+  }
+}
