@@ -89,6 +89,15 @@ public final class Host {
     }
   }
 
+  /** The process's working directory, or null when it is gone or unreadable. */
+  public static Path cwd(int pid) {
+    try {
+      return Files.readSymbolicLink(PROC.resolve(Integer.toString(pid)).resolve("cwd"));
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   /** Every process of the host, by pid. */
   public static Map<Integer, Proc> processes() {
     Map<Integer, Proc> all = new HashMap<>();
