@@ -1,12 +1,17 @@
 package io.corral.posix.nativeimpl;
 
 import io.corral.posix.Linux;
+import io.corral.posix.cgroup.NativeCgroupFs;
 
-/** Placeholder until the jnr-ffi facade lands. */
+/**
+ * Assembles the real kernel facade: jnr-ffi {@link NativeProcesses}, {@link NativeProcFs} over
+ * {@code /proc} and {@link NativeCgroupFs} for any hierarchy. Called once, by the composition
+ * root in {@code ops} (via {@link Linux#nativeDefault()}); libc is loaded there, not statically.
+ */
 public final class NativeLinux {
   private NativeLinux() {}
 
   public static Linux create() {
-    throw new UnsupportedOperationException("not yet");
+    return new Linux(NativeProcesses.create(), new NativeProcFs(), NativeCgroupFs::new);
   }
 }

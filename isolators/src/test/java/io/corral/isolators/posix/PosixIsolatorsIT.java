@@ -1,0 +1,97 @@
+package io.corral.isolators.posix;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.corral.isolators.ContainerContext;
+import io.corral.isolators.Contexts;
+import io.corral.posix.ProcFs;
+import io.corral.posix.nativeimpl.NativeProcFs;
+import io.corral.proto.v1.ResourceStatistics;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * posix/cpu and posix/mem against the real {@code /proc}: a shell (the "init") whose busy-looping
+ * child does all the work, so only a walk of the whole tree sees the cpu time (Mesos'
+ * {@code CpuIsolatorTest.ROOT_UserCpuUsage}).
+ */
+@Tag("root")
+class PosixIsolatorsIT {
+  private final ProcFs proc = new NativeProcFs();
+  private final ContainerContext container = Contexts.of("busy");
+  private Process init;
+
+  @BeforeEach
+  void startBusyTree() throws IOException {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root: a ROOT_ isolator test");
+    init = new ProcessBuilder("/bin/sh", "-c", "(while :; do :; done) & wait").start();
+  }
+
+  @AfterEach
+  void killTree() throws InterruptedException {
+    if (init != null) {
+      init.descendants().forEach(ProcessHandle::destroyForcibly);
+      init.destroyForcibly();
+      assertTrue(init.waitFor(10, TimeUnit.SECONDS), "busy tree killed");
+    }
+  }
+
+  /** Polls usage every 20 ms until the predicate holds or 10 s pass; returns the last sample. */
+  private static ResourceStatistics pollUsage(PosixIsolator isolator, ContainerContext c,
+      Predicate<ResourceStatistics> done) {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+    ResourceStatistics stats;
+    do {
+      ResourceStatistics.Builder builder = ResourceStatistics.newBuilder().setTimestamp(0);
+      isolator.usage(c, builder);
+      stats = builder.build();
+      if (done.test(stats)) {
+        return stats;
+      }
+      LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+    } while (Instant.now().isBefore(deadline));
+    return stats;
+  }
+
+  @Test
+  void cpuCountsTheBusyChildOfTheInit() {
+    PosixCpuIsolator cpu = new PosixCpuIsolator(proc);
+    cpu.prepare(container);
+    cpu.isolate(container, (int) init.pid());
+    ResourceStatistics stats = pollUsage(cpu, container,
+        s -> s.getCpusUserTimeSecs() + s.getCpusSystemTimeSecs() >= 0.5);
+    assertTrue(stats.getCpusUserTimeSecs() + stats.getCpusSystemTimeSecs() >= 0.5,
+        "the kernel measured 0.5 s of cpu within 10 s: " + stats);
+    assertTrue(stats.getCpusUserTimeSecs() > 0, "user time: " + stats);
+    double initOnly = proc.stat((int) init.pid()).orElseThrow().utimeTicks()
+        / (double) proc.clockTicksPerSecond();
+    assertTrue(stats.getCpusUserTimeSecs() > initOnly + 0.25,
+        "the child's time is counted, not only the waiting init's " + initOnly + ": " + stats);
+    cpu.cleanup(container);
+  }
+
+  private long initRss() {
+    return proc.stat((int) init.pid()).orElseThrow().rssPages() * proc.pageSize();
+  }
+
+  @Test
+  void memCountsResidentPagesOfTheTree() {
+    PosixMemIsolator mem = new PosixMemIsolator(proc);
+    mem.prepare(container);
+    mem.isolate(container, (int) init.pid());
+    // The child may not be forked yet at the first sample: wait until the tree outgrows the init.
+    ResourceStatistics stats = pollUsage(mem, container, s -> s.getMemRssBytes() > initRss());
+    long initOnly = initRss();
+    assertTrue(stats.getMemRssBytes() > initOnly, "init " + initOnly + " < tree: " + stats);
+    mem.cleanup(container);
+  }
+}
