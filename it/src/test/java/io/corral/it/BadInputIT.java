@@ -94,7 +94,7 @@ class BadInputIT {
   @Test
   void missingSubMessageIs400() {
     HttpResponse<String> r = client.postJson("{\"type\":\"WAIT_CONTAINER\"}");
-    assertEquals(400, r.statusCode());
+    assertEquals(400, r.statusCode(), r.body());
     assertTrue(r.body().contains("wait_container"), "the message names the missing field: " + r.body());
   }
 
@@ -192,9 +192,12 @@ class BadInputIT {
         "\"container_id\":{\"value\":\"" + id + "\"},"
             + "\"command\":{\"shell\":false,\"value\":\"/no/such/binary\",\"arguments\":[\"/no/such/binary\"]}"));
     assertEquals(400, launched.statusCode(), launched.body());
+    assertTrue(launched.body().contains("'/no/such/binary'"), "LAUNCH names the executable: " + launched.body());
 
     Response.WaitContainer wait = client.waitFor(id);
     assertTrue(wait.getMessage().contains("'/no/such/binary'"), "WAIT message: " + wait);
+    assertEquals(io.corral.proto.v1.TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, wait.getReason(),
+        "WAIT: " + wait);
     assertEquals(200, client.remove(id));
     assertNothingLeftFor(id);
   }
