@@ -56,6 +56,10 @@ class BadInputIT {
         .orElseThrow(() -> new AssertionError("the neighbour is no longer listed: " + client.containers()));
     assertEquals(neighbourInit.pid(), n.getContainerStatus().getExecutorPid(), "the neighbour's executor_pid");
     assertTrue(neighbourInit.running(), "the neighbour's init " + neighbourInit + " still runs");
+    // Every test removed what it launched: only the neighbour has directories.
+    assertEquals(Set.of(NEIGHBOUR), Host.entries(agent.workDir().resolve("containers")), "work_dir/containers");
+    assertEquals(Set.of(NEIGHBOUR), Host.entries(agent.runtimeDir().resolve("containers")),
+        "runtime_dir/containers");
   }
 
   @AfterAll

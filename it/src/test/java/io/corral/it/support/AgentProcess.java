@@ -30,6 +30,9 @@ public final class AgentProcess implements AutoCloseable {
   public static final String FULL_ISOLATION =
       "--isolation=filesystem/posix,posix/cpu,posix/mem,namespaces/pid";
 
+  /** The name of a variable set in every agent's environment and in no container's. */
+  public static final String AGENT_ENV_MARKER = "CORRAL_IT_AGENT_ONLY";
+
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
   private final Path root;
@@ -86,7 +89,10 @@ public final class AgentProcess implements AutoCloseable {
           "--work_dir=" + root.resolve("work"),
           "--runtime_dir=" + root.resolve("runtime")));
       args.addAll(List.of(extraFlags));
-      Process p = new ProcessBuilder(corralCommand(args.toArray(String[]::new)))
+      ProcessBuilder builder = new ProcessBuilder(corralCommand(args.toArray(String[]::new)));
+      // A marker in the agent's environment: containers must not inherit it (Mesos semantics).
+      builder.environment().put(AGENT_ENV_MARKER, "must-not-leak-into-containers");
+      Process p = builder
           .redirectErrorStream(true)
           .redirectOutput(root.resolve("agent.log").toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
