@@ -46,11 +46,12 @@ class CommandIT {
     String id = "argv";
     assertEquals(200, client.postJson(AgentClient.launchJsonRaw(
         "\"container_id\":{\"value\":\"" + id + "\"},\"command\":{\"shell\":false,"
-            + "\"value\":\"/bin/sh\",\"arguments\":[\"sh\",\"-c\",\"echo \\\"$0|$1|$2\\\"; exit 5\","
+            + "\"value\":\"/bin/sh\",\"arguments\":[\"sh\",\"-c\",\"echo \\\"$0|$1\\\"; exit 5\","
             + "\"first arg\",\"$HOME\"]}")).statusCode(), agent.logTail());
     assertEquals(5 << 8, client.waitFor(id).getExitStatus());
-    // No shell re-parses the arguments: the space and the '$' arrive as they were sent.
-    assertEquals(List.of("sh|first arg|$HOME"), stdout(id));
+    // sh -c SCRIPT ARG0 ARG1: no shell re-parses the arguments, so the space and the '$' arrive
+    // as they were sent.
+    assertEquals(List.of("first arg|$HOME"), stdout(id));
     assertEquals(200, client.remove(id));
   }
 
