@@ -10,6 +10,7 @@ import io.corral.it.support.Eventually;
 import io.corral.it.support.Host;
 import io.corral.it.support.Host.Proc;
 import io.corral.proto.v1.agent.Response;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -58,6 +59,34 @@ class KillTreeIT {
       assertTrue(initProc == null || !initProc.alive(), "the init " + init + " is gone");
 
       assertEquals(200, client.remove("tree"));
+    }
+  }
+
+  /**
+   * The command exits while a daemon it started (its own session, reparented away from the
+   * shell) still runs: the container has terminated, so the daemon must be gone when WAIT answers.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+      AgentProcess.FULL_ISOLATION,
+      "--isolation=filesystem/posix,posix/cpu,posix/mem"})
+  void exitLeavesNoDaemonBehind(String isolation) {
+    assumeTrue(Host.isRoot(), "needs root: real namespaces");
+    try (AgentProcess agent = AgentProcess.start(isolation)) {
+      AgentClient client = agent.client();
+      Path sandbox = agent.sandbox("daemon");
+      // The daemon writes its pid to the sandbox before the shell exits.
+      assertEquals(200, client.launch("daemon",
+          "setsid sh -c 'echo $$ > daemon.pid; exec sleep 1000' & "
+              + "while [ ! -s daemon.pid ]; do :; done; exit 0"), agent.logTail());
+      assertEquals(0, client.waitFor("daemon").getExitStatus(), agent.logTail());
+
+      List<Proc> left = Host.processes().values().stream()
+          .filter(p -> sandbox.equals(Host.cwd(p.pid())))
+          .filter(Proc::alive)
+          .toList();
+      assertEquals(List.of(), left, "processes of 'daemon' that outlived its termination");
+      assertEquals(200, client.remove("daemon"));
     }
   }
 
