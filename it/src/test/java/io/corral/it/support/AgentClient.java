@@ -14,6 +14,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A client of the agent's Mesos v1 operator API, as an operator tool would be: JSON bodies with
@@ -157,7 +160,23 @@ public final class AgentClient {
 
   /** WAIT_CONTAINER, which must answer 200: the termination. */
   public Response.WaitContainer waitFor(String id) {
-    HttpResponse<String> r = waitRaw(id);
+    return waitFor(id, TIMEOUT);
+  }
+
+  /** WAIT_CONTAINER, which must answer 200 within {@code timeout}: the termination. */
+  public Response.WaitContainer waitFor(String id, Duration timeout) {
+    HttpResponse<String> r;
+    try {
+      r = postJsonAsync(idCallJson("WAIT_CONTAINER", id)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("WAIT_CONTAINER '" + id + "' did not answer within " + timeout
+          + ": the container did not terminate");
+    } catch (ExecutionException e) {
+      throw new UncheckedIOException("Failed to call the agent", new IOException(e.getCause()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
     if (r.statusCode() != 200) {
       throw new AssertionError("WAIT_CONTAINER '" + id + "' answered " + r.statusCode() + ": " + r.body());
     }
