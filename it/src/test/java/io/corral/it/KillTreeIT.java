@@ -32,10 +32,23 @@ class KillTreeIT {
       AgentProcess.FULL_ISOLATION,
       "--isolation=filesystem/posix,posix/cpu,posix/mem"})
   void killLeavesNoProcessOfTheTree(String isolation) {
+    killTree(isolation, TREE);
+  }
+
+  /** The same with one background child in a session of its own ({@code setsid}). */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+      AgentProcess.FULL_ISOLATION,
+      "--isolation=filesystem/posix,posix/cpu,posix/mem"})
+  void killLeavesNoProcessOfTheTreeEvenInAnotherSession(String isolation) {
+    killTree(isolation, "sleep 1000 & (sleep 1000 &) ; setsid sleep 1000 & wait");
+  }
+
+  private static void killTree(String isolation, String command) {
     assumeTrue(Host.isRoot(), "needs root: real namespaces");
     try (AgentProcess agent = AgentProcess.start(isolation)) {
       AgentClient client = agent.client();
-      assertEquals(200, client.launch("tree", TREE), agent.logTail());
+      assertEquals(200, client.launch("tree", command), agent.logTail());
 
       // The container's init, as GET_CONTAINERS (show_standalone) reports it.
       Response.GetContainers.Container listed = client.container("tree")
@@ -51,7 +64,7 @@ class KillTreeIT {
       assertTrue(tree.size() >= 4, "the shell and three sleeps: " + tree);
 
       assertEquals(200, client.kill("tree"));
-      assertEquals(9, client.waitFor("tree").getExitStatus(), agent.logTail());
+      assertEquals(9, client.waitFor("tree", Duration.ofSeconds(20)).getExitStatus(), agent.logTail());
 
       // WAIT answered: not one process of the tree may be left, not even as a zombie.
       List<Proc> survivors = tree.stream().filter(Proc::alive).toList();
