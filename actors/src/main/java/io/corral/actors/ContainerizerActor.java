@@ -1,12 +1,250 @@
 package io.corral.actors;
 
+import io.corral.actors.Containerizer.ContainerSnapshot;
+import io.corral.proto.v1.ContainerID;
+import io.corral.proto.v1.ContainerTermination;
+import io.corral.proto.v1.TaskState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
 
-/** Placeholder until the containerizer actor lands. */
-final class ContainerizerActor {
-  private ContainerizerActor() {}
+/**
+ * The containerizer root: the registry of containers (id to {@link ContainerActor} and its last
+ * known snapshot). It validates launches before anything is created, spawns one
+ * {@link ContainerActor} per container, forwards Wait, Kill and Usage to it, lists containers
+ * through a per-request {@link ContainersAggregator}, and on Remove of a terminated container
+ * stops its actor, deletes its sandbox and runtime directory and forgets it.
+ *
+ * <p>Threading: runs on the default dispatcher and never blocks; directory removal runs on the
+ * blocking dispatcher and comes back with {@code pipeToSelf}.
+ */
+final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
+
+  /** A container's state changed (sent by the container on every transition). */
+  record SnapshotChanged(ContainerSnapshot snapshot) implements Containerizer.Command {}
+
+  private record ContainerStopped(String id, ActorRef<ContainerActor.Command> ref) implements Containerizer.Command {}
+
+  private record Deleted(String id, ActorRef<Containerizer.RemoveReply> replyTo, Optional<String> error)
+      implements Containerizer.Command {}
+
+  /**
+   * One known container; {@code ref} is null once its actor stopped unexpectedly. Until the
+   * container reports RUNNING or TERMINATED, the root remembers the launch's replyTo, and until
+   * TERMINATED the Wait requests it forwarded, so that it can answer them itself should the
+   * container's actor stop without answering (a bug).
+   */
+  private static final class Entry {
+    ActorRef<ContainerActor.Command> ref;
+    ContainerSnapshot last;
+    boolean removing;
+    ActorRef<Containerizer.LaunchReply> launchReplyTo;
+    final List<ActorRef<Containerizer.WaitReply>> waiters = new ArrayList<>();
+  }
+
+  private final ContainerizerSettings settings;
+  private final Paths paths;
+  private final Map<String, Entry> containers = new LinkedHashMap<>();
+  private long launches;
 
   static Behavior<Containerizer.Command> create(ContainerizerSettings settings) {
-    throw new UnsupportedOperationException("not yet");
+    return Behaviors.setup(context -> new ContainerizerActor(context, settings));
+  }
+
+  private ContainerizerActor(ActorContext<Containerizer.Command> context, ContainerizerSettings settings) {
+    super(context);
+    this.settings = settings;
+    this.paths = new Paths(settings.workDir(), settings.runtimeDir());
+  }
+
+  @Override
+  public Receive<Containerizer.Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Containerizer.Launch.class, this::onLaunch)
+        .onMessage(Containerizer.Wait.class, this::onWait)
+        .onMessage(Containerizer.Kill.class, this::onKill)
+        .onMessage(Containerizer.Usage.class, this::onUsage)
+        .onMessage(Containerizer.Remove.class, this::onRemove)
+        .onMessage(Containerizer.GetContainers.class, this::onGetContainers)
+        .onMessage(SnapshotChanged.class, this::onSnapshotChanged)
+        .onMessage(ContainerStopped.class, this::onContainerStopped)
+        .onMessage(Deleted.class, this::onDeleted)
+        .build();
+  }
+
+  private Behavior<Containerizer.Command> onLaunch(Containerizer.Launch launch) {
+    Optional<ContainerError> invalid = LaunchValidation.validate(launch.request());
+    if (invalid.isPresent()) {
+      getContext().getLog().warn("Refusing to launch: {}", invalid.get().message());
+      launch.replyTo().tell(new Containerizer.Rejected(invalid.get()));
+      return this;
+    }
+    ContainerID id = launch.request().getContainerId();
+    if (containers.containsKey(id.getValue())) {
+      launch.replyTo().tell(new Containerizer.AlreadyLaunched(id));
+      return this;
+    }
+    Entry entry = new Entry();
+    entry.ref = getContext().spawn(
+        ContainerActor.create(settings, paths, launch.request(), launch.stdio(), launch.replyTo(), getContext().getSelf()),
+        "container-" + id.getValue() + "-" + ++launches);
+    entry.last = new ContainerSnapshot(id, ContainerState.PROVISIONING,
+        io.corral.proto.v1.ContainerStatus.newBuilder().setContainerId(id).build(),
+        ContainerStats.finish(io.corral.proto.v1.ResourceStatistics.newBuilder().buildPartial(), launch.request()),
+        Optional.empty());
+    entry.launchReplyTo = launch.replyTo();
+    getContext().watchWith(entry.ref, new ContainerStopped(id.getValue(), entry.ref));
+    containers.put(id.getValue(), entry);
+    return this;
+  }
+
+  private Behavior<Containerizer.Command> onWait(Containerizer.Wait wait) {
+    Entry entry = live(wait.id(), wait.replyTo());
+    if (entry != null && entry.ref != null) {
+      entry.ref.tell(new ContainerActor.Wait(wait.replyTo()));
+      if (entry.last.state() != ContainerState.TERMINATED) {
+        entry.waiters.add(wait.replyTo());
+      }
+    } else if (entry != null) {
+      wait.replyTo().tell(new Containerizer.Terminated(wait.id(), entry.last.termination().orElseThrow()));
+    }
+    return this;
+  }
+
+  private Behavior<Containerizer.Command> onKill(Containerizer.Kill kill) {
+    Entry entry = live(kill.id(), kill.replyTo());
+    if (entry != null && entry.ref != null) {
+      entry.ref.tell(new ContainerActor.Kill(kill.signal(), kill.replyTo()));
+    } else if (entry != null) {
+      kill.replyTo().tell(new Containerizer.Killed(kill.id()));
+    }
+    return this;
+  }
+
+  private Behavior<Containerizer.Command> onUsage(Containerizer.Usage usage) {
+    Entry entry = live(usage.id(), usage.replyTo());
+    if (entry != null && entry.ref != null) {
+      entry.ref.tell(new ContainerActor.Usage(usage.replyTo()));
+    } else if (entry != null) {
+      usage.replyTo().tell(new Containerizer.Rejected(
+          new ContainerError.InvalidState(usage.id(), entry.last.state(), "Failed to get usage")));
+    }
+    return this;
+  }
+
+  private Behavior<Containerizer.Command> onRemove(Containerizer.Remove remove) {
+    Entry entry = live(remove.id(), remove.replyTo());
+    if (entry == null) {
+      return this;
+    }
+    if (entry.last.state() != ContainerState.TERMINATED) {
+      remove.replyTo().tell(new Containerizer.Rejected(new ContainerError.InvalidState(
+          remove.id(), entry.last.state(), "Failed to remove container '" + remove.id().getValue() + "'")));
+      return this;
+    }
+    entry.removing = true;
+    if (entry.ref != null) {
+      getContext().unwatch(entry.ref);
+      getContext().stop(entry.ref);
+    }
+    String id = remove.id().getValue();
+    CompletableFuture<Void> deleted = CompletableFuture.runAsync(() -> {
+      try {
+        Paths.deleteRecursively(paths.sandbox(id));
+        Paths.deleteRecursively(paths.runtime(id));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, getContext().getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(IsolatorActor.BLOCKING_DISPATCHER)));
+    getContext().pipeToSelf(deleted, (ok, error) -> new Deleted(id, remove.replyTo(),
+        Optional.ofNullable(error).map(IsolatorActor::describe)));
+    return this;
+  }
+
+  private Behavior<Containerizer.Command> onDeleted(Deleted deleted) {
+    Entry entry = containers.remove(deleted.id());
+    ContainerID id = entry != null ? entry.last.id() : ContainerID.newBuilder().setValue(deleted.id()).build();
+    if (deleted.error().isPresent()) {
+      deleted.replyTo().tell(new Containerizer.Rejected(new ContainerError.Internal(
+          "Failed to remove container '" + deleted.id() + "': " + deleted.error().get())));
+    } else {
+      getContext().getLog().info("Removed container [{}]", deleted.id());
+      deleted.replyTo().tell(new Containerizer.Removed(id));
+    }
+    return this;
+  }
+
+  private Behavior<Containerizer.Command> onGetContainers(Containerizer.GetContainers request) {
+    List<ContainersAggregator.Known> known = new ArrayList<>();
+    containers.values().stream().filter(e -> !e.removing)
+        .forEach(e -> known.add(new ContainersAggregator.Known(e.ref, e.last)));
+    Duration timeout = getContext().getSystem().settings().config().getDuration("corral.actors.list-timeout");
+    getContext().spawnAnonymous(ContainersAggregator.create(known, timeout, request.replyTo()));
+    return this;
+  }
+
+  private Behavior<Containerizer.Command> onSnapshotChanged(SnapshotChanged changed) {
+    Entry entry = containers.get(changed.snapshot().id().getValue());
+    if (entry != null && !entry.removing) {
+      entry.last = changed.snapshot();
+      ContainerState state = entry.last.state();
+      if (state == ContainerState.RUNNING || state == ContainerState.TERMINATED) {
+        entry.launchReplyTo = null;
+      }
+      if (state == ContainerState.TERMINATED) {
+        entry.waiters.clear();
+      }
+    }
+    return this;
+  }
+
+  /** A container actor stopped without Remove: a bug. Keep it listed as failed. */
+  private Behavior<Containerizer.Command> onContainerStopped(ContainerStopped stopped) {
+    Entry entry = containers.get(stopped.id());
+    if (entry == null || entry.removing || entry.ref != stopped.ref()) {
+      return this;
+    }
+    getContext().getLog().error("The actor of container [{}] stopped unexpectedly", stopped.id());
+    entry.ref = null;
+    ContainerTermination termination = entry.last.termination().orElse(ContainerTermination.newBuilder()
+        .setState(TaskState.TASK_FAILED)
+        .setMessage("Failed to run container: its actor stopped unexpectedly")
+        .build());
+    ContainerSnapshot last = entry.last;
+    entry.last = new ContainerSnapshot(last.id(), ContainerState.TERMINATED, last.status(), last.statistics(),
+        Optional.of(termination));
+    if (entry.launchReplyTo != null) {
+      entry.launchReplyTo.tell(new Containerizer.Rejected(new ContainerError.Internal(termination.getMessage())));
+      entry.launchReplyTo = null;
+    }
+    entry.waiters.forEach(w -> w.tell(new Containerizer.Terminated(last.id(), termination)));
+    entry.waiters.clear();
+    return this;
+  }
+
+  /** The entry for {@code id}, or null after answering {@code replyTo} with NotFound. */
+  private <R> Entry live(ContainerID id, ActorRef<R> replyTo) {
+    Entry entry = containers.get(id.getValue());
+    if (entry == null || entry.removing) {
+      getContext().getLog().warn("Ignoring a request for unknown container [{}]", id.getValue());
+      @SuppressWarnings("unchecked")
+      ActorRef<Containerizer.Rejected> rejected = (ActorRef<Containerizer.Rejected>) (ActorRef<?>) replyTo;
+      rejected.tell(new Containerizer.Rejected(new ContainerError.NotFound(id)));
+      return null;
+    }
+    return entry;
   }
 }

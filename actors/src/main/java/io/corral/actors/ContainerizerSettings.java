@@ -1,8 +1,12 @@
 package io.corral.actors;
 
+import io.corral.isolators.IsolationFlag;
 import io.corral.isolators.Isolator;
+import io.corral.isolators.IsolatorRegistry;
 import io.corral.posix.Linux;
+import io.corral.posix.launch.CorralInit;
 import io.corral.posix.launch.Launcher;
+import io.corral.posix.launch.PidNamespaceLauncher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,5 +32,28 @@ public record ContainerizerSettings(
 
   public ContainerizerSettings {
     isolators = List.copyOf(isolators);
+  }
+
+  /** How long a launch may take by default, from the fork of the helper to the exec. */
+  public static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofMinutes(1);
+
+  /**
+   * Settings on the real kernel of this host: the isolators named by {@code isolation} (an
+   * {@code --isolation} value; null or blank for the host default, see
+   * {@link IsolationFlag#hostDefault}) and the corral-init helper installed under
+   * {@code <runtimeDir>/bin}. This is what a scheduler embedding Corral calls.
+   *
+   * @throws IllegalArgumentException for an invalid isolation value, with Mesos' message
+   */
+  public static ContainerizerSettings forHost(Path workDir, Path runtimeDir, String isolation) {
+    Linux linux = Linux.nativeDefault();
+    String flag = isolation == null || isolation.isBlank()
+        ? IsolationFlag.hostDefault(linux.processes().geteuid() == 0)
+        : isolation;
+    List<Isolator> isolators = IsolatorRegistry.create(IsolationFlag.parse(flag), linux);
+    Path helper = CorralInit.install(runtimeDir.resolve("bin"));
+    Launcher launcher = new PidNamespaceLauncher(helper, linux.processes(), linux.proc());
+    return new ContainerizerSettings(
+        workDir, runtimeDir, isolators, launcher, linux, DEFAULT_LAUNCH_TIMEOUT);
   }
 }

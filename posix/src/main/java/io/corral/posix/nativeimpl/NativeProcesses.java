@@ -1,19 +1,91 @@
 package io.corral.posix.nativeimpl;
 
+import io.corral.posix.Errno;
+import io.corral.posix.LinuxException;
 import io.corral.posix.Processes;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
 
-/** TEMP placeholder so NativeLinux compiles on branch 'isolators'; the 'launch' branch owns it. */
-public final class NativeProcesses {
-  private NativeProcesses() {}
+/**
+ * {@link Processes} on the real kernel through jnr-ffi. Every call checks its return value; on
+ * -1 it reads errno at once and throws {@link LinuxException}, retrying {@code EINTR} itself.
+ * Thread-safe and stateless beyond the loaded library; any thread may call it (the calls are
+ * short, non-blocking system calls).
+ */
+public final class NativeProcesses implements Processes {
+  /** The generic syscall numbers, the same on x86_64 and arm64 since Linux 5.1/5.3. */
+  static final long SYS_PIDFD_SEND_SIGNAL = 424;
 
-  public static Processes create() {
-    return new Processes() {
-      @Override public int getpid() { return (int) ProcessHandle.current().pid(); }
-      @Override public int geteuid() { throw new UnsupportedOperationException("TEMP"); }
-      @Override public void kill(int pid, int signal) { throw new UnsupportedOperationException("TEMP"); }
-      @Override public int pidfdOpen(int pid) { throw new UnsupportedOperationException("TEMP"); }
-      @Override public void pidfdSendSignal(int pidfd, int signal) { throw new UnsupportedOperationException("TEMP"); }
-      @Override public void close(int fd) { throw new UnsupportedOperationException("TEMP"); }
-    };
+  static final long SYS_PIDFD_OPEN = 434;
+
+  private final LibC libc;
+  private final Runtime runtime;
+
+  private NativeProcesses(LibC libc) {
+    this.libc = libc;
+    this.runtime = Runtime.getRuntime(libc);
+  }
+
+  /** Loads libc; call once and share the instance (never from a static initializer). */
+  public static NativeProcesses create() {
+    return new NativeProcesses(LibraryLoader.create(LibC.class).load("c"));
+  }
+
+  @Override
+  public int getpid() {
+    return libc.getpid();
+  }
+
+  @Override
+  public int geteuid() {
+    return libc.geteuid();
+  }
+
+  @Override
+  public void kill(int pid, int signal) {
+    while (libc.kill(pid, signal) < 0) {
+      retryOrThrow("kill", "pid=" + pid + " signal=" + signal);
+    }
+  }
+
+  @Override
+  public int pidfdOpen(int pid) {
+    long fd;
+    while ((fd = libc.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0)) < 0) {
+      retryOrThrow("pidfd_open", "pid=" + pid);
+    }
+    return (int) fd;
+  }
+
+  @Override
+  public void pidfdSendSignal(int pidfd, int signal) {
+    while (libc.syscall(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0) < 0) {
+      retryOrThrow("pidfd_send_signal", "pidfd=" + pidfd + " signal=" + signal);
+    }
+  }
+
+  @Override
+  public void close(int fd) {
+    // NOTE: on Linux close(2) releases the fd even when it fails with EINTR; retrying could
+    // close a descriptor another thread has just been given, so EINTR counts as success.
+    if (libc.close(fd) < 0) {
+      int errno = runtime.getLastError();
+      if (errno != Errno.EINTR.code()) {
+        throw exception("close", errno, "fd=" + fd);
+      }
+    }
+  }
+
+  /** Returns when the failed call should be retried (EINTR), else throws. */
+  private void retryOrThrow(String syscall, String detail) {
+    int errno = runtime.getLastError();
+    if (errno != Errno.EINTR.code()) {
+      throw exception(syscall, errno, detail);
+    }
+  }
+
+  private static LinuxException exception(String syscall, int errno, String detail) {
+    Errno e = Errno.of(errno);
+    return new LinuxException(syscall, e, e == Errno.UNKNOWN ? detail + " errno=" + errno : detail);
   }
 }

@@ -1,0 +1,184 @@
+package io.corral.actors;
+
+import io.corral.actors.IsolatorProtocol.Cleanup;
+import io.corral.actors.IsolatorProtocol.CleanedUp;
+import io.corral.actors.IsolatorProtocol.Command;
+import io.corral.actors.IsolatorProtocol.Failed;
+import io.corral.actors.IsolatorProtocol.Isolate;
+import io.corral.actors.IsolatorProtocol.Isolated;
+import io.corral.actors.IsolatorProtocol.LimitationReached;
+import io.corral.actors.IsolatorProtocol.Prepare;
+import io.corral.actors.IsolatorProtocol.Prepared;
+import io.corral.actors.IsolatorProtocol.Reply;
+import io.corral.actors.IsolatorProtocol.Status;
+import io.corral.actors.IsolatorProtocol.StatusReported;
+import io.corral.actors.IsolatorProtocol.Usage;
+import io.corral.actors.IsolatorProtocol.UsageSampled;
+import io.corral.actors.IsolatorProtocol.Watch;
+import io.corral.isolators.ContainerContext;
+import io.corral.isolators.Isolator;
+import io.corral.isolators.Phase;
+import io.corral.proto.v1.ContainerStatus;
+import io.corral.proto.v1.ResourceStatistics;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+
+/**
+ * Runs one {@link Isolator} for one container (Mesos' {@code MesosIsolator} adapter): a child
+ * of the {@link ContainerActor}, one per container and isolator.
+ *
+ * <p>Threading: every isolator method runs on the blocking dispatcher
+ * ({@code corral.blocking-dispatcher}), one call at a time; commands that arrive meanwhile are
+ * stashed, so a {@link Cleanup} always runs after an in-flight {@link Prepare} or
+ * {@link Isolate}. Results come back with {@code pipeToSelf}. Any exception, or a null where a
+ * value is due, becomes a {@link Failed} reply: this actor never crashes on an isolator's fault.
+ */
+final class IsolatorActor extends AbstractBehavior<Command> {
+  static final String BLOCKING_DISPATCHER = "corral.blocking-dispatcher";
+  /** Commands waiting behind a busy isolator; beyond this they fail at once instead of queuing. */
+  static final int STASH_CAPACITY = 1_000;
+
+  /** A finished call: the reply and where it goes. */
+  private record Completed(Reply reply, ActorRef<Reply> replyTo) implements Command {}
+
+  private final Isolator isolator;
+  private final String name;
+  private final ContainerContext container;
+  private final StashBuffer<Command> stash;
+  private final Executor blocking;
+  private boolean busy;
+
+  static Behavior<Command> create(Isolator isolator, ContainerContext container) {
+    return Behaviors.withMdc(Command.class, java.util.Map.of("containerId", container.name()),
+        Behaviors.withStash(STASH_CAPACITY, stash ->
+            Behaviors.setup(context -> new IsolatorActor(context, stash, isolator, container))));
+  }
+
+  private IsolatorActor(
+      ActorContext<Command> context, StashBuffer<Command> stash, Isolator isolator, ContainerContext container) {
+    super(context);
+    this.isolator = isolator;
+    this.name = isolator.name();
+    this.container = container;
+    this.stash = stash;
+    this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Completed.class, this::onCompleted)
+        .onMessage(Command.class, this::onCommand)
+        .build();
+  }
+
+  private Behavior<Command> onCommand(Command command) {
+    if (busy && stash.isFull()) {
+      reject(command, "Too many pending requests");
+    } else if (busy) {
+      stash.stash(command);
+    } else {
+      run(command);
+    }
+    return this;
+  }
+
+  /** Answers {@code command} with a failure without calling the isolator. */
+  private void reject(Command command, String message) {
+    if (command instanceof Prepare p) {
+      p.replyTo().tell(new Failed(name, Phase.PREPARE, message));
+    } else if (command instanceof Isolate i) {
+      i.replyTo().tell(new Failed(name, Phase.ISOLATE, message));
+    } else if (command instanceof Watch w) {
+      w.replyTo().tell(new Failed(name, Phase.WATCH, message));
+    } else if (command instanceof Usage u) {
+      u.replyTo().tell(new Failed(name, Phase.USAGE, message));
+    } else if (command instanceof Status s) {
+      s.replyTo().tell(new Failed(name, Phase.STATUS, message));
+    } else if (command instanceof Cleanup c) {
+      c.replyTo().tell(new Failed(name, Phase.CLEANUP, message));
+    }
+  }
+
+  private Behavior<Command> onCompleted(Completed completed) {
+    if (completed.reply() != null) {
+      completed.replyTo().tell(completed.reply());
+    }
+    busy = false;
+    return stash.isEmpty() ? this : stash.unstash(this, 1, c -> c);
+  }
+
+  private void run(Command command) {
+    if (command instanceof Prepare p) {
+      call(Phase.PREPARE, p.replyTo(), () -> {
+        io.corral.proto.v1.LaunchPlan fragment = isolator.prepare(container);
+        if (fragment == null) {
+          throw new IllegalStateException("prepare returned no launch plan");
+        }
+        return new Prepared(name, fragment);
+      });
+    } else if (command instanceof Isolate i) {
+      call(Phase.ISOLATE, i.replyTo(), () -> {
+        isolator.isolate(container, i.pid());
+        return new Isolated(name);
+      });
+    } else if (command instanceof Watch w) {
+      call(Phase.WATCH, w.replyTo(), () -> {
+        isolator.watch(container).whenComplete((limitation, error) -> w.replyTo().tell(
+            error != null || limitation == null
+                ? new Failed(name, Phase.WATCH, error == null ? "no limitation" : describe(error))
+                : new LimitationReached(name, limitation)));
+        return null; // the watch itself is answered when the limitation arrives
+      });
+    } else if (command instanceof Usage u) {
+      call(Phase.USAGE, u.replyTo(), () -> {
+        ResourceStatistics.Builder statistics = ResourceStatistics.newBuilder();
+        isolator.usage(container, statistics);
+        return new UsageSampled(name, statistics.buildPartial());
+      });
+    } else if (command instanceof Status s) {
+      call(Phase.STATUS, s.replyTo(), () -> {
+        ContainerStatus.Builder status = ContainerStatus.newBuilder();
+        isolator.status(container, status);
+        return new StatusReported(name, status.buildPartial());
+      });
+    } else if (command instanceof Cleanup c) {
+      call(Phase.CLEANUP, c.replyTo(), () -> {
+        isolator.cleanup(container);
+        return new CleanedUp(name);
+      });
+    } else {
+      getContext().getLog().warn("Ignoring unknown isolator command [{}]", command);
+    }
+  }
+
+  /** Runs {@code work} on the blocking dispatcher; a null result sends no reply. */
+  private void call(Phase phase, ActorRef<Reply> replyTo, Supplier<Reply> work) {
+    busy = true;
+    CompletableFuture<Reply> result = CompletableFuture.supplyAsync(() -> {
+      try {
+        return work.get();
+      } catch (RuntimeException e) {
+        return new Failed(name, phase, describe(e));
+      }
+    }, blocking);
+    getContext().pipeToSelf(result, (reply, error) -> new Completed(
+        error != null ? new Failed(name, phase, describe(error)) : reply, replyTo));
+  }
+
+  static String describe(Throwable error) {
+    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    String message = cause.getMessage();
+    return message == null || message.isEmpty() ? cause.getClass().getName() : message;
+  }
+}

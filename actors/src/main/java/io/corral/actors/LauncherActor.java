@@ -1,0 +1,208 @@
+package io.corral.actors;
+
+import io.corral.posix.launch.LaunchedContainer;
+import io.corral.posix.launch.Launcher;
+import io.corral.posix.launch.Stdio;
+import io.corral.proto.v1.LaunchPlan;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Owns one container's processes through the {@link Launcher}: a child of its
+ * {@link ContainerActor}, to which every {@link Reply} goes.
+ *
+ * <p>Threading: each {@link Launcher} and {@link LaunchedContainer} call blocks and runs on the
+ * blocking dispatcher; calls are NOT serialized, because {@link Kill} must be able to interrupt
+ * a {@link Release} that waits for exec. The parent learns of the exit from
+ * {@link LaunchedContainer#exited()} as {@link ProcessExited}, exactly once. If this actor stops
+ * while the container still runs (its parent failed), it kills the container so nothing leaks.
+ */
+final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
+
+  interface Command {}
+
+  /** Spawns the helper for the complete plan; answered with {@link Forked} or {@link ForkFailed}. */
+  record Fork(LaunchPlan plan, Stdio stdio) implements Command {}
+
+  /** Lets the init run the command; answered with {@link Released} or {@link ReleaseFailed}. */
+  enum Release implements Command { INSTANCE }
+
+  /** Makes the init exit without running anything (before release); no answer. */
+  enum Abort implements Command { INSTANCE }
+
+  /** Sends {@code signal} to the init; answered with {@link Signalled}. */
+  record Signal(int signal) implements Command {}
+
+  /** Kills every process of the container; answered with {@link KillSent}. */
+  enum Kill implements Command { INSTANCE }
+
+  private record Done(Reply reply) implements Command {}
+
+  private record ForkDone(LaunchedContainer container, Throwable error) implements Command {}
+
+  private record Exited(Integer status, Throwable error) implements Command {}
+
+  /** What the launcher tells its container. */
+  sealed interface Reply extends ContainerActor.Command {}
+
+  record Forked(int initPid, int helperPid) implements Reply {}
+
+  record ForkFailed(String message) implements Reply {}
+
+  enum Released implements Reply { INSTANCE }
+
+  record ReleaseFailed(String message) implements Reply {}
+
+  /** {@code error} is empty when the signal was delivered. */
+  record Signalled(int signal, Optional<String> error) implements Reply {}
+
+  /** {@code error} is empty when SIGKILL was delivered. */
+  record KillSent(Optional<String> error) implements Reply {}
+
+  /** The init has been reaped; the command's raw wait status when known. */
+  record ProcessExited(Optional<Integer> status) implements Reply {}
+
+  private final String containerId;
+  private final Launcher launcher;
+  private final ActorRef<Reply> parent;
+  private final Executor blocking;
+  private LaunchedContainer container;
+  private boolean exited;
+
+  static Behavior<Command> create(String containerId, Launcher launcher, ActorRef<Reply> parent) {
+    return Behaviors.withMdc(Command.class, java.util.Map.of("containerId", containerId),
+        Behaviors.setup(context -> new LauncherActor(context, containerId, launcher, parent)));
+  }
+
+  private LauncherActor(ActorContext<Command> context, String containerId, Launcher launcher, ActorRef<Reply> parent) {
+    super(context);
+    this.containerId = containerId;
+    this.launcher = launcher;
+    this.parent = parent;
+    this.blocking = context.getSystem().dispatchers()
+        .lookup(DispatcherSelector.fromConfig(IsolatorActor.BLOCKING_DISPATCHER));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Fork.class, this::onFork)
+        .onMessage(ForkDone.class, this::onForkDone)
+        .onMessageEquals(Release.INSTANCE, this::onRelease)
+        .onMessageEquals(Abort.INSTANCE, this::onAbort)
+        .onMessage(Signal.class, this::onSignal)
+        .onMessageEquals(Kill.INSTANCE, this::onKill)
+        .onMessage(Done.class, this::onDone)
+        .onMessage(Exited.class, this::onExited)
+        .onSignal(PostStop.class, signal -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Command> onFork(Fork fork) {
+    CompletableFuture<LaunchedContainer> forked =
+        CompletableFuture.supplyAsync(() -> launcher.fork(containerId, fork.plan(), fork.stdio()), blocking);
+    getContext().pipeToSelf(forked, ForkDone::new);
+    return this;
+  }
+
+  private Behavior<Command> onForkDone(ForkDone done) {
+    if (done.error() != null || done.container() == null) {
+      parent.tell(new ForkFailed(done.error() == null ? "the launcher returned no container"
+          : IsolatorActor.describe(done.error())));
+      return this;
+    }
+    container = done.container();
+    parent.tell(new Forked(container.initPid(), container.helperPid()));
+    getContext().pipeToSelf(container.exited(), Exited::new);
+    return this;
+  }
+
+  private Behavior<Command> onRelease() {
+    return blocking(c -> {
+      c.release();
+      return Released.INSTANCE;
+    }, error -> new ReleaseFailed(error));
+  }
+
+  private Behavior<Command> onAbort() {
+    return blocking(c -> {
+      c.abort();
+      return null;
+    }, error -> {
+      getContext().getLog().warn("Failed to abort container [{}]: {}", containerId, error);
+      return null;
+    });
+  }
+
+  private Behavior<Command> onSignal(Signal signal) {
+    return blocking(c -> {
+      c.signal(signal.signal());
+      return new Signalled(signal.signal(), Optional.empty());
+    }, error -> new Signalled(signal.signal(), Optional.of(error)));
+  }
+
+  private Behavior<Command> onKill() {
+    return blocking(c -> {
+      c.kill();
+      return new KillSent(Optional.empty());
+    }, error -> new KillSent(Optional.of(error)));
+  }
+
+  /** Runs {@code call} on the forked container on the blocking dispatcher; replies if non-null. */
+  private Behavior<Command> blocking(
+      Function<LaunchedContainer, Reply> call, Function<String, Reply> onError) {
+    LaunchedContainer target = container;
+    if (target == null) {
+      Reply reply = onError.apply("the container has not been forked");
+      if (reply != null) {
+        parent.tell(reply);
+      }
+      return this;
+    }
+    CompletableFuture<Reply> result = CompletableFuture.supplyAsync(() -> call.apply(target), blocking);
+    getContext().pipeToSelf(result, (reply, error) ->
+        new Done(error != null ? onError.apply(IsolatorActor.describe(error)) : reply));
+    return this;
+  }
+
+  private Behavior<Command> onDone(Done done) {
+    if (done.reply() != null) {
+      parent.tell(done.reply());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onExited(Exited exit) {
+    if (!exited) {
+      exited = true;
+      if (exit.error() != null) {
+        getContext().getLog().warn("Failed to reap container [{}]: {}", containerId,
+            IsolatorActor.describe(exit.error()));
+      }
+      parent.tell(new ProcessExited(Optional.ofNullable(exit.status())));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPostStop() {
+    if (container != null && !exited && !container.exited().isDone()) {
+      getContext().getLog().warn("Killing container [{}] whose actor stopped before it exited", containerId);
+      try {
+        container.kill();
+      } catch (RuntimeException e) {
+        getContext().getLog().error("Failed to kill container [{}]: {}", containerId, e.getMessage());
+      }
+    }
+    return this;
+  }
+}

@@ -1,0 +1,100 @@
+package io.corral.actors;
+
+import com.google.protobuf.MessageLite;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * The on-disk layout of containers, and the few file operations on it (atomic checkpoint
+ * writes, recursive removal).
+ *
+ * <pre>
+ * &lt;work_dir&gt;/
+ * └── containers/
+ *     └── &lt;id&gt;/                 sandbox: MESOS_SANDBOX, working directory, stdout, stderr
+ * &lt;runtime_dir&gt;/
+ * └── containers/
+ *     └── &lt;id&gt;/                 runtime directory (cleared on reboot)
+ *         ├── config            ContainerConfig: the launch request, isolators and plan
+ *         ├── pids              ContainerPids: the init and helper pids, once forked
+ *         ├── status            the command's raw wait status, written by corral-init
+ *         └── termination       ContainerTermination, once TERMINATED
+ * </pre>
+ *
+ * <p>Threading: pure path arithmetic is safe anywhere; the methods that touch the file system
+ * block and are called on the blocking dispatcher only.
+ */
+public final class Paths {
+  private final Path workDir;
+  private final Path runtimeDir;
+
+  public Paths(Path workDir, Path runtimeDir) {
+    this.workDir = workDir;
+    this.runtimeDir = runtimeDir;
+  }
+
+  /** {@code <work_dir>/containers/<id>}. */
+  public Path sandbox(String id) {
+    return workDir.resolve("containers").resolve(id);
+  }
+
+  /** {@code <runtime_dir>/containers/<id>}. */
+  public Path runtime(String id) {
+    return runtimeDir.resolve("containers").resolve(id);
+  }
+
+  public Path config(String id) {
+    return runtime(id).resolve("config");
+  }
+
+  public Path pids(String id) {
+    return runtime(id).resolve("pids");
+  }
+
+  public Path status(String id) {
+    return runtime(id).resolve("status");
+  }
+
+  public Path termination(String id) {
+    return runtime(id).resolve("termination");
+  }
+
+  /** Writes {@code message} to {@code target} through a temporary file and a rename. */
+  static void checkpoint(Path target, MessageLite message) throws IOException {
+    Path temp = target.resolveSibling(target.getFileName() + ".tmp");
+    try (OutputStream out = Files.newOutputStream(temp)) {
+      message.writeTo(out);
+    }
+    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Deletes {@code root} and everything below it; a missing {@code root} is not an error. */
+  static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.deleteIfExists(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+        if (e != null && !(e instanceof NoSuchFileException)) {
+          throw e;
+        }
+        Files.deleteIfExists(dir);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+}

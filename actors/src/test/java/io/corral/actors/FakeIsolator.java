@@ -1,0 +1,110 @@
+package io.corral.actors;
+
+import io.corral.isolators.ContainerContext;
+import io.corral.isolators.Isolator;
+import io.corral.isolators.IsolatorException;
+import io.corral.isolators.Limitation;
+import io.corral.proto.v1.ContainerStatus;
+import io.corral.proto.v1.LaunchPlan;
+import io.corral.proto.v1.ResourceStatistics;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * An isolator double in the manner of Mesos' MockIsolator: every phase succeeds by default and
+ * records itself in a shared, ordered event list; a test makes a phase fail or throw, scripts
+ * usage numbers, or completes a container's watch with a limitation.
+ */
+final class FakeIsolator implements Isolator {
+  private final String name;
+  private final List<String> events;
+  private final Map<String, CompletableFuture<Limitation>> watches = new ConcurrentHashMap<>();
+  volatile RuntimeException prepareFailure;
+  /** When set, prepare blocks until it is counted down (a slow isolator). */
+  volatile java.util.concurrent.CountDownLatch prepareGate;
+  /** Counted down when a gated prepare has started. */
+  final java.util.concurrent.CountDownLatch prepareEntered = new java.util.concurrent.CountDownLatch(1);
+  volatile RuntimeException isolateFailure;
+  volatile RuntimeException cleanupFailure;
+  volatile LaunchPlan fragment = LaunchPlan.getDefaultInstance();
+  volatile Consumer<ResourceStatistics.Builder> usage = statistics -> {};
+  volatile Consumer<ContainerStatus.Builder> status = builder -> {};
+
+  FakeIsolator(String name, List<String> events) {
+    this.name = name;
+    this.events = events;
+  }
+
+  /** An expected refusal, as an isolator reports it. */
+  static IsolatorException refusal(String message) {
+    return new IsolatorException(message);
+  }
+
+  /** When set, name() throws: a broken isolator that makes the container actor fail at start. */
+  volatile boolean nameThrows;
+
+  @Override
+  public String name() {
+    if (nameThrows) {
+      throw new IllegalStateException("broken isolator");
+    }
+    return name;
+  }
+
+  @Override
+  public LaunchPlan prepare(ContainerContext container) {
+    events.add("prepare " + name + " " + container.name());
+    if (prepareGate != null) {
+      prepareEntered.countDown();
+      try {
+        prepareGate.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (prepareFailure != null) {
+      throw prepareFailure;
+    }
+    return fragment;
+  }
+
+  @Override
+  public void isolate(ContainerContext container, int pid) {
+    events.add("isolate " + name + " " + container.name());
+    if (isolateFailure != null) {
+      throw isolateFailure;
+    }
+  }
+
+  @Override
+  public CompletionStage<Limitation> watch(ContainerContext container) {
+    events.add("watch " + name + " " + container.name());
+    return watchOf(container.name());
+  }
+
+  CompletableFuture<Limitation> watchOf(String id) {
+    return watches.computeIfAbsent(id, k -> new CompletableFuture<>());
+  }
+
+  @Override
+  public void usage(ContainerContext container, ResourceStatistics.Builder statistics) {
+    usage.accept(statistics);
+  }
+
+  @Override
+  public void status(ContainerContext container, ContainerStatus.Builder builder) {
+    status.accept(builder);
+  }
+
+  @Override
+  public void cleanup(ContainerContext container) {
+    events.add("cleanup " + name + " " + container.name());
+    if (cleanupFailure != null) {
+      throw cleanupFailure;
+    }
+  }
+}

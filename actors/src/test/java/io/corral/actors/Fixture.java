@@ -1,0 +1,136 @@
+package io.corral.actors;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.corral.proto.v1.CommandInfo;
+import io.corral.proto.v1.ContainerID;
+import io.corral.proto.v1.ContainerTermination;
+import io.corral.proto.v1.Resource;
+import io.corral.proto.v1.Value;
+import io.corral.proto.v1.agent.Call;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** One containerizer under test: temp dirs, a scripted launcher, fake isolators, probes. */
+final class Fixture {
+  static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  static Config config() {
+    return ConfigFactory.parseString("corral.actors.list-timeout = 500ms\ncorral.actors.usage-timeout = 3s\ncorral.actors.abort-grace = 300ms")
+        .withFallback(ConfigFactory.load());
+  }
+
+  final ActorTestKit kit;
+  final Path workDir;
+  final Path runtimeDir;
+  final List<String> events = new CopyOnWriteArrayList<>();
+  final ScriptedLauncher launcher = new ScriptedLauncher(events);
+  final List<FakeIsolator> isolators = new ArrayList<>();
+  final ActorRef<Containerizer.Command> containerizer;
+  final Paths paths;
+
+  Fixture(ActorTestKit kit, Path temp, String... isolatorNames) {
+    this(kit, temp, Duration.ofSeconds(30), isolatorNames);
+  }
+
+  Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, String... isolatorNames) {
+    this.kit = kit;
+    this.workDir = temp.resolve("work");
+    this.runtimeDir = temp.resolve("run");
+    for (String name : isolatorNames) {
+      isolators.add(new FakeIsolator(name, events));
+    }
+    this.paths = new Paths(workDir, runtimeDir);
+    ContainerizerSettings settings = new ContainerizerSettings(
+        workDir, runtimeDir, List.copyOf(isolators), launcher, null, launchTimeout);
+    this.containerizer = kit.spawn(Containerizer.create(settings));
+  }
+
+  FakeIsolator isolator(String name) {
+    return isolators.stream().filter(i -> i.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  static ContainerID id(String value) {
+    return ContainerID.newBuilder().setValue(value).build();
+  }
+
+  static Call.LaunchContainer request(String id, String command) {
+    return Call.LaunchContainer.newBuilder()
+        .setContainerId(id(id))
+        .setCommand(CommandInfo.newBuilder().setValue(command))
+        .build();
+  }
+
+  static Resource scalar(String name, double value) {
+    return Resource.newBuilder().setName(name).setType(Value.Type.SCALAR)
+        .setScalar(Value.Scalar.newBuilder().setValue(value)).build();
+  }
+
+  Containerizer.LaunchReply launch(Call.LaunchContainer request) {
+    TestProbe<Containerizer.LaunchReply> probe = kit.createTestProbe();
+    containerizer.tell(new Containerizer.Launch(request, null, probe.getRef()));
+    return probe.expectMessageClass(Containerizer.LaunchReply.class, TIMEOUT);
+  }
+
+  void launched(String id) {
+    Containerizer.LaunchReply reply = launch(request(id, "true"));
+    if (!(reply instanceof Containerizer.Launched)) {
+      throw new AssertionError("expected Launched, got " + reply);
+    }
+  }
+
+  TestProbe<Containerizer.WaitReply> waitFor(String id) {
+    TestProbe<Containerizer.WaitReply> probe = kit.createTestProbe();
+    containerizer.tell(new Containerizer.Wait(id(id), probe.getRef()));
+    return probe;
+  }
+
+  ContainerTermination terminated(String id) {
+    Containerizer.WaitReply reply = waitFor(id).expectMessageClass(Containerizer.WaitReply.class, TIMEOUT);
+    if (!(reply instanceof Containerizer.Terminated t)) {
+      throw new AssertionError("expected Terminated, got " + reply);
+    }
+    return t.termination();
+  }
+
+  Containerizer.KillReply kill(String id, int signal) {
+    TestProbe<Containerizer.KillReply> probe = kit.createTestProbe();
+    containerizer.tell(new Containerizer.Kill(id(id), signal, probe.getRef()));
+    return probe.expectMessageClass(Containerizer.KillReply.class, TIMEOUT);
+  }
+
+  Containerizer.RemoveReply remove(String id) {
+    TestProbe<Containerizer.RemoveReply> probe = kit.createTestProbe();
+    containerizer.tell(new Containerizer.Remove(id(id), probe.getRef()));
+    return probe.expectMessageClass(Containerizer.RemoveReply.class, TIMEOUT);
+  }
+
+  Containerizer.UsageReply usage(String id) {
+    TestProbe<Containerizer.UsageReply> probe = kit.createTestProbe();
+    containerizer.tell(new Containerizer.Usage(id(id), probe.getRef()));
+    return probe.expectMessageClass(Containerizer.UsageReply.class, TIMEOUT);
+  }
+
+  Containerizer.Containers list() {
+    TestProbe<Containerizer.Containers> probe = kit.createTestProbe();
+    containerizer.tell(new Containerizer.GetContainers(probe.getRef()));
+    return probe.expectMessageClass(Containerizer.Containers.class, TIMEOUT);
+  }
+
+  /** The events that mention {@code id}, with the id stripped, in order. */
+  List<String> eventsOf(String id) {
+    List<String> out = new ArrayList<>();
+    for (String e : events) {
+      if (e.endsWith(" " + id)) {
+        out.add(e.substring(0, e.length() - id.length() - 1));
+      }
+    }
+    return out;
+  }
+}

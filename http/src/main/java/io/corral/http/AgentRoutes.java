@@ -1,0 +1,86 @@
+package io.corral.http;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import io.corral.actors.Containerizer;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The agent's HTTP routes, each also reachable under {@code /slave(1)/} as in Mesos:
+ *
+ * <ul>
+ *   <li>{@code POST /api/v1}: the v1 agent API calls ({@link AgentApi});
+ *   <li>{@code GET /health}: 200, empty;
+ *   <li>{@code GET /state}, {@code GET /containers}, {@code GET /monitor/statistics} ({@link
+ *       AgentViews}).
+ * </ul>
+ *
+ * <p>While {@code ready} is false (the containerizer is still recovering) every endpoint but
+ * {@code /health} answers 503, as the Mesos agent does during recovery. {@code /api/v1} has no
+ * request timeout of the server's own, since WAIT_CONTAINER lasts as long as the container; each
+ * call is bounded by its ask timeout instead ({@link HttpSettings}). Its body is limited to
+ * {@link HttpSettings#maxRequestBytes()} by {@link AgentApi}.
+ *
+ * <p>The routes are built once and then run by Pekko HTTP on its dispatcher; this object holds
+ * no mutable state.
+ */
+public final class AgentRoutes extends AllDirectives {
+  private final BooleanSupplier ready;
+  private final AgentApi api;
+  private final AgentViews views;
+
+  /**
+   * @param system the actor system whose scheduler times the asks
+   * @param containerizer the containerizer every call is sent to
+   * @param info what the agent reports about itself
+   * @param settings limits and timeouts
+   * @param ready false while the agent recovers; then every endpoint but /health answers 503
+   */
+  public AgentRoutes(
+      ActorSystem<?> system,
+      ActorRef<Containerizer.Command> containerizer,
+      AgentInfo info,
+      HttpSettings settings,
+      BooleanSupplier ready) {
+    this.ready = ready;
+    this.api = new AgentApi(containerizer, info, settings, system, ready);
+    this.views = new AgentViews(containerizer, info, settings, system);
+  }
+
+  /** The whole route tree. */
+  public Route routes() {
+    return concat(pathPrefix("slave(1)", this::endpoints), endpoints());
+  }
+
+  private Route endpoints() {
+    return concat(
+        path(segment("api").slash("v1"), this::api),
+        path("health", () -> get(() -> complete(HttpResponse.create()))),
+        path("state", () -> get(() -> whenReady(() -> completeWithFuture(views.state())))),
+        path("containers", () -> get(() -> whenReady(this::containers))),
+        path(segment("monitor").slash("statistics"),
+            () -> get(() -> whenReady(() -> completeWithFuture(views.statistics())))));
+  }
+
+  private Route api() {
+    return withoutRequestTimeout(
+        () -> extractRequest(request -> completeWithFuture(api.handle(request))));
+  }
+
+  private Route containers() {
+    return parameterOptional("container_id", containerId ->
+        parameterOptional("framework_id", frameworkId ->
+            parameterOptional("executor_id", executorId ->
+                completeWithFuture(views.containers(containerId, frameworkId, executorId)))));
+  }
+
+  private Route whenReady(Supplier<Route> inner) {
+    return ready.getAsBoolean() ? inner.get() : complete(ErrorMapping.recovering());
+  }
+}
