@@ -29,7 +29,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -175,7 +176,7 @@ class EmbeddingExampleIT {
    * the launch helper dies before it could exec the command.
    */
   private static final class KillInitIsolator implements Isolator {
-    final AtomicInteger killedPid = new AtomicInteger();
+    final AtomicReference<Proc> killed = new AtomicReference<>();
 
     @Override
     public String name() {
@@ -184,7 +185,7 @@ class EmbeddingExampleIT {
 
     @Override
     public void isolate(ContainerContext container, int pid) {
-      killedPid.set(pid);
+      killed.set(Host.read(pid));
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
   }
@@ -206,7 +207,7 @@ class EmbeddingExampleIT {
     // The helper's step 'init': corral-init went away before it could exec the command.
     String message = rejected.error().message();
     assertTrue(message.contains("corral-init") && message.contains("before exec"), "names the step: " + message);
-    assertTrue(killer.killedPid.get() > 0, "the test isolator ran");
+    assertTrue(killer.killed.get() != null, "the test isolator ran");
 
     // Wait gives a termination with REASON_CONTAINER_LAUNCH_FAILED, as Mesos does.
     TestProbe<Containerizer.WaitReply> waits = scheduler.createTestProbe();
@@ -224,10 +225,10 @@ class EmbeddingExampleIT {
         .filter(p -> isBelowThisJvm(after, p) && p.alive())
         .toList();
     assertEquals(List.of(), leaked, "processes left below this JVM");
-    assertFalse(Host.read(killer.killedPid.get()) != null, "the killed init was reaped");
-    assertEquals(java.util.Set.of(), before.newMounts(after));
-    assertEquals(java.util.Set.of(), Host.entries(dir.resolve("work").resolve("containers")));
-    assertEquals(java.util.Set.of(), Host.entries(dir.resolve("runtime").resolve("containers")));
+    assertFalse(killer.killed.get().alive(), "the killed init was reaped: " + killer.killed.get());
+    assertEquals(Set.of(), before.newMounts(after), "new mounts");
+    assertEquals(Set.of(), Host.entries(dir.resolve("work").resolve("containers")), "sandboxes");
+    assertEquals(Set.of(), Host.entries(dir.resolve("runtime").resolve("containers")), "runtime dirs");
   }
 
   // ---------------------------------------------------------------- helpers
