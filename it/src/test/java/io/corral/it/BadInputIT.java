@@ -123,6 +123,17 @@ class BadInputIT {
     assertTrue(Files.notExists(agent.workDir().resolve("escape")), "nothing outside containers/");
   }
 
+  @ParameterizedTest(name = "{0} of ''..''")
+  @ValueSource(strings = {"WAIT_CONTAINER", "KILL_CONTAINER", "REMOVE_CONTAINER"})
+  void invalidIdInOtherCallsIs400AndDeletesNothing(String type) {
+    // '..' would name <work_dir>/containers/.. = <work_dir> itself if it reached a path.
+    HttpResponse<String> r = client.postJson(AgentClient.idCallJson(type, ".."));
+    assertEquals(400, r.statusCode(), r.body());
+    r = client.postJson(AgentClient.idCallJson(type, "../containers/" + NEIGHBOUR));
+    assertEquals(400, r.statusCode(), r.body());
+    assertTrue(Files.isDirectory(agent.sandbox(NEIGHBOUR)), "the neighbour's sandbox is intact");
+  }
+
   // ------------------------------------------------------------ calls in the wrong state
 
   @Test
@@ -130,6 +141,17 @@ class BadInputIT {
     // The @AfterEach check proves the running neighbour kept its init (MESOS-6214).
     assertEquals(202, client.launch(NEIGHBOUR, "exit 7"));
     assertEquals(202, client.launch(NEIGHBOUR, "exit 7"), "every duplicate gets 202");
+  }
+
+  @Test
+  void removeTwiceIs404AndTheIdCanBeUsedAgain() {
+    assertEquals(200, client.launch("again", "exit 1"));
+    assertEquals(256, client.waitFor("again").getExitStatus());
+    assertEquals(200, client.remove("again"));
+    assertEquals(404, client.remove("again"), "a second REMOVE: the container is unknown");
+    assertEquals(200, client.launch("again", "exit 2"), "a removed id is free again");
+    assertEquals(512, client.waitFor("again").getExitStatus(), "the new container's own status");
+    assertEquals(200, client.remove("again"));
   }
 
   @Test
@@ -156,6 +178,13 @@ class BadInputIT {
     byte[] body = ("{\"type\":\"GET_HEALTH\",\"padding\":\"" + "a".repeat(20 * 1024 * 1024) + "\"}")
         .getBytes(StandardCharsets.UTF_8);
     assertEquals(413, client.post(body, JSON, JSON).statusCode());
+  }
+
+  @Test
+  void twentyMegabyteProtobufBodyIs413() {
+    byte[] body = new byte[20 * 1024 * 1024];
+    Arrays.fill(body, (byte) 0x0a);
+    assertEquals(413, client.post(body, PROTOBUF, PROTOBUF).statusCode());
   }
 
   @Test

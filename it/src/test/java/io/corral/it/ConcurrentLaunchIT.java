@@ -73,4 +73,39 @@ class ConcurrentLaunchIT {
       assertEquals(Set.of(), Host.entries(agent.runtimeDir().resolve("containers")));
     }
   }
+
+  /**
+   * Ten LAUNCH calls of one id at once: exactly one launches (200), the others find it in use
+   * (202), and ten concurrent WAITs all see the one termination (MESOS-6214).
+   */
+  @Test
+  void concurrentLaunchesOfOneIdLaunchOnce() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: real namespaces");
+    try (AgentProcess agent = AgentProcess.start(AgentProcess.FULL_ISOLATION)) {
+      AgentClient client = agent.client();
+      List<CompletableFuture<HttpResponse<String>>> launches = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        launches.add(client.postJsonAsync(AgentClient.launchJson("same", "echo ran >> runs; exit 4")));
+      }
+      List<Integer> statuses = new ArrayList<>();
+      for (CompletableFuture<HttpResponse<String>> f : launches) {
+        statuses.add(f.get(120, TimeUnit.SECONDS).statusCode());
+      }
+      assertEquals(1, statuses.stream().filter(s -> s == 200).count(), "one 200 among " + statuses);
+      assertEquals(9, statuses.stream().filter(s -> s == 202).count(), "nine 202 among " + statuses);
+
+      List<CompletableFuture<HttpResponse<String>>> waits = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        waits.add(client.postJsonAsync(AgentClient.idCallJson("WAIT_CONTAINER", "same")));
+      }
+      for (CompletableFuture<HttpResponse<String>> f : waits) {
+        HttpResponse<String> r = f.get(120, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(4 << 8, AgentClient.parseJson(r.body()).getWaitContainer().getExitStatus());
+      }
+      assertEquals(List.of("ran"), java.nio.file.Files.readAllLines(agent.sandbox("same").resolve("runs")),
+          "the command ran once");
+      assertEquals(200, client.remove("same"));
+    }
+  }
 }
