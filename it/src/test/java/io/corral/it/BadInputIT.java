@@ -147,6 +147,9 @@ class BadInputIT {
   void removeTwiceIs404AndTheIdCanBeUsedAgain() {
     assertEquals(200, client.launch("again", "exit 1"));
     assertEquals(256, client.waitFor("again").getExitStatus());
+    // Until REMOVE the id is still known: a LAUNCH is 202 and the termination is unchanged.
+    assertEquals(202, client.launch("again", "exit 2"));
+    assertEquals(256, client.waitFor("again").getExitStatus());
     assertEquals(200, client.remove("again"));
     assertEquals(404, client.remove("again"), "a second REMOVE: the container is unknown");
     assertEquals(200, client.launch("again", "exit 2"), "a removed id is free again");
@@ -253,6 +256,16 @@ class BadInputIT {
     assertTrue(wait.getMessage().contains("filesystem/posix"), "WAIT names the isolator: " + wait);
     assertEquals(200, client.remove(id));
     assertNothingLeftFor(id);
+  }
+
+  @Test
+  void dockerContainerInfoIs400() {
+    HttpResponse<String> launched = client.postJson(AgentClient.launchJsonRaw(
+        "\"container_id\":{\"value\":\"docker\"},\"command\":{\"value\":\"exit 0\"},"
+            + "\"container\":{\"type\":\"DOCKER\"}"));
+    assertEquals(400, launched.statusCode(), launched.body());
+    client.remove("docker");
+    assertNothingLeftFor("docker");
   }
 
   private static void assertNothingLeftFor(String id) {
