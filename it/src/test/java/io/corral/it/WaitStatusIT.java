@@ -20,6 +20,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Exit codes and signals come back from WAIT_CONTAINER as raw wait(2) statuses, exactly as
@@ -98,6 +100,28 @@ class WaitStatusIT {
     // corral-init (pid 1) forwards SIGTERM to the command, which dies of it: status 15.
     assertEquals(15, client.waitFor("killed15").getExitStatus());
     assertEquals(200, client.remove("killed15"));
+  }
+
+  @ParameterizedTest(name = "signal {0}")
+  @ValueSource(ints = {1, 2, 15})
+  void hupIntAndTermAreForwarded(int signal) {
+    String id = "forward" + signal;
+    assertEquals(200, client.launch(id, "sleep 1000"));
+    assertRunning(id);
+    assertEquals(200, client.kill(id, signal));
+    assertEquals(signal, client.waitFor(id).getExitStatus());
+    assertEquals(200, client.remove(id));
+  }
+
+  @Test
+  void sigkillEndsACommandThatIgnoresSigterm() {
+    // An ignored disposition survives exec, so sleep ignores SIGTERM too.
+    assertEquals(200, client.launch("stubborn", "trap '' TERM; sleep 1000"));
+    assertRunning("stubborn");
+    assertEquals(200, client.kill("stubborn", 15));
+    assertEquals(200, client.kill("stubborn"), "the container still runs after SIGTERM");
+    assertEquals(9, client.waitFor("stubborn").getExitStatus());
+    assertEquals(200, client.remove("stubborn"));
   }
 
   @Test
