@@ -105,11 +105,15 @@ class WaitStatusIT {
   @ParameterizedTest(name = "signal {0}")
   @ValueSource(ints = {1, 2, 15})
   void hupIntAndTermAreForwarded(int signal) {
+    // No shell: a waiting sh catches SIGINT and would wait for its child first, as shells do.
     String id = "forward" + signal;
-    assertEquals(200, client.launch(id, "sleep 1000"));
+    HttpResponse<String> launched = client.postJson(AgentClient.launchJsonRaw(
+        "\"container_id\":{\"value\":\"" + id + "\"},"
+            + "\"command\":{\"shell\":false,\"value\":\"sleep\",\"arguments\":[\"sleep\",\"1000\"]}"));
+    assertEquals(200, launched.statusCode(), launched.body());
     assertRunning(id);
     assertEquals(200, client.kill(id, signal));
-    assertEquals(signal, client.waitFor(id).getExitStatus());
+    assertEquals(signal, client.waitFor(id, Duration.ofSeconds(20)).getExitStatus());
     assertEquals(200, client.remove(id));
   }
 
