@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code corral run} from a shell's point of view: the container's command talks to the
@@ -87,22 +89,42 @@ class CorralRunIT {
     assertTrue(rows.get(2).endsWith(" ps"), "the third row is ps: " + rows);
   }
 
-  @Test
-  void sigintDestroysTheContainerAndExits130() throws Exception {
-    Process run = corralRun("sleep", "1000").start();
+  /**
+   * {@code kill -INT <pid>}, a terminal's Ctrl-C ({@code kill -INT -<process group>}: corral run
+   * is started as the leader of its own session and group, as a shell's foreground job is) and
+   * {@code kill -TERM <pid>} all destroy the container and exit 130.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"-INT pid", "-INT group", "-TERM pid"})
+  void interruptDestroysTheContainerAndExits130(String how) throws Exception {
+    String signal = how.split(" ")[0];
+    boolean group = how.endsWith("group");
+    List<String> cmd = new ArrayList<>(corralRun("sleep", "1000").command());
+    cmd.add(0, "setsid");
+    Process run = corralRun("sleep", "1000").command(cmd).start();
     int jvm = (int) run.pid();
     Eventually.await(Duration.ofSeconds(60), () -> !sleepsBelow(jvm).isEmpty() || !run.isAlive(),
         () -> "a 'sleep' below corral run " + jvm + ": " + Host.descendants(jvm));
     assertTrue(run.isAlive(), "corral run is still running\n" + output());
     List<Proc> tree = Host.descendants(jvm);
 
-    Process kill = new ProcessBuilder("kill", "-INT", Integer.toString(jvm)).start();
+    String target = group ? "-" + jvm : Integer.toString(jvm);
+    Process kill = new ProcessBuilder("kill", signal, "--", target).start();
     assertEquals(0, kill.waitFor());
-    assertTrue(run.waitFor(60, TimeUnit.SECONDS), "corral run exits after SIGINT");
+    assertTrue(run.waitFor(60, TimeUnit.SECONDS), "corral run exits after kill " + signal);
     assertEquals(130, run.exitValue(), output());
 
     List<Proc> survivors = tree.stream().filter(Proc::alive).toList();
     assertEquals(List.of(), survivors, "processes of corral run that outlived it");
+  }
+
+  @Test
+  void missingExecutableExits127NamingIt() throws Exception {
+    Process run = corralRun("/no/such/binary").start();
+    assertTrue(run.waitFor(60, TimeUnit.SECONDS), "corral run finished");
+    assertEquals(127, run.exitValue(), output());
+    assertTrue(Files.readString(dir.resolve("err")).contains("'/no/such/binary'")
+        || Files.readString(dir.resolve("out")).contains("'/no/such/binary'"), output());
   }
 
   private static List<Proc> sleepsBelow(int pid) {
