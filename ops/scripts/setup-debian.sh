@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what building and testing Corral needs on a fresh Debian or Ubuntu machine:
+# a JDK 17, Maven, a C compiler with the libc headers (for the launch helper corral-init)
+# and procps (`ps`, used by the tests and the README's demo). Run as root. Idempotent: it
+# runs apt-get only when a package is missing.
+set -euo pipefail
+
+if [[ "$(id -u)" -ne 0 ]]; then
+  echo "setup-debian.sh: must run as root (try: sudo $0)" >&2
+  exit 1
+fi
+
+packages=(openjdk-17-jdk-headless maven gcc libc6-dev procps)
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "setup-debian.sh: ${packages[*]} already installed"
+  exit 0
+fi
+
+echo "setup-debian.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${missing[@]}"

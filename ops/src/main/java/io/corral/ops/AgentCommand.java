@@ -1,0 +1,96 @@
+package io.corral.ops;
+
+import io.corral.actors.Containerizer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code corral agent}: starts the containerizer and serves the Mesos v1 agent API on
+ * {@code --ip:--port} until SIGTERM or SIGINT. On those it unbinds and stops the actor system, and
+ * exits 0. It does not destroy containers itself (Mesos leaves them for the next agent to
+ * recover); what happens to them when the system stops is the containerizer's business. The
+ * main thread waits for the system; a JVM shutdown hook does the stopping.
+ */
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Runs the agent: the Mesos v1 agent API for standalone containers at POST /api/v1.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:stopped by SIGTERM or SIGINT", "1:a flag is invalid, a directory is not writable or the port is taken"})
+final class AgentCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
+  private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+  @Mixin AgentFlags.Http http;
+  @Mixin AgentFlags flags;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Systems.applyLoggingLevel(flags.loggingLevel());
+    boolean root = Host.isRoot();
+    flags.resolve(root, Wiring.hostDefaultIsolation(root));
+    if (flags.workDir() == null) {
+      throw new StartupException("Flag 'work_dir' is required, but it was not provided");
+    }
+    List<String> isolators = Wiring.isolation(flags.isolation());
+    Directories.ensureWritable("work", flags.workDir());
+    Directories.ensureWritable("runtime", flags.runtimeDir());
+
+    ActorSystem<Containerizer.Command> system =
+        Systems.start(Containerizer.create(Wiring.containerizer(flags, isolators)), flags.loggingLevel());
+    ServerBinding binding = bind(system);
+    LOG.info("Agent listening on http://{}:{} (pid {}) with isolation '{}'",
+        http.ip(), binding.localAddress().getPort(), ProcessHandle.current().pid(), flags.isolation());
+
+    AtomicBoolean stopping = new AtomicBoolean();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopping.set(true);
+      LOG.info("Stopping the agent");
+      binding.unbind().toCompletableFuture().completeOnTimeout(null, STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
+      boolean clean = Systems.stop(system, STOP_TIMEOUT);
+      LOG.info("Agent stopped");
+      Runtime.getRuntime().halt(clean ? 0 : 1);
+    }, "corral-agent-shutdown"));
+
+    system.getWhenTerminated().toCompletableFuture().join();
+    if (!stopping.get()) {
+      LOG.error("The containerizer stopped unexpectedly; the agent exits");
+      return 1;
+    }
+    return 0;
+  }
+
+  private ServerBinding bind(ActorSystem<Containerizer.Command> system) throws InterruptedException {
+    String where = http.ip() + ":" + http.port();
+    try {
+      return Wiring.bind(system, http, AgentFlags.render(http, flags))
+          .toCompletableFuture()
+          .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException | StartupException e) {
+      Systems.stop(system, STOP_TIMEOUT);
+      Throwable cause = e instanceof ExecutionException ? rootCause(e) : e;
+      throw new StartupException("Failed to bind to '" + where + "': " + cause.getMessage(), e);
+    }
+  }
+
+  private static Throwable rootCause(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c;
+  }
+}

@@ -1,0 +1,78 @@
+package io.corral.ops;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * The agent's own directories: created and checked for writing at start, so a bad
+ * {@code --work_dir} stops the command with a clear message instead of failing the first launch;
+ * and {@code corral run}'s temporary work directory removed at exit. Called from the main thread
+ * or a shutdown hook.
+ */
+final class Directories {
+  private Directories() {}
+
+  /**
+   * Creates {@code dir} (and its parents) if missing and proves it writable by creating and
+   * deleting a file in it.
+   *
+   * @param what names the directory in the message, e.g. {@code work}
+   * @throws StartupException {@code Failed to create work directory '/x': <cause>}
+   */
+  static void ensureWritable(String what, Path dir) {
+    try {
+      Files.createDirectories(dir);
+      Files.delete(Files.createTempFile(dir, ".corral-probe-", ""));
+    } catch (IOException | SecurityException e) {
+      throw new StartupException("Failed to create " + what + " directory '" + dir + "': " + describe(e), e);
+    }
+  }
+
+  /** Deletes {@code dir} and everything below it, without following symbolic links. */
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        if (e != null) {
+          throw e;
+        }
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /** The strerror-like cause of a failed file operation, without the path repeated. */
+  static String describe(Exception e) {
+    if (e instanceof AccessDeniedException) {
+      return "Permission denied";
+    }
+    if (e instanceof FileAlreadyExistsException) {
+      return "File exists";
+    }
+    if (e instanceof NoSuchFileException) {
+      return "No such file or directory";
+    }
+    if (e instanceof FileSystemException f && f.getReason() != null) {
+      return f.getReason();
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+}

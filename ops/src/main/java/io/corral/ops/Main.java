@@ -1,0 +1,69 @@
+package io.corral.ops;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code corral} command: {@code corral agent} and {@code corral run}. Wiring only: picocli
+ * parses the flags into the subcommands, which do their work on the main thread. A
+ * {@link StartupException} (bad flag value, unwritable directory, port in use) is printed to
+ * stderr as one line and exits 1; a usage error prints the usage too.
+ */
+@Command(
+    name = "corral",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    subcommands = {AgentCommand.class, RunCommand.class},
+    description = "A Linux containerizer with the flags, semantics and agent API of the Mesos containerizer.")
+public final class Main implements Callable<Integer> {
+  /** Initialises Logback before any actor system logs from its threads (versions.md gotcha 11). */
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  @Spec CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns the exit status, without exiting. */
+  public static int execute(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The configured command line, for {@link #execute} and for tests of parsing and help. */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setParameterExceptionHandler((e, args) -> {
+      PrintWriter err = e.getCommandLine().getErr();
+      err.println(e.getMessage());
+      e.getCommandLine().usage(err);
+      return 1; // as Mesos does for a bad flag
+    });
+    // `corral run sh -c 'x'`: everything from CMD on is the command's, even without `--`.
+    cli.getSubcommands().get("run").setStopAtPositional(true);
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof StartupException) {
+        PrintWriter err = cmd.getErr();
+        err.println(e.getMessage());
+        err.flush();
+        LOG.debug("Startup failed", e);
+        return 1;
+      }
+      throw e;
+    });
+    return cli;
+  }
+
+  /** {@code corral} alone: prints the usage to stderr and fails. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return 1;
+  }
+}

@@ -1,0 +1,147 @@
+package io.corral.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.corral.actors.ContainerizerSettings;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+class AgentFlagsTest {
+
+  private static AgentCommand parseAgent(String... args) {
+    CommandLine cli = Main.commandLine();
+    String[] all = new String[args.length + 1];
+    all[0] = "agent";
+    System.arraycopy(args, 0, all, 1, args.length);
+    return cli.parseArgs(all).subcommand().commandSpec().userObject() instanceof AgentCommand a ? a : null;
+  }
+
+  @Test
+  void defaultsAreMesosOnesAndHostDependentOnesAreResolved() {
+    AgentCommand agent = parseAgent("--work_dir=/w");
+    assertEquals("127.0.0.1", agent.http.ip());
+    assertEquals(5051, agent.http.port());
+    assertEquals(Duration.ofMinutes(1), agent.flags.containerLaunchTimeout());
+    assertEquals(ContainerizerSettings.DEFAULT_LAUNCH_TIMEOUT, agent.flags.containerLaunchTimeout(),
+        "the same default as an embedding scheduler gets");
+    assertEquals(AgentFlags.LoggingLevel.INFO, agent.flags.loggingLevel());
+    assertNull(agent.flags.isolation(), "unresolved until the host is known");
+
+    agent.flags.resolve(true, AgentFlags.ROOT_ISOLATION);
+    assertEquals(Path.of("/var/run/corral"), agent.flags.runtimeDir());
+    assertEquals(Path.of("/var/run/corral/bin"), agent.flags.launcherDir());
+    assertEquals(AgentFlags.ROOT_ISOLATION, agent.flags.isolation());
+    assertTrue(agent.flags.isolationReason().contains("root"), agent.flags.isolationReason());
+
+    AgentCommand user = parseAgent("--work_dir=/w");
+    user.flags.resolve(false, AgentFlags.MESOS_ISOLATION);
+    assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "corral", "runtime"), user.flags.runtimeDir());
+    assertEquals(AgentFlags.MESOS_ISOLATION, user.flags.isolation());
+    assertTrue(user.flags.isolationReason().contains("Mesos default"), user.flags.isolationReason());
+  }
+
+  @Test
+  void acceptsNameEqualsValueAndNameSpaceValue() {
+    AgentCommand agent = parseAgent(
+        "--ip=0.0.0.0", "--port", "6000", "--work_dir=/w", "--runtime_dir", "/r",
+        "--isolation=posix/cpu", "--launcher_dir=/l", "--container_launch_timeout=500ms",
+        "--logging_level=WARNING");
+    agent.flags.resolve(true, AgentFlags.ROOT_ISOLATION);
+    assertEquals("0.0.0.0", agent.http.ip());
+    assertEquals(6000, agent.http.port());
+    assertEquals(Path.of("/w"), agent.flags.workDir());
+    assertEquals(Path.of("/r"), agent.flags.runtimeDir());
+    assertEquals(Path.of("/l"), agent.flags.launcherDir());
+    assertEquals("posix/cpu", agent.flags.isolation());
+    assertEquals("given by --isolation", agent.flags.isolationReason());
+    assertEquals(Duration.ofMillis(500), agent.flags.containerLaunchTimeout());
+    assertEquals(AgentFlags.LoggingLevel.WARNING, agent.flags.loggingLevel());
+  }
+
+  @Test
+  void launcherDirFollowsAGivenRuntimeDir() {
+    AgentCommand agent = parseAgent("--work_dir=/w", "--runtime_dir=/r");
+    agent.flags.resolve(false, AgentFlags.MESOS_ISOLATION);
+    assertEquals(Path.of("/r/bin"), agent.flags.launcherDir());
+  }
+
+  @Test
+  void rendersEveryFlagSortedByNameInStoutForm() {
+    AgentCommand agent = parseAgent("--work_dir=/w", "--runtime_dir=/r", "--container_launch_timeout=90secs");
+    agent.flags.resolve(false, AgentFlags.MESOS_ISOLATION);
+    Map<String, String> flags = AgentFlags.render(agent.http, agent.flags);
+    assertEquals(
+        List.of("container_launch_timeout", "ip", "isolation", "launcher_dir", "logging_level", "port",
+            "runtime_dir", "work_dir"),
+        List.copyOf(flags.keySet()));
+    assertEquals("1.5mins", flags.get("container_launch_timeout"));
+    assertEquals("127.0.0.1", flags.get("ip"));
+    assertEquals("posix/cpu,posix/mem", flags.get("isolation"));
+    assertEquals("/r/bin", flags.get("launcher_dir"));
+    assertEquals("INFO", flags.get("logging_level"));
+    assertEquals("5051", flags.get("port"));
+    assertEquals("/r", flags.get("runtime_dir"));
+    assertEquals("/w", flags.get("work_dir"));
+  }
+
+  @Test
+  void rendersBoolsAsStoutDoes() {
+    class WithBool {
+      @CommandLine.Option(names = "--enforce_container_disk_quota") boolean enforce;
+    }
+    WithBool on = new WithBool();
+    on.enforce = true;
+    assertEquals(Map.of("enforce_container_disk_quota", "true"), AgentFlags.render(on));
+    assertEquals(Map.of("enforce_container_disk_quota", "false"), AgentFlags.render(new WithBool()));
+  }
+
+  @Test
+  void agentHelpListsEveryFlagWithItsDefault() {
+    CommandLine agent = Main.commandLine().getSubcommands().get("agent");
+    StringWriter out = new StringWriter();
+    agent.usage(new PrintWriter(out));
+    String help = out.toString();
+    String flat = help.replaceAll(",\\s+", ",").replaceAll("\\s+", " ");
+    for (OptionSpec option : agent.getCommandSpec().options()) {
+      if (option.usageHelp() || option.versionHelp()) {
+        continue;
+      }
+      String name = option.longestName();
+      assertTrue(help.contains(name + "="), "help lacks " + name + ":\n" + help);
+      String description = String.join(" ", option.description());
+      assertTrue(description.contains("Default:"), name + " documents no default: " + description);
+    }
+    assertTrue(flat.contains("Default: 127.0.0.1"), help);
+    assertTrue(flat.contains("Default: 5051"), help);
+    assertTrue(flat.contains("Default: 1mins"), help);
+    assertTrue(flat.contains("INFO,WARNING,ERROR. Default: INFO"), help);
+    assertTrue(flat.contains(AgentFlags.ROOT_ISOLATION + " as root"), help);
+    assertTrue(flat.contains("/var/run/corral as root,else " + System.getProperty("java.io.tmpdir")), help);
+  }
+
+  @Test
+  void badValuesAreUsageErrorsWithExitStatus1() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setErr(new PrintWriter(err));
+    assertEquals(1, cli.execute("agent", "--work_dir=/w", "--container_launch_timeout=15s"));
+    assertTrue(err.toString().contains("Failed to parse duration '15s': unknown unit 's'"), err.toString());
+
+    err.getBuffer().setLength(0);
+    assertEquals(1, cli.execute("agent", "--work_dir=/w", "--logging_level=LOUD"));
+    assertTrue(err.toString().contains("expected one of [INFO, WARNING, ERROR]"), err.toString());
+
+    err.getBuffer().setLength(0);
+    assertEquals(1, cli.execute("agent", "--no_such_flag=1"));
+    assertTrue(err.toString().contains("Unknown option: '--no_such_flag=1'"), err.toString());
+  }
+}
