@@ -21,7 +21,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * KILL_CONTAINER destroys the whole process tree of a container, including background children
  * and a daemonized grandchild whose parent has already exited: with a pid namespace the kernel
  * kills everything when its init dies; without one, the container's session is killed. WAIT
- * answers only once every one of those processes is gone.
+ * answers only once every one of those processes is gone. The same holds for a child that left
+ * the session ({@code setsid}), and for a daemon still running when the command itself exits:
+ * the container terminates with its command, and takes the daemon with it.
  */
 @Tag("root")
 class KillTreeIT {
