@@ -12,10 +12,13 @@ import com.google.gson.JsonParser;
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Host;
+import io.corral.it.support.Eventually;
 import io.corral.proto.v1.Flag;
+import io.corral.proto.v1.ResourceStatistics;
 import io.corral.proto.v1.agent.Call;
 import io.corral.proto.v1.agent.Response;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -93,6 +96,32 @@ class EndpointsIT {
     HttpResponse<String> r = client.postJson("{\"type\":\"GET_CONTAINERS\"}");
     assertEquals(200, r.statusCode(), r.body());
     assertEquals(0, AgentClient.parseJson(r.body()).getGetContainers().getContainersCount(), r.body());
+  }
+
+  @Test
+  void usageOfABusyContainerGrowsAndLimitsComeFromResources() {
+    String id = "busy";
+    HttpResponse<String> launched = client.postJson(AgentClient.launchJsonRaw(
+        "\"container_id\":{\"value\":\"" + id + "\"},\"command\":{\"value\":\"while :; do :; done\"},"
+            + "\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":0.5}},"
+            + "{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":64}}]"));
+    assertEquals(200, launched.statusCode(), launched.body());
+    try {
+      // posix/cpu sums the CPU time of the container's processes: a busy loop makes it grow.
+      Eventually.await(Duration.ofSeconds(20),
+          () -> statistics(id).getCpusUserTimeSecs() + statistics(id).getCpusSystemTimeSecs() >= 0.2,
+          () -> "0.2 s of CPU time in " + statistics(id));
+      ResourceStatistics stats = statistics(id);
+      assertTrue(stats.getMemRssBytes() > 0, "mem_rss_bytes: " + stats);
+      assertEquals(64L * 1024 * 1024, stats.getMemLimitBytes(), "mem_limit_bytes from mem:64: " + stats);
+      assertEquals(0.5, stats.getCpusSoftLimit(), 1e-9, "cpus_soft_limit from cpus:0.5: " + stats);
+    } finally {
+      client.destroy(id);
+    }
+  }
+
+  private static ResourceStatistics statistics(String id) {
+    return client.container(id).orElseThrow().getResourceStatistics();
   }
 
   @Test
