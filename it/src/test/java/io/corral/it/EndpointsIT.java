@@ -99,12 +99,11 @@ class EndpointsIT {
   }
 
   @Test
-  void usageOfABusyContainerGrowsAndLimitsComeFromResources() {
+  void usageOfABusyContainerGrowsAndMemLimitsComeFromResources() {
     String id = "busy";
     HttpResponse<String> launched = client.postJson(AgentClient.launchJsonRaw(
         "\"container_id\":{\"value\":\"" + id + "\"},\"command\":{\"value\":\"while :; do :; done\"},"
-            + "\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":0.5}},"
-            + "{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":64}}]"));
+            + "\"resources\":[{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":64}}]"));
     assertEquals(200, launched.statusCode(), launched.body());
     try {
       // posix/cpu sums the CPU time of the container's processes: a busy loop makes it grow.
@@ -114,6 +113,22 @@ class EndpointsIT {
       ResourceStatistics stats = statistics(id);
       assertTrue(stats.getMemRssBytes() > 0, "mem_rss_bytes: " + stats);
       assertEquals(64L * 1024 * 1024, stats.getMemLimitBytes(), "mem_limit_bytes from mem:64: " + stats);
+      assertEquals(64L * 1024 * 1024, stats.getMemSoftLimitBytes(), "mem_soft_limit_bytes: " + stats);
+    } finally {
+      client.destroy(id);
+    }
+  }
+
+  @Test
+  void cpusSoftLimitIsTheCpusRequest() {
+    // As Mesos 1.11 (MesosContainerizerProcess::_usage): cpus_soft_limit = the cpus request.
+    String id = "soft";
+    HttpResponse<String> launched = client.postJson(AgentClient.launchJsonRaw(
+        "\"container_id\":{\"value\":\"" + id + "\"},\"command\":{\"value\":\"sleep 1000\"},"
+            + "\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":0.5}}]"));
+    assertEquals(200, launched.statusCode(), launched.body());
+    try {
+      ResourceStatistics stats = statistics(id);
       assertEquals(0.5, stats.getCpusSoftLimit(), 1e-9, "cpus_soft_limit from cpus:0.5: " + stats);
     } finally {
       client.destroy(id);
