@@ -89,6 +89,40 @@ class LeakIT {
     }
   }
 
+  /**
+   * KILL sent while the LAUNCH of the same container is still in flight, twenty times: whatever
+   * each answer is (a KILL may find nothing yet, a launch may be cut short), every container
+   * ends, REMOVE cleans it up, and nothing is left.
+   */
+  @Test
+  void killRacingLaunchLeavesNothingBehind() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: real namespaces");
+    try (AgentProcess agent = AgentProcess.start(AgentProcess.FULL_ISOLATION)) {
+      AgentClient client = agent.client();
+      Snapshot before = Snapshot.take();
+      for (int i = 0; i < 20; i++) {
+        String id = "race-" + RUN + "-" + i;
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> launch =
+            client.postJsonAsync(AgentClient.launchJson(id, "sleep 1000 & sleep 1000"));
+        int killed = client.kill(id);
+        int launched = launch.get(60, java.util.concurrent.TimeUnit.SECONDS).statusCode();
+        assertTrue(launched == 200 || launched == 400, "LAUNCH '" + id + "': " + launched);
+        assertTrue(killed == 200 || killed == 404, "KILL '" + id + "': " + killed);
+        if (launched == 200 && killed == 404) {
+          assertEquals(200, client.kill(id), "KILL '" + id + "' after its LAUNCH");
+        }
+        Response.WaitContainer wait = client.waitFor(id, java.time.Duration.ofSeconds(20));
+        assertTrue(wait.getExitStatus() == 9 || wait.hasReason(), "WAIT '" + id + "': " + wait);
+        assertEquals(200, client.remove(id), "REMOVE '" + id + "'");
+      }
+      Snapshot after = Snapshot.take();
+      assertEquals(List.of(), leakedProcesses(before, after, agent), "processes left by the containers");
+      assertEquals(Set.of(), before.newMounts(after), "mounts left in the host's mount table");
+      assertEquals(Set.of(), Host.entries(agent.runtimeDir().resolve("containers")), "runtime_dir/containers");
+      assertEquals(Set.of(), Host.entries(agent.workDir().resolve("containers")), "work_dir/containers");
+    }
+  }
+
   private static String id(String kind, int i, List<String> ids) {
     String id = "leak-" + RUN + "-" + kind + "-" + i;
     ids.add(id);
