@@ -148,6 +148,25 @@ public final class Host {
     }
   }
 
+  /**
+   * The mountinfo lines a container of an agent rooted at {@code root} could have leaked into
+   * the host: a {@code /proc} mount (a container's private {@code /proc} propagated back), a
+   * mount point under {@code root} (sandboxes, runtime dirs), or anything naming Corral. Other
+   * new mounts come from other processes on a shared machine and are not ours to judge.
+   */
+  public static Set<String> containerMounts(Set<String> lines, Path root) {
+    Set<String> ours = new TreeSet<>();
+    for (String line : lines) {
+      String[] fields = line.split(" ");
+      String mountPoint = fields.length > 4 ? fields[4] : "";
+      if (mountPoint.equals("/proc") || mountPoint.startsWith("/proc/")
+          || mountPoint.startsWith(root.toString()) || line.contains("corral")) {
+        ours.add(line);
+      }
+    }
+    return ours;
+  }
+
   /** The names in a directory; empty when it does not exist. */
   public static Set<String> entries(Path dir) {
     if (!Files.isDirectory(dir)) {
