@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/securebits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -194,11 +195,16 @@ static void apply_init_steps(void) {
 
 /*
  * In C2 only, so the init stays root and can always signal, kill and reap what it started.
- * Order: drop the bounding set while still privileged, keep the permitted set across setuid,
+ * Order: SECBIT_NOROOT and the bounding set while still privileged, keep the permitted set across setuid,
  * switch user, then set effective = permitted = inheritable = ambient to the plan's mask
  * (ambient is what carries capabilities across exec for a non-root user).
  */
 static void apply_user_and_capabilities(void) {
+  /* NOTE: without SECBIT_NOROOT, exec as uid 0 makes the permitted (and effective) set the
+     whole bounding set again, so a root command would not run with exactly the plan's sets
+     when the bounding set is wider. Needs CAP_SETPCAP: set first, while still privileged. */
+  if (plan.has_effective && prctl(PR_SET_SECUREBITS, SECBIT_NOROOT, 0, 0, 0) < 0)
+    die("capabilities", errno, "prctl PR_SET_SECUREBITS SECBIT_NOROOT");
   if (plan.has_bounding)
     for (int cap = 0; cap < 64; cap++) {
       if (plan.bounding >> cap & 1) continue;
@@ -237,18 +243,61 @@ static noreturn void command_main(void) {
 }
 
 /* Without a pid namespace nothing kills the command's leftovers when the init exits, so the
-   init kills what is left of its session and reaps it: as a child subreaper it inherits every
-   orphaned descendant. A process forked during a pass is killed on the next one. */
-static void reap_session(void) {
+   init kills them: every process of its session and every descendant, found through the ppid
+   links in /proc (a process that left the session with setsid is still a descendant, and as a
+   child subreaper the init inherits every orphan). A process forked during a pass is killed on
+   the next one; the loop ends when the init has no child left. */
+#define MAX_PID (1 << 22) /* the kernel's PID_MAX_LIMIT on 64-bit */
+static unsigned char in_tree[MAX_PID / 8];
+
+static pid_t parent_of(pid_t pid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  char *end = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+  int ppid;
+  return end && sscanf(end + 1, " %*c %d", &ppid) == 1 ? ppid : -1;
+}
+
+static void kill_leftovers(pid_t self) {
+  static pid_t pids[MAX_PID / 16], ppids[MAX_PID / 16];
+  size_t n = 0;
+  DIR *d = opendir("/proc");
+  struct dirent *e;
+  while (d && (e = readdir(d)) && n < sizeof pids / sizeof pids[0]) {
+    pid_t pid = atoi(e->d_name);
+    if (pid <= 0 || pid >= MAX_PID || pid == self) continue;
+    pid_t ppid = parent_of(pid);
+    if (ppid < 0 || ppid >= MAX_PID) continue;
+    pids[n] = pid;
+    ppids[n++] = ppid;
+  }
+  if (d) closedir(d);
+  memset(in_tree, 0, sizeof in_tree);
+  in_tree[self / 8] |= 1 << (self % 8);
+  for (bool grown = true; grown;) { /* /proc lists parents before most children: few passes */
+    grown = false;
+    for (size_t i = 0; i < n; i++) {
+      bool known = in_tree[pids[i] / 8] & 1 << (pids[i] % 8);
+      if (!known && (in_tree[ppids[i] / 8] & 1 << (ppids[i] % 8) || getsid(pids[i]) == self)) {
+        in_tree[pids[i] / 8] |= 1 << (pids[i] % 8);
+        grown = true;
+      }
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    if (in_tree[pids[i] / 8] & 1 << (pids[i] % 8)) kill(pids[i], SIGKILL);
+}
+
+static void reap_leftovers(void) {
   pid_t self = getpid();
   for (;;) {
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-      pid_t pid = atoi(e->d_name);
-      if (pid > 0 && pid != self && getsid(pid) == self) kill(pid, SIGKILL);
-    }
-    if (d) closedir(d);
+    kill_leftovers(self);
     if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD) return;
   }
 }
@@ -266,7 +315,7 @@ static void set_handlers(void (*handler)(int)) {
 static noreturn void init_main(void) {
   bool own_pid_ns = plan.clone_flags & CLONE_NEWPID;
   /* A session of its own: its pid becomes the session id that marks the container's processes
-     when there is no pid namespace (see reap_session and the agent's kill). */
+     when there is no pid namespace (see reap_leftovers and the agent's kill). */
   setsid();
   if (!own_pid_ns && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) die("clone", errno, "prctl PR_SET_CHILD_SUBREAPER");
   char go = 0;
@@ -301,7 +350,7 @@ static noreturn void init_main(void) {
   while (write(status_file, text, len) < 0 && errno == EINTR) {
   }
   close(status_file);
-  if (!own_pid_ns) reap_session(); /* in a pid namespace the kernel kills the rest when we exit */
+  if (!own_pid_ns) reap_leftovers(); /* in a pid namespace the kernel kills the rest when we exit */
   _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 

@@ -7,12 +7,10 @@ import io.corral.proto.v1.agent.Call;
 
 /**
  * What Mesos adds to the isolators' statistics independently of them: the timestamp and the
- * limits taken from the launch resources ({@code cpus_limit} from {@code limits.cpus},
- * {@code mem_soft_limit_bytes} from the mem request, {@code mem_limit_bytes} from
- * {@code limits.mem} or else the mem request). Pure functions, called on actor threads.
- *
- * <p>NOTE: Mesos also sets {@code cpus_soft_limit} from the cpus request; our
- * {@code ResourceStatistics} has no such field yet, so it is not reported.
+ * limits taken from the launch resources ({@code cpus_soft_limit} from the cpus request,
+ * {@code cpus_limit} from {@code limits.cpus}, {@code mem_soft_limit_bytes} from the mem request,
+ * {@code mem_limit_bytes} from {@code limits.mem} or else the mem request). Pure functions,
+ * called on actor threads.
  */
 final class ContainerStats {
   private static final double MB = 1024.0 * 1024.0;
@@ -23,6 +21,10 @@ final class ContainerStats {
   static ResourceStatistics finish(ResourceStatistics partial, Call.LaunchContainer launch) {
     ResourceStatistics.Builder statistics = partial.toBuilder()
         .setTimestamp(System.currentTimeMillis() / 1000.0);
+    Double cpusRequest = scalar(launch, "cpus");
+    if (cpusRequest != null) {
+      statistics.setCpusSoftLimit(cpusRequest);
+    }
     Double memRequest = scalar(launch, "mem");
     Value.Scalar memLimit = launch.getLimitsMap().get("mem");
     Value.Scalar cpusLimit = launch.getLimitsMap().get("cpus");

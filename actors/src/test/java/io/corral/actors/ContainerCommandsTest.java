@@ -157,6 +157,7 @@ class ContainerCommandsTest {
     assertEquals(1.5, s.getCpusUserTimeSecs());
     assertEquals(1000, s.getMemRssBytes());
     assertEquals(4, s.getProcesses());
+    assertEquals(0.5, s.getCpusSoftLimit());
     assertEquals(64L << 20, s.getMemSoftLimitBytes());
     assertEquals(128L << 20, s.getMemLimitBytes());
     assertEquals(2.0, s.getCpusLimit());

@@ -32,14 +32,15 @@ public final class IsolationFlag {
       "filesystem/posix", "filesystem/shared",
       "posix/cpu", "posix/mem", "posix/rlimits",
       "cgroups/cpu", "cgroups/mem", "cgroups/pids", "cgroups/net_cls",
-      "linux/capabilities",
+      "linux/capabilities", "linux/nnp",
       "namespaces/ipc", "namespaces/pid",
       "disk/du", "disk/xfs");
 
   /** The names {@link IsolatorRegistry} can create today. */
-  public static final Set<String> IMPLEMENTED =
-      Set.of("filesystem/posix", "posix/cpu", "posix/mem", "cgroups/cpu", "cgroups/mem",
-          "cgroups/pids", "cgroups/net_cls", "namespaces/pid");
+  public static final Set<String> IMPLEMENTED = Set.of(
+      "filesystem/posix", "filesystem/shared", "posix/cpu", "posix/mem", "posix/rlimits",
+      "cgroups/cpu", "cgroups/mem", "cgroups/pids", "cgroups/net_cls",
+      "linux/capabilities", "linux/nnp", "namespaces/ipc", "namespaces/pid");
 
   /** Mesos' default flag value (a non-root agent gets this). */
   public static final String MESOS_DEFAULT = "posix/cpu,posix/mem";

@@ -7,18 +7,26 @@ import io.corral.isolators.cgroups.CgroupsNetClsIsolator;
 import io.corral.isolators.cgroups.CgroupsPidsIsolator;
 import io.corral.isolators.cgroups.Hierarchies;
 import io.corral.isolators.filesystem.PosixFilesystemIsolator;
+import io.corral.isolators.filesystem.SharedFilesystemIsolator;
+import io.corral.isolators.linux.CapabilitiesIsolator;
+import io.corral.isolators.linux.NoNewPrivilegesIsolator;
+import io.corral.isolators.namespaces.IpcNamespaceIsolator;
 import io.corral.isolators.namespaces.PidNamespaceIsolator;
 import io.corral.isolators.posix.PosixCpuIsolator;
 import io.corral.isolators.posix.PosixMemIsolator;
+import io.corral.isolators.posix.RlimitsIsolator;
 import io.corral.posix.Linux;
+import io.corral.proto.v1.CapabilityInfo.Capability;
+import io.corral.proto.v1.ContainerInfo;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Creates the isolators named by a parsed {@code --isolation} value ({@link IsolationFlag#parse}),
  * in the order given. Names in {@link IsolationFlag#ORDER} but not yet in
- * {@link IsolationFlag#IMPLEMENTED} (filesystem/shared, namespaces/ipc,
- * linux/capabilities, posix/rlimits, disk/du, disk/xfs) are refused with
+ * {@link IsolationFlag#IMPLEMENTED} (disk/du, disk/xfs) are refused with
  * {@code Isolator 'x' is not supported yet} until their issue lands. Called once at agent start,
  * on the caller's thread; errors are {@link IllegalArgumentException}s that stop the agent (for
  * the cgroups isolators: a hierarchy that cannot be mounted or written, or a root another live
@@ -30,16 +38,54 @@ public final class IsolatorRegistry {
    * Agent flags that shape isolators.
    *
    * @param disallowSharingAgentPidNamespace {@code --disallow_sharing_agent_pid_namespace}
+   * @param defaultContainerInfo {@code --default_container_info}: what every isolator sees as
+   *     the ContainerInfo of a launch that has none (see {@link DefaultContainerInfo})
+   * @param defaultContainerShmSize {@code --default_container_shm_size} in bytes (else
+   *     {@link IpcNamespaceIsolator#DEFAULT_SHM_SIZE})
+   * @param disallowSharingAgentIpcNamespace {@code --disallow_sharing_agent_ipc_namespace}
+   * @param effectiveCapabilities {@code --effective_capabilities} (alias
+   *     {@code --allowed_capabilities}); empty when the flag is not given
+   * @param boundingCapabilities {@code --bounding_capabilities}; empty when not given
    * @param cgroups the {@code --cgroups_*} flags
    */
-  public record Options(boolean disallowSharingAgentPidNamespace, CgroupsConfig cgroups) {
+  public record Options(
+      boolean disallowSharingAgentPidNamespace,
+      Optional<ContainerInfo> defaultContainerInfo,
+      long defaultContainerShmSize,
+      boolean disallowSharingAgentIpcNamespace,
+      Optional<Set<Capability>> effectiveCapabilities,
+      Optional<Set<Capability>> boundingCapabilities,
+      CgroupsConfig cgroups) {
+
+    /** These flags with the default {@code --cgroups_*} flags. */
+    public Options(
+        boolean disallowSharingAgentPidNamespace,
+        Optional<ContainerInfo> defaultContainerInfo,
+        long defaultContainerShmSize,
+        boolean disallowSharingAgentIpcNamespace,
+        Optional<Set<Capability>> effectiveCapabilities,
+        Optional<Set<Capability>> boundingCapabilities) {
+      this(disallowSharingAgentPidNamespace, defaultContainerInfo, defaultContainerShmSize,
+          disallowSharingAgentIpcNamespace, effectiveCapabilities, boundingCapabilities,
+          CgroupsConfig.defaults());
+    }
+
+    /** Mesos' defaults for every flag but {@code --disallow_sharing_agent_pid_namespace}. */
     public Options(boolean disallowSharingAgentPidNamespace) {
-      this(disallowSharingAgentPidNamespace, CgroupsConfig.defaults());
+      this(disallowSharingAgentPidNamespace, Optional.empty(), IpcNamespaceIsolator.DEFAULT_SHM_SIZE,
+          false, Optional.empty(), Optional.empty());
     }
 
     /** Mesos' flag defaults. */
     public static Options defaults() {
       return new Options(false);
+    }
+
+    /** These options with other {@code --cgroups_*} flags. */
+    public Options withCgroups(CgroupsConfig config) {
+      return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
+          defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
+          boundingCapabilities, config);
     }
   }
 
@@ -58,17 +104,27 @@ public final class IsolatorRegistry {
     for (String name : names) {
       isolators.add(switch (name) {
         case "filesystem/posix" -> new PosixFilesystemIsolator();
+        case "filesystem/shared" -> new SharedFilesystemIsolator();
         case "posix/cpu" -> new PosixCpuIsolator(linux.proc());
         case "posix/mem" -> new PosixMemIsolator(linux.proc());
+        case "posix/rlimits" -> new RlimitsIsolator();
         case "cgroups/cpu" -> new CgroupsCpuIsolator(hierarchies);
         case "cgroups/mem" -> new CgroupsMemIsolator(hierarchies);
         case "cgroups/pids" -> new CgroupsPidsIsolator(hierarchies);
         case "cgroups/net_cls" -> new CgroupsNetClsIsolator(hierarchies);
+        case "linux/capabilities" -> new CapabilitiesIsolator(options.effectiveCapabilities(),
+            options.boundingCapabilities());
+        case "linux/nnp" -> new NoNewPrivilegesIsolator();
+        case "namespaces/ipc" -> new IpcNamespaceIsolator(options.defaultContainerShmSize(),
+            options.disallowSharingAgentIpcNamespace());
         case "namespaces/pid" -> new PidNamespaceIsolator(options.disallowSharingAgentPidNamespace());
         default -> throw new IllegalArgumentException(IsolationFlag.ORDER.contains(name)
             ? "Isolator '" + name + "' is not supported yet"
             : "Unknown or unsupported isolator '" + name + "'");
       });
+    }
+    if (options.defaultContainerInfo().isPresent()) {
+      isolators.replaceAll(i -> new DefaultContainerInfo(i, options.defaultContainerInfo().get()));
     }
     return isolators;
   }

@@ -1,6 +1,7 @@
 package io.corral.isolators;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
@@ -81,7 +82,13 @@ class IsolationFlagTest {
 
   @Test
   void everyRootDefaultIsolatorIsImplemented() {
-    List<String> defaults = IsolationFlag.parse(IsolationFlag.hostDefault(true));
-    assertEquals(defaults.size(), defaults.stream().filter(IsolationFlag.IMPLEMENTED::contains).count());
+    assertTrue(IsolationFlag.IMPLEMENTED.containsAll(
+        IsolationFlag.parse(IsolationFlag.hostDefault(true))));
+  }
+
+  @Test
+  void linuxNnpSitsAfterLinuxCapabilitiesAsInMesos() {
+    assertEquals(List.of("filesystem/posix", "linux/capabilities", "linux/nnp", "namespaces/ipc"),
+        IsolationFlag.parse("namespaces/ipc,linux/nnp,linux/capabilities"));
   }
 }

@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.corral.isolators.namespaces.PidNamespaceIsolator;
 import io.corral.posix.Linux;
 import io.corral.posix.testing.FakeLinux;
+import io.corral.proto.v1.CapabilityInfo;
+import io.corral.proto.v1.CapabilityInfo.Capability;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.LinuxInfo;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Creation of isolators by name, and refusal of names that are not implemented yet. */
@@ -25,8 +29,7 @@ class IsolatorRegistryTest {
 
   @Test
   void knownButUnimplementedNamesAreRefused() {
-    for (String name : List.of("filesystem/shared", "namespaces/ipc", "linux/capabilities", "posix/rlimits", "disk/du",
-        "disk/xfs")) {
+    for (String name : List.of("disk/du", "disk/xfs")) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> IsolatorRegistry.create(List.of("filesystem/posix", name), linux));
       assertEquals("Isolator '" + name + "' is not supported yet", e.getMessage());
@@ -65,5 +68,44 @@ class IsolatorRegistryTest {
         .setLinuxInfo(LinuxInfo.newBuilder().setSharePidNamespace(true)).build();
     assertEquals(PidNamespaceIsolator.class, pid.getClass());
     assertThrows(IsolatorException.class, () -> pid.prepare(Contexts.of("c1", sharing)));
+  }
+
+  @Test
+  void createsEveryIssue4Isolator() {
+    List<String> names = IsolationFlag.parse(
+        "filesystem/shared,posix/rlimits,linux/capabilities,linux/nnp,namespaces/ipc");
+    assertEquals(names,
+        IsolatorRegistry.create(names, linux).stream().map(Isolator::name).toList());
+  }
+
+  @Test
+  void optionsReachTheIpcAndCapabilitiesIsolators() {
+    IsolatorRegistry.Options options = new IsolatorRegistry.Options(false, Optional.empty(),
+        1L << 20, true, Optional.of(Set.of(Capability.CHOWN)), Optional.empty());
+    List<Isolator> isolators = IsolatorRegistry.create(
+        List.of("linux/capabilities", "namespaces/ipc"), linux, options);
+    ContainerInfo request = ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
+        .setLinuxInfo(LinuxInfo.newBuilder()
+            .setIpcMode(LinuxInfo.IpcMode.SHARE_PARENT)
+            .setEffectiveCapabilities(CapabilityInfo.newBuilder()
+                .addCapabilities(Capability.NET_RAW))).build();
+    ContainerContext c = Contexts.of("c1", request);
+    assertTrue(assertThrows(IsolatorException.class, () -> isolators.get(0).prepare(c))
+        .getMessage().contains("'NET_RAW'"));
+    assertTrue(assertThrows(IsolatorException.class, () -> isolators.get(1).prepare(c))
+        .getMessage().contains("Sharing agent IPC namespace"));
+    assertEquals("mode=1777,size=1048576", isolators.get(1).prepare(Contexts.of("c2"))
+        .getMounts(0).getData());
+  }
+
+  @Test
+  void capabilityFlagsThatContradictEachOtherStopTheAgent() {
+    IsolatorRegistry.Options options = new IsolatorRegistry.Options(false, Optional.empty(),
+        1L << 20, false, Optional.of(Set.of(Capability.CHOWN, Capability.NET_RAW)),
+        Optional.of(Set.of(Capability.CHOWN)));
+    assertEquals("Failed to create isolator 'linux/capabilities': Allowed capabilities are not a"
+        + " subset of the bounding capabilities: 'NET_RAW' not in 'CHOWN'",
+        assertThrows(IllegalArgumentException.class, () -> IsolatorRegistry.create(
+            List.of("linux/capabilities"), linux, options)).getMessage());
   }
 }

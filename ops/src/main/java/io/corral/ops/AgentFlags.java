@@ -101,6 +101,37 @@ public final class AgentFlags {
       description = "How long removing a busy container cgroup is retried. Default: ${DEFAULT-VALUE}.")
   Duration cgroupsDestroyTimeout;
 
+  @Option(names = "--default_container_info", paramLabel = "JSON",
+      description = "JSON ContainerInfo (or file:///path to one) used for launches that carry none;"
+          + " filesystem/shared mounts its volumes. Default: none.")
+  String defaultContainerInfo;
+
+  @Option(names = "--default_container_shm_size", paramLabel = "BYTES",
+      description = "Size of a container's private /dev/shm (namespaces/ipc) when its LinuxInfo"
+          + " sets no shm_size, e.g. 128MB. Default: none (64MB).")
+  String defaultContainerShmSize;
+
+  @Option(names = "--disallow_sharing_agent_ipc_namespace", paramLabel = "BOOL", arity = "0..1",
+      fallbackValue = "true", defaultValue = "false",
+      description = "Refuse containers whose ipc_mode is SHARE_PARENT. Default: ${DEFAULT-VALUE}.")
+  boolean disallowSharingAgentIpcNamespace;
+
+  @Option(names = "--disallow_sharing_agent_pid_namespace", paramLabel = "BOOL", arity = "0..1",
+      fallbackValue = "true", defaultValue = "false",
+      description = "Refuse containers that set share_pid_namespace. Default: ${DEFAULT-VALUE}.")
+  boolean disallowSharingAgentPidNamespace;
+
+  @Option(names = {"--allowed_capabilities", "--effective_capabilities"}, paramLabel = "JSON",
+      description = "JSON {\"capabilities\":[\"CHOWN\",...]}: the effective capabilities of"
+          + " containers that request none, and the most any may request (linux/capabilities)."
+          + " Default: none (all allowed).")
+  String effectiveCapabilities;
+
+  @Option(names = "--bounding_capabilities", paramLabel = "JSON",
+      description = "JSON {\"capabilities\":[...]}: the bounding set of containers that request"
+          + " none, and the most any may request (linux/capabilities). Default: none (all allowed).")
+  String boundingCapabilities;
+
   private String isolationReason = "given by --isolation";
 
   /** The flags of {@code corral agent} that {@code corral run} has no use for. */
@@ -200,6 +231,25 @@ public final class AgentFlags {
     return new CgroupsConfig(cgroupsHierarchy, cgroupsRoot, cgroupsEnableCfs,
         cgroupsMaxPids == null ? 0 : cgroupsMaxPids, primary, range[0], range[1],
         cgroupsDestroyTimeout);
+  }
+
+  private CgroupsConfig cgroupsOrStop() {
+    try {
+      return cgroups();
+    } catch (IllegalArgumentException e) {
+      throw new StartupException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The isolator flags parsed for {@link io.corral.isolators.IsolatorRegistry}.
+   *
+   * @throws StartupException naming the flag whose value is invalid
+   */
+  public io.corral.isolators.IsolatorRegistry.Options isolatorOptions() {
+    return IsolatorOptions.parse(disallowSharingAgentPidNamespace, defaultContainerInfo,
+        defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
+        boundingCapabilities).withCgroups(cgroupsOrStop());
   }
 
   /**

@@ -58,8 +58,7 @@ final class Wiring {
     Linux linux = Linux.nativeDefault();
     List<Isolator> isolators;
     try {
-      isolators = IsolatorRegistry.create(names, linux,
-          new IsolatorRegistry.Options(false, flags.cgroups()));
+      isolators = IsolatorRegistry.create(names, linux, flags.isolatorOptions());
     } catch (IllegalArgumentException e) {
       throw new StartupException(e.getMessage(), e);
     }

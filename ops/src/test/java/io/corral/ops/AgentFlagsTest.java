@@ -110,8 +110,9 @@ class AgentFlagsTest {
     Map<String, String> flags = AgentFlags.render(agent.http, agent.flags);
     assertEquals(
         List.of("cgroups_destroy_timeout", "cgroups_enable_cfs", "cgroups_hierarchy", "cgroups_root",
-            "container_launch_timeout", "ip", "isolation", "launcher_dir", "logging_level", "port",
-            "runtime_dir", "work_dir"),
+            "container_launch_timeout", "disallow_sharing_agent_ipc_namespace",
+            "disallow_sharing_agent_pid_namespace", "ip", "isolation", "launcher_dir",
+            "logging_level", "port", "runtime_dir", "work_dir"),
         List.copyOf(flags.keySet()));
     assertEquals("1.5mins", flags.get("container_launch_timeout"));
     assertEquals("1mins", flags.get("cgroups_destroy_timeout"));
@@ -150,7 +151,8 @@ class AgentFlagsTest {
         continue;
       }
       String name = option.longestName();
-      assertTrue(help.contains(name + "=") || help.contains(name + "[="), "help lacks " + name + ":\n" + help);
+      assertTrue(help.contains(name + "=") || help.contains(name + "[="),
+          "help lacks " + name + ":\n" + help);
       String description = String.join(" ", option.description());
       assertTrue(description.contains("Default:"), name + " documents no default: " + description);
     }

@@ -26,10 +26,6 @@ public final class PosixFilesystemIsolator implements Isolator {
       throw new IsolatorException("Failed to prepare: volumes in ContainerInfo are not supported"
           + " by 'filesystem/posix'; use 'filesystem/shared'");
     }
-    String sandbox = container.sandbox().toString();
-    return LaunchPlan.newBuilder()
-        .setWorkingDirectory(sandbox)
-        .addEnvironment("MESOS_SANDBOX=" + sandbox)
-        .build();
+    return Sandbox.plan(container).build();
   }
 }

@@ -12,7 +12,10 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.LockSupport;
@@ -126,11 +129,13 @@ final class HelperContainer implements LaunchedContainer {
   @Override
   public void kill() {
     killed = true;
-    signal(SIGKILL);
-    // Once exited() is done the session id may belong to someone else: the pid can be reused.
+    // Without a pid namespace the tree goes first: once the init (a child subreaper) is dead,
+    // its orphans would be reparented to the host's init and out of reach of the tree walk.
+    // Once exited() is done the pid may belong to someone else: it can be reused.
     if (!ownPidNamespace && !exited.isDone()) {
-      killSession();
+      killLeftovers();
     }
+    signal(SIGKILL);
   }
 
   @Override
@@ -140,14 +145,26 @@ final class HelperContainer implements LaunchedContainer {
 
   /**
    * Without a pid namespace nothing kills the command's leftovers when the init dies, so every
-   * live process of the init's session (setsid made the init's pid its id) gets SIGKILL, pass
-   * after pass, until a pass finds none: a process forked meanwhile is caught by the next one.
+   * live descendant of the init (through ppid links: a process that left the session with
+   * setsid is still one) and every process of its session (setsid made the init's pid its id)
+   * gets SIGKILL, pass after pass, until a pass finds none: a process forked meanwhile is caught
+   * by the next one. The init itself is left to the caller.
    */
-  private void killSession() {
+  private void killLeftovers() {
     for (int pass = 0; ; pass++) {
       boolean found = false;
-      for (ProcStat p : proc.processes()) {
-        if (p.session() == initPid && p.state() != 'Z' && p.state() != 'X') {
+      List<ProcStat> all = proc.processes();
+      Set<Integer> tree = new HashSet<>(List.of(initPid));
+      for (boolean grown = true; grown; ) {
+        grown = false;
+        for (ProcStat p : all) {
+          if (!tree.contains(p.pid()) && (tree.contains(p.ppid()) || p.session() == initPid)) {
+            grown = tree.add(p.pid());
+          }
+        }
+      }
+      for (ProcStat p : all) {
+        if (p.pid() != initPid && tree.contains(p.pid()) && p.state() != 'Z' && p.state() != 'X') {
           found = true;
           try {
             processes.kill(p.pid(), SIGKILL);
@@ -188,7 +205,7 @@ final class HelperContainer implements LaunchedContainer {
       // An init that recorded a status has killed and reaped its whole session before exiting;
       // one that was killed (by kill() or by anyone) may have left processes behind.
       if (!ownPidNamespace && (killed || recorded.isEmpty())) {
-        killSession();
+        killLeftovers();
         awaitSessionReaped();
       }
       return recorded.orElse(SIGKILL);

@@ -284,6 +284,16 @@ class PidNamespaceLauncherIT {
   }
 
   @Test
+  void aRootCommandDoesNotRegainAWiderBoundingSetAtExec() throws Exception {
+    LaunchPlan.Builder plan = plan("/bin/sh", "-c",
+        "grep -E '^(CapEff|CapPrm|CapBnd):' /proc/self/status")
+        .setEffectiveCapabilities(1L << 10).setBoundingCapabilities(1L << 10 | 1L << 21);
+    assertEquals(0, run(plan), String.join("\n", stdout()));
+    assertEquals(List.of("CapPrm:\t0000000000000400", "CapEff:\t0000000000000400",
+        "CapBnd:\t0000000000200400"), stdout());
+  }
+
+  @Test
   void aCapabilityOutsideTheBoundingSetIsRefused() throws Exception {
     LaunchPlan plan = plan("/bin/true").setUid(65534).setEffectiveCapabilities(1L << 10).setBoundingCapabilities(0).build();
     LaunchedContainer container = launcher.fork("c1", plan, stdio());

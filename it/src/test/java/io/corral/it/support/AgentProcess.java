@@ -1,0 +1,219 @@
+package io.corral.it.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real {@code corral agent}, started from the shaded jar as a child process of the test JVM
+ * with its own free port and fresh {@code --work_dir} and {@code --runtime_dir} under one temp
+ * directory. Its stdout and stderr go to {@code agent.log} there, quoted in failure messages by
+ * {@link #logTail()}. {@link #close()} stops it, SIGKILLs whatever of its process tree is left and
+ * deletes the directories, so a failing test does not leave containers behind for the next one.
+ * Owned and used by one test class, from the test thread.
+ */
+public final class AgentProcess implements AutoCloseable {
+  /** The isolators of issue 2, as {@code corral agent} takes them. */
+  public static final String FULL_ISOLATION =
+      "--isolation=filesystem/posix,posix/cpu,posix/mem,namespaces/pid";
+
+  /** The name of a variable set in every agent's environment and in no container's. */
+  public static final String AGENT_ENV_MARKER = "CORRAL_IT_AGENT_ONLY";
+
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+  private final Path root;
+  private final Path workDir;
+  private final Path runtimeDir;
+  private final Path log;
+  private final int port;
+  private final Process process;
+  private final AgentClient client;
+
+  private AgentProcess(Path root, int port, Process process) {
+    this.root = root;
+    this.workDir = root.resolve("work");
+    this.runtimeDir = root.resolve("runtime");
+    this.log = root.resolve("agent.log");
+    this.port = port;
+    this.process = process;
+    this.client = new AgentClient(URI.create("http://127.0.0.1:" + port));
+  }
+
+  /** The runnable jar built by {@code ops} ({@code -Dcorral.jar}, set by the it pom). */
+  public static Path corralJar() {
+    String jar = System.getProperty("corral.jar", "../ops/target/corral.jar");
+    Path path = Path.of(jar).toAbsolutePath().normalize();
+    if (!Files.isRegularFile(path)) {
+      throw new IllegalStateException("Failed to find the corral jar: '" + path + "' does not exist");
+    }
+    return path;
+  }
+
+  /** The command line that runs {@code corral <args>} with the test JVM's own java. */
+  public static List<String> corralCommand(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("-jar");
+    cmd.add(corralJar().toString());
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  /**
+   * Starts an agent with {@code extraFlags} (for example {@code --isolation=...}) and returns
+   * once {@code GET /health} answers 200.
+   */
+  public static AgentProcess start(String... extraFlags) {
+    try {
+      Path root = Files.createTempDirectory("corral-it-");
+      int port = freePort();
+      List<String> args = new ArrayList<>(List.of(
+          "agent",
+          "--ip=127.0.0.1",
+          "--port=" + port,
+          "--work_dir=" + root.resolve("work"),
+          "--runtime_dir=" + root.resolve("runtime")));
+      args.addAll(List.of(extraFlags));
+      ProcessBuilder builder = new ProcessBuilder(corralCommand(args.toArray(String[]::new)));
+      // A marker in the agent's environment: containers must not inherit it (Mesos semantics).
+      builder.environment().put(AGENT_ENV_MARKER, "must-not-leak-into-containers");
+      Process p = builder
+          .redirectErrorStream(true)
+          .redirectOutput(root.resolve("agent.log").toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .start();
+      AgentProcess agent = new AgentProcess(root, port, p);
+      agent.awaitHealthy();
+      return agent;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void awaitHealthy() {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest health = HttpRequest.newBuilder(URI.create(baseUri() + "/health"))
+        .timeout(Duration.ofSeconds(2)).GET().build();
+    boolean up = Eventually.poll(START_TIMEOUT, () -> {
+      if (!process.isAlive()) {
+        return true;
+      }
+      try {
+        return http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      } catch (IOException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return true;
+      }
+    });
+    if (!up || !process.isAlive()) {
+      String why = process.isAlive() ? "no 200 from GET /health within " + START_TIMEOUT
+          : "it exited with " + process.exitValue();
+      close();
+      throw new IllegalStateException("Failed to start the agent: " + why + "\n" + logTail());
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  public AgentClient client() {
+    return client;
+  }
+
+  public String baseUri() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** The agent JVM's pid. */
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public Path workDir() {
+    return workDir;
+  }
+
+  public Path runtimeDir() {
+    return runtimeDir;
+  }
+
+  /** {@code <work_dir>/containers/<id>}: the sandbox, with the {@code stdout} and {@code stderr} files. */
+  public Path sandbox(String id) {
+    return workDir.resolve("containers").resolve(id);
+  }
+
+  /** The last 8 KB of the agent's output, for failure messages. */
+  public String logTail() {
+    try {
+      byte[] all = Files.readAllBytes(log);
+      int from = Math.max(0, all.length - 8192);
+      return "--- agent.log (tail) ---\n"
+          + new String(all, from, all.length - from, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(no agent log: " + e.getMessage() + ")";
+    }
+  }
+
+  /** Stops the agent, SIGKILLs anything of its process tree that is left, deletes its dirs. */
+  @Override
+  public void close() {
+    List<ProcessHandle> tree = process.descendants().toList();
+    process.destroy();
+    try {
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(15, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (ProcessHandle h : tree) {
+      h.destroyForcibly();
+    }
+    keepLog();
+    deleteTree(root);
+  }
+
+  /** Copies agent.log to {@code target/agent-logs/} so a failed run can be read afterwards. */
+  private void keepLog() {
+    try {
+      Path logs = Files.createDirectories(Path.of("target", "agent-logs"));
+      Files.copy(log, logs.resolve("agent-" + port + ".log"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      // The log is a debugging aid only.
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      // Best effort: a temp directory left behind does not affect other tests.
+    }
+  }
+}
