@@ -15,6 +15,7 @@ import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorException;
 import io.corral.isolators.LaunchPlans;
 import io.corral.isolators.Limitation;
+import io.corral.posix.launch.LaunchException;
 import io.corral.posix.launch.Stdio;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.ContainerTermination;
@@ -263,7 +264,8 @@ abstract class ContainerLaunch {
   private Behavior<Command> onExitedWhileIsolating(ProcessExited exit) {
     recordExit(exit);
     return releaseStarted ? Behaviors.same()
-        : failLaunch(new ContainerError.LaunchFailed("the init exited before exec"), null);
+        : failLaunch(
+            new ContainerError.LaunchFailed(LaunchException.exitedBeforeExec().getMessage()), null);
   }
 
   private Behavior<Command> onReleased() {

@@ -100,7 +100,7 @@ final class HelperContainer implements LaunchedContainer {
       throw failure.toException();
     }
     if (!child) {
-      throw new LaunchException("init", null, "corral-init exited before exec");
+      throw LaunchException.exitedBeforeExec();
     }
   }
 

@@ -21,6 +21,11 @@ public final class LaunchException extends RuntimeException {
     this.errno = errno;
   }
 
+  /** The init went away before the command was exec'd: it was killed, or lost the agent. */
+  public static LaunchException exitedBeforeExec() {
+    return new LaunchException("init", null, "corral-init exited before exec");
+  }
+
   public String step() {
     return step;
   }
