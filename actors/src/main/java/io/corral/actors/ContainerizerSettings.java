@@ -50,10 +50,24 @@ public record ContainerizerSettings(
     String flag = isolation == null || isolation.isBlank()
         ? IsolationFlag.hostDefault(linux.processes().geteuid() == 0)
         : isolation;
-    List<Isolator> isolators = IsolatorRegistry.create(IsolationFlag.parse(flag), linux);
-    Path helper = CorralInit.install(runtimeDir.resolve("bin"));
+    return forHost(linux, workDir, runtimeDir, IsolationFlag.parse(flag),
+        IsolatorRegistry.Options.defaults(), runtimeDir.resolve("bin"), DEFAULT_LAUNCH_TIMEOUT);
+  }
+
+  /**
+   * Settings on {@code linux} with every knob the agent's flags set: the parsed isolator names
+   * with their options, where corral-init is installed ({@code --launcher_dir}) and the launch
+   * timeout.
+   *
+   * @throws IllegalArgumentException when an isolator cannot be created
+   * @throws java.io.UncheckedIOException when corral-init cannot be installed
+   */
+  public static ContainerizerSettings forHost(Linux linux, Path workDir, Path runtimeDir,
+      List<String> isolation, IsolatorRegistry.Options options, Path launcherDir,
+      Duration launchTimeout) {
+    List<Isolator> isolators = IsolatorRegistry.create(isolation, linux, options);
+    Path helper = CorralInit.install(launcherDir);
     Launcher launcher = new PidNamespaceLauncher(helper, linux.processes(), linux.proc());
-    return new ContainerizerSettings(
-        workDir, runtimeDir, isolators, launcher, linux, DEFAULT_LAUNCH_TIMEOUT);
+    return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout);
   }
 }

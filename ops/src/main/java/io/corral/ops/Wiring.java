@@ -7,15 +7,10 @@ import io.corral.http.AgentRoutes;
 import io.corral.http.AgentServer;
 import io.corral.http.HttpSettings;
 import io.corral.isolators.IsolationFlag;
-import io.corral.isolators.Isolator;
-import io.corral.isolators.IsolatorRegistry;
 import io.corral.posix.Linux;
-import io.corral.posix.launch.CorralInit;
-import io.corral.posix.launch.PidNamespaceLauncher;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
-import java.util.List;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
@@ -55,26 +50,15 @@ final class Wiring {
    * @throws StartupException when an isolator or the launch helper cannot be set up
    */
   static ContainerizerSettings containerizer(AgentFlags flags, List<String> names) {
-    Linux linux = Linux.nativeDefault();
-    List<Isolator> isolators;
     try {
-      isolators = IsolatorRegistry.create(names, linux, flags.isolatorOptions());
+      return ContainerizerSettings.forHost(Linux.nativeDefault(), flags.workDir(),
+          flags.runtimeDir(), names, flags.isolatorOptions(), flags.launcherDir(),
+          flags.containerLaunchTimeout());
     } catch (IllegalArgumentException e) {
       throw new StartupException(e.getMessage(), e);
-    }
-    Path helper;
-    try {
-      helper = CorralInit.install(flags.launcherDir());
     } catch (UncheckedIOException e) {
       throw new StartupException(e.getMessage() + ": " + Directories.describe(e.getCause()), e);
     }
-    return new ContainerizerSettings(
-        flags.workDir(),
-        flags.runtimeDir(),
-        isolators,
-        new PidNamespaceLauncher(helper, linux.processes(), linux.proc()),
-        linux,
-        flags.containerLaunchTimeout());
   }
 
   /** Binds the agent API on {@code ip:port}, answering for {@code system}'s containerizer. */
