@@ -11,6 +11,7 @@ import io.corral.isolators.IsolatorException;
 import io.corral.isolators.RealLaunches;
 import io.corral.isolators.namespaces.IpcNamespaceIsolator;
 import io.corral.isolators.namespaces.PidNamespaceIsolator;
+import io.corral.posix.testing.TestDirectories;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.Volume;
 import java.io.IOException;
@@ -40,8 +41,7 @@ class SharedFilesystemIT {
   @BeforeEach
   void setUp() throws IOException {
     // Not under /tmp: a volume onto /tmp must not hide the sandbox.
-    Path parent = Files.createDirectories(Path.of("target", "it-work").toAbsolutePath());
-    base = Files.createTempDirectory(parent, "shared").toRealPath();
+    base = TestDirectories.notUnderTmp("it-work", "shared");
     launches = new RealLaunches(base);
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Contexts;
 import io.corral.isolators.IsolatorException;
+import io.corral.posix.testing.TestDirectories;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.Mount;
@@ -44,8 +45,7 @@ class SharedFilesystemIsolatorTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    Path base = Files.createDirectories(Path.of("target", "sandboxes").toAbsolutePath());
-    sandbox = Files.createTempDirectory(base, "sandbox").toRealPath();
+    sandbox = TestDirectories.notUnderTmp("sandboxes", "sandbox");
     Path mountinfo = host.resolve("mountinfo");
     Files.writeString(mountinfo, "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
         + "30 22 0:5 / " + host + " rw,nosuid,nodev,relatime shared:2 - tmpfs tmpfs rw\n");
