@@ -10,6 +10,7 @@ import io.corral.actors.ContainerError;
 import io.corral.actors.Containerizer;
 import io.corral.http.MesosJson;
 import io.corral.isolators.Phase;
+import io.corral.posix.testing.TestDirectories;
 import io.corral.proto.v1.agent.Call;
 import java.io.IOException;
 import java.net.URI;
@@ -51,8 +52,7 @@ class IsolationRefusalsIT {
   static void startAgent() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: the isolators clone namespaces and mount");
     // Not under /tmp: a volume onto /tmp must not hide the sandboxes.
-    Path parent = Files.createDirectories(Path.of("target", "it-work").toAbsolutePath());
-    work = Files.createTempDirectory(parent, "refusals");
+    work = TestDirectories.notUnderTmp("it-work", "refusals");
     AgentFlags.Http http = new AgentFlags.Http();
     AgentFlags flags = new AgentFlags();
     new CommandLine(http).parseArgs("--port=0");
