@@ -1,8 +1,11 @@
 package io.corral.posix.testing;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Scratch directories for tests whose containers mount a volume onto {@code /tmp}: such a
@@ -11,6 +14,12 @@ import java.nio.file.Path;
  */
 public final class TestDirectories {
   private static final Path TMP = Path.of("/tmp");
+  /** Directories made outside target/, deleted when the test JVM exits (mvn clean misses them). */
+  private static final List<Path> OUTSIDE = new CopyOnWriteArrayList<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> OUTSIDE.forEach(d -> delete(d.toFile()))));
+  }
 
   private TestDirectories() {}
 
@@ -20,9 +29,24 @@ public final class TestDirectories {
    */
   public static Path notUnderTmp(String group, String prefix) throws IOException {
     Path target = Path.of("target").toAbsolutePath();
-    Path parent = Files.createDirectories(target).toRealPath().startsWith(TMP)
-        ? Path.of("/var/tmp", "corral-tests", group)
-        : target.resolve(group);
-    return Files.createTempDirectory(Files.createDirectories(parent), prefix).toRealPath();
+    if (!Files.createDirectories(target).toRealPath().startsWith(TMP)) {
+      Path parent = Files.createDirectories(target.resolve(group));
+      return Files.createTempDirectory(parent, prefix).toRealPath();
+    }
+    Path parent = Files.createDirectories(Path.of("/var/tmp", "corral-tests", group));
+    Path dir = Files.createTempDirectory(parent, prefix).toRealPath();
+    OUTSIDE.add(dir);
+    return dir;
+  }
+
+  /** Deletes a tree without following symbolic links (a test may leave one pointing out). */
+  private static void delete(File file) {
+    File[] children = Files.isSymbolicLink(file.toPath()) ? null : file.listFiles();
+    if (children != null) {
+      for (File child : children) {
+        delete(child);
+      }
+    }
+    file.delete();
   }
 }
