@@ -22,6 +22,7 @@
 #   -c COUNT      idle containers for the memory measurement (default 1000; 0 skips it)
 #   -M WHO        memory measured on: embedded, http or both (default both)
 #   -k            keep the temp dir (samples in microseconds, bundles, agent and driver logs)
+#   env BENCH_JAVA_OPTS: extra JVM options for the Corral JVMs (driver and agent)
 #   env QUIET_MAX_S (30) / QUIET_PCT (10): before each phase wait up to QUIET_MAX_S seconds
 #               for 2 s with < QUIET_PCT % of all CPUs busy (QUIET_MAX_S=0: no wait)
 #
@@ -97,7 +98,10 @@ WORK=$(mktemp -d "/tmp/$TAG.XXXX")
 STATE=/run/$TAG                       # crun --root and Corral's runtime dirs
 NCPU=$(nproc)
 CRUN=(crun --root "$STATE/crun" --cgroup-manager=cgroupfs)
-JAVA=(java --enable-native-access=ALL-UNNAMED -cp "$JAR:$CLASSES")
+# BENCH_JAVA_OPTS: extra JVM options for the driver and the agent (experiments), e.g.
+# -Djdk.lang.Process.launchMechanism=VFORK
+read -ra JAVA_OPTS <<<"${BENCH_JAVA_OPTS:-}"
+JAVA=(java --enable-native-access=ALL-UNNAMED "${JAVA_OPTS[@]}" -cp "$JAR:$CLASSES")
 DRIVER=(io.corral.ops.bench.LaunchBench)
 declare -a STARTED=()                 # pids of the JVMs this script started
 ulimit -n 65536 2>/dev/null            # a pidfd and pipes per container in the hosting JVM
@@ -157,7 +161,7 @@ cp /bin/busybox "$R/bin/busybox" && ln -s busybox "$R/bin/true" && ln -s busybox
 (cd "$WORK" && crun spec >/dev/null) || die "crun spec failed"
 jq --arg root "$R" --argjson mem "$MEM_LIMIT" --arg cg "/$TAG/@ID@" '
   .process.args = ["/bin/true"] | .process.terminal = false
-  | .root = {path: $root, readonly: true}
+  | .root = {path: $root, readonly: true} | del(.hostname)
   | .linux.namespaces = [{type: "pid"}, {type: "mount"}, {type: "ipc"}]
   | .linux.resources.memory = {limit: $mem}
   | .linux.cgroupsPath = $cg
@@ -285,8 +289,8 @@ echo "  loadavg after latency: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Where an embedded sequential launch spends its time (the containers' transition log, ms).
 echo "  Corral embedded sequential, median ms per state (from 'Transitioning ... after Nms'):"
-grep -h 'Transitioning container \[emb-w1-' "$WORK/embedded.log" \
-  | sed -n 's/.* from \([A-Z]*\) to \([A-Z]*\) after \([0-9]*\)ms.*/\1->\2 \3/p' \
+sed -n 's/.*Transitioning container \[emb-w1-0-\([0-9]*\)\] from \([A-Z]*\) to \([A-Z]*\) after \([0-9]*\)ms.*/\1 \2->\3 \4/p' \
+  "$WORK/embedded.log" | awk -v w="$JVM_WARMUP" '$1 >= w { print $2, $3 }' \
   | sort -k1,1 -k2,2n | awk '{k[$1]++; v[$1, k[$1]] = $2}
       END { for (s in k) { n = k[s]; printf "    %-24s n=%d median=%s p90=%s\n", s, n,
             v[s, int((n + 1) / 2)], v[s, int(0.9 * n + 0.999999)] } }' | sort
