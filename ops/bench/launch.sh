@@ -183,15 +183,14 @@ quiet_gate() {
   echo "  (machine not quiet after ${QUIET_MAX_S}s, measuring anyway; load $(cut -d' ' -f1 /proc/loadavg))"
 }
 
-# time_loop FILE WORKER ITERATIONS CMD...: runs CMD (@ID@ = a fresh id; bundles made outside
-# the timed region when CMD is crun) WARMUP + ITERATIONS times, appends measured microseconds.
+# time_loop FILE WORKER ITERATIONS CMD...: runs CMD (@ID@ = a fresh id, c<WORKER>-<i>)
+# WARMUP + ITERATIONS times, appends the measured microseconds to FILE.
 time_loop() {
   local f=$1 k=$2 iters=$3; shift 3
   local i id t0 t1 a; local -a args
   for ((i = 0; i < WARMUP + iters; i++)); do
     id="c$k-$i"; args=()
     for a in "$@"; do args+=("${a//@ID@/$id}"); done
-    [[ $1 == crun ]] && bundle "$id"
     t0=$EPOCHREALTIME
     "${args[@]}" </dev/null >/dev/null 2>>"$WORK/errors.log" || echo "$id" >> "$WORK/fails"
     t1=$EPOCHREALTIME
@@ -199,17 +198,40 @@ time_loop() {
   done
 }
 
-# measure NAME WORKERS CMD...
+# children_cpu_us: user+sys of every child this shell has reaped (the `times` builtin, which
+# must run in this shell: a $(...) subshell would report its own, empty, children).
+children_cpu_us() {
+  times > "$WORK/.times"
+  local a c d x m sec sum=0
+  { read -r a; read -r c d; } < "$WORK/.times"
+  for x in "$c" "$d"; do m=${x%%m*}; sec=${x#*m}; sec=${sec%s}; sum=$((sum + m * 60000000 + 10#${sec/./} * 1000)); done
+  echo "$sum"
+}
+
+# measure NAME WORKERS CMD...: samples to samples/NAME.wWORKERS.us, CPU us per container
+# (all iterations, warm-up included, of every process involved) to .cpu
 measure() {
-  local name=$1 workers=$2 k; shift 2
+  local name=$1 workers=$2 k i c0 c1 iters; shift 2
   local f="$WORK/samples/$name.w$workers.us"
+  if [[ $1 == crun ]]; then   # bundles made before, outside the timed and CPU-counted region
+    local -a ids=()
+    for ((k = 0; k < workers; k++)); do
+      for ((i = 0; i < WARMUP + (N + workers - 1) / workers; i++)); do ids+=("c$k-$i"); done
+    done
+    mkdir -p "${ids[@]/#/$WORK/b/}"
+    for i in "${ids[@]}"; do printf '%s\n' "${TPL//@ID@/$i}" > "$WORK/b/$i/config.json"; done
+  fi
   quiet_gate
   : > "$f"
-  if ((workers == 1)); then time_loop "$f" 0 "$N" "$@"
+  children_cpu_us > "$WORK/.c0"; c0=$(<"$WORK/.c0")
+  if ((workers == 1)); then time_loop "$f" 0 "$N" "$@"; iters=$((WARMUP + N))
   else
     for ((k = 0; k < workers; k++)); do time_loop "$f.$k" "$k" $(( (N + workers - 1) / workers )) "$@" & done
     wait; cat "$f".* > "$f"; rm -f "$f".*
+    iters=$((workers * (WARMUP + (N + workers - 1) / workers)))
   fi
+  children_cpu_us > "$WORK/.c1"; c1=$(<"$WORK/.c1")
+  echo $(( (c1 - c0) / iters )) > "${f%.us}.cpu"
 }
 
 # stats FILE -> "n median p90" in ms
@@ -222,10 +244,11 @@ stats() {
 median() { stats "$1" | cut -d' ' -f2; }
 
 declare -a ROWS=()
-report() { # NAME WORKERS FILE
-  local n med p90; read -r n med p90 <<<"$(stats "$3")"
-  ROWS+=("$(printf '%-44s %7s %5s %9s %9s' "$1" "$2" "$n" "$med" "$p90")")
-  printf '  %-44s workers=%s n=%s median=%s ms p90=%s ms\n' "$1" "$2" "$n" "$med" "$p90"
+report() { # NAME WORKERS FILE (FILE minus .us plus .cpu: CPU us per container)
+  local n med p90 cpu="-" cf="${3%.us}.cpu"; read -r n med p90 <<<"$(stats "$3")"
+  [[ -s $cf ]] && cpu=$(awk '{ printf "%.2f", $1 / 1000 }' "$cf")
+  ROWS+=("$(printf '%-44s %7s %5s %9s %9s %9s' "$1" "$2" "$n" "$med" "$p90" "$cpu")")
+  printf '  %-44s workers=%s n=%s median=%s ms p90=%s ms cpu=%s ms/ctr\n' "$1" "$2" "$n" "$med" "$p90" "$cpu"
 }
 
 free_port() {
@@ -268,6 +291,13 @@ STARTED+=($!); wait $! || die "the embedded driver failed (see $WORK/embedded.lo
 report "Corral embedded (Launch, Wait, Remove)" 1 "$WORK/samples/embedded.w1.us"
 report "Corral embedded (Launch, Wait, Remove)" "$W" "$WORK/samples/embedded.w$W.us"
 
+# ---- below the actors: the JDK spawn and corral-init alone, phase by phase (context)
+quiet_gate
+"${JAVA[@]}" "${DRIVER[@]}" phases --runtime_dir="$STATE/phases-run" --n="$N" --warmup="$JVM_WARMUP" \
+  >"$WORK/phases.out" 2>&1 &
+STARTED+=($!); wait $! || die "the phases driver failed: $(tail -3 "$WORK/phases.out")"
+sed -n 's/^phase /  Corral below the actors: /p' "$WORK/phases.out"
+
 # ---- Corral over HTTP: a corral agent on loopback
 PORT=$(free_port)
 "${JAVA[@]}" io.corral.ops.Main agent --ip=127.0.0.1 --port="$PORT" --work_dir="$WORK/agent-work" \
@@ -281,7 +311,7 @@ for _ in {1..300}; do
 done
 quiet_gate
 "${JAVA[@]}" "${DRIVER[@]}" latency --target=http --url="$URL" --n="$N" --warmup="$JVM_WARMUP" \
-  --workers="1,$W" --label=http --out="$WORK/samples/http" 2>"$WORK/http.log" &
+  --workers="1,$W" --label=http --out="$WORK/samples/http" --pid="$AGENT" 2>"$WORK/http.log" &
 STARTED+=($!); wait $! || die "the HTTP driver failed"
 report "Corral HTTP (LAUNCH, WAIT, REMOVE)" 1 "$WORK/samples/http.w1.us"
 report "Corral HTTP (LAUNCH, WAIT, REMOVE)" "$W" "$WORK/samples/http.w$W.us"
@@ -326,7 +356,7 @@ fi
 # ---- summary
 echo
 echo "loadavg at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-44s %7s %5s %9s %9s\n' "variant (ms per container)" workers n median p90
+printf '%-44s %7s %5s %9s %9s %9s\n' "variant (ms per container)" workers n median p90 cpu
 printf '%s\n' "${ROWS[@]}"
 [[ -s $WORK/fails ]] && echo "failed iterations: $(wc -l < "$WORK/fails") (see errors.log with -k)"
 crun_med=$(median "$WORK/samples/crun.w1.us")

@@ -32,8 +32,11 @@ import java.util.stream.Collectors;
  *   <li>{@code latency --target=embedded|http --n=N --warmup=W --workers=K[,K2..]
  *       --out=PREFIX --label=L}: for each K in turn, K threads each run W discarded then
  *       ceil(N/K) measured iterations back to back; writes one wall time in microseconds per
- *       measured iteration to {@code PREFIX.wK.us} and prints
- *       {@code L-wK measured=.. failures=.. wall_ms=..}.</li>
+ *       measured iteration to {@code PREFIX.wK.us}, the CPU microseconds per container (all
+ *       iterations, of this JVM or of {@code --pid} and their reaped children) to
+ *       {@code PREFIX.wK.cpu}, and prints {@code L-wK measured=.. failures=.. wall_ms=..}.</li>
+ *   <li>{@code phases --runtime_dir=DIR --n=N --warmup=W [--plan=pid|pid-noproc|plain]}: the launcher alone, phase by
+ *       phase (see {@link LauncherPhases}).</li>
  *   <li>{@code memory --target=embedded|http --count=C [--pid=P]}: RSS (of P, or of this JVM)
  *       and, embedded, heap used after {@code System.gc()}, before and after C idle
  *       {@code sleep 3600} containers; then kills and removes them all.</li>
@@ -73,6 +76,12 @@ public final class LaunchBench {
       return;
     }
     Map<String, String> opts = options(args);
+    if (args[0].equals("phases")) {
+      LauncherPhases.run(Path.of(required(opts, "runtime_dir")),
+          Integer.parseInt(required(opts, "n")), Integer.parseInt(opts.getOrDefault("warmup", "20")),
+          opts.getOrDefault("plan", "pid"));
+      System.exit(0);
+    }
     try (Target target = target(opts)) {
       System.out.println("target: " + target.describe());
       switch (args[0]) {
@@ -138,19 +147,22 @@ public final class LaunchBench {
     int warmup = Integer.parseInt(opts.getOrDefault("warmup", "20"));
     String label = opts.getOrDefault("label", "run");
     String out = required(opts, "out");
+    long cpuPid = Long.parseLong(opts.getOrDefault("pid", Long.toString(ProcessHandle.current().pid())));
     for (String workers : opts.getOrDefault("workers", "1").split(",")) {
       int k = Integer.parseInt(workers);
-      latency(target, n, warmup, k, label + "-w" + k, Path.of(out + ".w" + k + ".us"));
+      latency(target, n, warmup, k, label + "-w" + k, Path.of(out + ".w" + k + ".us"), cpuPid);
     }
   }
 
-  private static void latency(Target target, int n, int warmup, int workers, String label, Path out)
+  private static void latency(
+      Target target, int n, int warmup, int workers, String label, Path out, long cpuPid)
       throws Exception {
     int perWorker = (n + workers - 1) / workers;
     AtomicInteger failures = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(workers);
     List<Future<long[]>> results = new ArrayList<>();
     long start = System.nanoTime();
+    long cpu0 = cpuMicros(cpuPid);
     for (int w = 0; w < workers; w++) {
       String prefix = label + "-" + w + "-";
       results.add(pool.submit(() -> {
@@ -177,10 +189,12 @@ public final class LaunchBench {
       }
     }
     long wallMs = (System.nanoTime() - start) / 1_000_000;
+    long cpuPerContainer = (cpuMicros(cpuPid) - cpu0) / ((long) workers * (warmup + perWorker));
     pool.shutdown();
     Files.write(out, lines);
+    Files.writeString(Path.of(out.toString().replaceFirst("\\.us$", ".cpu")), cpuPerContainer + "\n");
     System.out.println(label + " measured=" + lines.size() + " failures=" + failures.get()
-        + " wall_ms=" + wallMs);
+        + " wall_ms=" + wallMs + " cpu_us_per_container=" + cpuPerContainer);
   }
 
   /** One container: launch, wait, remove; the wait status, or -1 when a call failed. */
@@ -259,6 +273,25 @@ public final class LaunchBench {
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
       jcmd.destroyForcibly();
+    }
+  }
+
+  /**
+   * CPU time of {@code pid} and of its reaped children (utime, stime, cutime, cstime of
+   * {@code /proc/<pid>/stat}), in microseconds: the JVM reaps corral-init, which reaps the init,
+   * which reaps the command, so every container's processes are included.
+   */
+  static long cpuMicros(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = 0;
+      for (int i = 11; i <= 14; i++) { // fields 14..17 of stat(5), counted from field 3 here
+        ticks += Long.parseLong(fields[i]);
+      }
+      return ticks * 10_000; // USER_HZ is 100 on Linux
+    } catch (IOException e) {
+      throw new UncheckedIOException("Failed to read '/proc/" + pid + "/stat'", e);
     }
   }
 
