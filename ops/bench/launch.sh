@@ -17,7 +17,7 @@
 # Usage: sudo ops/bench/launch.sh [-n N] [-u WARMUP] [-U JVM_WARMUP] [-w W] [-c COUNT] [-M WHO] [-k]
 #   -n N          measured iterations per variant (default 200; env N)
 #   -u WARMUP     discarded warm-up iterations for floors and crun (default 20; env WARMUP)
-#   -U JVM_WARMUP discarded warm-up iterations per worker for Corral, JIT included (default 200)
+#   -U JVM_WARMUP discarded warm-up iterations per worker for Corral, JIT included (default 400)
 #   -w W          workers for the concurrent variants (default 4)
 #   -c COUNT      idle containers for the memory measurement (default 1000; 0 skips it)
 #   -M WHO        memory measured on: embedded, http or both (default both)
@@ -40,7 +40,7 @@
 # state, the per-run cgroup dirs (/sys/fs/cgroup/<ctrl>/corral-bench.<pid>), the temp dir.
 set -uo pipefail
 
-N=${N:-200}; WARMUP=${WARMUP:-20}; JVM_WARMUP=${JVM_WARMUP:-200}; W=${W:-4}; COUNT=${COUNT:-1000}
+N=${N:-200}; WARMUP=${WARMUP:-20}; JVM_WARMUP=${JVM_WARMUP:-400}; W=${W:-4}; COUNT=${COUNT:-1000}
 MEMORY=${MEMORY:-both}; KEEP=${KEEP:-0}; MEM_LIMIT=67108864
 while getopts "n:u:U:w:c:M:kh" opt; do
   case $opt in

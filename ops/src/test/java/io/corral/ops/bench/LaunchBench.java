@@ -152,6 +152,7 @@ public final class LaunchBench {
       int k = Integer.parseInt(workers);
       latency(target, n, warmup, k, label + "-w" + k, Path.of(out + ".w" + k + ".us"), cpuPid);
     }
+    printThreadCpu(cpuPid);
   }
 
   private static void latency(
@@ -293,6 +294,34 @@ public final class LaunchBench {
     } catch (IOException e) {
       throw new UncheckedIOException("Failed to read '/proc/" + pid + "/stat'", e);
     }
+  }
+
+  /**
+   * The CPU time of {@code pid} so far, by thread name with digits folded (C2 compiler, GC,
+   * dispatchers...), and of its reaped children: where a JVM's launch cost goes.
+   */
+  static void printThreadCpu(long pid) throws IOException {
+    Map<String, Long> byName = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          byName.merge(name, ticks * 10L, Long::sum);
+        } catch (IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    byName.put("(reaped children)", (Long.parseLong(fields[13]) + Long.parseLong(fields[14])) * 10L);
+    System.out.println("cpu by thread of pid " + pid + " (ms, whole run, live threads only):");
+    byName.entrySet().stream().filter(e -> e.getValue() > 0)
+        .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+        .forEach(e -> System.out.printf("  %-24s %8d%n", e.getKey(), e.getValue()));
   }
 
   /** VmRSS of {@code pid} in bytes. */
