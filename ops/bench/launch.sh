@@ -14,8 +14,10 @@
 # and ends with two lines: the HTTP ratio, then exactly `corral/crun median ratio: R`
 # (R = Corral embedded sequential median / crun sequential median).
 #
-# Usage: sudo ops/bench/launch.sh [-n N] [-u WARMUP] [-U JVM_WARMUP] [-w W] [-c COUNT] [-M WHO] [-k]
+# Usage: sudo ops/bench/launch.sh [-n N] [-r ROUNDS] [-u WARMUP] [-U JVM_WARMUP] [-w W] [-c COUNT] [-M WHO] [-k]
 #   -n N          measured iterations per variant (default 200; env N)
+#   -r ROUNDS     the sequential crun, embedded and HTTP variants run interleaved, in ROUNDS
+#                 rounds of N/ROUNDS iterations each (default 3), against load drift
 #   -u WARMUP     discarded warm-up iterations for floors and crun (default 20; env WARMUP)
 #   -U JVM_WARMUP discarded warm-up iterations per worker for Corral, JIT included (default 400)
 #   -w W          workers for the concurrent variants (default 4)
@@ -40,16 +42,16 @@
 # state, the per-run cgroup dirs (/sys/fs/cgroup/<ctrl>/corral-bench.<pid>), the temp dir.
 set -uo pipefail
 
-N=${N:-200}; WARMUP=${WARMUP:-20}; JVM_WARMUP=${JVM_WARMUP:-400}; W=${W:-4}; COUNT=${COUNT:-1000}
+ROUNDS=${ROUNDS:-3}; N=${N:-200}; WARMUP=${WARMUP:-20}; JVM_WARMUP=${JVM_WARMUP:-400}; W=${W:-4}; COUNT=${COUNT:-1000}
 MEMORY=${MEMORY:-both}; KEEP=${KEEP:-0}; MEM_LIMIT=67108864
-while getopts "n:u:U:w:c:M:kh" opt; do
+while getopts "n:r:u:U:w:c:M:kh" opt; do
   case $opt in
-    n) N=$OPTARG ;; u) WARMUP=$OPTARG ;; U) JVM_WARMUP=$OPTARG ;; w) W=$OPTARG ;;
+    n) N=$OPTARG ;; r) ROUNDS=$OPTARG ;; u) WARMUP=$OPTARG ;; U) JVM_WARMUP=$OPTARG ;; w) W=$OPTARG ;;
     c) COUNT=$OPTARG ;; M) MEMORY=$OPTARG ;; k) KEEP=1 ;;
     h|*) sed -n '2,/^set -uo/p' "$0" | sed '$d'; exit 0 ;;
   esac
 done
-export N WARMUP JVM_WARMUP W COUNT MEMORY KEEP MEM_LIMIT
+export ROUNDS N WARMUP JVM_WARMUP W COUNT MEMORY KEEP MEM_LIMIT
 
 die() { echo "launch.sh: $*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "must run as root (sudo ops/bench/launch.sh)"
@@ -208,8 +210,8 @@ children_cpu_us() {
   echo "$sum"
 }
 
-# measure NAME WORKERS CMD...: samples to samples/NAME.wWORKERS.us, CPU us per container
-# (all iterations, warm-up included, of every process involved) to .cpu
+# measure NAME WORKERS CMD...: samples appended to samples/NAME.wWORKERS.us, CPU us per
+# container (all iterations, warm-up included, of every process involved) appended to .cpu
 measure() {
   local name=$1 workers=$2 k i c0 c1 iters; shift 2
   local f="$WORK/samples/$name.w$workers.us"
@@ -222,16 +224,15 @@ measure() {
     for i in "${ids[@]}"; do printf '%s\n' "${TPL//@ID@/$i}" > "$WORK/b/$i/config.json"; done
   fi
   quiet_gate
-  : > "$f"
   children_cpu_us > "$WORK/.c0"; c0=$(<"$WORK/.c0")
   if ((workers == 1)); then time_loop "$f" 0 "$N" "$@"; iters=$((WARMUP + N))
   else
     for ((k = 0; k < workers; k++)); do time_loop "$f.$k" "$k" $(( (N + workers - 1) / workers )) "$@" & done
-    wait; cat "$f".* > "$f"; rm -f "$f".*
+    wait; cat "$f".* >> "$f"; rm -f "$f".*
     iters=$((workers * (WARMUP + (N + workers - 1) / workers)))
   fi
   children_cpu_us > "$WORK/.c1"; c1=$(<"$WORK/.c1")
-  echo $(( (c1 - c0) / iters )) > "${f%.us}.cpu"
+  echo $(( (c1 - c0) / iters )) >> "${f%.us}.cpu"
 }
 
 # stats FILE -> "n median p90" in ms
@@ -244,9 +245,9 @@ stats() {
 median() { stats "$1" | cut -d' ' -f2; }
 
 declare -a ROWS=()
-report() { # NAME WORKERS FILE (FILE minus .us plus .cpu: CPU us per container)
+report() { # NAME WORKERS FILE (FILE minus .us plus .cpu: CPU us per container, one per run)
   local n med p90 cpu="-" cf="${3%.us}.cpu"; read -r n med p90 <<<"$(stats "$3")"
-  [[ -s $cf ]] && cpu=$(awk '{ printf "%.2f", $1 / 1000 }' "$cf")
+  [[ -s $cf ]] && cpu=$(awk '{ s += $1 } END { printf "%.2f", s / NR / 1000 }' "$cf")
   ROWS+=("$(printf '%-44s %7s %5s %9s %9s %9s' "$1" "$2" "$n" "$med" "$p90" "$cpu")")
   printf '  %-44s workers=%s n=%s median=%s ms p90=%s ms cpu=%s ms/ctr\n' "$1" "$2" "$n" "$med" "$p90" "$cpu"
 }
@@ -277,28 +278,10 @@ out=$("${CRUN[@]}" run --bundle "$WORK/b/sanity" sanity </dev/null 2>&1 | tr '\n
 [[ $out == "$MEM_LIMIT pid=1 "* ]] || die "crun sanity check failed: $out"
 echo "  crun sanity: memory.limit_in_bytes and pid inside = $out"
 
-measure fork 1 /bin/true;                                    report "fork+exec /bin/true" 1 "$WORK/samples/fork.w1.us"
-measure unshare 1 unshare -pfm --mount-proc /bin/true;       report "unshare -pfm --mount-proc /bin/true" 1 "$WORK/samples/unshare.w1.us"
-measure crun 1 "${CRUN[@]}" run --bundle "$WORK/b/@ID@" @ID@; report "crun run (pid,mnt,ipc ns; 64 MiB limit)" 1 "$WORK/samples/crun.w1.us"
-measure crun "$W" "${CRUN[@]}" run --bundle "$WORK/b/@ID@" @ID@; report "crun run (pid,mnt,ipc ns; 64 MiB limit)" "$W" "$WORK/samples/crun.w$W.us"
+measure fork 1 /bin/true;                              report "fork+exec /bin/true" 1 "$WORK/samples/fork.w1.us"
+measure unshare 1 unshare -pfm --mount-proc /bin/true; report "unshare -pfm --mount-proc /bin/true" 1 "$WORK/samples/unshare.w1.us"
 
-# ---- Corral embedded: one driver JVM, sequential then W at once
-quiet_gate
-"${JAVA[@]}" "${DRIVER[@]}" latency --target=embedded --work_dir="$WORK/embedded-work" \
-  --runtime_dir="$STATE/embedded-run" --isolation="$ISOLATION" --n="$N" --warmup="$JVM_WARMUP" \
-  --workers="1,$W" --label=emb --out="$WORK/samples/embedded" 2>"$WORK/embedded.log" &
-STARTED+=($!); wait $! || die "the embedded driver failed (see $WORK/embedded.log with -k)"
-report "Corral embedded (Launch, Wait, Remove)" 1 "$WORK/samples/embedded.w1.us"
-report "Corral embedded (Launch, Wait, Remove)" "$W" "$WORK/samples/embedded.w$W.us"
-
-# ---- below the actors: the JDK spawn and corral-init alone, phase by phase (context)
-quiet_gate
-"${JAVA[@]}" "${DRIVER[@]}" phases --runtime_dir="$STATE/phases-run" --n="$N" --warmup="$JVM_WARMUP" \
-  >"$WORK/phases.out" 2>&1 &
-STARTED+=($!); wait $! || die "the phases driver failed: $(tail -3 "$WORK/phases.out")"
-sed -n 's/^phase /  Corral below the actors: /p' "$WORK/phases.out"
-
-# ---- Corral over HTTP: a corral agent on loopback
+# ---- a corral agent on loopback, for the HTTP variants
 PORT=$(free_port)
 "${JAVA[@]}" io.corral.ops.Main agent --ip=127.0.0.1 --port="$PORT" --work_dir="$WORK/agent-work" \
   --runtime_dir="$STATE/agent-run" --isolation="$ISOLATION" >"$WORK/agent.log" 2>&1 &
@@ -309,17 +292,60 @@ for _ in {1..300}; do
   kill -0 "$AGENT" 2>/dev/null || die "the agent exited: $(tail -3 "$WORK/agent.log")"
   /bin/sleep 0.1
 done
-quiet_gate
-"${JAVA[@]}" "${DRIVER[@]}" latency --target=http --url="$URL" --n="$N" --warmup="$JVM_WARMUP" \
-  --workers="1,$W" --label=http --out="$WORK/samples/http" --pid="$AGENT" 2>"$WORK/http.log" &
-STARTED+=($!); wait $! || die "the HTTP driver failed"
+
+# corral NAME WORKERS N ARGS...: one driver JVM (its own warm-up), samples appended to
+# samples/NAME.wWORKERS.us and .cpu
+corral() {
+  local name=$1 workers=$2 n=$3 tag="$1.$RANDOM"; shift 3
+  quiet_gate
+  "${JAVA[@]}" "${DRIVER[@]}" latency --n="$n" --warmup="$JVM_WARMUP" --workers="$workers" \
+    --out="$WORK/samples/$tag" "$@" >"$WORK/$tag.out" 2>>"$WORK/$name.log" &
+  STARTED+=($!); wait $! || die "the $name driver failed (see $WORK/$name.log with -k)"
+  sed 's/^/    /' "$WORK/$tag.out"
+  cat "$WORK/samples/$tag.w$workers.us" >> "$WORK/samples/$name.w$workers.us"
+  cat "$WORK/samples/$tag.w$workers.cpu" >> "$WORK/samples/$name.w$workers.cpu"
+}
+EMBEDDED=(--target=embedded --work_dir="$WORK/embedded-work" --runtime_dir="$STATE/embedded-run"
+          --isolation="$ISOLATION")
+HTTP=(--target=http --url="$URL" --pid="$AGENT")
+
+# ---- sequential: crun, embedded and HTTP in ROUNDS interleaved rounds (rotating order), so
+# that the machine's load drifting during the run does not favour one of them
+PER=$(( (N + ROUNDS - 1) / ROUNDS ))
+for ((r = 0; r < ROUNDS; r++)); do
+  for ((j = 0; j < 3; j++)); do
+    case $(( (r + j) % 3 )) in
+      0) N=$PER measure crun 1 "${CRUN[@]}" run --bundle "$WORK/b/@ID@" @ID@ ;;
+      1) corral embedded 1 "$PER" "${EMBEDDED[@]}" --label="emb-r$r" --threads=false ;;
+      2) corral http 1 "$PER" "${HTTP[@]}" --label="http-r$r" --threads=false ;;
+    esac
+  done
+done
+report "crun run (pid,mnt,ipc ns; 64 MiB limit)" 1 "$WORK/samples/crun.w1.us"
+report "Corral embedded (Launch, Wait, Remove)" 1 "$WORK/samples/embedded.w1.us"
 report "Corral HTTP (LAUNCH, WAIT, REMOVE)" 1 "$WORK/samples/http.w1.us"
+
+# ---- W at once, one phase each; the drivers print their JVM's CPU by thread
+measure crun "$W" "${CRUN[@]}" run --bundle "$WORK/b/@ID@" @ID@
+report "crun run (pid,mnt,ipc ns; 64 MiB limit)" "$W" "$WORK/samples/crun.w$W.us"
+echo "  Corral embedded, $W at once:"
+corral embedded "$W" "$N" "${EMBEDDED[@]}" --label=emb-par
+report "Corral embedded (Launch, Wait, Remove)" "$W" "$WORK/samples/embedded.w$W.us"
+echo "  Corral over HTTP, $W at once (CPU of the agent):"
+corral http "$W" "$N" "${HTTP[@]}" --label=http-par
 report "Corral HTTP (LAUNCH, WAIT, REMOVE)" "$W" "$WORK/samples/http.w$W.us"
+
+# ---- below the actors: the JDK spawn and corral-init alone, phase by phase (context)
+quiet_gate
+"${JAVA[@]}" "${DRIVER[@]}" phases --runtime_dir="$STATE/phases-run" --n="$N" --warmup="$JVM_WARMUP" \
+  >"$WORK/phases.out" 2>&1 &
+STARTED+=($!); wait $! || die "the phases driver failed: $(tail -3 "$WORK/phases.out")"
+sed -n 's/^phase /  Corral below the actors: /p' "$WORK/phases.out"
 echo "  loadavg after latency: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Where an embedded sequential launch spends its time (the containers' transition log, ms).
 echo "  Corral embedded sequential, median ms per state (from 'Transitioning ... after Nms'):"
-sed -n 's/.*Transitioning container \[emb-w1-0-\([0-9]*\)\] from \([A-Z]*\) to \([A-Z]*\) after \([0-9]*\)ms.*/\1 \2->\3 \4/p' \
+sed -n 's/.*Transitioning container \[emb-r[0-9]*-w1-0-\([0-9]*\)\] from \([A-Z]*\) to \([A-Z]*\) after \([0-9]*\)ms.*/\1 \2->\3 \4/p' \
   "$WORK/embedded.log" | awk -v w="$JVM_WARMUP" '$1 >= w { print $2, $3 }' \
   | sort -k1,1 -k2,2n | awk '{k[$1]++; v[$1, k[$1]] = $2}
       END { for (s in k) { n = k[s]; printf "    %-24s n=%d median=%s p90=%s\n", s, n,

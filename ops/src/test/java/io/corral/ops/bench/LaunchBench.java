@@ -34,7 +34,8 @@ import java.util.stream.Collectors;
  *       ceil(N/K) measured iterations back to back; writes one wall time in microseconds per
  *       measured iteration to {@code PREFIX.wK.us}, the CPU microseconds per container (all
  *       iterations, of this JVM or of {@code --pid} and their reaped children) to
- *       {@code PREFIX.wK.cpu}, and prints {@code L-wK measured=.. failures=.. wall_ms=..}.</li>
+ *       {@code PREFIX.wK.cpu}, and prints {@code L-wK measured=.. failures=.. wall_ms=..}; then,
+ *       unless {@code --threads=false}, the CPU time by thread of that JVM.</li>
  *   <li>{@code phases --runtime_dir=DIR --n=N --warmup=W [--plan=pid|pid-noproc|plain]}: the launcher alone, phase by
  *       phase (see {@link LauncherPhases}).</li>
  *   <li>{@code memory --target=embedded|http --count=C [--pid=P]}: RSS (of P, or of this JVM)
@@ -152,7 +153,9 @@ public final class LaunchBench {
       int k = Integer.parseInt(workers);
       latency(target, n, warmup, k, label + "-w" + k, Path.of(out + ".w" + k + ".us"), cpuPid);
     }
-    printThreadCpu(cpuPid);
+    if (Boolean.parseBoolean(opts.getOrDefault("threads", "true"))) {
+      printThreadCpu(cpuPid);
+    }
   }
 
   private static void latency(
