@@ -227,8 +227,11 @@ measure() {
   children_cpu_us > "$WORK/.c0"; c0=$(<"$WORK/.c0")
   if ((workers == 1)); then time_loop "$f" 0 "$N" "$@"; iters=$((WARMUP + N))
   else
-    for ((k = 0; k < workers; k++)); do time_loop "$f.$k" "$k" $(( (N + workers - 1) / workers )) "$@" & done
-    wait; cat "$f".* >> "$f"; rm -f "$f".*
+    local -a pids=()   # not a bare `wait`: that would wait for the agent too
+    for ((k = 0; k < workers; k++)); do
+      time_loop "$f.$k" "$k" $(( (N + workers - 1) / workers )) "$@" & pids+=($!)
+    done
+    wait "${pids[@]}"; cat "$f".* >> "$f"; rm -f "$f".*
     iters=$((workers * (WARMUP + (N + workers - 1) / workers)))
   fi
   children_cpu_us > "$WORK/.c1"; c1=$(<"$WORK/.c1")
