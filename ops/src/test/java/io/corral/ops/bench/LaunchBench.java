@@ -165,16 +165,18 @@ public final class LaunchBench {
     AtomicInteger failures = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(workers);
     List<Future<long[]>> results = new ArrayList<>();
+    long[][][] split = new long[workers][3][perWorker];
     long start = System.nanoTime();
     long cpu0 = cpuMicros(cpuPid);
-    for (int w = 0; w < workers; w++) {
+    for (int w0 = 0; w0 < workers; w0++) {
+      int w = w0;
       String prefix = label + "-" + w + "-";
       results.add(pool.submit(() -> {
         long[] micros = new long[perWorker];
         for (int i = 0; i < warmup + perWorker; i++) {
           String id = prefix + i;
           long t0 = System.nanoTime();
-          int status = launchWaitRemove(target, id);
+          int status = launchWaitRemove(target, id, i >= warmup ? split[w] : null, i - warmup);
           long t1 = System.nanoTime();
           if (status != 0) {
             failures.incrementAndGet();
@@ -193,20 +195,47 @@ public final class LaunchBench {
       }
     }
     long wallMs = (System.nanoTime() - start) / 1_000_000;
+    String[] calls = {"launch", "wait", "remove"};
+    StringBuilder medians = new StringBuilder(label + " median ms per call:");
+    for (int c = 0; c < 3; c++) {
+      long[] all = new long[workers * perWorker];
+      for (int w = 0; w < workers; w++) {
+        System.arraycopy(split[w][c], 0, all, w * perWorker, perWorker);
+      }
+      java.util.Arrays.sort(all);
+      medians.append(String.format(" %s=%.2f", calls[c], all[all.length / 2] / 1e6));
+    }
     long cpuPerContainer = (cpuMicros(cpuPid) - cpu0) / ((long) workers * (warmup + perWorker));
     pool.shutdown();
     Files.write(out, lines);
     Files.writeString(Path.of(out.toString().replaceFirst("\\.us$", ".cpu")), cpuPerContainer + "\n");
     System.out.println(label + " measured=" + lines.size() + " failures=" + failures.get()
         + " wall_ms=" + wallMs + " cpu_us_per_container=" + cpuPerContainer);
+    System.out.println(medians);
   }
 
-  /** One container: launch, wait, remove; the wait status, or -1 when a call failed. */
   private static int launchWaitRemove(Target target, String id) {
+    return launchWaitRemove(target, id, null, 0);
+  }
+
+  /**
+   * One container: launch, wait, remove; the wait status, or -1 when a call failed. When
+   * {@code split} is given, the nanoseconds of each call go to {@code split[call][index]}.
+   */
+  private static int launchWaitRemove(Target target, String id, long[][] split, int index) {
     try {
+      long t0 = System.nanoTime();
       target.launch(id, List.of("/bin/true"));
+      long t1 = System.nanoTime();
       int status = target.await(id);
+      long t2 = System.nanoTime();
       target.remove(id);
+      long t3 = System.nanoTime();
+      if (split != null) {
+        split[0][index] = t1 - t0;
+        split[1][index] = t2 - t1;
+        split[2][index] = t3 - t2;
+      }
       return status;
     } catch (RuntimeException e) {
       System.err.println("bench: container '" + id + "': " + e.getMessage());
