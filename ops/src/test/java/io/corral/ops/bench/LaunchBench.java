@@ -370,6 +370,7 @@ public final class LaunchBench {
     throw new IllegalStateException("Failed to find 'VmRSS:' for pid " + pid);
   }
 
+  /** Something done to one container by id; may throw. */
   interface IdAction {
     void run(String id);
   }
