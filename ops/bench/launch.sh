@@ -1,0 +1,394 @@
+#!/usr/bin/env bash
+# launch.sh -- Corral's launch benchmark (issue 6): launch-and-reap of an isolated /bin/true.
+#
+# Measures in ONE run on this machine, warm-up iterations discarded, wall ms per container:
+#   floors      fork+exec of /bin/true; unshare -pfm --mount-proc /bin/true
+#   crun        `crun run` of a static busybox bundle: pid/mount/ipc namespaces, 64 MiB memory
+#               limit (cgroupfs v1), terminal=false; sequential and W at once
+#   embedded    Corral in one JVM: ContainerizerSettings.forHost + Containerizer.create in an
+#               ActorSystem; Launch /bin/true (shell=false), Wait, Remove; sequential and W at once
+#   http        a `corral agent` on loopback, LAUNCH/WAIT/REMOVE_CONTAINER over one keep-alive
+#               java.net.http client; sequential and W at once
+#   memory      RSS (and, embedded, heap after System.gc) of the JVM hosting the containerizer
+#               before/with C idle `sleep 3600` containers -> bytes per idle container
+# and ends with two lines: the HTTP ratio, then exactly `corral/crun median ratio: R`
+# (R = Corral embedded sequential median / crun sequential median).
+#
+# Usage: sudo ops/bench/launch.sh [-n N] [-r ROUNDS] [-u WARMUP] [-U JVM_WARMUP] [-w W] [-c COUNT] [-M WHO] [-k]
+#   -n N          measured iterations per variant (default 200; env N)
+#   -r ROUNDS     the sequential crun, embedded and HTTP variants run interleaved, in ROUNDS
+#                 rounds of N/ROUNDS iterations each (default 3), against load drift
+#   -u WARMUP     discarded warm-up iterations for floors and crun (default 20; env WARMUP)
+#   -U JVM_WARMUP discarded warm-up iterations per worker for Corral, JIT included (default 400)
+#   -w W          workers for the concurrent variants (default 4)
+#   -c COUNT      idle containers for the memory measurement (default 1000; 0 skips it)
+#   -M WHO        memory measured on: embedded, http or both (default both)
+#   -k            keep the temp dir (samples in microseconds, bundles, agent and driver logs)
+#   env BENCH_JAVA_OPTS: extra JVM options for the Corral JVMs (driver and agent)
+#   env QUIET_MAX_S (30) / QUIET_PCT (10): before each phase wait up to QUIET_MAX_S seconds
+#               for 2 s with < QUIET_PCT % of all CPUs busy (QUIET_MAX_S=0: no wait)
+#
+# The Java driver is io.corral.ops.bench.LaunchBench (ops/src/test/java: compiled by Maven,
+# never run as a test), run from ops/target/corral.jar + ops/target/test-classes; the script
+# builds both (`mvn -B -q -o package -DskipTests`, offline first) when missing or stale.
+#
+# cgroups: this VM has the cgroup v1 controllers plus a cgroup2 "unified" mount (the "hybrid"
+# layout) that crun 1.8 refuses. So the script re-runs itself in a private mount namespace in
+# which /sys/fs/cgroup is a small tmpfs holding bind mounts of the v1 hierarchies only; the
+# host's mounts are untouched. Corral runs in that namespace too (it sees the same v1 trees).
+#
+# Cleanup on exit, error or Ctrl-C: the driver and agent JVMs it started (by pid), every
+# process whose executable is a corral-init under this run's runtime dir, crun containers and
+# state, the per-run cgroup dirs (/sys/fs/cgroup/<ctrl>/corral-bench.<pid>), the temp dir.
+set -uo pipefail
+
+ROUNDS=${ROUNDS:-3}; N=${N:-200}; WARMUP=${WARMUP:-20}; JVM_WARMUP=${JVM_WARMUP:-400}; W=${W:-4}; COUNT=${COUNT:-1000}
+MEMORY=${MEMORY:-both}; KEEP=${KEEP:-0}; MEM_LIMIT=67108864
+while getopts "n:r:u:U:w:c:M:kh" opt; do
+  case $opt in
+    n) N=$OPTARG ;; r) ROUNDS=$OPTARG ;; u) WARMUP=$OPTARG ;; U) JVM_WARMUP=$OPTARG ;; w) W=$OPTARG ;;
+    c) COUNT=$OPTARG ;; M) MEMORY=$OPTARG ;; k) KEEP=1 ;;
+    h|*) sed -n '2,/^set -uo/p' "$0" | sed '$d'; exit 0 ;;
+  esac
+done
+export ROUNDS N WARMUP JVM_WARMUP W COUNT MEMORY KEEP MEM_LIMIT
+
+die() { echo "launch.sh: $*" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || die "must run as root (sudo ops/bench/launch.sh)"
+REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+JAR=$REPO/ops/target/corral.jar
+CLASSES=$REPO/ops/target/test-classes
+
+# ============================================================ stage 1: host side
+if [[ -z ${CORRAL_BENCH_INNER:-} ]]; then
+  [[ -d /sys/fs/cgroup/memory ]] || die "cgroup v1 memory hierarchy not mounted at /sys/fs/cgroup/memory"
+  missing=()
+  command -v crun >/dev/null || missing+=(crun)
+  command -v jq >/dev/null || missing+=(jq)
+  command -v unshare >/dev/null || missing+=(util-linux)
+  command -v curl >/dev/null || missing+=(curl)
+  dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+  if ((${#missing[@]})); then
+    echo "launch.sh: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq "${missing[@]}" >/dev/null \
+      || die "apt-get install ${missing[*]} failed"
+  fi
+  stale=$(find "$REPO/pom.xml" "$REPO"/*/pom.xml "$REPO"/*/src -type f -newer "$JAR" -print -quit 2>/dev/null)
+  if [[ ! -f $JAR || ! -d $CLASSES/io/corral/ops/bench || -n $stale ]]; then
+    echo "launch.sh: building $JAR and the test classes" >&2
+    (cd "$REPO" && { mvn -B -q -o package -DskipTests || mvn -B -q package -DskipTests; }) >&2 \
+      || die "the build failed"
+  fi
+  export CORRAL_BENCH_TAG="corral-bench.$$"
+  CORRAL_BENCH_INNER=1 unshare --mount --propagation private -- bash "$0" "$@"
+  rc=$?
+  # The inner run cleans up itself; repeat from the host view in case it was killed hard.
+  for d in /sys/fs/cgroup/*/"$CORRAL_BENCH_TAG"; do
+    [[ -d $d ]] || continue
+    find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null; rmdir "$d" 2>/dev/null
+  done
+  rm -rf "/run/$CORRAL_BENCH_TAG"; ((KEEP)) || rm -rf /tmp/"$CORRAL_BENCH_TAG".*
+  left=$(ls -d /sys/fs/cgroup/*/"$CORRAL_BENCH_TAG" /run/"$CORRAL_BENCH_TAG" 2>/dev/null | wc -l)
+  ((left)) && echo "launch.sh: WARNING: $left cgroup or state dirs left (*/$CORRAL_BENCH_TAG)" >&2
+  exit $rc
+fi
+
+# ============================================================ stage 2: private mount namespace
+TAG=$CORRAL_BENCH_TAG
+WORK=$(mktemp -d "/tmp/$TAG.XXXX")
+STATE=/run/$TAG                       # crun --root and Corral's runtime dirs
+NCPU=$(nproc)
+CRUN=(crun --root "$STATE/crun" --cgroup-manager=cgroupfs)
+# BENCH_JAVA_OPTS: extra JVM options for the driver and the agent (experiments), e.g.
+# -Djdk.lang.Process.launchMechanism=VFORK
+read -ra JAVA_OPTS <<<"${BENCH_JAVA_OPTS:-}"
+JAVA=(java --enable-native-access=ALL-UNNAMED "${JAVA_OPTS[@]}" -cp "$JAR:$CLASSES")
+DRIVER=(io.corral.ops.bench.LaunchBench)
+declare -a STARTED=()                 # pids of the JVMs this script started
+ulimit -n 65536 2>/dev/null            # a pidfd and pipes per container in the hosting JVM
+
+# A pure cgroup-v1 view of /sys/fs/cgroup, in this namespace only.
+if [[ -e /sys/fs/cgroup/unified ]]; then
+  view="$WORK/cgview"; mkdir -p "$view"
+  mount --rbind /sys/fs/cgroup "$view" || die "rbind /sys/fs/cgroup failed"
+  mount -t tmpfs -o mode=755,size=64k corral-bench-cgroup /sys/fs/cgroup || die "tmpfs over /sys/fs/cgroup failed"
+  for c in "$view"/*; do
+    c=${c##*/}
+    [[ $c != unified && $(stat -f -c %T "$view/$c") == cgroupfs ]] || continue
+    mkdir "/sys/fs/cgroup/$c" && mount --bind "$view/$c" "/sys/fs/cgroup/$c" || die "bind $c failed"
+  done
+  umount -R "$view" && rmdir "$view"
+fi
+
+# Processes started from a corral-init under $STATE (containers of the driver or the agent).
+corral_pids() {
+  local p exe
+  for p in /proc/[0-9]*; do
+    exe=$(readlink "$p/exe" 2>/dev/null) || continue
+    [[ $exe == "$STATE"/* ]] && echo "${p#/proc/}"
+  done
+}
+
+cleanup() {
+  set +e
+  local pid id d
+  for pid in "${STARTED[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${STARTED[@]}"; do
+    for _ in {1..100}; do kill -0 "$pid" 2>/dev/null || break; /bin/sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  done
+  # A JVM killed hard leaves its containers running (they outlive the agent, by design).
+  for pid in $(corral_pids); do kill -KILL "$pid" 2>/dev/null; done
+  if [[ -d $STATE/crun ]]; then
+    for id in $("${CRUN[@]}" list -q 2>/dev/null); do "${CRUN[@]}" delete -f "$id" >/dev/null 2>&1; done
+  fi
+  for d in /sys/fs/cgroup/*/"$TAG"; do
+    [[ -d $d ]] || continue
+    find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null; rmdir "$d" 2>/dev/null
+  done
+  rm -rf "$STATE"
+  if ((KEEP)); then echo "launch.sh: kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+mkdir -p "$STATE/crun" "$WORK/samples"
+for c in memory cpu cpuacct; do mkdir -p "/sys/fs/cgroup/$c/$TAG"; done
+
+# ---- the crun bundle: a static busybox rootfs, one config.json per container id
+R=$WORK/rootfs
+mkdir -p "$R/bin" "$R/proc" "$R/dev" "$R/sys" "$R/tmp"
+cp /bin/busybox "$R/bin/busybox" && ln -s busybox "$R/bin/true" && ln -s busybox "$R/bin/sh"
+(cd "$WORK" && crun spec >/dev/null) || die "crun spec failed"
+jq --arg root "$R" --argjson mem "$MEM_LIMIT" --arg cg "/$TAG/@ID@" '
+  .process.args = ["/bin/true"] | .process.terminal = false
+  | .root = {path: $root, readonly: true} | del(.hostname)
+  | .linux.namespaces = [{type: "pid"}, {type: "mount"}, {type: "ipc"}]
+  | .linux.resources.memory = {limit: $mem}
+  | .linux.cgroupsPath = $cg
+' "$WORK/config.json" > "$WORK/config.tpl" || die "jq failed"
+TPL=$(<"$WORK/config.tpl")
+bundle() { mkdir -p "$WORK/b/$1" && printf '%s\n' "${TPL//@ID@/$1}" > "$WORK/b/$1/config.json"; }
+
+# ---- measurement helpers
+QUIET_MAX_S=${QUIET_MAX_S:-30}; QUIET_PCT=${QUIET_PCT:-10}
+quiet_gate() {
+  ((QUIET_MAX_S > 0)) || return 0
+  local start=$SECONDS b0 b1 _ u n s
+  while ((SECONDS - start < QUIET_MAX_S)); do
+    read -r _ u n s _ < /proc/stat; b0=$((u + n + s))
+    /bin/sleep 2
+    read -r _ u n s _ < /proc/stat; b1=$((u + n + s))
+    (( (b1 - b0) / (NCPU * 2) < QUIET_PCT )) && return 0    # ticks of 10 ms
+  done
+  echo "  (machine not quiet after ${QUIET_MAX_S}s, measuring anyway; load $(cut -d' ' -f1 /proc/loadavg))"
+}
+
+# time_loop FILE WORKER ITERATIONS CMD...: runs CMD (@ID@ = a fresh id, c<WORKER>-<i>)
+# WARMUP + ITERATIONS times, appends the measured microseconds to FILE.
+time_loop() {
+  local f=$1 k=$2 iters=$3; shift 3
+  local i id t0 t1 a; local -a args
+  for ((i = 0; i < WARMUP + iters; i++)); do
+    id="c$k-$i"; args=()
+    for a in "$@"; do args+=("${a//@ID@/$id}"); done
+    t0=$EPOCHREALTIME
+    "${args[@]}" </dev/null >/dev/null 2>>"$WORK/errors.log" || echo "$id" >> "$WORK/fails"
+    t1=$EPOCHREALTIME
+    ((i >= WARMUP)) && echo $(( 10#${t1/./} - 10#${t0/./} )) >> "$f"
+  done
+}
+
+# children_cpu_us: user+sys of every child this shell has reaped (the `times` builtin, which
+# must run in this shell: a $(...) subshell would report its own, empty, children).
+children_cpu_us() {
+  times > "$WORK/.times"
+  local a c d x m sec sum=0
+  { read -r a; read -r c d; } < "$WORK/.times"
+  for x in "$c" "$d"; do m=${x%%m*}; sec=${x#*m}; sec=${sec%s}; sum=$((sum + m * 60000000 + 10#${sec/./} * 1000)); done
+  echo "$sum"
+}
+
+# measure NAME WORKERS CMD...: samples appended to samples/NAME.wWORKERS.us, CPU us per
+# container (all iterations, warm-up included, of every process involved) appended to .cpu
+measure() {
+  local name=$1 workers=$2 k i c0 c1 iters; shift 2
+  local f="$WORK/samples/$name.w$workers.us"
+  if [[ $1 == crun ]]; then   # bundles made before, outside the timed and CPU-counted region
+    local -a ids=()
+    for ((k = 0; k < workers; k++)); do
+      for ((i = 0; i < WARMUP + (N + workers - 1) / workers; i++)); do ids+=("c$k-$i"); done
+    done
+    mkdir -p "${ids[@]/#/$WORK/b/}"
+    for i in "${ids[@]}"; do printf '%s\n' "${TPL//@ID@/$i}" > "$WORK/b/$i/config.json"; done
+  fi
+  quiet_gate
+  children_cpu_us > "$WORK/.c0"; c0=$(<"$WORK/.c0")
+  if ((workers == 1)); then time_loop "$f" 0 "$N" "$@"; iters=$((WARMUP + N))
+  else
+    local -a pids=()   # not a bare `wait`: that would wait for the agent too
+    for ((k = 0; k < workers; k++)); do
+      time_loop "$f.$k" "$k" $(( (N + workers - 1) / workers )) "$@" & pids+=($!)
+    done
+    wait "${pids[@]}"; cat "$f".* >> "$f"; rm -f "$f".*
+    iters=$((workers * (WARMUP + (N + workers - 1) / workers)))
+  fi
+  children_cpu_us > "$WORK/.c1"; c1=$(<"$WORK/.c1")
+  echo $(( (c1 - c0) / iters )) >> "${f%.us}.cpu"
+}
+
+# stats FILE -> "n median p90" in ms
+stats() {
+  sort -n "$1" | awk '{v[NR] = $1} END {
+    if (NR == 0) { print "0 - -"; exit }
+    med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "%d %.2f %.2f\n", NR, med / 1000, v[int(0.9 * NR + 0.999999)] / 1000 }'
+}
+median() { stats "$1" | cut -d' ' -f2; }
+
+declare -a ROWS=()
+report() { # NAME WORKERS FILE (FILE minus .us plus .cpu: CPU us per container, one per run)
+  local n med p90 cpu="-" cf="${3%.us}.cpu"; read -r n med p90 <<<"$(stats "$3")"
+  [[ -s $cf ]] && cpu=$(awk '{ s += $1 } END { printf "%.2f", s / NR / 1000 }' "$cf")
+  ROWS+=("$(printf '%-44s %7s %5s %9s %9s %9s' "$1" "$2" "$n" "$med" "$p90" "$cpu")")
+  printf '  %-44s workers=%s n=%s median=%s ms p90=%s ms cpu=%s ms/ctr\n' "$1" "$2" "$n" "$med" "$p90" "$cpu"
+}
+
+free_port() {
+  local p
+  for _ in {1..50}; do
+    p=$((20000 + RANDOM % 20000))
+    ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+  done
+  die "no free port"
+}
+
+# ============================================================ run
+ISOLATION=$("${JAVA[@]}" "${DRIVER[@]}" isolation) || die "the driver does not run"
+echo "launch.sh: N=$N warmup=$WARMUP (Corral: $JVM_WARMUP per worker) workers=$W idle=$COUNT work=$WORK"
+echo "  kernel $(uname -r); $NCPU cpus ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+echo "  $(crun --version | head -1); busybox-static $(dpkg-query -W -f='${Version}' busybox-static);" \
+     "$(java -version 2>&1 | head -1)"
+echo "  Corral isolation: $ISOLATION"
+echo "  loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Sanity: crun really applies the memory limit and a pid namespace.
+bundle sanity
+jq '.process.args = ["/bin/sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; echo pid=$$"]' \
+  "$WORK/b/sanity/config.json" > "$WORK/b/sanity/c" && mv "$WORK/b/sanity/c" "$WORK/b/sanity/config.json"
+out=$("${CRUN[@]}" run --bundle "$WORK/b/sanity" sanity </dev/null 2>&1 | tr '\n' ' ')
+[[ $out == "$MEM_LIMIT pid=1 "* ]] || die "crun sanity check failed: $out"
+echo "  crun sanity: memory.limit_in_bytes and pid inside = $out"
+
+measure fork 1 /bin/true;                              report "fork+exec /bin/true" 1 "$WORK/samples/fork.w1.us"
+measure unshare 1 unshare -pfm --mount-proc /bin/true; report "unshare -pfm --mount-proc /bin/true" 1 "$WORK/samples/unshare.w1.us"
+
+# ---- a corral agent on loopback, for the HTTP variants
+PORT=$(free_port)
+"${JAVA[@]}" io.corral.ops.Main agent --ip=127.0.0.1 --port="$PORT" --work_dir="$WORK/agent-work" \
+  --runtime_dir="$STATE/agent-run" --isolation="$ISOLATION" >"$WORK/agent.log" 2>&1 &
+AGENT=$!; STARTED+=("$AGENT")
+URL="http://127.0.0.1:$PORT/api/v1"
+for _ in {1..300}; do
+  curl -sf -o /dev/null "http://127.0.0.1:$PORT/health" && break
+  kill -0 "$AGENT" 2>/dev/null || die "the agent exited: $(tail -3 "$WORK/agent.log")"
+  /bin/sleep 0.1
+done
+
+# corral NAME WORKERS N ARGS...: one driver JVM (its own warm-up), samples appended to
+# samples/NAME.wWORKERS.us and .cpu
+corral() {
+  local name=$1 workers=$2 n=$3 tag="$1.$RANDOM"; shift 3
+  quiet_gate
+  "${JAVA[@]}" "${DRIVER[@]}" latency --n="$n" --warmup="$JVM_WARMUP" --workers="$workers" \
+    --out="$WORK/samples/$tag" "$@" >"$WORK/$tag.out" 2>>"$WORK/$name.log" &
+  STARTED+=($!); wait $! || die "the $name driver failed (see $WORK/$name.log with -k)"
+  sed 's/^/    /' "$WORK/$tag.out"
+  cat "$WORK/samples/$tag.w$workers.us" >> "$WORK/samples/$name.w$workers.us"
+  cat "$WORK/samples/$tag.w$workers.cpu" >> "$WORK/samples/$name.w$workers.cpu"
+}
+EMBEDDED=(--target=embedded --work_dir="$WORK/embedded-work" --runtime_dir="$STATE/embedded-run"
+          --isolation="$ISOLATION")
+HTTP=(--target=http --url="$URL" --pid="$AGENT")
+
+# ---- sequential: crun, embedded and HTTP in ROUNDS interleaved rounds (rotating order), so
+# that the machine's load drifting during the run does not favour one of them
+PER=$(( (N + ROUNDS - 1) / ROUNDS ))
+for ((r = 0; r < ROUNDS; r++)); do
+  for ((j = 0; j < 3; j++)); do
+    case $(( (r + j) % 3 )) in
+      0) N=$PER measure crun 1 "${CRUN[@]}" run --bundle "$WORK/b/@ID@" @ID@ ;;
+      1) corral embedded 1 "$PER" "${EMBEDDED[@]}" --label="emb-r$r" --threads=false ;;
+      2) corral http 1 "$PER" "${HTTP[@]}" --label="http-r$r" --threads=false ;;
+    esac
+  done
+done
+report "crun run (pid,mnt,ipc ns; 64 MiB limit)" 1 "$WORK/samples/crun.w1.us"
+report "Corral embedded (Launch, Wait, Remove)" 1 "$WORK/samples/embedded.w1.us"
+report "Corral HTTP (LAUNCH, WAIT, REMOVE)" 1 "$WORK/samples/http.w1.us"
+
+# ---- W at once, one phase each; the drivers print their JVM's CPU by thread
+measure crun "$W" "${CRUN[@]}" run --bundle "$WORK/b/@ID@" @ID@
+report "crun run (pid,mnt,ipc ns; 64 MiB limit)" "$W" "$WORK/samples/crun.w$W.us"
+echo "  Corral embedded, $W at once:"
+corral embedded "$W" "$N" "${EMBEDDED[@]}" --label=emb-par
+report "Corral embedded (Launch, Wait, Remove)" "$W" "$WORK/samples/embedded.w$W.us"
+echo "  Corral over HTTP, $W at once (CPU of the agent):"
+corral http "$W" "$N" "${HTTP[@]}" --label=http-par
+report "Corral HTTP (LAUNCH, WAIT, REMOVE)" "$W" "$WORK/samples/http.w$W.us"
+
+# ---- below the actors: the JDK spawn and corral-init alone, phase by phase (context)
+quiet_gate
+"${JAVA[@]}" "${DRIVER[@]}" phases --runtime_dir="$STATE/phases-run" --n="$N" --warmup="$JVM_WARMUP" \
+  >"$WORK/phases.out" 2>&1 &
+STARTED+=($!); wait $! || die "the phases driver failed: $(tail -3 "$WORK/phases.out")"
+sed -n 's/^phase /  Corral below the actors: /p' "$WORK/phases.out"
+echo "  loadavg after latency: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Where an embedded sequential launch spends its time (the containers' transition log, ms).
+echo "  Corral embedded sequential, median ms per state (from 'Transitioning ... after Nms'):"
+sed -n 's/.*Transitioning container \[emb-r[0-9]*-w1-0-\([0-9]*\)\] from \([A-Z]*\) to \([A-Z]*\) after \([0-9]*\)ms.*/\1 \2->\3 \4/p' \
+  "$WORK/embedded.log" | awk -v w="$JVM_WARMUP" '$1 >= w { print $2, $3 }' \
+  | sort -k1,1 -k2,2n | awk '{k[$1]++; v[$1, k[$1]] = $2}
+      END { for (s in k) { n = k[s]; printf "    %-24s n=%d median=%s p90=%s\n", s, n,
+            v[s, int((n + 1) / 2)], v[s, int(0.9 * n + 0.999999)] } }' | sort
+
+# ---- memory per idle container
+if ((COUNT > 0)); then
+  # Per idle container: corral-init, its init and sleep, plus (JDK) a process reaper thread
+  # in the JVM; pid_max and RLIMIT_NPROC count threads. /proc/loadavg's 4th field: x/threads.
+  need=$((COUNT * 4 + 1000)); tasks=$(cut -d' ' -f4 /proc/loadavg); tasks=${tasks#*/}
+  pid_max=$(</proc/sys/kernel/pid_max); nproc_limit=$(ulimit -u)
+  [[ $nproc_limit == unlimited ]] && nproc_limit=$pid_max
+  if ((tasks + need > pid_max || tasks + need > nproc_limit)); then
+    echo "  memory: skipped: $COUNT idle containers need ~$need more tasks; $tasks exist," \
+         "pid_max=$pid_max, ulimit -u=$(ulimit -u); lower -c"
+  else
+    if [[ $MEMORY == both || $MEMORY == http ]]; then
+      echo "  memory of the corral agent (pid $AGENT, RSS after jcmd GC.run), $COUNT idle containers:"
+      "${JAVA[@]}" "${DRIVER[@]}" memory --target=http --url="$URL" --count="$COUNT" --pid="$AGENT" \
+        >"$WORK/memory-http.out" 2>>"$WORK/http.log" &
+      STARTED+=($!); wait $!; sed 's/^/    /' "$WORK/memory-http.out"
+    fi
+    if [[ $MEMORY == both || $MEMORY == embedded ]]; then
+      echo "  memory of the embedding JVM (RSS and heap used after System.gc), $COUNT idle containers:"
+      "${JAVA[@]}" "${DRIVER[@]}" memory --target=embedded --work_dir="$WORK/memory-work" \
+        --runtime_dir="$STATE/memory-run" --isolation="$ISOLATION" --count="$COUNT" \
+        >"$WORK/memory-embedded.out" 2>"$WORK/memory.log" &
+      STARTED+=($!); wait $!; sed 's/^/    /' "$WORK/memory-embedded.out"
+    fi
+    echo "  memory: processes left from corral-init after kill+remove: $(corral_pids | wc -l)"
+  fi
+fi
+
+# ---- summary
+echo
+echo "loadavg at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-44s %7s %5s %9s %9s %9s\n' "variant (ms per container)" workers n median p90 cpu
+printf '%s\n' "${ROWS[@]}"
+[[ -s $WORK/fails ]] && echo "failed iterations: $(wc -l < "$WORK/fails") (see errors.log with -k)"
+crun_med=$(median "$WORK/samples/crun.w1.us")
+ratio() { awk -v a="$1" -v b="$crun_med" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
+echo "corral-http/crun median ratio: $(ratio "$(median "$WORK/samples/http.w1.us")")"
+echo "corral/crun median ratio: $(ratio "$(median "$WORK/samples/embedded.w1.us")")"

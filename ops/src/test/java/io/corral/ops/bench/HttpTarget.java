@@ -1,0 +1,95 @@
+package io.corral.ops.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A running {@code corral agent}, driven through {@code POST /api/v1} with JSON bodies by one
+ * keep-alive {@link HttpClient} (HTTP/1.1; concurrent callers get their own pooled
+ * connections). Any thread may call; each call blocks until the response.
+ */
+final class HttpTarget implements LaunchBench.Target {
+  private static final Pattern EXIT_STATUS = Pattern.compile("\"exit_status\"\\s*:\\s*(-?\\d+)");
+
+  private final URI api;
+  private final HttpClient client = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(10))
+      .build();
+
+  HttpTarget(String url) {
+    this.api = URI.create(url);
+  }
+
+  @Override
+  public void launch(String id, List<String> argv) {
+    String arguments = argv.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(","));
+    call("{\"type\":\"LAUNCH_CONTAINER\",\"launch_container\":{\"container_id\":{\"value\":\"" + id + "\"},"
+        + "\"command\":{\"shell\":false,\"value\":\"" + argv.get(0) + "\",\"arguments\":[" + arguments + "]},"
+        + "\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":0.1}},"
+        + "{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":64}}]}}", "launch");
+  }
+
+  @Override
+  public int await(String id) {
+    String body = call("{\"type\":\"WAIT_CONTAINER\",\"wait_container\":{\"container_id\":{\"value\":\""
+        + id + "\"}}}", "wait");
+    Matcher m = EXIT_STATUS.matcher(body);
+    if (!m.find()) {
+      throw new IllegalStateException("Failed to wait: no exit_status in " + body);
+    }
+    return Integer.parseInt(m.group(1));
+  }
+
+  @Override
+  public void kill(String id, int signal) {
+    call("{\"type\":\"KILL_CONTAINER\",\"kill_container\":{\"container_id\":{\"value\":\"" + id
+        + "\"},\"signal\":" + signal + "}}", "kill");
+  }
+
+  @Override
+  public void remove(String id) {
+    call("{\"type\":\"REMOVE_CONTAINER\",\"remove_container\":{\"container_id\":{\"value\":\"" + id
+        + "\"}}}", "remove");
+  }
+
+  @Override
+  public String describe() {
+    return "http " + api;
+  }
+
+  @Override
+  public void close() {
+    // HttpClient has no close() on Java 17; its threads are daemons.
+  }
+
+  private String call(String json, String verb) {
+    HttpRequest request = HttpRequest.newBuilder(api)
+        .timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json))
+        .build();
+    HttpResponse<String> response;
+    try {
+      response = client.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new IllegalStateException("Failed to " + verb + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted", e);
+    }
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("Failed to " + verb + ": HTTP " + response.statusCode() + " " + response.body());
+    }
+    return response.body();
+  }
+}

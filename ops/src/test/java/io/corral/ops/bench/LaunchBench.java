@@ -1,0 +1,396 @@
+package io.corral.ops.bench;
+
+import io.corral.isolators.IsolationFlag;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+/**
+ * The Java side of {@code ops/bench/launch.sh}: times launch-wait-remove of {@code /bin/true}
+ * through Corral, embedded ({@link EmbeddedTarget}: a {@code Containerizer} in this JVM's own
+ * {@code ActorSystem}) or over HTTP ({@link HttpTarget}: a running {@code corral agent}), and
+ * measures the memory an idle container costs the JVM that hosts the containerizer.
+ *
+ * <p>Not a test: Maven compiles it with the test sources (so it keeps compiling against the
+ * API) but neither surefire nor failsafe runs it. Run it as
+ * {@code java -cp ops/target/corral.jar:ops/target/test-classes io.corral.ops.bench.LaunchBench
+ * MODE --key=value...}, as the script does. Modes:
+ * <ul>
+ *   <li>{@code isolation}: prints the {@code --isolation} value to compare with crun.</li>
+ *   <li>{@code latency --target=embedded|http --n=N --warmup=W --workers=K[,K2..]
+ *       --out=PREFIX --label=L}: for each K in turn, K threads each run W discarded then
+ *       ceil(N/K) measured iterations back to back; writes one wall time in microseconds per
+ *       measured iteration to {@code PREFIX.wK.us}, the CPU microseconds per container (all
+ *       iterations, of this JVM or of {@code --pid} and their reaped children) to
+ *       {@code PREFIX.wK.cpu}, and prints {@code L-wK measured=.. failures=.. wall_ms=..}; then,
+ *       unless {@code --threads=false}, the CPU time by thread of that JVM.</li>
+ *   <li>{@code phases --runtime_dir=DIR --n=N --warmup=W [--plan=pid|pid-noproc|plain]}: the launcher alone, phase by
+ *       phase (see {@link LauncherPhases}).</li>
+ *   <li>{@code memory --target=embedded|http --count=C [--pid=P]}: RSS (of P, or of this JVM)
+ *       and, embedded, heap used after {@code System.gc()}, before and after C idle
+ *       {@code sleep 3600} containers; then kills and removes them all.</li>
+ * </ul>
+ * Embedded options: {@code --work_dir}, {@code --runtime_dir}, {@code --isolation}; HTTP:
+ * {@code --url}. Runs on its main thread and, for concurrency, a fixed pool of worker threads.
+ */
+public final class LaunchBench {
+  private LaunchBench() {}
+
+  /** What the benchmark drives: the four container calls, each blocking until answered. */
+  interface Target extends AutoCloseable {
+    /** Launches {@code argv} (no shell) and returns once the container is RUNNING. */
+    void launch(String id, List<String> argv);
+
+    /** Waits for the container to terminate and returns its raw wait status. */
+    int await(String id);
+
+    void kill(String id, int signal);
+
+    void remove(String id);
+
+    /** The isolation the containerizer uses, as far as the target knows it. */
+    String describe();
+
+    @Override
+    void close();
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0) {
+      System.err.println("usage: LaunchBench latency|memory --key=value...");
+      System.exit(2);
+    }
+    if (args[0].equals("isolation")) {
+      System.out.println(isolation());
+      return;
+    }
+    Map<String, String> opts = options(args);
+    if (args[0].equals("phases")) {
+      LauncherPhases.run(Path.of(required(opts, "runtime_dir")),
+          Integer.parseInt(required(opts, "n")), Integer.parseInt(opts.getOrDefault("warmup", "20")),
+          opts.getOrDefault("plan", "pid"));
+      System.exit(0);
+    }
+    try (Target target = target(opts)) {
+      System.out.println("target: " + target.describe());
+      switch (args[0]) {
+        case "latency" -> latency(target, opts);
+        case "memory" -> memory(target, opts);
+        default -> throw new IllegalArgumentException("Unknown mode '" + args[0] + "'");
+      }
+    }
+    System.exit(0);
+  }
+
+  /**
+   * The isolation to compare with crun's pid/mount/ipc namespaces and memory limit: the root
+   * default plus {@code namespaces/ipc} and {@code cgroups/mem} once they are implemented.
+   */
+  static String isolation() {
+    List<String> names = new ArrayList<>(
+        List.of("filesystem/posix", "posix/cpu", "posix/mem", "namespaces/pid"));
+    for (String extra : List.of("namespaces/ipc", "cgroups/mem")) {
+      if (IsolationFlag.IMPLEMENTED.contains(extra)) {
+        names.add(extra);
+      }
+    }
+    return String.join(",", names);
+  }
+
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> opts = new HashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      String arg = args[i];
+      int eq = arg.indexOf('=');
+      if (!arg.startsWith("--") || eq < 0) {
+        throw new IllegalArgumentException("Expected --key=value, got '" + arg + "'");
+      }
+      opts.put(arg.substring(2, eq), arg.substring(eq + 1));
+    }
+    return opts;
+  }
+
+  private static String required(Map<String, String> opts, String key) {
+    String value = opts.get(key);
+    if (value == null) {
+      throw new IllegalArgumentException("Missing --" + key);
+    }
+    return value;
+  }
+
+  private static Target target(Map<String, String> opts) {
+    return switch (required(opts, "target")) {
+      case "embedded" -> new EmbeddedTarget(
+          Path.of(required(opts, "work_dir")),
+          Path.of(required(opts, "runtime_dir")),
+          required(opts, "isolation"));
+      case "http" -> new HttpTarget(required(opts, "url"));
+      default -> throw new IllegalArgumentException("Unknown target '" + opts.get("target") + "'");
+    };
+  }
+
+  // ---- latency -------------------------------------------------------------------------------
+
+  private static void latency(Target target, Map<String, String> opts) throws Exception {
+    int n = Integer.parseInt(required(opts, "n"));
+    int warmup = Integer.parseInt(opts.getOrDefault("warmup", "20"));
+    String label = opts.getOrDefault("label", "run");
+    String out = required(opts, "out");
+    long cpuPid = Long.parseLong(opts.getOrDefault("pid", Long.toString(ProcessHandle.current().pid())));
+    for (String workers : opts.getOrDefault("workers", "1").split(",")) {
+      int k = Integer.parseInt(workers);
+      latency(target, n, warmup, k, label + "-w" + k, Path.of(out + ".w" + k + ".us"), cpuPid);
+    }
+    if (Boolean.parseBoolean(opts.getOrDefault("threads", "true"))) {
+      printThreadCpu(cpuPid);
+    }
+  }
+
+  private static void latency(
+      Target target, int n, int warmup, int workers, String label, Path out, long cpuPid)
+      throws Exception {
+    int perWorker = (n + workers - 1) / workers;
+    AtomicInteger failures = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(workers);
+    List<Future<long[]>> results = new ArrayList<>();
+    long[][][] split = new long[workers][3][perWorker];
+    long start = System.nanoTime();
+    long cpu0 = cpuMicros(cpuPid);
+    for (int w0 = 0; w0 < workers; w0++) {
+      int w = w0;
+      String prefix = label + "-" + w + "-";
+      results.add(pool.submit(() -> {
+        long[] micros = new long[perWorker];
+        for (int i = 0; i < warmup + perWorker; i++) {
+          String id = prefix + i;
+          long t0 = System.nanoTime();
+          int status = launchWaitRemove(target, id, i >= warmup ? split[w] : null, i - warmup);
+          long t1 = System.nanoTime();
+          if (status != 0) {
+            failures.incrementAndGet();
+          }
+          if (i >= warmup) {
+            micros[i - warmup] = (t1 - t0) / 1_000;
+          }
+        }
+        return micros;
+      }));
+    }
+    List<String> lines = new ArrayList<>();
+    for (Future<long[]> result : results) {
+      for (long micros : result.get()) {
+        lines.add(Long.toString(micros));
+      }
+    }
+    long wallMs = (System.nanoTime() - start) / 1_000_000;
+    String[] calls = {"launch", "wait", "remove"};
+    StringBuilder medians = new StringBuilder(label + " median ms per call:");
+    for (int c = 0; c < 3; c++) {
+      long[] all = new long[workers * perWorker];
+      for (int w = 0; w < workers; w++) {
+        System.arraycopy(split[w][c], 0, all, w * perWorker, perWorker);
+      }
+      java.util.Arrays.sort(all);
+      medians.append(String.format(" %s=%.2f", calls[c], all[all.length / 2] / 1e6));
+    }
+    long cpuPerContainer = (cpuMicros(cpuPid) - cpu0) / ((long) workers * (warmup + perWorker));
+    pool.shutdown();
+    Files.write(out, lines);
+    Files.writeString(Path.of(out.toString().replaceFirst("\\.us$", ".cpu")), cpuPerContainer + "\n");
+    System.out.println(label + " measured=" + lines.size() + " failures=" + failures.get()
+        + " wall_ms=" + wallMs + " cpu_us_per_container=" + cpuPerContainer);
+    System.out.println(medians);
+  }
+
+  private static int launchWaitRemove(Target target, String id) {
+    return launchWaitRemove(target, id, null, 0);
+  }
+
+  /**
+   * One container: launch, wait, remove; the wait status, or -1 when a call failed. When
+   * {@code split} is given, the nanoseconds of each call go to {@code split[call][index]}.
+   */
+  private static int launchWaitRemove(Target target, String id, long[][] split, int index) {
+    try {
+      long t0 = System.nanoTime();
+      target.launch(id, List.of("/bin/true"));
+      long t1 = System.nanoTime();
+      int status = target.await(id);
+      long t2 = System.nanoTime();
+      target.remove(id);
+      long t3 = System.nanoTime();
+      if (split != null) {
+        split[0][index] = t1 - t0;
+        split[1][index] = t2 - t1;
+        split[2][index] = t3 - t2;
+      }
+      return status;
+    } catch (RuntimeException e) {
+      System.err.println("bench: container '" + id + "': " + e.getMessage());
+      return -1;
+    }
+  }
+
+  // ---- memory per idle container -------------------------------------------------------------
+
+  private static void memory(Target target, Map<String, String> opts) throws Exception {
+    int count = Integer.parseInt(required(opts, "count"));
+    long pid = Long.parseLong(opts.getOrDefault("pid", Long.toString(ProcessHandle.current().pid())));
+    boolean self = pid == ProcessHandle.current().pid();
+    String prefix = "idle-" + ProcessHandle.current().pid() + "-";
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      ids.add(prefix + i);
+    }
+    // Warm the code paths first, so that class loading and JIT do not count as per-container.
+    for (int i = 0; i < 20; i++) {
+      launchWaitRemove(target, prefix + "warm-" + i);
+    }
+    long[] before = snapshot(pid, self);
+    long t0 = System.nanoTime();
+    int launched = inParallel(ids, id -> target.launch(id, List.of("/bin/sleep", "3600")));
+    long launchMs = (System.nanoTime() - t0) / 1_000_000;
+    long[] loaded = snapshot(pid, self);
+    System.out.printf("memory: %d of %d idle containers launched in %d ms%n", launched, count, launchMs);
+    int killed = inParallel(ids, id -> {
+      target.kill(id, 9);
+      target.await(id);
+      target.remove(id);
+    });
+    long[] after = snapshot(pid, self);
+    print("before", before, self);
+    print("with " + launched + " idle", loaded, self);
+    print("after kill+remove", after, self);
+    if (launched > 0) {
+      System.out.printf("memory: RSS per idle container: %d bytes%n", (loaded[0] - before[0]) / launched);
+      if (self) {
+        System.out.printf("memory: heap per idle container: %d bytes%n", (loaded[1] - before[1]) / launched);
+      }
+    }
+    System.out.printf("memory: killed and removed %d of %d%n", killed, launched);
+  }
+
+  private static void print(String when, long[] snapshot, boolean self) {
+    System.out.printf("memory: %-22s RSS %,d bytes%s%n", when, snapshot[0],
+        self ? String.format(", heap used after GC %,d bytes", snapshot[1]) : "");
+  }
+
+  /** {RSS of pid, heap used after GC (this JVM only, else -1)}, after the JVM has settled. */
+  private static long[] snapshot(long pid, boolean self) throws Exception {
+    if (self) {
+      for (int i = 0; i < 3; i++) {
+        System.gc();
+      }
+    } else {
+      jcmdGc(pid);
+    }
+    TimeUnit.MILLISECONDS.sleep(500);
+    long heap = self ? ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() : -1;
+    return new long[] {rss(pid), heap};
+  }
+
+  private static void jcmdGc(long pid) throws Exception {
+    Process jcmd = new ProcessBuilder("jcmd", Long.toString(pid), "GC.run")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
+      jcmd.destroyForcibly();
+    }
+  }
+
+  /**
+   * CPU time of {@code pid} and of its reaped children (utime, stime, cutime, cstime of
+   * {@code /proc/<pid>/stat}), in microseconds: the JVM reaps corral-init, which reaps the init,
+   * which reaps the command, so every container's processes are included.
+   */
+  static long cpuMicros(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = 0;
+      for (int i = 11; i <= 14; i++) { // fields 14..17 of stat(5), counted from field 3 here
+        ticks += Long.parseLong(fields[i]);
+      }
+      return ticks * 10_000; // USER_HZ is 100 on Linux
+    } catch (IOException e) {
+      throw new UncheckedIOException("Failed to read '/proc/" + pid + "/stat'", e);
+    }
+  }
+
+  /**
+   * The CPU time of {@code pid} so far, by thread name with digits folded (C2 compiler, GC,
+   * dispatchers...), and of its reaped children: where a JVM's launch cost goes.
+   */
+  static void printThreadCpu(long pid) throws IOException {
+    Map<String, Long> byName = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          byName.merge(name, ticks * 10L, Long::sum);
+        } catch (IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    byName.put("(reaped children)", (Long.parseLong(fields[13]) + Long.parseLong(fields[14])) * 10L);
+    System.out.println("cpu by thread of pid " + pid + " (ms, whole run, live threads only):");
+    byName.entrySet().stream().filter(e -> e.getValue() > 0)
+        .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+        .forEach(e -> System.out.printf("  %-24s %8d%n", e.getKey(), e.getValue()));
+  }
+
+  /** VmRSS of {@code pid} in bytes. */
+  static long rss(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Failed to read '/proc/" + pid + "/status'", e);
+    }
+    throw new IllegalStateException("Failed to find 'VmRSS:' for pid " + pid);
+  }
+
+  /** Something done to one container by id; may throw. */
+  interface IdAction {
+    void run(String id);
+  }
+
+  /** Runs {@code action} for every id on 8 threads; the number that succeeded. */
+  private static int inParallel(List<String> ids, IdAction action) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    AtomicInteger ok = new AtomicInteger();
+    List<Future<?>> futures = ids.stream().map(id -> pool.submit(() -> {
+      try {
+        action.run(id);
+        ok.incrementAndGet();
+      } catch (RuntimeException e) {
+        System.err.println("bench: container '" + id + "': " + e.getMessage());
+      }
+    })).collect(Collectors.toList());
+    for (Future<?> future : futures) {
+      future.get();
+    }
+    pool.shutdown();
+    return ok.get();
+  }
+}
