@@ -143,7 +143,10 @@ cleanup() {
   if [[ -d $STATE/crun ]]; then
     for id in $("${CRUN[@]}" list -q 2>/dev/null); do "${CRUN[@]}" delete -f "$id" >/dev/null 2>&1; done
   fi
-  for d in /sys/fs/cgroup/*/"$TAG"; do
+  # Corral's containers are gone by now; their cgroups roots (one per JVM) are left to remove.
+  local -a roots=(/sys/fs/cgroup/*/"$TAG" /sys/fs/cgroup/*/corral-bench-agent-$$)
+  for pid in "${STARTED[@]}"; do roots+=(/sys/fs/cgroup/*/corral-bench-embedded-"$pid"); done
+  for d in "${roots[@]}"; do
     [[ -d $d ]] || continue
     find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null; rmdir "$d" 2>/dev/null
   done
@@ -287,7 +290,8 @@ measure unshare 1 unshare -pfm --mount-proc /bin/true; report "unshare -pfm --mo
 # ---- a corral agent on loopback, for the HTTP variants
 PORT=$(free_port)
 "${JAVA[@]}" io.corral.ops.Main agent --ip=127.0.0.1 --port="$PORT" --work_dir="$WORK/agent-work" \
-  --runtime_dir="$STATE/agent-run" --isolation="$ISOLATION" >"$WORK/agent.log" 2>&1 &
+  --runtime_dir="$STATE/agent-run" --isolation="$ISOLATION" --cgroups_root="corral-bench-agent-$$" \
+  >"$WORK/agent.log" 2>&1 &
 AGENT=$!; STARTED+=("$AGENT")
 URL="http://127.0.0.1:$PORT/api/v1"
 for _ in {1..300}; do

@@ -2,6 +2,10 @@ package io.corral.ops.bench;
 
 import io.corral.actors.Containerizer;
 import io.corral.actors.ContainerizerSettings;
+import io.corral.isolators.IsolationFlag;
+import io.corral.isolators.IsolatorRegistry;
+import io.corral.isolators.cgroups.CgroupsConfig;
+import io.corral.posix.Linux;
 import io.corral.proto.v1.CommandInfo;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.Resource;
@@ -30,7 +34,14 @@ final class EmbeddedTarget implements LaunchBench.Target {
 
   EmbeddedTarget(Path workDir, Path runtimeDir, String isolation) {
     this.isolation = isolation;
-    ContainerizerSettings settings = ContainerizerSettings.forHost(workDir, runtimeDir, isolation);
+    // A cgroups root of its own: the agent of the HTTP variants, or one the operator runs, may
+    // hold the default one (each root is locked by one containerizer).
+    IsolatorRegistry.Options options = IsolatorRegistry.Options.defaults().withCgroups(
+        CgroupsConfig.defaults().withRoot(CgroupsConfig.DEFAULT_HIERARCHY,
+            "corral-bench-embedded-" + ProcessHandle.current().pid()));
+    ContainerizerSettings settings = ContainerizerSettings.forHost(Linux.nativeDefault(), workDir,
+        runtimeDir, IsolationFlag.parse(isolation), options, runtimeDir.resolve("bin"),
+        ContainerizerSettings.DEFAULT_LAUNCH_TIMEOUT);
     this.system = ActorSystem.create(Containerizer.create(settings), "corral-bench");
   }
 
