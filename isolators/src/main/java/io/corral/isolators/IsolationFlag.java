@@ -52,13 +52,19 @@ public final class IsolationFlag {
 
   private IsolationFlag() {}
 
+  /** The isolators a root agent uses when {@code --isolation} is not given. */
+  public static final String ROOT_DEFAULT = "filesystem/posix,posix/cpu,posix/mem,posix/rlimits,"
+      + "linux/capabilities,namespaces/ipc,namespaces/pid";
+
   /**
-   * The flag value to use when {@code --isolation} is not given: as root, the real Linux
-   * isolators that work on this host ({@code filesystem/posix,posix/cpu,posix/mem,
-   * namespaces/pid}); otherwise Mesos' default {@code posix/cpu,posix/mem}.
+   * The flag value to use when {@code --isolation} is not given: as root, {@link #ROOT_DEFAULT},
+   * the real Linux isolators that work on any host and need no per-agent resource (so that a
+   * request for rlimits or capabilities is honoured, never silently ignored; the cgroups
+   * isolators are left out because each agent must own its {@code --cgroups_root}); otherwise
+   * Mesos' default {@code posix/cpu,posix/mem}.
    */
   public static String hostDefault(boolean root) {
-    return root ? "filesystem/posix,posix/cpu,posix/mem,namespaces/pid" : MESOS_DEFAULT;
+    return root ? ROOT_DEFAULT : MESOS_DEFAULT;
   }
 
   /** The isolator names of a flag value, in fixed table order. */

@@ -73,8 +73,11 @@ class IsolationFlagTest {
 
   @Test
   void hostDefaults() {
-    assertEquals(List.of("filesystem/posix", "posix/cpu", "posix/mem", "namespaces/pid"),
+    assertEquals(List.of("filesystem/posix", "posix/cpu", "posix/mem", "posix/rlimits",
+        "linux/capabilities", "namespaces/ipc", "namespaces/pid"),
         IsolationFlag.parse(IsolationFlag.hostDefault(true)));
+    assertEquals(IsolationFlag.hostDefault(true),
+        String.join(",", IsolationFlag.parse(IsolationFlag.hostDefault(true))), "in the fixed order");
     assertEquals("posix/cpu,posix/mem", IsolationFlag.hostDefault(false));
     assertEquals(List.of("filesystem/posix", "posix/cpu", "posix/mem"),
         IsolationFlag.parse(IsolationFlag.hostDefault(false)));

@@ -1,5 +1,6 @@
 package io.corral.ops;
 
+import io.corral.isolators.IsolationFlag;
 import io.corral.isolators.cgroups.CgroupsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,10 +28,10 @@ import picocli.CommandLine.Option;
 public final class AgentFlags {
   private static final Logger LOG = LoggerFactory.getLogger(AgentFlags.class);
 
-  /** The isolators {@code --isolation} defaults to as root: the real Linux ones Corral has. */
-  public static final String ROOT_ISOLATION = "filesystem/posix,posix/cpu,posix/mem,namespaces/pid";
+  /** The isolators {@code --isolation} defaults to as root (see {@link IsolationFlag#hostDefault}). */
+  public static final String ROOT_ISOLATION = IsolationFlag.ROOT_DEFAULT;
   /** Mesos' default {@code --isolation}, used when not root. */
-  public static final String MESOS_ISOLATION = "posix/cpu,posix/mem";
+  public static final String MESOS_ISOLATION = IsolationFlag.MESOS_DEFAULT;
   /** {@code --runtime_dir} as root; otherwise {@code ${java.io.tmpdir}/corral/runtime}. */
   public static final String ROOT_RUNTIME_DIR = "/var/run/corral";
 
