@@ -107,6 +107,25 @@ static void read_plan(void) {
   if (plan.hostname && !(plan.clone_flags & CLONE_NEWUTS)) die("hostname", 0, "a hostname needs a UTS namespace");
 }
 
+/* Opens a stdio path for the command. "/proc/<agent pid>/fd/<n>" names one of the agent's own
+   descriptors (corral run's terminal or redirect): it is duplicated with pidfd_getfd(2) so that
+   the command shares the agent's open file description, offset included, as an inherited
+   descriptor would; re-opening the path would make a second description of a regular file whose
+   writes overwrite the shell's. Where the kernel refuses (no pidfd_getfd, ptrace restrictions for
+   a non-root agent) the path is opened as any other. */
+static int open_stdio(const char *path, int flags) {
+  int pid, n, end = 0;
+  if (sscanf(path, "/proc/%d/fd/%d%n", &pid, &n, &end) == 2 && path[end] == 0 && pid == getppid()) {
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd >= 0) {
+      int fd = (int)syscall(SYS_pidfd_getfd, pidfd, n, 0); /* the new fd is close-on-exec */
+      close(pidfd);
+      if (fd >= 0) return fd;
+    }
+  }
+  return open(path, flags | O_CLOEXEC, 0644);
+}
+
 /* Moves the pipes to close-on-exec fds >= 3 and puts the command's stdin/stdout on fds 0 and 1. */
 static void setup_fds(void) {
   if ((sync_fd = fcntl(0, F_DUPFD_CLOEXEC, 3)) < 0) die("stdio", errno, "fcntl F_DUPFD_CLOEXEC");
@@ -114,9 +133,9 @@ static void setup_fds(void) {
   if (st < 0) die("stdio", errno, "fcntl F_DUPFD_CLOEXEC");
   status_fd = st;
   const char *in_path = plan.stdin_path ? plan.stdin_path : "/dev/null";
-  int in = open(in_path, O_RDONLY | O_CLOEXEC);
+  int in = open_stdio(in_path, O_RDONLY);
   if (in < 0) die("stdio", errno, "open '%s'", in_path);
-  int out = open(plan.stdout_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  int out = open_stdio(plan.stdout_path, O_WRONLY | O_APPEND | O_CREAT);
   if (out < 0) die("stdio", errno, "open '%s'", plan.stdout_path);
   status_file = open(plan.status_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (status_file < 0) die("status", errno, "open '%s'", plan.status_path);

@@ -118,6 +118,25 @@ class CorralRunIT {
     assertEquals(List.of(), survivors, "processes of corral run that outlived it");
   }
 
+  /**
+   * The command writes through corral run's own stdout description, as an inherited descriptor
+   * would: what the shell writes after it, on the same redirect, follows its output instead of
+   * overwriting it (a re-opened {@code /proc/<pid>/fd/1} has an offset of its own).
+   */
+  @Test
+  void outputSharesTheCallersFileOffset() throws Exception {
+    ProcessBuilder corral = corralRun("echo", "inner");
+    List<String> shell = new ArrayList<>(List.of("sh", "-c", "\"$@\" && echo tail", "sh"));
+    shell.addAll(corral.command());
+    Process run = new ProcessBuilder(shell)
+        .redirectOutput(dir.resolve("out").toFile())
+        .redirectError(dir.resolve("err").toFile())
+        .start();
+    assertTrue(run.waitFor(60, TimeUnit.SECONDS), "corral run finished");
+    assertEquals(0, run.exitValue(), output());
+    assertEquals("inner\ntail\n", Files.readString(dir.resolve("out")), output());
+  }
+
   @Test
   void missingExecutableExits127NamingIt() throws Exception {
     Process run = corralRun("/no/such/binary").start();
