@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -44,6 +45,8 @@ final class HelperContainer implements LaunchedContainer {
   private final Object pidfdLock = new Object();
   private int pidfd; // -1 when closed or never opened
   private volatile boolean killed;
+  /** Pids of the container killed by {@link #killLeftovers}: "exited" waits until they are reaped. */
+  private final Set<Integer> doomed = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Integer> exited;
 
   HelperContainer(Process helper, OutputStream sync, InputStream status, int initPid, int pidfd,
@@ -166,6 +169,7 @@ final class HelperContainer implements LaunchedContainer {
       for (ProcStat p : all) {
         if (p.pid() != initPid && tree.contains(p.pid()) && p.state() != 'Z' && p.state() != 'X') {
           found = true;
+          doomed.add(p.pid());
           try {
             processes.kill(p.pid(), SIGKILL);
           } catch (LinuxException e) {
@@ -185,14 +189,16 @@ final class HelperContainer implements LaunchedContainer {
   }
 
   /**
-   * Zombies of a killed init's session are reparented to the host's init, which reaps them on
-   * its own time; wait (bounded) until they are gone so that "exited" means no process is left.
+   * Zombies of a killed init's tree are reparented to the host's init, which reaps them on its
+   * own time; wait (bounded) until they are gone — every process of the session and every one
+   * {@link #killLeftovers} killed, in another session too — so that "exited" means no process
+   * is left.
    */
-  private void awaitSessionReaped() {
+  private void awaitLeftoversReaped() {
     long deadline = System.nanoTime() + SESSION_REAP_TIMEOUT_NANOS;
-    while (proc.processes().stream().anyMatch(p -> p.session() == initPid)) {
+    while (proc.processes().stream().anyMatch(p -> p.session() == initPid || doomed.contains(p.pid()))) {
       if (System.nanoTime() > deadline) {
-        LOG.warn("Processes of the session of init {} are still not reaped", initPid);
+        LOG.warn("Processes of the container of init {} are still not reaped", initPid);
         return;
       }
       LockSupport.parkNanos(1_000_000);
@@ -206,7 +212,7 @@ final class HelperContainer implements LaunchedContainer {
       // one that was killed (by kill() or by anyone) may have left processes behind.
       if (!ownPidNamespace && (killed || recorded.isEmpty())) {
         killLeftovers();
-        awaitSessionReaped();
+        awaitLeftoversReaped();
       }
       return recorded.orElse(SIGKILL);
     } finally {
