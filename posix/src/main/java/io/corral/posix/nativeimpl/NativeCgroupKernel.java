@@ -46,7 +46,7 @@ public final class NativeCgroupKernel implements CgroupKernel {
   private final List<Integer> closing = new ArrayList<>();
   private int wakeFd = -1;
 
-  private NativeCgroupKernel(LibC libc) {
+  NativeCgroupKernel(LibC libc) {
     this.libc = libc;
     this.runtime = Runtime.getRuntime(libc);
   }

@@ -21,7 +21,7 @@ public final class NativeProcesses implements Processes {
   private final LibC libc;
   private final Runtime runtime;
 
-  private NativeProcesses(LibC libc) {
+  NativeProcesses(LibC libc) {
     this.libc = libc;
     this.runtime = Runtime.getRuntime(libc);
   }
