@@ -20,6 +20,8 @@ import io.corral.isolators.Isolator;
 import io.corral.isolators.Phase;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.ResourceStatistics;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -36,8 +38,9 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
  * Runs one {@link Isolator} for one container (Mesos' {@code MesosIsolator} adapter): a child
  * of the {@link ContainerActor}, one per container and isolator.
  *
- * <p>Threading: every isolator method runs on the blocking dispatcher
- * ({@code corral.blocking-dispatcher}), one call at a time; commands that arrive meanwhile are
+ * <p>Threading: every isolator method the isolator implements runs on the blocking dispatcher
+ * ({@code corral.blocking-dispatcher}), one call at a time (a phase it leaves to the
+ * interface's no-op default is answered at once, on this actor); commands that arrive meanwhile are
  * stashed, so a {@link Cleanup} always runs after an in-flight {@link Prepare} or
  * {@link Isolate}. Results come back with {@code pipeToSelf}. Any exception, or a null where a
  * value is due, becomes a {@link Failed} reply: this actor never crashes on an isolator's fault.
@@ -49,6 +52,32 @@ final class IsolatorActor extends AbstractBehavior<Command> {
 
   /** A finished call: the reply and where it goes. */
   private record Completed(Reply reply, ActorRef<Reply> replyTo) implements Command {}
+
+  /** The phases an isolator class implements itself, rather than inheriting a no-op default. */
+  private static final ClassValue<Set<Phase>> IMPLEMENTED = new ClassValue<>() {
+    @Override
+    protected Set<Phase> computeValue(Class<?> type) {
+      Set<Phase> phases = EnumSet.noneOf(Phase.class);
+      overrides(type, phases, Phase.PREPARE, "prepare", ContainerContext.class);
+      overrides(type, phases, Phase.ISOLATE, "isolate", ContainerContext.class, int.class);
+      overrides(type, phases, Phase.WATCH, "watch", ContainerContext.class);
+      overrides(type, phases, Phase.USAGE, "usage", ContainerContext.class, ResourceStatistics.Builder.class);
+      overrides(type, phases, Phase.STATUS, "status", ContainerContext.class, ContainerStatus.Builder.class);
+      overrides(type, phases, Phase.CLEANUP, "cleanup", ContainerContext.class);
+      return phases;
+    }
+  };
+
+  private static void overrides(Class<?> type, Set<Phase> phases, Phase phase, String method,
+      Class<?>... parameters) {
+    try {
+      if (type.getMethod(method, parameters).getDeclaringClass() != Isolator.class) {
+        phases.add(phase);
+      }
+    } catch (NoSuchMethodException e) {
+      phases.add(phase); // cannot tell: take the safe path through the blocking dispatcher
+    }
+  }
 
   private final Isolator isolator;
   private final String name;
@@ -161,8 +190,25 @@ final class IsolatorActor extends AbstractBehavior<Command> {
     }
   }
 
-  /** Runs {@code work} on the blocking dispatcher; a null result sends no reply. */
+  /**
+   * Runs {@code work} on the blocking dispatcher; a null result sends no reply. A phase the
+   * isolator does not implement (the interface's default, which does nothing and blocks nothing)
+   * runs here and now: most isolators implement two or three of the phases, and a trip through
+   * the blocking dispatcher for each of the others would cost every launch.
+   */
   private void call(Phase phase, ActorRef<Reply> replyTo, Supplier<Reply> work) {
+    if (!IMPLEMENTED.get(isolator.getClass()).contains(phase)) {
+      Reply reply;
+      try {
+        reply = work.get();
+      } catch (RuntimeException e) {
+        reply = new Failed(name, phase, describe(e));
+      }
+      if (reply != null) {
+        replyTo.tell(reply);
+      }
+      return;
+    }
     busy = true;
     CompletableFuture<Reply> result = CompletableFuture.supplyAsync(() -> {
       try {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.corral.actors.IsolatorProtocol.Reply;
 import io.corral.isolators.ContainerContext;
+import io.corral.isolators.Isolator;
 import io.corral.isolators.Limitation;
 import io.corral.isolators.Phase;
 import io.corral.proto.v1.CgroupInfo;
@@ -131,6 +132,45 @@ class IsolatorActorTest {
     probe.expectMessageClass(IsolatorProtocol.UsageSampled.class, TIMEOUT);
     assertEquals(1, threads.size());
     assertTrue(threads.get(0).contains("corral.blocking-dispatcher"), threads.get(0));
+  }
+
+  /** An isolator that implements prepare only, which waits for {@code gate}. */
+  static final class PrepareOnly implements Isolator {
+    final CountDownLatch gate = new CountDownLatch(1);
+    final List<String> threads = new CopyOnWriteArrayList<>();
+
+    @Override
+    public String name() {
+      return "p";
+    }
+
+    @Override
+    public LaunchPlan prepare(ContainerContext container) {
+      threads.add(Thread.currentThread().getName());
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return LaunchPlan.getDefaultInstance();
+    }
+  }
+
+  @Test
+  void phasesLeftToTheDefaultsAreAnsweredInOrderWithoutTheBlockingDispatcher() {
+    PrepareOnly prepareOnly = new PrepareOnly();
+    ActorRef<IsolatorProtocol.Command> p = KIT.spawn(IsolatorActor.create(prepareOnly, CONTAINER));
+    p.tell(new IsolatorProtocol.Isolate(42, probe.getRef()));
+    assertEquals(new IsolatorProtocol.Isolated("p"), probe.receiveMessage(TIMEOUT));
+
+    // A default phase still waits behind an implemented one that is in flight.
+    p.tell(new IsolatorProtocol.Prepare(probe.getRef()));
+    p.tell(new IsolatorProtocol.Cleanup(probe.getRef()));
+    probe.expectNoMessage(Duration.ofMillis(200));
+    prepareOnly.gate.countDown();
+    assertEquals(new IsolatorProtocol.Prepared("p", LaunchPlan.getDefaultInstance()), probe.receiveMessage(TIMEOUT));
+    assertEquals(new IsolatorProtocol.CleanedUp("p"), probe.receiveMessage(TIMEOUT));
+    assertTrue(prepareOnly.threads.get(0).contains("corral.blocking-dispatcher"), prepareOnly.threads.toString());
   }
 
   @Test
