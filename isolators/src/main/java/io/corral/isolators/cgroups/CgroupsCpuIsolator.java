@@ -1,7 +1,6 @@
 package io.corral.isolators.cgroups;
 
 import io.corral.isolators.ContainerContext;
-import io.corral.proto.v1.Resource;
 import io.corral.proto.v1.ResourceStatistics;
 import java.util.List;
 import java.util.Map;
@@ -30,16 +29,12 @@ public final class CgroupsCpuIsolator extends CgroupsIsolator {
 
   @Override
   protected void prepared(ContainerContext container) {
-    apply(container, requests(container.launch()), limits(container.launch()));
+    applyLaunchResources(container);
   }
 
   @Override
-  public void update(ContainerContext container, List<Resource> requests, Map<String, Double> limits) {
-    apply(container, requests(requests), limits);
-  }
-
-  private void apply(ContainerContext container, Map<String, Double> requests,
-      Map<String, Double> limits) {
+  protected void applyResources(ContainerContext container, Map<String, Double> requests,
+      Map<String, Double> limits, boolean initial) {
     Hierarchy cpu = hierarchy("cpu");
     CpuController controller = new CpuController(cpu.fs(), cpu.cgroup(container.name()), cpu.v2());
     Double cpus = requests.get("cpus");

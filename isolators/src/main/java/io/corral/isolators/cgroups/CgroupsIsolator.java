@@ -47,6 +47,24 @@ public abstract class CgroupsIsolator implements Isolator {
   /** Writes this isolator's control files for a new container (its cgroups exist). */
   protected abstract void prepared(ContainerContext container);
 
+  /**
+   * Writes the limits of these requests and limits (resource name to value) into the
+   * container's cgroups: {@code initial} at prepare, from the launch, and later from
+   * {@link #update}. Isolators without resource limits keep this no-op.
+   */
+  protected void applyResources(ContainerContext container, Map<String, Double> requests,
+      Map<String, Double> limits, boolean initial) {}
+
+  /** {@link #applyResources} for the launch's own resources and limits. */
+  protected void applyLaunchResources(ContainerContext container) {
+    applyResources(container, requests(container.launch()), limits(container.launch()), true);
+  }
+
+  @Override
+  public void update(ContainerContext container, List<Resource> requests, Map<String, Double> limits) {
+    applyResources(container, requests(requests), limits, false);
+  }
+
   /** Drops what this isolator holds for a container after its cgroups are gone. */
   protected void released(ContainerContext container) {}
 

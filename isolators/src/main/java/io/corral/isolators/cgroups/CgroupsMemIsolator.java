@@ -5,7 +5,6 @@ import io.corral.isolators.IsolatorException;
 import io.corral.isolators.Limitation;
 import io.corral.posix.LinuxException;
 import io.corral.posix.cgroup.CgroupKernel;
-import io.corral.proto.v1.Resource;
 import io.corral.proto.v1.ResourceStatistics;
 import io.corral.proto.v1.TaskStatus;
 import java.util.List;
@@ -53,7 +52,7 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
   @Override
   protected void prepared(ContainerContext container) {
     controller(container).disableOomKiller();
-    apply(container, requests(container.launch()), limits(container.launch()), true);
+    applyLaunchResources(container);
     listen(container);
   }
 
@@ -68,11 +67,7 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
   }
 
   @Override
-  public void update(ContainerContext container, List<Resource> requests, Map<String, Double> limits) {
-    apply(container, requests(requests), limits, false);
-  }
-
-  private void apply(ContainerContext container, Map<String, Double> requests,
+  protected void applyResources(ContainerContext container, Map<String, Double> requests,
       Map<String, Double> limits, boolean initial) {
     Double request = requests.get("mem");
     Double limit = limits.get("mem");

@@ -1,7 +1,6 @@
 package io.corral.isolators.cgroups;
 
 import io.corral.isolators.ContainerContext;
-import io.corral.proto.v1.Resource;
 import io.corral.proto.v1.ResourceStatistics;
 import java.util.List;
 import java.util.Map;
@@ -26,16 +25,12 @@ public final class CgroupsPidsIsolator extends CgroupsIsolator {
 
   @Override
   protected void prepared(ContainerContext container) {
-    apply(container, requests(container.launch()), limits(container.launch()));
+    applyLaunchResources(container);
   }
 
   @Override
-  public void update(ContainerContext container, List<Resource> requests, Map<String, Double> limits) {
-    apply(container, requests(requests), limits);
-  }
-
-  private void apply(ContainerContext container, Map<String, Double> requests,
-      Map<String, Double> limits) {
+  protected void applyResources(ContainerContext container, Map<String, Double> requests,
+      Map<String, Double> limits, boolean initial) {
     Double asked = limits.containsKey("pids") ? limits.get("pids") : requests.get("pids");
     long max = asked == null ? hierarchies.config().maxPids()
         : Double.isInfinite(asked) ? 0 : (long) Math.floor(asked);
