@@ -66,14 +66,14 @@ final class AgentApi {
       return done(ErrorMapping.tooLarge(max));
     }
     if (!ready.getAsBoolean()) {
-      return done(ErrorMapping.recovering());
+      return afterDraining(request, max, ErrorMapping.recovering());
     }
     if (!request.method().equals(HttpMethods.POST)) {
-      return done(ErrorMapping.postOnly(request.method().value()));
+      return afterDraining(request, max, ErrorMapping.postOnly(request.method().value()));
     }
     Result<Encoding> encoding = ApiCodec.requestEncoding(request);
     if (encoding.refusal() != null) {
-      return done(encoding.refusal());
+      return afterDraining(request, max, encoding.refusal());
     }
     return BodyReader.read(request.entity(), max, settings.askTimeout(), system)
         .handle((body, failure) -> {
@@ -86,6 +86,17 @@ final class AgentApi {
               : serve(request, encoding.value(), body.bytes());
         })
         .thenCompose(Function.identity());
+  }
+
+  /**
+   * Answers {@code refusal} once the body has been read (and dropped) up to the drain cap: a
+   * client still sending a large body when the agent answers and closes would otherwise see a
+   * connection reset instead of the refusal.
+   */
+  private CompletionStage<HttpResponse> afterDraining(
+      HttpRequest request, long max, HttpResponse refusal) {
+    return BodyReader.read(request.entity(), max, settings.askTimeout(), system)
+        .handle((body, failure) -> refusal);
   }
 
   private CompletionStage<HttpResponse> serve(HttpRequest request, Encoding in, byte[] body) {
