@@ -17,4 +17,12 @@ public interface Processes {
 
   /** close(2). */
   void close(int fd);
+
+  /**
+   * Lowers the calling thread to nice 19 ({@code setpriority(PRIO_PROCESS, tid, 19)}) and to the
+   * idle I/O class ({@code ioprio_set(IOPRIO_WHO_PROCESS, tid, IOPRIO_CLASS_IDLE)}). Both are
+   * per thread on Linux and inherited by every process the thread spawns, across exec; the
+   * thread cannot raise them again without privilege, so only a dedicated thread should call it.
+   */
+  void lowerCallingThreadPriority();
 }

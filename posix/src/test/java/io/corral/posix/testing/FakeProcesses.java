@@ -99,4 +99,13 @@ public final class FakeProcesses implements Processes {
       }
     }
   }
+
+  /** Recorded as {@code lower_priority}; the fake has no scheduler to change. */
+  @Override
+  public void lowerCallingThreadPriority() {
+    synchronized (kernel) {
+      kernel.record("lower_priority");
+      kernel.check("lower_priority", null, "");
+    }
+  }
 }
