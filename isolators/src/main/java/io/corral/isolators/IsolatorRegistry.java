@@ -6,6 +6,8 @@ import io.corral.isolators.cgroups.CgroupsMemIsolator;
 import io.corral.isolators.cgroups.CgroupsNetClsIsolator;
 import io.corral.isolators.cgroups.CgroupsPidsIsolator;
 import io.corral.isolators.cgroups.Hierarchies;
+import io.corral.isolators.disk.DuConfig;
+import io.corral.isolators.disk.DuDiskIsolator;
 import io.corral.isolators.filesystem.PosixFilesystemIsolator;
 import io.corral.isolators.filesystem.SharedFilesystemIsolator;
 import io.corral.isolators.linux.CapabilitiesIsolator;
@@ -16,6 +18,7 @@ import io.corral.isolators.posix.PosixCpuIsolator;
 import io.corral.isolators.posix.PosixMemIsolator;
 import io.corral.isolators.posix.RlimitsIsolator;
 import io.corral.posix.Linux;
+import io.corral.posix.du.ProcessDu;
 import io.corral.proto.v1.CapabilityInfo.Capability;
 import io.corral.proto.v1.ContainerInfo;
 import java.util.ArrayList;
@@ -26,7 +29,7 @@ import java.util.Set;
 /**
  * Creates the isolators named by a parsed {@code --isolation} value ({@link IsolationFlag#parse}),
  * in the order given. Names in {@link IsolationFlag#ORDER} but not yet in
- * {@link IsolationFlag#IMPLEMENTED} (disk/du, disk/xfs) are refused with
+ * {@link IsolationFlag#IMPLEMENTED} (disk/xfs) are refused with
  * {@code Isolator 'x' is not supported yet} until their issue lands. Called once at agent start,
  * on the caller's thread; errors are {@link IllegalArgumentException}s that stop the agent (for
  * the cgroups isolators: a hierarchy that cannot be mounted or written, or a root another live
@@ -47,6 +50,7 @@ public final class IsolatorRegistry {
    *     {@code --allowed_capabilities}); empty when the flag is not given
    * @param boundingCapabilities {@code --bounding_capabilities}; empty when not given
    * @param cgroups the {@code --cgroups_*} flags
+   * @param du the flags of {@code disk/du}
    */
   public record Options(
       boolean disallowSharingAgentPidNamespace,
@@ -55,7 +59,22 @@ public final class IsolatorRegistry {
       boolean disallowSharingAgentIpcNamespace,
       Optional<Set<Capability>> effectiveCapabilities,
       Optional<Set<Capability>> boundingCapabilities,
-      CgroupsConfig cgroups) {
+      CgroupsConfig cgroups,
+      DuConfig du) {
+
+    /** These flags with the default {@code disk/du} flags. */
+    public Options(
+        boolean disallowSharingAgentPidNamespace,
+        Optional<ContainerInfo> defaultContainerInfo,
+        long defaultContainerShmSize,
+        boolean disallowSharingAgentIpcNamespace,
+        Optional<Set<Capability>> effectiveCapabilities,
+        Optional<Set<Capability>> boundingCapabilities,
+        CgroupsConfig cgroups) {
+      this(disallowSharingAgentPidNamespace, defaultContainerInfo, defaultContainerShmSize,
+          disallowSharingAgentIpcNamespace, effectiveCapabilities, boundingCapabilities, cgroups,
+          DuConfig.defaults());
+    }
 
     /** These flags with the default {@code --cgroups_*} flags. */
     public Options(
@@ -85,7 +104,14 @@ public final class IsolatorRegistry {
     public Options withCgroups(CgroupsConfig config) {
       return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
           defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, config);
+          boundingCapabilities, config, du);
+    }
+
+    /** These options with other {@code disk/du} flags. */
+    public Options withDu(DuConfig config) {
+      return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
+          defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
+          boundingCapabilities, cgroups, config);
     }
   }
 
@@ -118,13 +144,17 @@ public final class IsolatorRegistry {
         case "namespaces/ipc" -> new IpcNamespaceIsolator(options.defaultContainerShmSize(),
             options.disallowSharingAgentIpcNamespace());
         case "namespaces/pid" -> new PidNamespaceIsolator(options.disallowSharingAgentPidNamespace());
+        case "disk/du" -> new DuDiskIsolator(options.du(),
+            new ProcessDu(options.du().command(), linux.processes()));
         default -> throw new IllegalArgumentException(IsolationFlag.ORDER.contains(name)
             ? "Isolator '" + name + "' is not supported yet"
             : "Unknown or unsupported isolator '" + name + "'");
       });
     }
     if (options.defaultContainerInfo().isPresent()) {
-      isolators.replaceAll(i -> new DefaultContainerInfo(i, options.defaultContainerInfo().get()));
+      // disk/du reads no ContainerInfo; left unwrapped, the containerizer finds it by its class.
+      isolators.replaceAll(i -> i instanceof DuDiskIsolator ? i
+          : new DefaultContainerInfo(i, options.defaultContainerInfo().get()));
     }
     return isolators;
   }

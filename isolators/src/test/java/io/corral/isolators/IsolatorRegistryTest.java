@@ -29,11 +29,25 @@ class IsolatorRegistryTest {
 
   @Test
   void knownButUnimplementedNamesAreRefused() {
-    for (String name : List.of("disk/du", "disk/xfs")) {
+    for (String name : List.of("disk/xfs")) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> IsolatorRegistry.create(List.of("filesystem/posix", name), linux));
       assertEquals("Isolator '" + name + "' is not supported yet", e.getMessage());
     }
+  }
+
+  @Test
+  void createsDiskDuUnwrappedEvenWithADefaultContainerInfo() {
+    IsolatorRegistry.Options options = new IsolatorRegistry.Options(false,
+        Optional.of(ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS).build()),
+        1 << 20, false, Optional.empty(), Optional.empty())
+        .withDu(new io.corral.isolators.disk.DuConfig(java.time.Duration.ofMillis(200), true, 3,
+            java.time.Duration.ofSeconds(1), "/bin/du"));
+    List<Isolator> isolators = IsolatorRegistry.create(
+        List.of("filesystem/posix", "disk/du"), linux, options);
+    io.corral.isolators.disk.DuDiskIsolator du =
+        (io.corral.isolators.disk.DuDiskIsolator) isolators.get(1);
+    assertEquals(options.du(), du.config());
   }
 
   @Test
