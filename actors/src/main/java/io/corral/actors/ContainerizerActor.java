@@ -1,6 +1,7 @@
 package io.corral.actors;
 
 import io.corral.actors.Containerizer.ContainerSnapshot;
+import io.corral.isolators.disk.DuDiskIsolator;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.TaskState;
@@ -26,7 +27,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * known snapshot). It validates launches before anything is created, spawns one
  * {@link ContainerActor} per container, forwards Wait, Kill and Usage to it, lists containers
  * through a per-request {@link ContainersAggregator}, and on Remove of a terminated container
- * stops its actor, deletes its sandbox and runtime directory and forgets it.
+ * stops its actor, deletes its sandbox and runtime directory and forgets it. With
+ * {@code disk/du} enabled it also spawns the agent-wide {@link DiskWatchActor}.
  *
  * <p>Threading: runs on the default dispatcher and never blocks; directory removal runs on the
  * blocking dispatcher and comes back with {@code pipeToSelf}.
@@ -68,6 +70,8 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     super(context);
     this.settings = settings;
     this.paths = new Paths(settings.workDir(), settings.runtimeDir());
+    settings.isolators().stream().filter(DuDiskIsolator.class::isInstance).findFirst().ifPresent(
+        du -> context.spawn(DiskWatchActor.create((DuDiskIsolator) du), "disk-watch"));
   }
 
   @Override

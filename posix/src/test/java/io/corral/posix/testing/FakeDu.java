@@ -88,6 +88,26 @@ public final class FakeDu implements Du {
     return started;
   }
 
+  /** Asserts that no run starts within {@code period} (a wait, not a clock assertion). */
+  public void expectNoStart(Duration period) throws InterruptedException {
+    Started started = fresh.poll(period.toMillis(), TimeUnit.MILLISECONDS);
+    if (started != null) {
+      throw new AssertionError("unexpected du run of '" + started.root() + "'");
+    }
+  }
+
+  /** Waits up to {@code timeout} until exactly {@code count} runs are live. */
+  public synchronized void awaitLive(int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (live != count) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new AssertionError(live + " du runs live, expected " + count);
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+  }
+
   /** A run of the fake: finishes as scripted, or when killed. */
   public final class FakeRun implements Run {
     private final Outcome outcome;
@@ -142,6 +162,7 @@ public final class FakeDu implements Du {
         if (!ended) {
           ended = true;
           live--;
+          FakeDu.this.notifyAll();
         }
       }
     }

@@ -1,0 +1,192 @@
+package io.corral.actors;
+
+import io.corral.isolators.disk.DuDiskIsolator;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * The one agent-wide scheduler of {@code du} runs for {@code disk/du} (Mesos'
+ * {@code DiskUsageCollector}, without its single global queue): spawned by the
+ * {@link ContainerizerActor} when {@code disk/du} is enabled, it hears from the
+ * {@link DuDiskIsolator} which containers to measure, measures each at once and then every
+ * {@code --container_disk_watch_interval} (sooner near its quota, see {@link DiskWatchPolicy}),
+ * with at most {@code --container_disk_watch_parallelism} runs at a time (others wait in FIFO
+ * order), and hands every run to the isolator ({@link DuDiskIsolator#sample}), which keeps the
+ * result and reports a limitation to the container's watch.
+ *
+ * <p>Destroy never waits for it: the isolator's cleanup kills a container's running {@code du}
+ * and untracks it, which cancels its timer here. When this actor stops, every running
+ * {@code du} is killed.
+ *
+ * <p>Threading: runs on the default dispatcher and never blocks; each run goes to the blocking
+ * dispatcher and comes back with {@code pipeToSelf}.
+ */
+final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
+
+  /** A message to the disk watcher. */
+  interface Command {}
+
+  /** The isolator began tracking a container. */
+  record Tracked(String container) implements Command {}
+
+  /** The isolator stopped tracking a container (cleanup, or its disk resource went away). */
+  record Untracked(String container) implements Command {}
+
+  /** Sent to the observer (tests, metrics) each time a container's next run is scheduled. */
+  record Scheduled(String container, Duration delay, DuDiskIsolator.Sample sample) {}
+
+  private record Due(String container) implements Command {}
+
+  private record Sampled(String container, Watched watched, DuDiskIsolator.Sample sample, Throwable error)
+      implements Command {}
+
+  /** What the watcher knows of one tracked container. */
+  private static final class Watched {
+    long lastUsed = -1;
+    Duration lastDelay = Duration.ZERO;
+    boolean running;
+    boolean queued;
+  }
+
+  private final DuDiskIsolator isolator;
+  private final TimerScheduler<Command> timers;
+  private final ActorRef<Scheduled> observer;
+  private final Executor blocking;
+  private final Map<String, Watched> watched = new HashMap<>();
+  private final Deque<String> ready = new ArrayDeque<>();
+  private int running;
+
+  static Behavior<Command> create(DuDiskIsolator isolator) {
+    return create(isolator, null);
+  }
+
+  /** A watcher that also tells {@code observer} (may be null) about every schedule. */
+  static Behavior<Command> create(DuDiskIsolator isolator, ActorRef<Scheduled> observer) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new DiskWatchActor(context, timers, isolator, observer)));
+  }
+
+  private DiskWatchActor(ActorContext<Command> context, TimerScheduler<Command> timers,
+      DuDiskIsolator isolator, ActorRef<Scheduled> observer) {
+    super(context);
+    this.isolator = isolator;
+    this.timers = timers;
+    this.observer = observer;
+    this.blocking = context.getSystem().dispatchers()
+        .lookup(DispatcherSelector.fromConfig(IsolatorActor.BLOCKING_DISPATCHER));
+    ActorRef<Command> self = context.getSelf();
+    isolator.listen(new DuDiskIsolator.Listener() {
+      public void tracked(String container) {
+        self.tell(new Tracked(container));
+      }
+
+      public void untracked(String container) {
+        self.tell(new Untracked(container));
+      }
+    });
+    context.getLog().info("Watching disk usage every {} with at most {} du at a time",
+        isolator.config().interval(), isolator.config().parallelism());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Tracked.class, this::onTracked)
+        .onMessage(Untracked.class, this::onUntracked)
+        .onMessage(Due.class, this::onDue)
+        .onMessage(Sampled.class, this::onSampled)
+        .onSignal(PostStop.class, s -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Command> onTracked(Tracked tracked) {
+    if (watched.putIfAbsent(tracked.container(), new Watched()) == null) {
+      enqueue(tracked.container());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onUntracked(Untracked untracked) {
+    if (watched.remove(untracked.container()) != null) {
+      timers.cancel(untracked.container());
+      ready.remove(untracked.container());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDue(Due due) {
+    enqueue(due.container());
+    return this;
+  }
+
+  private void enqueue(String container) {
+    Watched w = watched.get(container);
+    if (w != null && !w.running && !w.queued) {
+      w.queued = true;
+      ready.add(container);
+    }
+    drain();
+  }
+
+  /** Starts queued runs while fewer than the parallelism are running. */
+  private void drain() {
+    while (running < isolator.config().parallelism() && !ready.isEmpty()) {
+      String container = ready.poll();
+      Watched w = watched.get(container);
+      w.queued = false;
+      w.running = true;
+      running++;
+      getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> isolator.sample(container), blocking),
+          (sample, error) -> new Sampled(container, w, sample, error));
+    }
+  }
+
+  private Behavior<Command> onSampled(Sampled sampled) {
+    running--;
+    // A run of a container untracked meanwhile (and maybe tracked again since) counts for nothing.
+    Watched w = watched.get(sampled.container()) == sampled.watched() ? sampled.watched() : null;
+    if (sampled.error() != null) {
+      getContext().getLog().error("Failed to sample the disk usage of container '{}': {}",
+          sampled.container(), IsolatorActor.describe(sampled.error()));
+    }
+    if (w != null) {
+      w.running = false;
+      DuDiskIsolator.Sample sample = sampled.sample();
+      long used = sample == null ? -1 : sample.usedBytes().orElse(-1);
+      long limit = sample == null ? 0 : sample.limitBytes();
+      Duration delay = DiskWatchPolicy.nextDelay(isolator.config().interval(), used, w.lastUsed,
+          w.lastDelay, limit);
+      if (used >= 0) {
+        w.lastUsed = used;
+      }
+      w.lastDelay = delay;
+      timers.startSingleTimer(sampled.container(), new Due(sampled.container()), delay);
+      if (observer != null) {
+        observer.tell(new Scheduled(sampled.container(), delay, sample));
+      }
+    }
+    drain();
+    return this;
+  }
+
+  private Behavior<Command> onPostStop() {
+    if (running > 0) {
+      CompletableFuture.runAsync(isolator::killRuns, blocking);
+    }
+    return this;
+  }
+}
