@@ -2,6 +2,7 @@ package io.corral.ops;
 
 import io.corral.isolators.IsolationFlag;
 import io.corral.isolators.cgroups.CgroupsConfig;
+import io.corral.isolators.disk.DuConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -133,6 +134,29 @@ public final class AgentFlags {
           + " none, and the most any may request (linux/capabilities). Default: none (all allowed).")
   String boundingCapabilities;
 
+  @Option(names = "--container_disk_watch_interval", paramLabel = "DURATION", defaultValue = "15secs",
+      converter = DurationConverter.class,
+      description = "How often disk/du measures each sandbox with du; a container close to its"
+          + " quota is measured sooner. Default: ${DEFAULT-VALUE}.")
+  Duration containerDiskWatchInterval;
+
+  @Option(names = "--enforce_container_disk_quota", paramLabel = "BOOL", arity = "0..1",
+      fallbackValue = "true", defaultValue = "false",
+      description = "disk/du: destroy a container whose sandbox uses more than its disk resource"
+          + " (TASK_FAILED, REASON_CONTAINER_LIMITATION_DISK). Default: ${DEFAULT-VALUE}.")
+  boolean enforceContainerDiskQuota;
+
+  @Option(names = "--container_disk_watch_parallelism", paramLabel = "N",
+      description = "disk/du: how many du may run at once, at nice 19 and idle I/O priority."
+          + " Default: half the host's processors, at least 1.")
+  Integer containerDiskWatchParallelism;
+
+  @Option(names = "--container_disk_watch_timeout", paramLabel = "DURATION", defaultValue = "5mins",
+      converter = DurationConverter.class,
+      description = "disk/du: a du still running after this is killed and reported; the last good"
+          + " sample stays. Default: ${DEFAULT-VALUE}.")
+  Duration containerDiskWatchTimeout;
+
   private String isolationReason = "given by --isolation";
 
   /** The flags of {@code corral agent} that {@code corral run} has no use for. */
@@ -174,6 +198,9 @@ public final class AgentFlags {
     }
     if (launcherDir == null) {
       launcherDir = runtimeDir.resolve("bin");
+    }
+    if (containerDiskWatchParallelism == null) {
+      containerDiskWatchParallelism = DuConfig.hostParallelism();
     }
     if (isolation == null) {
       isolation = hostDefaultIsolation;
@@ -234,6 +261,17 @@ public final class AgentFlags {
         cgroupsDestroyTimeout);
   }
 
+  /**
+   * The {@code disk/du} flags; {@code du} is looked up on the agent's {@code PATH}.
+   *
+   * @throws IllegalArgumentException naming the flag whose value is invalid
+   */
+  public DuConfig du() {
+    return new DuConfig(containerDiskWatchInterval, enforceContainerDiskQuota,
+        containerDiskWatchParallelism == null ? DuConfig.hostParallelism() : containerDiskWatchParallelism,
+        containerDiskWatchTimeout, "du");
+  }
+
   private CgroupsConfig cgroupsOrStop() {
     try {
       return cgroups();
@@ -250,7 +288,15 @@ public final class AgentFlags {
   public io.corral.isolators.IsolatorRegistry.Options isolatorOptions() {
     return IsolatorOptions.parse(disallowSharingAgentPidNamespace, defaultContainerInfo,
         defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-        boundingCapabilities).withCgroups(cgroupsOrStop());
+        boundingCapabilities).withCgroups(cgroupsOrStop()).withDu(duOrStop());
+  }
+
+  private DuConfig duOrStop() {
+    try {
+      return du();
+    } catch (IllegalArgumentException e) {
+      throw new StartupException(e.getMessage(), e);
+    }
   }
 
   /**

@@ -97,6 +97,29 @@ class AgentFlagsTest {
   }
 
   @Test
+  void diskDuFlagsBecomeTheDuConfig() {
+    io.corral.isolators.disk.DuConfig defaults = parseAgent("--work_dir=/w").flags.du();
+    assertEquals(Duration.ofSeconds(15), defaults.interval());
+    assertEquals(false, defaults.enforce());
+    assertEquals(io.corral.isolators.disk.DuConfig.hostParallelism(), defaults.parallelism());
+    assertEquals(Duration.ofMinutes(5), defaults.timeout());
+    assertEquals("du", defaults.command());
+    io.corral.isolators.disk.DuConfig given = parseAgent("--work_dir=/w",
+        "--container_disk_watch_interval=200ms", "--enforce_container_disk_quota",
+        "--container_disk_watch_parallelism=3", "--container_disk_watch_timeout=2secs").flags.du();
+    assertEquals(new io.corral.isolators.disk.DuConfig(Duration.ofMillis(200), true, 3,
+        Duration.ofSeconds(2), "du"), given);
+    StartupException e = org.junit.jupiter.api.Assertions.assertThrows(StartupException.class,
+        () -> parseAgent("--work_dir=/w", "--container_disk_watch_parallelism=0").flags.isolatorOptions());
+    assertEquals("Failed to configure disk/du: --container_disk_watch_parallelism must be at least 1,"
+        + " not 0", e.getMessage());
+    e = org.junit.jupiter.api.Assertions.assertThrows(StartupException.class,
+        () -> parseAgent("--work_dir=/w", "--container_disk_watch_interval=0secs").flags.isolatorOptions());
+    assertEquals("Failed to configure disk/du: --container_disk_watch_interval must be positive",
+        e.getMessage());
+  }
+
+  @Test
   void launcherDirFollowsAGivenRuntimeDir() {
     AgentCommand agent = parseAgent("--work_dir=/w", "--runtime_dir=/r");
     agent.flags.resolve(false, AgentFlags.MESOS_ISOLATION);
@@ -110,11 +133,18 @@ class AgentFlagsTest {
     Map<String, String> flags = AgentFlags.render(agent.http, agent.flags);
     assertEquals(
         List.of("cgroups_destroy_timeout", "cgroups_enable_cfs", "cgroups_hierarchy", "cgroups_root",
-            "container_launch_timeout", "disallow_sharing_agent_ipc_namespace",
-            "disallow_sharing_agent_pid_namespace", "ip", "isolation", "launcher_dir",
+            "container_disk_watch_interval", "container_disk_watch_parallelism",
+            "container_disk_watch_timeout", "container_launch_timeout",
+            "disallow_sharing_agent_ipc_namespace", "disallow_sharing_agent_pid_namespace",
+            "enforce_container_disk_quota", "ip", "isolation", "launcher_dir",
             "logging_level", "port", "runtime_dir", "work_dir"),
         List.copyOf(flags.keySet()));
     assertEquals("1.5mins", flags.get("container_launch_timeout"));
+    assertEquals("15secs", flags.get("container_disk_watch_interval"));
+    assertEquals("5mins", flags.get("container_disk_watch_timeout"));
+    assertEquals(Integer.toString(io.corral.isolators.disk.DuConfig.hostParallelism()),
+        flags.get("container_disk_watch_parallelism"));
+    assertEquals("false", flags.get("enforce_container_disk_quota"));
     assertEquals("1mins", flags.get("cgroups_destroy_timeout"));
     assertEquals("false", flags.get("cgroups_enable_cfs"));
     assertEquals("/sys/fs/cgroup", flags.get("cgroups_hierarchy"));
