@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -79,6 +80,14 @@ public final class AgentProcess implements AutoCloseable {
    * once {@code GET /health} answers 200.
    */
   public static AgentProcess start(String... extraFlags) {
+    return start(Map.of(), extraFlags);
+  }
+
+  /**
+   * Starts an agent as {@link #start(String...)} does, with {@code environment} added to (or
+   * replacing in) its environment: a {@code PATH} with stub tools first, for fault injection.
+   */
+  public static AgentProcess start(Map<String, String> environment, String... extraFlags) {
     try {
       Path root = Files.createTempDirectory("corral-it-");
       int port = freePort();
@@ -92,6 +101,7 @@ public final class AgentProcess implements AutoCloseable {
       ProcessBuilder builder = new ProcessBuilder(corralCommand(args.toArray(String[]::new)));
       // A marker in the agent's environment: containers must not inherit it (Mesos semantics).
       builder.environment().put(AGENT_ENV_MARKER, "must-not-leak-into-containers");
+      builder.environment().putAll(environment);
       Process p = builder
           .redirectErrorStream(true)
           .redirectOutput(root.resolve("agent.log").toFile())
