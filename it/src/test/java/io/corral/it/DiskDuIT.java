@@ -93,6 +93,11 @@ class DiskDuIT {
       assertEquals(MB, neighbour.getDiskLimitBytes());
       killRunning(client, "neighbour");
       assertEquals(200, client.remove("writer"));
+      String state = client.request("GET", "/state").body();
+      assertTrue(state.contains("\"container_disk_watch_interval\":\"200ms\""), state);
+      assertTrue(state.contains("\"enforce_container_disk_quota\":\"true\""), state);
+      String flags = client.postJson("{\"type\":\"GET_FLAGS\"}").body();
+      assertTrue(flags.contains("{\"name\":\"container_disk_watch_parallelism\",\"value\":\""), flags);
     }
   }
 

@@ -190,6 +190,8 @@ class AgentFlagsTest {
     assertTrue(flat.contains("Default: 5051"), help);
     assertTrue(flat.contains("Default: 1mins"), help);
     assertTrue(flat.contains("INFO,WARNING,ERROR. Default: INFO"), help);
+    assertTrue(flat.contains("quota is measured sooner. Default: 15secs"), help);
+    assertTrue(flat.contains("sample stays. Default: 5mins"), help);
     assertTrue(flat.contains(AgentFlags.ROOT_ISOLATION + " as root"), help);
     assertTrue(flat.contains("/var/run/corral as root,else " + System.getProperty("java.io.tmpdir")), help);
   }
