@@ -190,8 +190,12 @@ public final class DuDiskIsolator implements Isolator {
         run = du.start(root, mounts.under(root));
         entry.run = run;
       }
+    } catch (java.nio.file.NoSuchFileException e) {
+      return failed(container, entry, "Failed to measure disk usage of '" + entry.sandbox
+          + "': the sandbox does not exist");
     } catch (IOException | RuntimeException e) {
-      return failed(container, entry, "Failed to measure disk usage of '" + entry.sandbox + "': " + e.getMessage());
+      return failed(container, entry, e instanceof DuException ? e.getMessage()
+          : "Failed to measure disk usage of '" + entry.sandbox + "': " + e);
     }
     try {
       long bytes = run.await(config.timeout()) * 1024;

@@ -165,6 +165,20 @@ class DuDiskIsolatorTest {
   }
 
   @Test
+  void aMissingSandboxIsAFailedSampleNotACrash() throws IOException {
+    DuDiskIsolator isolator = isolator(true);
+    ContainerContext c = container("vanished", 1);
+    isolator.isolate(c, 42);
+    Files.delete(c.sandbox());
+
+    DuDiskIsolator.Sample sample = isolator.sample("vanished");
+
+    assertEquals("Failed to measure disk usage of '" + c.sandbox() + "': the sandbox does not exist",
+        sample.failure().orElseThrow());
+    assertEquals(List.of(), du.starts());
+  }
+
+  @Test
   void cleanupKillsARunningDuAtOnceAndTheSampleIsCancelled() throws Exception {
     DuDiskIsolator isolator = isolator(true);
     ContainerContext c = container("doomed", 1);
