@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * agent-wide {@code DiskWatchActor}'s business. A container is tracked from {@link #isolate}
  * (or {@link #recover}, or an {@link #update} that adds {@code disk}) until {@link #cleanup},
  * and the {@link Listener} hears of both. {@link #sample} runs one {@code du} over the real
- * sandbox path, excluding every mount point under it. A {@code du} that fails or times out is
+ * sandbox path, excluding every mount point under it (a run during which those mount points
+ * changed is discarded as failed). A {@code du} that fails or times out is
  * logged and reported in the {@link Sample}; the last good sample stays and the container is not
  * touched. {@link #cleanup} kills a running {@code du} of the container at once and returns when
  * it is gone; it never waits for a sample to finish.
@@ -181,13 +182,16 @@ public final class DuDiskIsolator implements Isolator {
       return new Sample(container, OptionalLong.empty(), OptionalLong.empty(), 0, Optional.empty());
     }
     Du.Run run;
+    Path root;
+    List<Path> excludes;
     try {
       synchronized (entry) {
         if (entry.closed) {
           return new Sample(container, OptionalLong.empty(), entry.used, 0, Optional.empty());
         }
-        Path root = entry.sandbox.toRealPath();
-        run = du.start(root, mounts.under(root));
+        root = entry.sandbox.toRealPath();
+        excludes = mounts.under(root);
+        run = du.start(root, excludes);
         entry.run = run;
       }
     } catch (java.nio.file.NoSuchFileException e) {
@@ -199,6 +203,12 @@ public final class DuDiskIsolator implements Isolator {
     }
     try {
       long bytes = run.await(config.timeout()) * 1024;
+      if (!mounts.under(root).equals(excludes)) {
+        // Something was mounted or unmounted under the sandbox while du walked it: what it
+        // counted may include a mount's content. Measure again at the next turn.
+        return failed(container, entry, "Failed to measure disk usage of '" + entry.sandbox
+            + "': the mounts under it changed during the run");
+      }
       entry.used = OptionalLong.of(bytes);
       long limit = entry.limitBytes;
       if (config.enforce() && limit > 0 && bytes > limit) {

@@ -218,6 +218,35 @@ class DuDiskIsolatorTest {
   }
 
   @Test
+  void aRunDuringWhichTheMountsUnderTheSandboxChangedIsDiscarded() throws IOException {
+    ContainerContext c = container("racy", 1);
+    Path mountinfo = Files.writeString(temp.resolve("mountinfo.racy"), "");
+    String mounted = "90 22 8:1 /srv " + c.sandbox().toRealPath().resolve("vol") + " rw - ext4 /dev/sda1 rw\n";
+    io.corral.posix.du.Du mountingDu = (root, excludes) -> new io.corral.posix.du.Du.Run() {
+      public long await(Duration timeout) {
+        try {
+          Files.writeString(mountinfo, mounted);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        return 4096;
+      }
+
+      public void kill() {}
+    };
+    DuDiskIsolator isolator = new DuDiskIsolator(
+        new DuConfig(Duration.ofMillis(200), true, 1, TIMEOUT, "du"), mountingDu, new MountPoints(mountinfo));
+    isolator.isolate(c, 42);
+
+    DuDiskIsolator.Sample sample = isolator.sample("racy");
+
+    assertEquals("Failed to measure disk usage of '" + c.sandbox() + "': the mounts under it changed"
+        + " during the run", sample.failure().orElseThrow());
+    assertFalse(usage(isolator, c).hasDiskUsedBytes());
+    assertFalse(isolator.watch(c).toCompletableFuture().isDone(), "no limitation from a racy run");
+  }
+
+  @Test
   void updateStartsAndStopsMeasuringAndChangesTheQuota() throws IOException {
     DuDiskIsolator isolator = isolator(false);
     ContainerContext c = container("grow");
