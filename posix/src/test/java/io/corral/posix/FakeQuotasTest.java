@@ -66,11 +66,6 @@ class FakeQuotasTest extends QuotasContract {
 
   @Override
   protected void write(Path file, int bytes) {
-    try {
-      Files.createFile(file);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
     fake.charge(file, bytes);
   }
 

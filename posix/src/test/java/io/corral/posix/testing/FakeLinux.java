@@ -158,7 +158,8 @@ public final class FakeLinux {
   }
 
   /**
-   * Charges {@code bytes} written to {@code path} to its project, as the kernel does on a write;
+   * Charges {@code bytes} written to {@code path} (created empty when missing) to its project, as
+   * the kernel does on a write;
    * throws {@code LinuxException("write", EDQUOT)} past the project's enforced hard limit.
    */
   public void charge(Path path, long bytes) {

@@ -53,8 +53,18 @@ final class FakeQuotas implements Quotas {
     unsupported.put(device, errno);
   }
 
-  /** Charges bytes to the project of path; fails with EDQUOT past the hard limit. */
+  /**
+   * Charges bytes written to path (created empty if missing, as a write would) to its project;
+   * fails with EDQUOT past the hard limit.
+   */
   synchronized void charge(Path path, long bytes) {
+    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        Files.createFile(path);
+      } catch (java.io.IOException e) {
+        throw new LinuxException("open", Errno.ENOENT, "path='" + path + "'");
+      }
+    }
     Fs fs = fs(path);
     int id = project(path).id();
     String key = key(fs.device, id);
