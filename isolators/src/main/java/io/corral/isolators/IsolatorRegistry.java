@@ -117,12 +117,22 @@ public final class IsolatorRegistry {
 
   private IsolatorRegistry() {}
 
+  /** What is allowed but probably not meant in these names; logged at WARN by {@link #create}. */
+  public static List<String> warnings(List<String> names) {
+    if (names.contains("disk/du") && names.contains("disk/xfs")) {
+      return List.of("Both disk/du and disk/xfs are enabled: each sandbox is measured twice (du"
+          + " walks it, XFS counts it) and both enforce the disk quota; enable one of them");
+    }
+    return List.of();
+  }
+
   /** The isolators for these names with Mesos' default flags. */
   public static List<Isolator> create(List<String> names, Linux linux) {
     return create(names, linux, Options.defaults());
   }
 
   public static List<Isolator> create(List<String> names, Linux linux, Options options) {
+    warnings(names).forEach(LOG::warn);
     List<Isolator> isolators = new ArrayList<>();
     // One set of prepared (mounted, created, locked) hierarchies for all cgroups/* isolators.
     Hierarchies hierarchies = names.stream().anyMatch(n -> n.startsWith("cgroups/"))
@@ -149,10 +159,6 @@ public final class IsolatorRegistry {
             ? "Isolator '" + name + "' is not supported yet"
             : "Unknown or unsupported isolator '" + name + "'");
       });
-    }
-    if (names.contains("disk/du") && names.contains("disk/xfs")) {
-      LOG.warn("Both disk/du and disk/xfs are enabled: each sandbox is measured twice (du walks"
-          + " it, XFS counts it), and both may limit the container");
     }
     if (options.defaultContainerInfo().isPresent()) {
       isolators.replaceAll(i -> new DefaultContainerInfo(i, options.defaultContainerInfo().get()));

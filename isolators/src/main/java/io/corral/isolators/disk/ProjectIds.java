@@ -55,15 +55,15 @@ final class ProjectIds {
   }
 
   private Optional<Long> lowestFree() {
-    for (long[] b : range.bounds()) {
-      long candidate = b[0];
-      for (Long used : taken.subMap(b[0], true, b[1], true).keySet()) {
+    for (ProjectRange.Span b : range.bounds()) {
+      long candidate = b.begin();
+      for (Long used : taken.subMap(b.begin(), true, b.end(), true).keySet()) {
         if (used != candidate) {
           break;
         }
         candidate++;
       }
-      if (candidate <= b[1]) {
+      if (candidate <= b.end()) {
         return Optional.of(candidate);
       }
     }

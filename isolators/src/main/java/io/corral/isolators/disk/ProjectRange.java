@@ -10,9 +10,12 @@ import java.util.regex.Pattern;
  * Mesos' RANGES syntax ({@code [5000-10000]}, or several: {@code [100-199,300-399]}). Ids are
  * unsigned 32-bit; 0 is the kernel's "no project" and is refused. Immutable.
  *
- * @param bounds inclusive {@code [begin, end]} pairs, sorted, not overlapping
+ * @param bounds inclusive spans, sorted, not overlapping
  */
-public record ProjectRange(List<long[]> bounds) {
+public record ProjectRange(List<ProjectRange.Span> bounds) {
+  /** The ids {@code begin} to {@code end}, both included. */
+  public record Span(long begin, long end) {}
+
   /** Mesos' default {@code --xfs_project_range}. */
   public static final String DEFAULT = "[5000-10000]";
 
@@ -34,7 +37,7 @@ public record ProjectRange(List<long[]> bounds) {
     if (!outer.matches() || outer.group(1).isEmpty()) {
       throw invalid(value, "expected ranges such as " + DEFAULT);
     }
-    List<long[]> bounds = new ArrayList<>();
+    List<Span> bounds = new ArrayList<>();
     for (String part : outer.group(1).split(",")) {
       Matcher m = ONE.matcher(part.trim());
       if (!m.matches()) {
@@ -48,11 +51,11 @@ public record ProjectRange(List<long[]> bounds) {
       if (begin == 0) {
         throw invalid(value, "project range contains illegal 0 value");
       }
-      bounds.add(new long[] {begin, end});
+      bounds.add(new Span(begin, end));
     }
-    bounds.sort((a, b) -> Long.compare(a[0], b[0]));
+    bounds.sort((a, b) -> Long.compare(a.begin(), b.begin()));
     for (int i = 1; i < bounds.size(); i++) {
-      if (bounds.get(i)[0] <= bounds.get(i - 1)[1]) {
+      if (bounds.get(i).begin() <= bounds.get(i - 1).end()) {
         throw invalid(value, "ranges overlap");
       }
     }
@@ -61,8 +64,8 @@ public record ProjectRange(List<long[]> bounds) {
 
   /** Whether {@code id} lies in one of the ranges. */
   public boolean contains(long id) {
-    for (long[] b : bounds) {
-      if (id >= b[0] && id <= b[1]) {
+    for (Span b : bounds) {
+      if (id >= b.begin() && id <= b.end()) {
         return true;
       }
     }
@@ -71,14 +74,14 @@ public record ProjectRange(List<long[]> bounds) {
 
   /** How many ids the ranges hold. */
   public long size() {
-    return bounds.stream().mapToLong(b -> b[1] - b[0] + 1).sum();
+    return bounds.stream().mapToLong(b -> b.end() - b.begin() + 1).sum();
   }
 
   @Override
   public String toString() {
     StringBuilder s = new StringBuilder("[");
-    for (long[] b : bounds) {
-      s.append(s.length() > 1 ? "," : "").append(b[0]).append('-').append(b[1]);
+    for (Span b : bounds) {
+      s.append(s.length() > 1 ? "," : "").append(b.begin()).append('-').append(b.end());
     }
     return s.append(']').toString();
   }

@@ -23,8 +23,9 @@ class ProjectRangeTest {
   void severalRangesAreSortedAndCounted() {
     ProjectRange range = ProjectRange.parse("[300-399, 100-199]");
     assertEquals("[100-199,300-399]", range.toString());
+    assertEquals(range, ProjectRange.parse("[100-199,300-399]"));
     assertEquals(200, range.size());
-    assertEquals(4294967295L, ProjectRange.parse("[4294967295-4294967295]").bounds().get(0)[0]);
+    assertEquals(4294967295L, ProjectRange.parse("[4294967295-4294967295]").bounds().get(0).begin());
   }
 
   @ParameterizedTest(name = "{0}")

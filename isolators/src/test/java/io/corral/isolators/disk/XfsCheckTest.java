@@ -72,6 +72,14 @@ class XfsCheckTest {
   }
 
   @Test
+  void duTogetherWithXfsIsAllowedButWarnedAbout() {
+    assertEquals(1, IsolatorRegistry.warnings(List.of("disk/du", "disk/xfs")).size());
+    assertTrue(IsolatorRegistry.warnings(List.of("disk/du", "disk/xfs")).get(0)
+        .startsWith("Both disk/du and disk/xfs are enabled"));
+    assertEquals(List.of(), IsolatorRegistry.warnings(List.of("disk/xfs")));
+  }
+
+  @Test
   void withoutAWorkDirTheIsolatorCannotBeCreated() {
     FakeLinux fake = new FakeLinux();
     assertThrows(IllegalArgumentException.class, () -> IsolatorRegistry.create(
