@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * update applies a new {@code disk} request; usage reports {@code disk_limit_bytes} (the request)
  * and {@code disk_used_bytes} (the project's block count). cleanup stops the check, removes the
  * limits, clears the id from the sandbox's files and frees it; recover re-reads the ids of the
- * recovered sandboxes (and of every other sandbox, which stay taken while they carry one).
+ * recovered sandboxes (and of every other sandbox, which stay taken while they carry one), and
+ * gives an id and a quota to a recovered sandbox that has none (launched before disk/xfs).
  *
  * <p>Threading: phases run on the agent's blocking dispatcher; the kill check runs on this
  * isolator's one daemon thread ({@code corral-xfs-watch}), started only with
@@ -97,10 +98,15 @@ public final class XfsDiskIsolator implements Isolator {
   public void recover(List<ContainerContext> recovered) {
     projects.scan();
     for (ContainerContext container : recovered) {
+      long request = requestBytes(container.launch().getResourcesList());
       long id = projects.carried(container.sandbox());
-      if (id != 0) {
-        containers.put(container.name(), new Quota(id, requestBytes(container.launch().getResourcesList())));
+      if (!config.projectRange().contains(id)) {
+        // Launched before disk/xfs was enabled (MESOS-6049): give it an id and its quota now.
+        id = projects.assign(container.sandbox());
+        setLimit(container, id, request);
+        LOG.info("Assigned XFS project id {} to recovered sandbox '{}'", id, container.sandbox());
       }
+      containers.put(container.name(), new Quota(id, request));
     }
   }
 

@@ -238,6 +238,21 @@ class XfsDiskIsolatorTest {
   }
 
   @Test
+  void aRecoveredSandboxWithoutAnIdGetsOneAndItsQuota() throws IOException {
+    ContainerContext old = container("old", 2);
+    Path file = Files.writeString(old.sandbox().resolve("f"), "x");
+    XfsDiskIsolator xfs = isolator(false);
+    xfs.recover(List.of(old));
+    assertEquals(new Quotas.Project(5000, true), quotas.project(old.sandbox()));
+    assertEquals(5000, quotas.project(file).id());
+    assertEquals(List.of("quotactl Q_XSETQLIM special='/dev/loop77' id=5000 soft=2097152"
+        + " hard=2097152"), limitCalls());
+    ResourceStatistics.Builder stats = ResourceStatistics.newBuilder();
+    xfs.usage(old, stats);
+    assertEquals(2 * MB, stats.getDiskLimitBytes());
+  }
+
+  @Test
   void anExhaustedRangeFailsThatLaunchOnlyAndDeletedSandboxesAreReclaimed() throws IOException {
     XfsDiskIsolator xfs = isolator(false, "[5000-5001]");
     xfs.prepare(container("a", 1));
