@@ -8,6 +8,8 @@ import io.corral.isolators.cgroups.CgroupsPidsIsolator;
 import io.corral.isolators.cgroups.Hierarchies;
 import io.corral.isolators.disk.DuConfig;
 import io.corral.isolators.disk.DuDiskIsolator;
+import io.corral.isolators.disk.XfsConfig;
+import io.corral.isolators.disk.XfsDiskIsolator;
 import io.corral.isolators.filesystem.PosixFilesystemIsolator;
 import io.corral.isolators.filesystem.SharedFilesystemIsolator;
 import io.corral.isolators.linux.CapabilitiesIsolator;
@@ -29,13 +31,14 @@ import java.util.Set;
 /**
  * Creates the isolators named by a parsed {@code --isolation} value ({@link IsolationFlag#parse}),
  * in the order given. Names in {@link IsolationFlag#ORDER} but not yet in
- * {@link IsolationFlag#IMPLEMENTED} (disk/xfs) are refused with
+ * {@link IsolationFlag#IMPLEMENTED} (none today) are refused with
  * {@code Isolator 'x' is not supported yet} until their issue lands. Called once at agent start,
  * on the caller's thread; errors are {@link IllegalArgumentException}s that stop the agent (for
  * the cgroups isolators: a hierarchy that cannot be mounted or written, or a root another live
  * agent has locked; see {@link Hierarchies}).
  */
 public final class IsolatorRegistry {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IsolatorRegistry.class);
 
   /**
    * Agent flags that shape isolators.
@@ -50,6 +53,7 @@ public final class IsolatorRegistry {
    *     {@code --allowed_capabilities}); empty when the flag is not given
    * @param boundingCapabilities {@code --bounding_capabilities}; empty when not given
    * @param cgroups the {@code --cgroups_*} flags
+   * @param xfs the {@code disk/xfs} flags ({@code --xfs_*}) and the work directory
    * @param du the flags of {@code disk/du}
    */
   public record Options(
@@ -60,9 +64,10 @@ public final class IsolatorRegistry {
       Optional<Set<Capability>> effectiveCapabilities,
       Optional<Set<Capability>> boundingCapabilities,
       CgroupsConfig cgroups,
+      XfsConfig xfs,
       DuConfig du) {
 
-    /** These flags with the default {@code disk/du} flags. */
+    /** These flags with the default {@code disk/xfs} and {@code disk/du} flags. */
     public Options(
         boolean disallowSharingAgentPidNamespace,
         Optional<ContainerInfo> defaultContainerInfo,
@@ -73,7 +78,7 @@ public final class IsolatorRegistry {
         CgroupsConfig cgroups) {
       this(disallowSharingAgentPidNamespace, defaultContainerInfo, defaultContainerShmSize,
           disallowSharingAgentIpcNamespace, effectiveCapabilities, boundingCapabilities, cgroups,
-          DuConfig.defaults());
+          XfsConfig.defaults(), DuConfig.defaults());
     }
 
     /** These flags with the default {@code --cgroups_*} flags. */
@@ -104,18 +109,34 @@ public final class IsolatorRegistry {
     public Options withCgroups(CgroupsConfig config) {
       return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
           defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, config, du);
+          boundingCapabilities, config, xfs, du);
+    }
+
+    /** These options with other {@code disk/xfs} flags. */
+    public Options withXfs(XfsConfig config) {
+      return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
+          defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
+          boundingCapabilities, cgroups, config, du);
     }
 
     /** These options with other {@code disk/du} flags. */
     public Options withDu(DuConfig config) {
       return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
           defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, cgroups, config);
+          boundingCapabilities, cgroups, xfs, config);
     }
   }
 
   private IsolatorRegistry() {}
+
+  /** What is allowed but probably not meant in these names; logged at WARN by {@link #create}. */
+  public static List<String> warnings(List<String> names) {
+    if (names.contains("disk/du") && names.contains("disk/xfs")) {
+      return List.of("Both disk/du and disk/xfs are enabled: each sandbox is measured twice (du"
+          + " walks it, XFS counts it) and both enforce the disk quota; enable one of them");
+    }
+    return List.of();
+  }
 
   /** The isolators for these names with Mesos' default flags. */
   public static List<Isolator> create(List<String> names, Linux linux) {
@@ -123,6 +144,7 @@ public final class IsolatorRegistry {
   }
 
   public static List<Isolator> create(List<String> names, Linux linux, Options options) {
+    warnings(names).forEach(LOG::warn);
     List<Isolator> isolators = new ArrayList<>();
     // One set of prepared (mounted, created, locked) hierarchies for all cgroups/* isolators.
     Hierarchies hierarchies = names.stream().anyMatch(n -> n.startsWith("cgroups/"))
@@ -144,6 +166,7 @@ public final class IsolatorRegistry {
         case "namespaces/ipc" -> new IpcNamespaceIsolator(options.defaultContainerShmSize(),
             options.disallowSharingAgentIpcNamespace());
         case "namespaces/pid" -> new PidNamespaceIsolator(options.disallowSharingAgentPidNamespace());
+        case "disk/xfs" -> new XfsDiskIsolator(linux.quotas(), options.xfs());
         case "disk/du" -> new DuDiskIsolator(options.du(),
             new ProcessDu(options.du().command(), linux.processes()));
         default -> throw new IllegalArgumentException(IsolationFlag.ORDER.contains(name)
