@@ -330,6 +330,7 @@ final class ContainerActor extends ContainerLaunch {
         .onMessage(GetSnapshot.class, this::onSnapshotWithoutIsolators)
         .onMessage(Collected.class, this::onCollected)
         .onMessage(Crashed.class, this::onCrashed)
+        .onMessage(LauncherActor.DestroyIncomplete.class, this::onDestroyIncomplete)
         .onAnyMessage(this::onIgnored)
         .build();
   }
@@ -342,6 +343,15 @@ final class ContainerActor extends ContainerLaunch {
 
   private Behavior<Command> onSnapshotWithoutIsolators(GetSnapshot request) {
     request.replyTo().tell(snapshot(null, null));
+    return Behaviors.same();
+  }
+
+  /** Mesos' wording for a launcher destroy that failed; the termination carries it. */
+  private Behavior<Command> onDestroyIncomplete(LauncherActor.DestroyIncomplete incomplete) {
+    String failure = "Failed to kill all processes in the container: " + incomplete.message();
+    log().error("Container [{}]: {}", id(), failure);
+    pending.setState(io.corral.proto.v1.TaskState.TASK_FAILED)
+        .setMessage(pending.hasMessage() ? pending.getMessage() + "; " + failure : failure);
     return Behaviors.same();
   }
 

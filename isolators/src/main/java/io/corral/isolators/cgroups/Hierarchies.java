@@ -85,6 +85,10 @@ public final class Hierarchies implements AutoCloseable {
   }
 
   /** Whether {@code --cgroups_hierarchy} is a cgroup v2 mount (it has cgroup.controllers). */
+  public synchronized boolean unifiedHierarchy() {
+    return unified();
+  }
+
   private boolean unified() {
     if (unified == null) {
       unified = controllers(linux.cgroups().at(config.hierarchy())) != null;
@@ -112,8 +116,18 @@ public final class Hierarchies implements AutoCloseable {
       throw new IllegalArgumentException("Failed to prepare the 'net_cls' controller: net_cls"
           + " exists only in cgroup v1 and '" + mount + "' is a cgroup v2 (unified) hierarchy");
     }
-    String controller = subsystem.equals("cpuacct") ? "cpu" : subsystem;
     CgroupFs fs = linux.cgroups().at(mount);
+    if (subsystem.equals("freezer")) {
+      // v2 has no freezer controller: every non-root cgroup has cgroup.freeze (kernel 5.2).
+      Hierarchy shared = byMount.computeIfAbsent(realPath(mount),
+          m -> prepareRoot("freezer", fs, true));
+      if (!readable(fs, config.root(), "cgroup.freeze")) {
+        throw new IllegalArgumentException("Failed to prepare the freezer: '" + mount.resolve(
+            config.root()).resolve("cgroup.freeze") + "' does not exist (kernel before 5.2)");
+      }
+      return shared;
+    }
+    String controller = subsystem.equals("cpuacct") ? "cpu" : subsystem;
     String available = controllers(fs);
     if (!java.util.Arrays.asList(available.trim().split("\\s+")).contains(controller)) {
       throw new IllegalArgumentException("Failed to prepare the '" + controller
@@ -165,6 +179,15 @@ public final class Hierarchies implements AutoCloseable {
       throw refuse("lock cgroups root '" + rootPath + "'", e);
     }
     return new Hierarchy(subsystem, fs, config.root(), lock, v2);
+  }
+
+  private static boolean readable(CgroupFs fs, String cgroup, String file) {
+    try {
+      fs.read(cgroup, file);
+      return true;
+    } catch (LinuxException e) {
+      return false;
+    }
   }
 
   private static boolean mounted(CgroupFs fs) {
