@@ -49,6 +49,9 @@ final class ContainerActor extends ContainerLaunch {
 
   record Usage(ActorRef<Containerizer.UsageReply> replyTo) implements Command {}
 
+  record Update(List<io.corral.proto.v1.Resource> requests, Map<String, Double> limits,
+      ActorRef<Containerizer.UpdateReply> replyTo) implements Command {}
+
   record GetSnapshot(ActorRef<Containerizer.ContainerSnapshot> replyTo) implements Command {}
 
   /** The merged usage and status of the isolators, for {@code request}. */
@@ -116,7 +119,13 @@ final class ContainerActor extends ContainerLaunch {
         .onMessage(Kill.class, this::onKill)
         .onMessage(Signalled.class, this::onSignalled)
         .onMessage(Usage.class, u -> collect(u))
+        .onMessage(Update.class, this::onUpdate)
         .onMessage(GetSnapshot.class, g -> collect(g)));
+  }
+
+  private Behavior<Command> onUpdate(Update update) {
+    context.spawnAnonymous(IsolatorUpdate.create(isolators, update, containerId()));
+    return Behaviors.same();
   }
 
   private Behavior<Command> onWatchFailed(Failed failed) {
@@ -327,6 +336,7 @@ final class ContainerActor extends ContainerLaunch {
         .onMessage(Wait.class, this::onWait)
         .onMessage(Kill.class, this::onKillDuringLaunch)
         .onMessage(Usage.class, this::onUsageWithoutIsolators)
+        .onMessage(Update.class, u -> reject(u.replyTo(), "Failed to update"))
         .onMessage(GetSnapshot.class, this::onSnapshotWithoutIsolators)
         .onMessage(Collected.class, this::onCollected)
         .onMessage(Crashed.class, this::onCrashed)
@@ -376,6 +386,13 @@ final class ContainerActor extends ContainerLaunch {
     }
     killers.add(kill.replyTo());
     return failLaunch(new ContainerError.LaunchFailed("killed while " + state), null);
+  }
+
+  private <R> Behavior<Command> reject(ActorRef<R> replyTo, String detail) {
+    @SuppressWarnings("unchecked")
+    ActorRef<Containerizer.Rejected> rejected = (ActorRef<Containerizer.Rejected>) (ActorRef<?>) replyTo;
+    rejected.tell(new Containerizer.Rejected(new ContainerError.InvalidState(containerId(), state, detail)));
+    return Behaviors.same();
   }
 
   private Behavior<Command> rejectKill(Kill kill) {

@@ -87,7 +87,8 @@ class CorralAgentIT {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString(), "agent",
-        "--work_dir=" + tmp.resolve("work"), "--runtime_dir=" + tmp.resolve("runtime")));
+        "--work_dir=" + tmp.resolve("work"), "--runtime_dir=" + tmp.resolve("runtime"),
+        "--cgroups_root=corral-agent-it-" + ProcessHandle.current().pid()));
     cmd.addAll(List.of(flags));
     return new ProcessBuilder(cmd)
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
