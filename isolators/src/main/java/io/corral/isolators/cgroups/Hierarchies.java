@@ -211,6 +211,37 @@ public final class Hierarchies implements AutoCloseable {
     return new IllegalArgumentException("Failed to " + what + ": " + e.getMessage(), e);
   }
 
+  /**
+   * Removes the root cgroup {@code config.root()} (one level, empty) from the v2 hierarchy at
+   * {@code config.hierarchy()} or from every v1 hierarchy under it (symlinked co-mounts are
+   * visited once, through their real directory): what a temporary containerizer such as
+   * {@code corral run} does at exit, after its containers are gone and its locks released.
+   *
+   * @return one line per root that could not be removed, with the path and errno
+   */
+  public static java.util.List<String> removeRoot(Linux linux, CgroupsConfig config) {
+    java.util.List<Path> candidates = new java.util.ArrayList<>(java.util.List.of(config.hierarchy()));
+    try (java.util.stream.Stream<Path> children = java.nio.file.Files.list(config.hierarchy())) {
+      children.filter(p -> java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+          .forEach(candidates::add);
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return java.util.List.of("Failed to list '" + config.hierarchy() + "': " + e.getMessage());
+    }
+    java.util.List<String> failures = new java.util.ArrayList<>();
+    for (Path mount : candidates) {
+      CgroupFs fs = linux.cgroups().at(mount);
+      try {
+        if (fs.exists(config.root())) {
+          fs.rmdir(config.root());
+        }
+      } catch (LinuxException e) {
+        failures.add("Failed to remove cgroups root '" + mount.resolve(config.root()) + "': "
+            + e.getMessage());
+      }
+    }
+    return failures;
+  }
+
   /** Releases every root lock. */
   @Override
   public synchronized void close() {
