@@ -83,7 +83,14 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
         .onMessage(SnapshotChanged.class, this::onSnapshotChanged)
         .onMessage(ContainerStopped.class, this::onContainerStopped)
         .onMessage(Deleted.class, this::onDeleted)
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> onPostStop())
         .build();
+  }
+
+  /** Its containers' actors have stopped (killing what still ran): release the launcher's locks. */
+  private Behavior<Containerizer.Command> onPostStop() {
+    settings.launcher().close();
+    return this;
   }
 
   private Behavior<Containerizer.Command> onLaunch(Containerizer.Launch launch) {

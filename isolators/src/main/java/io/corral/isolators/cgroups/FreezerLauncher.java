@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * left, instead of hanging.
  *
  * <p>The freezer hierarchy is prepared and its root locked through the agent's
- * {@link Hierarchies} (shared with the cgroups isolators), on the first launch's thread when
- * not at agent start. Threading: {@code fork} and {@code kill} block on the caller's thread (the
+ * {@link Hierarchies} (shared with the cgroups isolators) at agent start; {@link #close()}
+ * releases those locks when the containerizer stops. Threading: {@code fork} and {@code kill} block on the caller's thread (the
  * blocking dispatcher); the exit backstop runs on the delegate's exit executor.
  */
 public final class FreezerLauncher implements Launcher {
@@ -46,8 +46,15 @@ public final class FreezerLauncher implements Launcher {
   private final Hierarchy hierarchy;
   private final Linux linux;
   private final Duration timeout;
+  private final AutoCloseable owned;
 
   FreezerLauncher(Launcher delegate, Hierarchy hierarchy, Linux linux, Duration timeout) {
+    this(delegate, hierarchy, linux, timeout, () -> { });
+  }
+
+  private FreezerLauncher(Launcher delegate, Hierarchy hierarchy, Linux linux, Duration timeout,
+      AutoCloseable owned) {
+    this.owned = owned;
     this.delegate = delegate;
     this.hierarchy = hierarchy;
     this.linux = linux;
@@ -77,7 +84,23 @@ public final class FreezerLauncher implements Launcher {
     Hierarchy freezer = hierarchies.get("freezer");
     LOG.info("Using freezer cgroups under '{}' for destroy", freezer.fs().root().resolve(
         hierarchies.config().root()));
-    return new FreezerLauncher(delegate, freezer, linux, hierarchies.config().destroyTimeout());
+    return new FreezerLauncher(delegate, freezer, linux, hierarchies.config().destroyTimeout(),
+        hierarchies);
+  }
+
+  /**
+   * Releases the root locks of the {@link Hierarchies} it was wrapped with (shared with the
+   * cgroups isolators, which are done too once the containerizer stops), so that a containerizer
+   * started later in this process may take the same root.
+   */
+  @Override
+  public void close() {
+    try {
+      owned.close();
+    } catch (Exception e) {
+      LOG.warn("Failed to release the cgroups root locks: {}", e.getMessage());
+    }
+    delegate.close();
   }
 
   private static boolean kernelHasFreezer() {
