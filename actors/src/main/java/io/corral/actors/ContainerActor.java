@@ -119,13 +119,8 @@ final class ContainerActor extends ContainerLaunch {
         .onMessage(Kill.class, this::onKill)
         .onMessage(Signalled.class, this::onSignalled)
         .onMessage(Usage.class, u -> collect(u))
-        .onMessage(Update.class, this::onUpdate)
+        .onMessage(Update.class, u -> IsolatorUpdate.start(context, isolators, u, containerId()))
         .onMessage(GetSnapshot.class, g -> collect(g)));
-  }
-
-  private Behavior<Command> onUpdate(Update update) {
-    context.spawnAnonymous(IsolatorUpdate.create(isolators, update, containerId()));
-    return Behaviors.same();
   }
 
   private Behavior<Command> onWatchFailed(Failed failed) {

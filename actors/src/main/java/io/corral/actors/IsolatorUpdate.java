@@ -55,7 +55,14 @@ final class IsolatorUpdate {
     return Optional.empty();
   }
 
-  static Behavior<Got> create(List<IsolatorRef> isolators, ContainerActor.Update update, ContainerID id) {
+  /** Spawns the child that runs {@code update} for a RUNNING container; the container stays as it is. */
+  static <C> Behavior<C> start(org.apache.pekko.actor.typed.javadsl.ActorContext<C> context,
+      List<IsolatorRef> isolators, ContainerActor.Update update, ContainerID id) {
+    context.spawnAnonymous(create(isolators, update, id));
+    return Behaviors.same();
+  }
+
+  private static Behavior<Got> create(List<IsolatorRef> isolators, ContainerActor.Update update, ContainerID id) {
     return Behaviors.setup(context -> {
       if (isolators.isEmpty()) {
         update.replyTo().tell(new Containerizer.Updated(id));
