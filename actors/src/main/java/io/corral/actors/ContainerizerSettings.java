@@ -69,8 +69,11 @@ public record ContainerizerSettings(
   public static ContainerizerSettings forHost(Linux linux, Path workDir, Path runtimeDir,
       List<String> isolation, IsolatorRegistry.Options options, Path launcherDir,
       Duration launchTimeout) {
+    // disk/xfs checks and scans the sandboxes under the work directory it is given.
+    IsolatorRegistry.Options withWorkDir = options.xfs().workDir() != null ? options
+        : options.withXfs(options.xfs().withWorkDir(workDir));
     Hierarchies hierarchies = new Hierarchies(linux, options.cgroups());
-    List<Isolator> isolators = IsolatorRegistry.create(isolation, linux, options, hierarchies);
+    List<Isolator> isolators = IsolatorRegistry.create(isolation, linux, withWorkDir, hierarchies);
     Path helper = CorralInit.install(launcherDir);
     Launcher launcher = FreezerLauncher.wrap(
         new PidNamespaceLauncher(helper, linux.processes(), linux.proc()), hierarchies);
