@@ -49,6 +49,9 @@ final class ContainerActor extends ContainerLaunch {
 
   record Usage(ActorRef<Containerizer.UsageReply> replyTo) implements Command {}
 
+  record Update(List<io.corral.proto.v1.Resource> requests, Map<String, Double> limits,
+      ActorRef<Containerizer.UpdateReply> replyTo) implements Command {}
+
   record GetSnapshot(ActorRef<Containerizer.ContainerSnapshot> replyTo) implements Command {}
 
   /** The merged usage and status of the isolators, for {@code request}. */
@@ -116,6 +119,7 @@ final class ContainerActor extends ContainerLaunch {
         .onMessage(Kill.class, this::onKill)
         .onMessage(Signalled.class, this::onSignalled)
         .onMessage(Usage.class, u -> collect(u))
+        .onMessage(Update.class, u -> IsolatorUpdate.start(context, isolators, u, containerId()))
         .onMessage(GetSnapshot.class, g -> collect(g)));
   }
 
@@ -327,9 +331,11 @@ final class ContainerActor extends ContainerLaunch {
         .onMessage(Wait.class, this::onWait)
         .onMessage(Kill.class, this::onKillDuringLaunch)
         .onMessage(Usage.class, this::onUsageWithoutIsolators)
+        .onMessage(Update.class, u -> reject(u.replyTo(), "Failed to update"))
         .onMessage(GetSnapshot.class, this::onSnapshotWithoutIsolators)
         .onMessage(Collected.class, this::onCollected)
         .onMessage(Crashed.class, this::onCrashed)
+        .onMessage(LauncherActor.DestroyIncomplete.class, this::onDestroyIncomplete)
         .onAnyMessage(this::onIgnored)
         .build();
   }
@@ -342,6 +348,15 @@ final class ContainerActor extends ContainerLaunch {
 
   private Behavior<Command> onSnapshotWithoutIsolators(GetSnapshot request) {
     request.replyTo().tell(snapshot(null, null));
+    return Behaviors.same();
+  }
+
+  /** Mesos' wording for a launcher destroy that failed; the termination carries it. */
+  private Behavior<Command> onDestroyIncomplete(LauncherActor.DestroyIncomplete incomplete) {
+    String failure = "Failed to kill all processes in the container: " + incomplete.message();
+    log().error("Container [{}]: {}", id(), failure);
+    pending.setState(io.corral.proto.v1.TaskState.TASK_FAILED)
+        .setMessage(pending.hasMessage() ? pending.getMessage() + "; " + failure : failure);
     return Behaviors.same();
   }
 
@@ -366,6 +381,13 @@ final class ContainerActor extends ContainerLaunch {
     }
     killers.add(kill.replyTo());
     return failLaunch(new ContainerError.LaunchFailed("killed while " + state), null);
+  }
+
+  private <R> Behavior<Command> reject(ActorRef<R> replyTo, String detail) {
+    @SuppressWarnings("unchecked")
+    ActorRef<Containerizer.Rejected> rejected = (ActorRef<Containerizer.Rejected>) (ActorRef<?>) replyTo;
+    rejected.tell(new Containerizer.Rejected(new ContainerError.InvalidState(containerId(), state, detail)));
+    return Behaviors.same();
   }
 
   private Behavior<Command> rejectKill(Kill kill) {

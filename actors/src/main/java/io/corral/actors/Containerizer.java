@@ -49,6 +49,20 @@ public final class Containerizer {
   /** The resource usage of one container. */
   public record Usage(ContainerID id, ActorRef<UsageReply> replyTo) implements Command {}
 
+  /**
+   * Applies new resource requests and limits to a RUNNING container through every isolator's
+   * {@code update}, in parallel; answered with {@link Updated} when all succeeded, else with
+   * {@link Rejected} naming each failed isolator. A failed update leaves the container running
+   * (what the isolators that succeeded applied stays applied). {@code limits}: resource name to
+   * value, infinity for unlimited. Any other state: {@link ContainerError.InvalidState}.
+   */
+  public record Update(ContainerID id, List<io.corral.proto.v1.Resource> requests,
+      java.util.Map<String, Double> limits, ActorRef<UpdateReply> replyTo) implements Command {}
+
+  public sealed interface UpdateReply permits Updated, Rejected {}
+
+  public record Updated(ContainerID id) implements UpdateReply {}
+
   public sealed interface LaunchReply permits Launched, AlreadyLaunched, Rejected {}
 
   public sealed interface WaitReply permits Terminated, Rejected {}
@@ -85,5 +99,5 @@ public final class Containerizer {
 
   /** The failure answer to any command. */
   public record Rejected(ContainerError error)
-      implements LaunchReply, WaitReply, KillReply, RemoveReply, UsageReply {}
+      implements LaunchReply, WaitReply, KillReply, RemoveReply, UsageReply, UpdateReply {}
 }

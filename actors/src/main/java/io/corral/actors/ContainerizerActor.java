@@ -81,12 +81,20 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
         .onMessage(Containerizer.Wait.class, this::onWait)
         .onMessage(Containerizer.Kill.class, this::onKill)
         .onMessage(Containerizer.Usage.class, this::onUsage)
+        .onMessage(Containerizer.Update.class, this::onUpdate)
         .onMessage(Containerizer.Remove.class, this::onRemove)
         .onMessage(Containerizer.GetContainers.class, this::onGetContainers)
         .onMessage(SnapshotChanged.class, this::onSnapshotChanged)
         .onMessage(ContainerStopped.class, this::onContainerStopped)
         .onMessage(Deleted.class, this::onDeleted)
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> onPostStop())
         .build();
+  }
+
+  /** Its containers' actors have stopped (killing what still ran): release the launcher's locks. */
+  private Behavior<Containerizer.Command> onPostStop() {
+    settings.launcher().close();
+    return this;
   }
 
   private Behavior<Containerizer.Command> onLaunch(Containerizer.Launch launch) {
@@ -145,6 +153,20 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     } else if (entry != null) {
       usage.replyTo().tell(new Containerizer.Rejected(
           new ContainerError.InvalidState(usage.id(), entry.last.state(), "Failed to get usage")));
+    }
+    return this;
+  }
+
+  private Behavior<Containerizer.Command> onUpdate(Containerizer.Update update) {
+    Optional<ContainerError> invalid = IsolatorUpdate.validate(update);
+    Entry entry = invalid.isPresent() ? null : live(update.id(), update.replyTo());
+    if (invalid.isPresent()) {
+      update.replyTo().tell(new Containerizer.Rejected(invalid.get()));
+    } else if (entry != null && entry.ref != null) {
+      entry.ref.tell(new ContainerActor.Update(update.requests(), update.limits(), update.replyTo()));
+    } else if (entry != null) {
+      update.replyTo().tell(new Containerizer.Rejected(
+          new ContainerError.InvalidState(update.id(), entry.last.state(), "Failed to update")));
     }
     return this;
   }

@@ -3,6 +3,8 @@ package io.corral.actors;
 import io.corral.isolators.IsolationFlag;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorRegistry;
+import io.corral.isolators.cgroups.FreezerLauncher;
+import io.corral.isolators.cgroups.Hierarchies;
 import io.corral.posix.Linux;
 import io.corral.posix.launch.CorralInit;
 import io.corral.posix.launch.Launcher;
@@ -57,9 +59,11 @@ public record ContainerizerSettings(
   /**
    * Settings on {@code linux} with every knob the agent's flags set: the parsed isolator names
    * with their options, where corral-init is installed ({@code --launcher_dir}) and the launch
-   * timeout.
+   * timeout. As root, the launcher puts every container in a freezer cgroup under
+   * {@code --cgroups_root} (see {@link FreezerLauncher}), so the root is locked even without
+   * {@code cgroups/*} isolators: each containerizer needs its own.
    *
-   * @throws IllegalArgumentException when an isolator cannot be created
+   * @throws IllegalArgumentException when an isolator or the freezer cannot be set up
    * @throws java.io.UncheckedIOException when corral-init cannot be installed
    */
   public static ContainerizerSettings forHost(Linux linux, Path workDir, Path runtimeDir,
@@ -68,9 +72,11 @@ public record ContainerizerSettings(
     // disk/xfs checks and scans the sandboxes under the work directory it is given.
     IsolatorRegistry.Options withWorkDir = options.xfs().workDir() != null ? options
         : options.withXfs(options.xfs().withWorkDir(workDir));
-    List<Isolator> isolators = IsolatorRegistry.create(isolation, linux, withWorkDir);
+    Hierarchies hierarchies = new Hierarchies(linux, options.cgroups());
+    List<Isolator> isolators = IsolatorRegistry.create(isolation, linux, withWorkDir, hierarchies);
     Path helper = CorralInit.install(launcherDir);
-    Launcher launcher = new PidNamespaceLauncher(helper, linux.processes(), linux.proc());
+    Launcher launcher = FreezerLauncher.wrap(
+        new PidNamespaceLauncher(helper, linux.processes(), linux.proc()), hierarchies);
     return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout);
   }
 }

@@ -61,6 +61,8 @@ final class IsolatorActor extends AbstractBehavior<Command> {
       overrides(type, phases, Phase.PREPARE, "prepare", ContainerContext.class);
       overrides(type, phases, Phase.ISOLATE, "isolate", ContainerContext.class, int.class);
       overrides(type, phases, Phase.WATCH, "watch", ContainerContext.class);
+      overrides(type, phases, Phase.UPDATE, "update", ContainerContext.class, java.util.List.class,
+          java.util.Map.class);
       overrides(type, phases, Phase.USAGE, "usage", ContainerContext.class, ResourceStatistics.Builder.class);
       overrides(type, phases, Phase.STATUS, "status", ContainerContext.class, ContainerStatus.Builder.class);
       overrides(type, phases, Phase.CLEANUP, "cleanup", ContainerContext.class);
@@ -129,6 +131,8 @@ final class IsolatorActor extends AbstractBehavior<Command> {
       i.replyTo().tell(new Failed(name, Phase.ISOLATE, message));
     } else if (command instanceof Watch w) {
       w.replyTo().tell(new Failed(name, Phase.WATCH, message));
+    } else if (command instanceof IsolatorProtocol.Update u) {
+      u.replyTo().tell(new Failed(name, Phase.UPDATE, message));
     } else if (command instanceof Usage u) {
       u.replyTo().tell(new Failed(name, Phase.USAGE, message));
     } else if (command instanceof Status s) {
@@ -167,6 +171,11 @@ final class IsolatorActor extends AbstractBehavior<Command> {
                 ? new Failed(name, Phase.WATCH, error == null ? "no limitation" : describe(error))
                 : new LimitationReached(name, limitation)));
         return null; // the watch itself is answered when the limitation arrives
+      });
+    } else if (command instanceof IsolatorProtocol.Update u) {
+      call(Phase.UPDATE, u.replyTo(), () -> {
+        isolator.update(container, u.requests(), u.limits());
+        return new IsolatorProtocol.Updated(name);
       });
     } else if (command instanceof Usage u) {
       call(Phase.USAGE, u.replyTo(), () -> {

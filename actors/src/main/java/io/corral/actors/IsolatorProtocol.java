@@ -4,7 +4,10 @@ import io.corral.isolators.Limitation;
 import io.corral.isolators.Phase;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.LaunchPlan;
+import io.corral.proto.v1.Resource;
 import io.corral.proto.v1.ResourceStatistics;
+import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -24,6 +27,10 @@ interface IsolatorProtocol {
 
   record Watch(ActorRef<Reply> replyTo) implements Command {}
 
+  /** New resource requests and limits (resource name to value; infinity = unlimited). */
+  record Update(List<Resource> requests, Map<String, Double> limits, ActorRef<Reply> replyTo)
+      implements Command {}
+
   record Usage(ActorRef<Reply> replyTo) implements Command {}
 
   record Status(ActorRef<Reply> replyTo) implements Command {}
@@ -38,6 +45,8 @@ interface IsolatorProtocol {
   record Prepared(String isolator, LaunchPlan fragment) implements Reply {}
 
   record Isolated(String isolator) implements Reply {}
+
+  record Updated(String isolator) implements Reply {}
 
   record LimitationReached(String isolator, Limitation limitation) implements Reply {}
 

@@ -69,6 +69,12 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   /** {@code error} is empty when SIGKILL was delivered. */
   record KillSent(Optional<String> error) implements Reply {}
 
+  /**
+   * Sent just before {@link ProcessExited} when the launcher could not prove the container's
+   * processes gone (its freezer cgroup kept pids past the destroy timeout): why, with the pids.
+   */
+  record DestroyIncomplete(String message) implements Reply {}
+
   /** The init has been reaped; the command's raw wait status when known. */
   record ProcessExited(Optional<Integer> status) implements Reply {}
 
@@ -188,6 +194,7 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
       if (exit.error() != null) {
         getContext().getLog().warn("Failed to reap container [{}]: {}", containerId,
             IsolatorActor.describe(exit.error()));
+        parent.tell(new DestroyIncomplete(IsolatorActor.describe(exit.error())));
       }
       parent.tell(new ProcessExited(Optional.ofNullable(exit.status())));
     }

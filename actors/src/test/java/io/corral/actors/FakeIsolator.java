@@ -100,6 +100,18 @@ final class FakeIsolator implements Isolator {
     status.accept(builder);
   }
 
+  /** When set, update throws it. */
+  volatile RuntimeException updateFailure;
+
+  @Override
+  public void update(ContainerContext container, List<io.corral.proto.v1.Resource> requests,
+      Map<String, Double> limits) {
+    events.add("update " + name + " " + container.name());
+    if (updateFailure != null) {
+      throw updateFailure;
+    }
+  }
+
   @Override
   public void cleanup(ContainerContext container) {
     events.add("cleanup " + name + " " + container.name());

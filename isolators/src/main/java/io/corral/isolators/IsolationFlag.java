@@ -54,15 +54,17 @@ public final class IsolationFlag {
   private IsolationFlag() {}
 
   /** The isolators a root agent uses when {@code --isolation} is not given. */
-  public static final String ROOT_DEFAULT = "filesystem/posix,posix/cpu,posix/mem,posix/rlimits,"
-      + "linux/capabilities,namespaces/ipc,namespaces/pid";
+  public static final String ROOT_DEFAULT = "filesystem/posix,posix/rlimits,"
+      + "cgroups/cpu,cgroups/mem,cgroups/pids,linux/capabilities,namespaces/ipc,namespaces/pid";
 
   /**
    * The flag value to use when {@code --isolation} is not given: as root, {@link #ROOT_DEFAULT},
-   * the real Linux isolators that work on any host and need no per-agent resource (so that a
-   * request for rlimits or capabilities is honoured, never silently ignored; the cgroups
-   * isolators are left out because each agent must own its {@code --cgroups_root}); otherwise
-   * Mesos' default {@code posix/cpu,posix/mem}.
+   * the real Linux isolators (so that a request for cpus, mem, rlimits or capabilities is
+   * enforced, never silently ignored): the cgroups ones replace {@code posix/cpu} and
+   * {@code posix/mem}, and lock the agent's {@code --cgroups_root} (as the launcher's freezer
+   * does anyway), which {@code corral run} makes its own by default; {@code cgroups/net_cls}
+   * is left out (it only creates a cgroup without a primary handle). Otherwise Mesos' default
+   * {@code posix/cpu,posix/mem}.
    */
   public static String hostDefault(boolean root) {
     return root ? ROOT_DEFAULT : MESOS_DEFAULT;

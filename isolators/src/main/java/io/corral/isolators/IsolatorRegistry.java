@@ -144,11 +144,18 @@ public final class IsolatorRegistry {
   }
 
   public static List<Isolator> create(List<String> names, Linux linux, Options options) {
+    return create(names, linux, options, new Hierarchies(linux, options.cgroups()));
+  }
+
+  /**
+   * The isolators for these names; the cgroups isolators share {@code hierarchies} (prepared
+   * lazily, so nothing is mounted or locked for names without {@code cgroups/*}), which the
+   * caller may share with a {@link io.corral.isolators.cgroups.FreezerLauncher}.
+   */
+  public static List<Isolator> create(List<String> names, Linux linux, Options options,
+      Hierarchies hierarchies) {
     warnings(names).forEach(LOG::warn);
     List<Isolator> isolators = new ArrayList<>();
-    // One set of prepared (mounted, created, locked) hierarchies for all cgroups/* isolators.
-    Hierarchies hierarchies = names.stream().anyMatch(n -> n.startsWith("cgroups/"))
-        ? new Hierarchies(linux, options.cgroups()) : null;
     for (String name : names) {
       isolators.add(switch (name) {
         case "filesystem/posix" -> new PosixFilesystemIsolator();

@@ -73,8 +73,8 @@ class IsolationFlagTest {
 
   @Test
   void hostDefaults() {
-    assertEquals(List.of("filesystem/posix", "posix/cpu", "posix/mem", "posix/rlimits",
-        "linux/capabilities", "namespaces/ipc", "namespaces/pid"),
+    assertEquals(List.of("filesystem/posix", "posix/rlimits", "cgroups/cpu", "cgroups/mem",
+        "cgroups/pids", "linux/capabilities", "namespaces/ipc", "namespaces/pid"),
         IsolationFlag.parse(IsolationFlag.hostDefault(true)));
     assertEquals(IsolationFlag.hostDefault(true),
         String.join(",", IsolationFlag.parse(IsolationFlag.hostDefault(true))), "in the fixed order");

@@ -61,6 +61,19 @@ class EmbeddingExampleIT {
 
   @TempDir Path dir;
 
+  /** This test's containerizers: stopped after it, which releases their cgroups root lock. */
+  private final List<ActorRef<Containerizer.Command>> containerizers = new ArrayList<>();
+
+  private ActorRef<Containerizer.Command> started(ActorRef<Containerizer.Command> containerizer) {
+    containerizers.add(containerizer);
+    return containerizer;
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void stopContainerizers() {
+    containerizers.forEach(scheduler::stop);
+  }
+
   @BeforeAll
   static void startSchedulerSystem() {
     assumeTrue(Host.isRoot(), "needs root: real namespaces");
@@ -81,7 +94,7 @@ class EmbeddingExampleIT {
     // 1. Spawn the containerizer with settings for this host. Sandboxes go to
     //    <workDir>/containers/<id>, runtime state to <runtimeDir>/containers/<id>.
     ActorRef<Containerizer.Command> containerizer =
-        scheduler.spawn(Containerizer.create(hostSettings(List.of())), "containerizer-example");
+        started(scheduler.spawn(Containerizer.create(hostSettings(List.of())), "containerizer-example"));
 
     // 2. Launch: the same LaunchContainer message a Mesos client sends over HTTP, here with
     //    resources, and with stdio null, i.e. the sandbox's 'stdout' and 'stderr' files.
@@ -144,7 +157,7 @@ class EmbeddingExampleIT {
   @Test
   void exitStatusAndOwnStdio() {
     ActorRef<Containerizer.Command> containerizer =
-        scheduler.spawn(Containerizer.create(hostSettings(List.of())), "containerizer-stdio");
+        started(scheduler.spawn(Containerizer.create(hostSettings(List.of())), "containerizer-stdio"));
 
     // A scheduler may send the command's output wherever it likes instead of the sandbox.
     Stdio stdio = new Stdio(null, dir.resolve("job.out"), dir.resolve("job.err"));
@@ -194,7 +207,7 @@ class EmbeddingExampleIT {
   void helperThatDiesBeforeExecFailsTheLaunchAndLeaksNothing() {
     KillInitIsolator killer = new KillInitIsolator();
     ActorRef<Containerizer.Command> containerizer =
-        scheduler.spawn(Containerizer.create(hostSettings(List.of(killer))), "containerizer-fault");
+        started(scheduler.spawn(Containerizer.create(hostSettings(List.of(killer))), "containerizer-fault"));
     Host.Snapshot before = Host.Snapshot.take();
 
     ContainerID doomed = id("doomed");

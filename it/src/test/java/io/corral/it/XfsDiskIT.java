@@ -113,7 +113,8 @@ class XfsDiskIT {
       }
       Process agent = new ProcessBuilder(AgentProcess.corralCommand("agent", "--ip=127.0.0.1",
           "--port=" + port, "--work_dir=" + work, "--runtime_dir=" + xfs.directory().resolve("rt"),
-          ISOLATION, "--xfs_kill_containers"))
+          ISOLATION, "--xfs_kill_containers",
+          "--cgroups_root=corral-it-xfs-" + ProcessHandle.current().pid()))
           .redirectErrorStream(true).redirectOutput(xfs.directory().resolve("agent.log").toFile())
           .start();
       try {

@@ -77,8 +77,9 @@ public final class AgentFlags {
   Path cgroupsHierarchy;
 
   @Option(names = "--cgroups_root", paramLabel = "NAME", defaultValue = CgroupsConfig.DEFAULT_ROOT,
-      description = "The agent's cgroup under each hierarchy; an agent locks it, so two live agents"
-          + " cannot share one. Default: ${DEFAULT-VALUE}.")
+      description = "The agent's cgroup under each hierarchy (cgroups/* isolators and, as root, the"
+          + " launcher's freezer); an agent locks it, so two live agents cannot share one."
+          + " Default: ${DEFAULT-VALUE} (corral run: corral-run-<pid>, removed at exit).")
   String cgroupsRoot;
 
   @Option(names = "--cgroups_enable_cfs", paramLabel = "BOOL", arity = "0..1",

@@ -5,7 +5,6 @@ import io.corral.posix.launch.Stdio;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.agent.Call;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -39,7 +38,8 @@ final class ForegroundRun {
   private final ActorSystem<Containerizer.Command> system;
   private final Call.LaunchContainer request;
   private final ContainerID id;
-  private final Path temporaryWorkDir;
+  /** What {@code corral run} removes at exit (its temporary work dir and cgroups root). */
+  private final Runnable cleanup;
   private final AtomicBoolean claimed = new AtomicBoolean();
   private final CountDownLatch finished = new CountDownLatch(1);
   private final AtomicInteger replies = new AtomicInteger();
@@ -48,11 +48,11 @@ final class ForegroundRun {
   /** The reply to LAUNCH, once sent: the hook waits for it when its KILL came too early. */
   private volatile CompletableFuture<Containerizer.LaunchReply> launching;
 
-  ForegroundRun(ActorSystem<Containerizer.Command> system, Call.LaunchContainer request, Path temporaryWorkDir) {
+  ForegroundRun(ActorSystem<Containerizer.Command> system, Call.LaunchContainer request, Runnable cleanup) {
     this.system = system;
     this.request = request;
     this.id = request.getContainerId();
-    this.temporaryWorkDir = temporaryWorkDir;
+    this.cleanup = cleanup == null ? () -> { } : cleanup;
   }
 
   /** Installs the JVM shutdown hook that destroys the container on SIGINT or SIGTERM. */
@@ -129,7 +129,7 @@ final class ForegroundRun {
       destroy();
     }
     Systems.stop(system, STOP_TIMEOUT);
-    RunCommand.deleteQuietly(temporaryWorkDir);
+    cleanup.run();
     System.out.flush();
     System.err.flush();
     Runtime.getRuntime().halt(INTERRUPTED);

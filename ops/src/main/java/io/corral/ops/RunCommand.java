@@ -18,12 +18,16 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code corral run [flags] -- CMD ARGS...}: runs one container in the foreground with the
  * command's stdin from /dev/null and its stdout and stderr on the terminal, and exits with the
- * command's status. Builds the LAUNCH_CONTAINER request and the containerizer on the main thread;
+ * command's status. Unless {@code --cgroups_root} is given, its cgroups root is
+ * {@code corral-run-<pid>}, removed at exit, so it never contends with an agent's root. Builds
+ * the LAUNCH_CONTAINER request and the containerizer on the main thread;
  * {@link ForegroundRun} drives launch, wait, remove and the Ctrl-C path.
  */
 @Command(
@@ -43,6 +47,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin AgentFlags flags;
 
+  @Spec CommandSpec spec;
+
   @Option(names = "--container_id", paramLabel = "ID",
       description = "Id of the container. Default: run-<random>.")
   String containerId;
@@ -61,21 +67,33 @@ final class RunCommand implements Callable<Integer> {
     Systems.applyLoggingLevel(flags.loggingLevel());
     boolean root = Host.isRoot();
     flags.resolve(root, Wiring.hostDefaultIsolation(root));
+    // Its own cgroups root unless given, so that it never contends with an agent's lock.
+    boolean ownCgroupsRoot = !spec.commandLine().getParseResult().hasMatchedOption("--cgroups_root");
+    if (ownCgroupsRoot) {
+      flags.cgroupsRoot = "corral-run-" + ProcessHandle.current().pid();
+    }
     List<String> isolators = Wiring.isolation(flags.isolation());
     Path temporaryWorkDir = null;
     if (flags.workDir() == null) {
       temporaryWorkDir = Files.createTempDirectory("corral-run-");
       flags.workDir(temporaryWorkDir);
     }
+    Path workDirToDelete = temporaryWorkDir;
+    Runnable cleanup = () -> {
+      if (ownCgroupsRoot && root) {
+        Wiring.removeCgroupsRoot(flags).forEach(LOG::warn);
+      }
+      deleteQuietly(workDirToDelete);
+    };
     try {
       Directories.ensureWritable("work", flags.workDir());
       Directories.ensureWritable("runtime", flags.runtimeDir());
       Call.LaunchContainer request = launchRequest();
       ActorSystem<Containerizer.Command> system =
           Systems.start(Containerizer.create(Wiring.containerizer(flags, isolators)), flags.loggingLevel());
-      return new ForegroundRun(system, request, temporaryWorkDir).destroyOnShutdown().run();
+      return new ForegroundRun(system, request, cleanup).destroyOnShutdown().run();
     } finally {
-      deleteQuietly(temporaryWorkDir);
+      cleanup.run();
     }
   }
 

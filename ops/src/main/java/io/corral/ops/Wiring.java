@@ -61,6 +61,11 @@ final class Wiring {
     }
   }
 
+  /** Removes {@code --cgroups_root} from every hierarchy; one line per root left behind. */
+  static List<String> removeCgroupsRoot(AgentFlags flags) {
+    return io.corral.isolators.cgroups.Hierarchies.removeRoot(Linux.nativeDefault(), flags.cgroups());
+  }
+
   /** Binds the agent API on {@code ip:port}, answering for {@code system}'s containerizer. */
   static CompletionStage<ServerBinding> bind(
       ActorSystem<Containerizer.Command> system, AgentFlags.Http http, Map<String, String> flags) {

@@ -98,6 +98,7 @@ class CgroupsAgentIT {
       new ProcessBuilder("kill", "-TERM", Long.toString(agent.pid())).start().waitFor();
       assertTrue(agent.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "corral agent did not stop");
       Files.deleteIfExists(HIERARCHY.resolve("net_cls").resolve(root));
+      Files.deleteIfExists(HIERARCHY.resolve("freezer").resolve(root)); // the launcher's freezer root
     }
   }
 

@@ -36,6 +36,16 @@ class CorralAgentIT {
 
   @TempDir Path tmp;
 
+  /** The agents' --cgroups_root, removed after each test (an agent leaves its root behind). */
+  private static final String CGROUPS_ROOT = "corral-agent-it-" + ProcessHandle.current().pid();
+
+  @org.junit.jupiter.api.AfterEach
+  void removeCgroupsRoot() {
+    io.corral.isolators.cgroups.Hierarchies.removeRoot(io.corral.posix.Linux.nativeDefault(),
+        io.corral.isolators.cgroups.CgroupsConfig.defaults().withRoot(
+            io.corral.isolators.cgroups.CgroupsConfig.DEFAULT_HIERARCHY, CGROUPS_ROOT));
+  }
+
   @BeforeAll
   static void needsRoot() {
     assumeTrue(Host.isRoot(), "needs root: the agent's default isolation creates pid namespaces");
@@ -87,7 +97,8 @@ class CorralAgentIT {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString(), "agent",
-        "--work_dir=" + tmp.resolve("work"), "--runtime_dir=" + tmp.resolve("runtime")));
+        "--work_dir=" + tmp.resolve("work"), "--runtime_dir=" + tmp.resolve("runtime"),
+        "--cgroups_root=" + CGROUPS_ROOT));
     cmd.addAll(List.of(flags));
     return new ProcessBuilder(cmd)
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))

@@ -48,19 +48,22 @@ class IsolationRefusalsIT {
   private static Path work;
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+  private static AgentFlags flags;
+
   @BeforeAll
   static void startAgent() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: the isolators clone namespaces and mount");
     // Not under /tmp: a volume onto /tmp must not hide the sandboxes.
     work = TestDirectories.notUnderTmp("it-work", "refusals");
     AgentFlags.Http http = new AgentFlags.Http();
-    AgentFlags flags = new AgentFlags();
+    flags = new AgentFlags();
     new CommandLine(http).parseArgs("--port=0");
     new CommandLine(flags).parseArgs("--work_dir=" + work.resolve("work"),
         "--runtime_dir=" + work.resolve("runtime"),
         "--isolation=filesystem/shared,posix/rlimits,linux/capabilities,namespaces/ipc,"
             + "namespaces/pid",
         "--disallow_sharing_agent_ipc_namespace",
+        "--cgroups_root=corral-refusals-it-" + ProcessHandle.current().pid(),
         "--effective_capabilities={\"capabilities\":[\"CHOWN\",\"KILL\"]}");
     flags.resolve(true, AgentFlags.ROOT_ISOLATION);
     Files.createDirectories(flags.workDir());
@@ -76,6 +79,7 @@ class IsolationRefusalsIT {
     if (system != null) {
       binding.unbind().toCompletableFuture().join();
       Systems.stop(system, TIMEOUT);
+      Wiring.removeCgroupsRoot(flags);
     }
   }
 

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * kills the waiting tasks. Because nothing dies before the agent has seen the OOM, the race of
  * Mesos (the executor killed by the kernel and reported as a plain exit) cannot happen.
  *
- * <p>Cleanup closes the subscription before the cgroup is removed. See {@link CgroupsIsolator}
+ * <p>Usage adds the memory pressure counters ({@link MemoryPressure}). Cleanup closes the OOM
+ * subscription and the pressure counters before the cgroup is removed. See {@link CgroupsIsolator}
  * for the rest of the lifecycle and threading.
  */
 public final class CgroupsMemIsolator extends CgroupsIsolator {
@@ -39,6 +40,7 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
 
   private final Map<String, CompletableFuture<Limitation>> limitations = new ConcurrentHashMap<>();
   private final Map<String, CgroupKernel.OomSubscription> subscriptions = new ConcurrentHashMap<>();
+  private final Map<String, MemoryPressure> pressure = new ConcurrentHashMap<>();
 
   public CgroupsMemIsolator(Hierarchies hierarchies) {
     super(hierarchies, List.of("memory"));
@@ -54,11 +56,23 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
     controller(container).disableOomKiller();
     applyLaunchResources(container);
     listen(container);
+    countPressure(container);
   }
 
   @Override
   protected void recovered(ContainerContext container) {
     listen(container);
+    countPressure(container);
+  }
+
+  /** Mesos' pressure counters from now on (after a recovery they restart from zero, as in Mesos). */
+  private void countPressure(ContainerContext container) {
+    Hierarchy memory = hierarchy("memory");
+    MemoryPressure previous = pressure.put(container.name(), MemoryPressure.start(
+        hierarchies.linux().cgroupKernel(), memory.path(container.name()), memory.v2()));
+    if (previous != null) {
+      previous.close();
+    }
   }
 
   @Override
@@ -136,6 +150,11 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
   public void usage(ContainerContext container, ResourceStatistics.Builder statistics) {
     if (known(container)) {
       controller(container).addUsage(statistics);
+      MemoryPressure counters = pressure.get(container.name());
+      if (counters != null) {
+        Hierarchy memory = hierarchy("memory");
+        counters.addTo(statistics, memory.fs(), memory.cgroup(container.name()), memory.v2());
+      }
     }
   }
 
@@ -144,6 +163,10 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
     CgroupKernel.OomSubscription subscription = subscriptions.remove(container.name());
     if (subscription != null) {
       subscription.close();
+    }
+    MemoryPressure counters = pressure.remove(container.name());
+    if (counters != null) {
+      counters.close();
     }
   }
 

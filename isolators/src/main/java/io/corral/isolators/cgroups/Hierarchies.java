@@ -85,6 +85,10 @@ public final class Hierarchies implements AutoCloseable {
   }
 
   /** Whether {@code --cgroups_hierarchy} is a cgroup v2 mount (it has cgroup.controllers). */
+  public synchronized boolean unifiedHierarchy() {
+    return unified();
+  }
+
   private boolean unified() {
     if (unified == null) {
       unified = controllers(linux.cgroups().at(config.hierarchy())) != null;
@@ -112,8 +116,18 @@ public final class Hierarchies implements AutoCloseable {
       throw new IllegalArgumentException("Failed to prepare the 'net_cls' controller: net_cls"
           + " exists only in cgroup v1 and '" + mount + "' is a cgroup v2 (unified) hierarchy");
     }
-    String controller = subsystem.equals("cpuacct") ? "cpu" : subsystem;
     CgroupFs fs = linux.cgroups().at(mount);
+    if (subsystem.equals("freezer")) {
+      // v2 has no freezer controller: every non-root cgroup has cgroup.freeze (kernel 5.2).
+      Hierarchy shared = byMount.computeIfAbsent(realPath(mount),
+          m -> prepareRoot("freezer", fs, true));
+      if (!readable(fs, config.root(), "cgroup.freeze")) {
+        throw new IllegalArgumentException("Failed to prepare the freezer: '" + mount.resolve(
+            config.root()).resolve("cgroup.freeze") + "' does not exist (kernel before 5.2)");
+      }
+      return shared;
+    }
+    String controller = subsystem.equals("cpuacct") ? "cpu" : subsystem;
     String available = controllers(fs);
     if (!java.util.Arrays.asList(available.trim().split("\\s+")).contains(controller)) {
       throw new IllegalArgumentException("Failed to prepare the '" + controller
@@ -167,6 +181,15 @@ public final class Hierarchies implements AutoCloseable {
     return new Hierarchy(subsystem, fs, config.root(), lock, v2);
   }
 
+  private static boolean readable(CgroupFs fs, String cgroup, String file) {
+    try {
+      fs.read(cgroup, file);
+      return true;
+    } catch (LinuxException e) {
+      return false;
+    }
+  }
+
   private static boolean mounted(CgroupFs fs) {
     try {
       fs.read("", "cgroup.procs");
@@ -186,6 +209,37 @@ public final class Hierarchies implements AutoCloseable {
 
   private static IllegalArgumentException refuse(String what, LinuxException e) {
     return new IllegalArgumentException("Failed to " + what + ": " + e.getMessage(), e);
+  }
+
+  /**
+   * Removes the root cgroup {@code config.root()} (one level, empty) from the v2 hierarchy at
+   * {@code config.hierarchy()} or from every v1 hierarchy under it (symlinked co-mounts are
+   * visited once, through their real directory): what a temporary containerizer such as
+   * {@code corral run} does at exit, after its containers are gone and its locks released.
+   *
+   * @return one line per root that could not be removed, with the path and errno
+   */
+  public static java.util.List<String> removeRoot(Linux linux, CgroupsConfig config) {
+    java.util.List<Path> candidates = new java.util.ArrayList<>(java.util.List.of(config.hierarchy()));
+    try (java.util.stream.Stream<Path> children = java.nio.file.Files.list(config.hierarchy())) {
+      children.filter(p -> java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+          .forEach(candidates::add);
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return java.util.List.of("Failed to list '" + config.hierarchy() + "': " + e.getMessage());
+    }
+    java.util.List<String> failures = new java.util.ArrayList<>();
+    for (Path mount : candidates) {
+      CgroupFs fs = linux.cgroups().at(mount);
+      try {
+        if (fs.exists(config.root())) {
+          fs.rmdir(config.root());
+        }
+      } catch (LinuxException e) {
+        failures.add("Failed to remove cgroups root '" + mount.resolve(config.root()) + "': "
+            + e.getMessage());
+      }
+    }
+    return failures;
   }
 
   /** Releases every root lock. */

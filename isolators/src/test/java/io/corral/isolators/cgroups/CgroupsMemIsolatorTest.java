@@ -115,6 +115,33 @@ class CgroupsMemIsolatorTest {
   }
 
   @Test
+  void pressureCountersCountTheKernelsEventsPerLevelUntilCleanup() {
+    ContainerContext c1 = Launches.of("c1", Map.of("mem", 64.0), Map.of());
+    isolator.prepare(c1);
+    assertTrue(kernel.pressure(C1, "low", 3));
+    assertTrue(kernel.pressure(C1, "critical", 1));
+    ResourceStatistics.Builder stats = ResourceStatistics.newBuilder().setTimestamp(0);
+    isolator.usage(c1, stats);
+    assertEquals(3, stats.getMemLowPressureCounter());
+    assertEquals(0, stats.getMemMediumPressureCounter());
+    assertEquals(1, stats.getMemCriticalPressureCounter());
+    isolator.cleanup(c1);
+    assertFalse(kernel.pressure(C1, "low", 1), "the counters are closed at cleanup");
+  }
+
+  @Test
+  void aKernelWithoutPressureLevelsLaunchesWithoutCounters() {
+    kernel.failNext("count_pressure", io.corral.posix.Errno.ENOENT);
+    ContainerContext c1 = Launches.of("c1", Map.of("mem", 64.0), Map.of());
+    isolator.prepare(c1);
+    ResourceStatistics.Builder stats = ResourceStatistics.newBuilder().setTimestamp(0);
+    isolator.usage(c1, stats);
+    assertTrue(stats.hasMemTotalBytes());
+    assertFalse(stats.hasMemLowPressureCounter());
+    assertFalse(kernel.pressure(C1, "medium", 1), "the levels registered before the failure are closed");
+  }
+
+  @Test
   void bytesArePrintedAsMesosDoes() {
     assertEquals("64MB", MemoryController.format(64L << 20));
     assertEquals("2GB", MemoryController.format(2L << 30));

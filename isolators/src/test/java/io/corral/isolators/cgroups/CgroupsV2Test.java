@@ -70,6 +70,39 @@ class CgroupsV2Test {
   }
 
   @Test
+  void memoryPressureCountersComeFromMemoryEvents() {
+    CgroupsMemIsolator isolator = new CgroupsMemIsolator(hierarchies);
+    ContainerContext c1 = Launches.of("c1", Map.of("mem", 64.0), Map.of());
+    isolator.prepare(c1);
+    kernel.cgroupState(UNIFIED, "corral/c1", "memory.events", "low 4\nhigh 2\nmax 1\noom 0\noom_kill 0");
+    ResourceStatistics.Builder stats = ResourceStatistics.newBuilder().setTimestamp(0);
+    isolator.usage(c1, stats);
+    assertEquals(4, stats.getMemLowPressureCounter());
+    assertEquals(2, stats.getMemMediumPressureCounter());
+    assertEquals(1, stats.getMemCriticalPressureCounter());
+    assertTrue(kernel.calls().stream().noneMatch(c -> c.startsWith("count_pressure")), "no v1 eventfds on v2");
+  }
+
+  @Test
+  void theFreezerIsTheUnifiedHierarchysCgroupFreeze() {
+    kernel.cgroupFile(UNIFIED, "cgroup.freeze", "0");
+    kernel.cgroupFile(UNIFIED, "cgroup.events", "populated 0\nfrozen 0");
+    Hierarchy freezer = hierarchies.get("freezer");
+    freezer.create("c1");
+    freezer.assign("c1", 42);
+    FreezerController controller = new FreezerController(unified(), freezer.cgroup("c1"), true);
+    controller.freeze();
+    assertEquals("1", unified().read("corral/c1", "cgroup.freeze"));
+    kernel.cgroupState(UNIFIED, "corral/c1", "cgroup.events", "populated 1\nfrozen 1");
+    assertTrue(controller.frozen());
+    controller.killAll(kernel.linux().processes(), java.time.Duration.ofSeconds(1));
+    assertEquals(java.util.List.of(), unified().procs("corral/c1"));
+    assertEquals("0", unified().read("corral/c1", "cgroup.freeze"), "thawed after the kill");
+    assertTrue(kernel.calls().stream().noneMatch(c -> c.contains("subtree_control") && c.contains("freezer")),
+        "v2 has no freezer controller to enable");
+  }
+
+  @Test
   void memoryUsesMaxAndLowAndReportsAKernelOomKill() throws Exception {
     CgroupsMemIsolator isolator = new CgroupsMemIsolator(hierarchies);
     ContainerContext c1 = Launches.of("c1", Map.of("mem", 64.0), Map.of("mem", 128.0));

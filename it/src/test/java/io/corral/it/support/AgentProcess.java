@@ -44,7 +44,10 @@ public final class AgentProcess implements AutoCloseable {
   private final Process process;
   private final AgentClient client;
 
-  private AgentProcess(Path root, int port, Process process) {
+  private final String cgroupsRoot;
+
+  private AgentProcess(Path root, int port, Process process, String cgroupsRoot) {
+    this.cgroupsRoot = cgroupsRoot;
     this.root = root;
     this.workDir = root.resolve("work");
     this.runtimeDir = root.resolve("runtime");
@@ -98,6 +101,14 @@ public final class AgentProcess implements AutoCloseable {
           "--work_dir=" + root.resolve("work"),
           "--runtime_dir=" + root.resolve("runtime")));
       args.addAll(List.of(extraFlags));
+      // Each agent locks its --cgroups_root (the freezer, and cgroups/* isolators): a unique one
+      // per agent, so that tests running at the same time never contend for a root.
+      String cgroupsRoot = args.stream().filter(a -> a.startsWith("--cgroups_root=")).findFirst()
+          .map(a -> a.substring("--cgroups_root=".length())).orElse(null);
+      if (cgroupsRoot == null) {
+        cgroupsRoot = "corral-it-" + root.getFileName().toString().replaceAll("[^A-Za-z0-9]", "");
+        args.add("--cgroups_root=" + cgroupsRoot);
+      }
       ProcessBuilder builder = new ProcessBuilder(corralCommand(args.toArray(String[]::new)));
       // A marker in the agent's environment: containers must not inherit it (Mesos semantics).
       builder.environment().put(AGENT_ENV_MARKER, "must-not-leak-into-containers");
@@ -107,7 +118,7 @@ public final class AgentProcess implements AutoCloseable {
           .redirectOutput(root.resolve("agent.log").toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .start();
-      AgentProcess agent = new AgentProcess(root, port, p);
+      AgentProcess agent = new AgentProcess(root, port, p, cgroupsRoot);
       agent.awaitHealthy();
       return agent;
     } catch (IOException e) {
@@ -206,6 +217,33 @@ public final class AgentProcess implements AutoCloseable {
     }
     keepLog();
     deleteTree(root);
+    removeCgroupsRoot(cgroupsRoot);
+  }
+
+  /** The agent's {@code --cgroups_root} in every v1 hierarchy ({@code <root>} here). */
+  public String cgroupsRoot() {
+    return cgroupsRoot;
+  }
+
+  /**
+   * Removes a stopped agent's root cgroup from every hierarchy under /sys/fs/cgroup (an agent
+   * leaves its root behind, as Mesos does); a root that still holds cgroups stays.
+   */
+  public static void removeCgroupsRoot(String cgroupsRoot) {
+    try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+      for (Path h : hierarchies.toList()) {
+        Path dir = h.resolve(cgroupsRoot);
+        if (Files.isDirectory(dir) && !Files.isSymbolicLink(h)) {
+          try {
+            Files.delete(dir);
+          } catch (IOException e) {
+            // Busy or already gone: LeakIT-style tests check what matters.
+          }
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      // No cgroup hierarchy on this host.
+    }
   }
 
   /** Copies agent.log to {@code target/agent-logs/} so a failed run can be read afterwards. */

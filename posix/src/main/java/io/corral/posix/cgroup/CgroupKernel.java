@@ -30,6 +30,25 @@ public interface CgroupKernel {
     void close();
   }
 
+  /**
+   * A registration for the v1 memory pressure events of one level ({@code low}, {@code medium}
+   * or {@code critical}) of one memory cgroup; the kernel's notifications are counted until it
+   * is closed. Close it before removing the cgroup.
+   */
+  interface PressureCounter extends AutoCloseable {
+    /** How many events of this level the kernel has signalled since the registration. */
+    long count();
+
+    @Override
+    void close();
+  }
+
+  /**
+   * Registers an eventfd for {@code memory.pressure_level} at {@code level} (v1 only, as Mesos'
+   * {@code cgroups::memory::pressure::Counter}): ENOENT when the kernel has no such file.
+   */
+  PressureCounter countPressure(Path cgroupDirectory, String level);
+
   /** mount(2) of a cgroup v1 hierarchy with these subsystems; creates the target directory. */
   void mountV1(Path target, String subsystems);
 

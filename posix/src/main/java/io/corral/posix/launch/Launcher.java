@@ -19,4 +19,10 @@ public interface Launcher {
    * @throws LaunchException when the helper cannot start or refuses the plan
    */
   LaunchedContainer fork(String containerId, LaunchPlan plan, Stdio stdio);
+
+  /**
+   * Releases what the launcher holds for its containerizer (such as the lock on its cgroups
+   * root), once, when the containerizer stops; the launcher is not used afterwards.
+   */
+  default void close() {}
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 import org.slf4j.Logger;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * {@link CgroupKernel} through jnr-ffi. On cgroup v1 an OOM subscription is an eventfd registered
  * in {@code cgroup.event_control}; on v2 (no {@code memory.oom_control}) it is the cgroup's
  * {@code memory.events} file, which the kernel marks with POLLPRI when a counter changes. OOM
- * subscriptions share one daemon notifier thread
+ * subscriptions and v1 memory pressure counters ({@code memory.pressure_level} eventfds, whose
+ * 8-byte counter is added up at every wake-up) share one daemon notifier thread
  * ({@code corral-cgroup-events}, started with the first subscription) that blocks in poll(2) on
  * every registered eventfd plus a wake-up eventfd; it completes a subscription's stage when its
  * eventfd becomes readable and is the only thread that closes subscription eventfds (so a
@@ -44,6 +46,8 @@ public final class NativeCgroupKernel implements CgroupKernel {
   private final Map<Integer, CompletableFuture<Void>> active = new HashMap<>();
   private final Map<Integer, Integer> pollEvents = new HashMap<>();
   private final List<Integer> closing = new ArrayList<>();
+  /** Pressure eventfds: counted at every wake-up, never one-shot. */
+  private final Map<Integer, AtomicLong> counters = new HashMap<>();
   private int wakeFd = -1;
 
   NativeCgroupKernel(LibC libc) {
@@ -88,6 +92,42 @@ public final class NativeCgroupKernel implements CgroupKernel {
       // cgroup v2: kernfs wakes pollers of memory.events with POLLPRI when a counter changes.
       return register(open(cgroupDirectory.resolve("memory.events"), O_RDONLY | O_CLOEXEC), POLLPRI);
     }
+    return register(registerEvent(cgroupDirectory, "memory.oom_control", ""), POLLIN);
+  }
+
+  @Override
+  public PressureCounter countPressure(Path cgroupDirectory, String level) {
+    int efd = registerEvent(cgroupDirectory, "memory.pressure_level", " " + level);
+    AtomicLong count = new AtomicLong();
+    synchronized (this) {
+      startNotifier();
+      counters.put(efd, count);
+      wake();
+    }
+    return new PressureCounter() {
+      @Override
+      public long count() {
+        return count.get();
+      }
+
+      @Override
+      public void close() {
+        synchronized (NativeCgroupKernel.this) {
+          if (counters.remove(efd) != null) {
+            closing.add(efd);
+            wake();
+          }
+        }
+      }
+    };
+  }
+
+  /**
+   * A new eventfd registered in the cgroup's {@code cgroup.event_control} for a control file
+   * ({@code "<efd> <fd of file><args>"}), as the v1 memory controller wants it.
+   */
+  private int registerEvent(Path cgroupDirectory, String file, String args) {
+    Path control = cgroupDirectory.resolve(file);
     int efd = eventfd();
     int cfd;
     try {
@@ -98,7 +138,7 @@ public final class NativeCgroupKernel implements CgroupKernel {
     }
     Path events = cgroupDirectory.resolve("cgroup.event_control");
     try {
-      Files.writeString(events, efd + " " + cfd, StandardCharsets.US_ASCII);
+      Files.writeString(events, efd + " " + cfd + args, StandardCharsets.US_ASCII);
     } catch (IOException e) {
       libc.close(efd);
       throw IoErrors.toLinux("write", events, e);
@@ -106,7 +146,7 @@ public final class NativeCgroupKernel implements CgroupKernel {
       // The kernel holds its own reference to the control file once registered.
       libc.close(cfd);
     }
-    return register(efd, POLLIN);
+    return efd;
   }
 
   private OomSubscription register(int efd, int events) {
@@ -160,13 +200,17 @@ public final class NativeCgroupKernel implements CgroupKernel {
       synchronized (this) {
         closing.forEach(libc::close);
         closing.clear();
-        fds = new int[2 * (active.size() + 1)];
+        fds = new int[2 * (active.size() + counters.size() + 1)];
         fds[0] = wakeFd;
         fds[1] = POLLIN;
         int i = 2;
         for (int fd : active.keySet()) {
           fds[i++] = fd;
           fds[i++] = pollEvents.getOrDefault(fd, POLLIN);
+        }
+        for (int fd : counters.keySet()) {
+          fds[i++] = fd;
+          fds[i++] = POLLIN;
         }
       }
       if (libc.poll(fds, fds.length / 2, -1) < 0) {
@@ -181,8 +225,16 @@ public final class NativeCgroupKernel implements CgroupKernel {
         if ((fds[i + 1] >>> 16) == 0) {
           continue;
         }
-        libc.read(fds[i], counter, 8);
+        long events = libc.read(fds[i], counter, 8) == 8 ? littleEndian(counter) : 0;
         if (i > 0) {
+          AtomicLong count;
+          synchronized (this) {
+            count = counters.get(fds[i]);
+          }
+          if (count != null) {
+            count.addAndGet(events);
+            continue;
+          }
           CompletableFuture<Void> fired;
           synchronized (this) {
             fired = active.remove(fds[i]);
@@ -197,6 +249,14 @@ public final class NativeCgroupKernel implements CgroupKernel {
         }
       }
     }
+  }
+
+  private static long littleEndian(byte[] bytes) {
+    long value = 0;
+    for (int b = 7; b >= 0; b--) {
+      value = (value << 8) | (bytes[b] & 0xff);
+    }
+    return value;
   }
 
   private int eventfd() {

@@ -14,7 +14,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * {@link CgroupKernel} of {@link FakeLinux}: a mount makes a hierarchy marked with
  * {@link FakeLinux#unmounted} readable; directory locks are exclusive per path (EAGAIN for a
- * second holder); OOM subscriptions fire when a test calls {@link FakeLinux#oom}. Calls are
+ * second holder); OOM subscriptions fire when a test calls {@link FakeLinux#oom}, pressure counters
+ * count what {@link FakeLinux#pressure} signals. Calls are
  * recorded as {@code mount dst='...' data='net_cls'}, {@code flock path='...'} and
  * {@code subscribe_oom path='...'}, and take the scripted faults of those names. Thread-safe
  * through the FakeLinux lock.
@@ -77,6 +78,45 @@ final class FakeCgroupKernel implements CgroupKernel {
         }
       }
     };
+  }
+
+  private final Map<String, java.util.concurrent.atomic.AtomicLong> pressure = new HashMap<>();
+
+  @Override
+  public PressureCounter countPressure(Path cgroupDirectory, String level) {
+    java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+    String key = cgroupDirectory + " " + level;
+    synchronized (kernel) {
+      String detail = "path='" + cgroupDirectory + "' level='" + level + "'";
+      kernel.record("count_pressure " + detail);
+      kernel.check("count_pressure", cgroupDirectory, detail);
+      pressure.put(key, count);
+    }
+    return new PressureCounter() {
+      @Override
+      public long count() {
+        return count.get();
+      }
+
+      @Override
+      public void close() {
+        synchronized (kernel) {
+          pressure.remove(key, count);
+        }
+      }
+    };
+  }
+
+  /** Signals {@code events} pressure events of a level; false when nobody counts them. */
+  boolean pressure(Path cgroupDirectory, String level, long events) {
+    java.util.concurrent.atomic.AtomicLong count;
+    synchronized (kernel) {
+      count = pressure.get(cgroupDirectory + " " + level);
+    }
+    if (count != null) {
+      count.addAndGet(events);
+    }
+    return count != null;
   }
 
   boolean isLocked(Path directory) {

@@ -136,6 +136,11 @@ public final class FakeLinux {
     return cgroupKernel.fire(cgroupDirectory);
   }
 
+  /** Signals memory pressure events of a level to a memory cgroup directory; false when nobody counts. */
+  public boolean pressure(Path cgroupDirectory, String level, long events) {
+    return cgroupKernel.pressure(cgroupDirectory, level, events);
+  }
+
   /** Whether a directory lock is held. */
   public synchronized boolean isLocked(Path directory) {
     return cgroupKernel.isLocked(directory);
