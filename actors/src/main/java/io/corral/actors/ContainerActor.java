@@ -62,12 +62,15 @@ final class ContainerActor extends ContainerLaunch {
 
   private record TerminationWritten(Optional<String> error) implements Command {}
 
+  /** Time to try the cleanup of the isolator at {@code index} again. */
+  private record RetryCleanup(int index) implements Command {}
+
   static final int SIGKILL = 9;
 
   private final List<ActorRef<Containerizer.WaitReply>> waiters = new ArrayList<>();
   private final List<ActorRef<Containerizer.KillReply>> killers = new ArrayList<>();
   private final Map<Integer, List<ActorRef<Containerizer.KillReply>>> signallers = new java.util.HashMap<>();
-  private final List<String> cleanupFailures = new ArrayList<>();
+  private CleanupAttempts cleanups;
   private boolean killSent;
   private boolean killAcked;
   private boolean cleanupStarted;
@@ -112,20 +115,20 @@ final class ContainerActor extends ContainerLaunch {
           return destroy(null);
         })
         .onMessage(LimitationReached.class, l -> destroy(limitation(l.limitation())))
-        .onMessage(Failed.class, this::onWatchFailed)
+        .onMessage(Failed.class, this::onFailedWhileRunning)
         .onMessage(Kill.class, this::onKill)
         .onMessage(Signalled.class, this::onSignalled)
         .onMessage(Usage.class, u -> collect(u))
         .onMessage(GetSnapshot.class, g -> collect(g)));
   }
 
-  private Behavior<Command> onWatchFailed(Failed failed) {
-    if (failed.phase() != Phase.WATCH) {
-      return Behaviors.same();
-    }
-    log().warn("Destroying container [{}]: {}", id(), new ContainerError.IsolatorFailed(
-        failed.isolator(), failed.phase(), failed.message()).message());
-    return destroy(null);
+  /** An isolator failed (or timed out) in any phase while running: destroy, saying why. */
+  private Behavior<Command> onFailedWhileRunning(Failed failed) {
+    String message = new ContainerError.IsolatorFailed(failed.isolator(), failed.phase(), failed.message()).message();
+    log().warn("Destroying container [{}]: {}", id(), message);
+    return destroy(io.corral.proto.v1.ContainerTermination.newBuilder()
+        .setState(io.corral.proto.v1.TaskState.TASK_FAILED)
+        .setMessage(message));
   }
 
   private Behavior<Command> onKill(Kill kill) {
@@ -183,6 +186,9 @@ final class ContainerActor extends ContainerLaunch {
     if (!cleanupStarted) {
       cleanupStarted = true;
       cleanupIndex = prepared - 1;
+      com.typesafe.config.Config config = context.getSystem().settings().config();
+      cleanups = new CleanupAttempts(config.getInt("corral.actors.cleanup-attempts"),
+          config.getDuration("corral.actors.cleanup-backoff"));
       return cleanupNext();
     }
     return destroying();
@@ -198,6 +204,7 @@ final class ContainerActor extends ContainerLaunch {
         .onMessage(CleanedUp.class, c -> onCleanupReply(c.isolator(), null))
         .onMessage(Failed.class, this::onFailedWhileDestroying)
         .onMessage(TerminationWritten.class, this::onTerminationWritten)
+        .onMessage(RetryCleanup.class, r -> cleanupNext())
         .onMessage(Kill.class, this::onKillWhileDestroying)
         .onMessage(Signalled.class, this::onSignalled));
   }
@@ -263,8 +270,18 @@ final class ContainerActor extends ContainerLaunch {
     if (!cleanupStarted || cleanupIndex < 0 || !isolators.get(cleanupIndex).name().equals(isolator)) {
       return Behaviors.same();
     }
-    if (failure != null) {
-      cleanupFailures.add(failure.message());
+    if (failure == null) {
+      cleanups.succeeded(isolator);
+    } else {
+      int attempt = cleanups.attempt(isolator);
+      java.time.Duration retry = cleanups.failed(isolator, failure.message());
+      if (retry != null) {
+        log().warn("Cleanup of container [{}] failed at attempt {} of {}, trying again in {}ms: {}",
+            id(), attempt, cleanups.maxAttempts(), retry.toMillis(), failure.message());
+        timers.startSingleTimer(new RetryCleanup(cleanupIndex), retry);
+        return destroying();
+      }
+      log().error("Cleanup of container [{}] failed at attempt {}, giving up: {}", id(), attempt, failure.message());
     }
     cleanupIndex--;
     return cleanupNext();
@@ -275,9 +292,8 @@ final class ContainerActor extends ContainerLaunch {
       isolators.get(cleanupIndex).ref().tell(new IsolatorProtocol.Cleanup(context.getSelf().narrow()));
       return destroying();
     }
-    if (!cleanupFailures.isEmpty()) {
-      String failures = "Failed to clean up an isolator when destroying container: "
-          + String.join("; ", cleanupFailures);
+    String failures = cleanups.report();
+    if (failures != null) {
       pending.setMessage(pending.hasMessage() ? pending.getMessage() + "; " + failures : failures);
     }
     exitStatus.ifPresent(pending::setStatus);

@@ -22,7 +22,7 @@ final class Fixture {
   static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   static Config config() {
-    return ConfigFactory.parseString("corral.actors.list-timeout = 500ms\ncorral.actors.usage-timeout = 3s\ncorral.actors.abort-grace = 300ms")
+    return ConfigFactory.parseString("corral.actors.list-timeout = 500ms\ncorral.actors.usage-timeout = 3s\ncorral.actors.abort-grace = 300ms\ncorral.actors.cleanup-backoff = 20ms")
         .withFallback(ConfigFactory.load());
   }
 
