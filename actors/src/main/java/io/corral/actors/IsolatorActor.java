@@ -182,8 +182,8 @@ final class IsolatorActor extends AbstractBehavior<Command> {
 
   private Behavior<Command> onCompleted(Completed completed) {
     if (!busy || completed.call() != call) {
-      getContext().getLog().warn("Isolator '{}' returned from phase '{}' of container '{}' after it timed out: {}",
-          name, completed.phase().verb(), container.name(), completed.reply());
+      getContext().getLog().warn("Isolator '{}' returned from phase {} of container '{}' after it timed out: {}",
+          name, completed.phase(), container.name(), completed.reply());
       return this;
     }
     timers.cancel(TimedOut.class);
@@ -198,8 +198,8 @@ final class IsolatorActor extends AbstractBehavior<Command> {
       return this;
     }
     String detail = TIMED_OUT + PhaseTimeouts.format(timeout);
-    getContext().getLog().error("Isolator '{}' phase '{}' of container '{}' {}; abandoning the call",
-        name, timedOut.phase().verb(), container.name(), detail);
+    getContext().getLog().error("Isolator '{}' phase {} of container '{}' {}; abandoning the call",
+        name, timedOut.phase(), container.name(), detail);
     tell(timedOut.replyTo(), new Failed(name, timedOut.phase(), detail));
     return next();
   }

@@ -40,6 +40,12 @@ final class Fixture {
   }
 
   Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, String... isolatorNames) {
+    this(kit, temp, launchTimeout, ContainerizerSettings.DEFAULT_ISOLATOR_PHASE_TIMEOUT, null, isolatorNames);
+  }
+
+  /** With a phase timeout, and the isolators (and launcher) wrapped by {@code faults} when given. */
+  Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Duration phaseTimeout,
+      io.corral.testkit.Faults faults, String... isolatorNames) {
     this.kit = kit;
     this.workDir = temp.resolve("work");
     this.runtimeDir = temp.resolve("run");
@@ -48,7 +54,10 @@ final class Fixture {
     }
     this.paths = new Paths(workDir, runtimeDir);
     ContainerizerSettings settings = new ContainerizerSettings(
-        workDir, runtimeDir, List.copyOf(isolators), launcher, null, launchTimeout);
+        workDir, runtimeDir, List.copyOf(isolators), launcher, null, launchTimeout, phaseTimeout);
+    if (faults != null) {
+      settings = settings.withIsolators(faults.wrap(settings.isolators())).withLauncher(faults.wrap(launcher));
+    }
     this.containerizer = kit.spawn(Containerizer.create(settings));
   }
 

@@ -129,7 +129,7 @@ public final class Faults {
 
     @Override
     public String toString() {
-      return kind + " " + target + (phase == null ? "" : " " + phase.verb()) + " " + fault
+      return kind + " " + target + (phase == null ? "" : " " + phase) + " " + fault
           + (errno == null ? "" : " " + errno) + (container == null ? "" : " for '" + container + "'");
     }
   }
@@ -243,7 +243,7 @@ public final class Faults {
       hangsEntered++;
       hangs.notifyAll();
     }
-    LOG.info("Hanging isolator '{}' in phase '{}' until released", isolator, phase.verb());
+    LOG.info("Hanging isolator '{}' in phase {} until released", isolator, phase);
     boolean interrupted = false;
     try {
       while (true) {
