@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@link #inject}: any phase of a named isolator fails, throws or hangs ({@link Fault});
- *   <li>{@link #dieBeforeExec}: the container's init is SIGKILLed right after the launch helper
- *       forked it, so the launch ends with {@code corral-init exited before exec};
+ *   <li>{@link #dieBeforeExec}: the container's init is SIGKILLed after it was isolated, as it
+ *       is released, so the launch ends with {@code corral-init exited before exec};
  *   <li>{@link #failCgroupWrite}: a write to a cgroup control file fails with a chosen errno,
  *       through {@link #wrap(Linux)} (build the isolators on the wrapped facade, e.g. with
  *       {@code ContainerizerSettings.forHost(faults.wrap(linux), ...)});
@@ -140,7 +140,7 @@ public final class Faults {
         Objects.requireNonNull(fault), null));
   }
 
-  /** SIGKILLs the init of launched containers right after the fork, before the command's exec. */
+  /** SIGKILLs the init of launched containers when they are released, before the command's exec. */
   public Rule dieBeforeExec() {
     return add(new Rule(Kind.DIE_BEFORE_EXEC, null, null, Fault.FAIL, null));
   }

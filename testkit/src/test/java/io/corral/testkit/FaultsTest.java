@@ -192,10 +192,12 @@ class FaultsTest {
       Faults faults = new Faults();
       Faults.Rule rule = faults.dieBeforeExec().forContainer("doomed");
       Launcher launcher = faults.wrap(real);
-      launcher.fork("spared", LaunchPlan.getDefaultInstance(), null);
+      launcher.fork("spared", LaunchPlan.getDefaultInstance(), null).release();
       assertTrue(init.isAlive(), "another container's init is left alone");
       LaunchedContainer launched = launcher.fork("doomed", LaunchPlan.getDefaultInstance(), null);
       assertEquals(init.pid(), launched.initPid());
+      assertTrue(init.isAlive(), "alive until it is released");
+      launched.release();
       assertTrue(init.waitFor(10, TimeUnit.SECONDS), "the init was killed");
       assertEquals(128 + 9, init.exitValue());
       assertEquals(1, rule.injected());
