@@ -97,7 +97,10 @@ public record ContainerizerSettings(
   public static ContainerizerSettings forHost(Linux linux, Path workDir, Path runtimeDir,
       List<String> isolation, IsolatorRegistry.Options options, Path launcherDir,
       Duration launchTimeout) {
-    List<Isolator> isolators = IsolatorRegistry.create(isolation, linux, options);
+    // disk/xfs checks and scans the sandboxes under the work directory it is given.
+    IsolatorRegistry.Options withWorkDir = options.xfs().workDir() != null ? options
+        : options.withXfs(options.xfs().withWorkDir(workDir));
+    List<Isolator> isolators = IsolatorRegistry.create(isolation, linux, withWorkDir);
     Path helper = CorralInit.install(launcherDir);
     Launcher launcher = new PidNamespaceLauncher(helper, linux.processes(), linux.proc());
     return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout);

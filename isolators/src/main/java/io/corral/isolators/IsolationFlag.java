@@ -40,7 +40,8 @@ public final class IsolationFlag {
   public static final Set<String> IMPLEMENTED = Set.of(
       "filesystem/posix", "filesystem/shared", "posix/cpu", "posix/mem", "posix/rlimits",
       "cgroups/cpu", "cgroups/mem", "cgroups/pids", "cgroups/net_cls",
-      "linux/capabilities", "linux/nnp", "namespaces/ipc", "namespaces/pid");
+      "linux/capabilities", "linux/nnp", "namespaces/ipc", "namespaces/pid",
+      "disk/xfs");
 
   /** Mesos' default flag value (a non-root agent gets this). */
   public static final String MESOS_DEFAULT = "posix/cpu,posix/mem";

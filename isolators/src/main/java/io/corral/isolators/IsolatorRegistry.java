@@ -6,6 +6,8 @@ import io.corral.isolators.cgroups.CgroupsMemIsolator;
 import io.corral.isolators.cgroups.CgroupsNetClsIsolator;
 import io.corral.isolators.cgroups.CgroupsPidsIsolator;
 import io.corral.isolators.cgroups.Hierarchies;
+import io.corral.isolators.disk.XfsConfig;
+import io.corral.isolators.disk.XfsDiskIsolator;
 import io.corral.isolators.filesystem.PosixFilesystemIsolator;
 import io.corral.isolators.filesystem.SharedFilesystemIsolator;
 import io.corral.isolators.linux.CapabilitiesIsolator;
@@ -26,13 +28,14 @@ import java.util.Set;
 /**
  * Creates the isolators named by a parsed {@code --isolation} value ({@link IsolationFlag#parse}),
  * in the order given. Names in {@link IsolationFlag#ORDER} but not yet in
- * {@link IsolationFlag#IMPLEMENTED} (disk/du, disk/xfs) are refused with
+ * {@link IsolationFlag#IMPLEMENTED} (disk/du) are refused with
  * {@code Isolator 'x' is not supported yet} until their issue lands. Called once at agent start,
  * on the caller's thread; errors are {@link IllegalArgumentException}s that stop the agent (for
  * the cgroups isolators: a hierarchy that cannot be mounted or written, or a root another live
  * agent has locked; see {@link Hierarchies}).
  */
 public final class IsolatorRegistry {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IsolatorRegistry.class);
 
   /**
    * Agent flags that shape isolators.
@@ -47,6 +50,7 @@ public final class IsolatorRegistry {
    *     {@code --allowed_capabilities}); empty when the flag is not given
    * @param boundingCapabilities {@code --bounding_capabilities}; empty when not given
    * @param cgroups the {@code --cgroups_*} flags
+   * @param xfs the {@code disk/xfs} flags ({@code --xfs_*}) and the work directory
    */
   public record Options(
       boolean disallowSharingAgentPidNamespace,
@@ -55,7 +59,22 @@ public final class IsolatorRegistry {
       boolean disallowSharingAgentIpcNamespace,
       Optional<Set<Capability>> effectiveCapabilities,
       Optional<Set<Capability>> boundingCapabilities,
-      CgroupsConfig cgroups) {
+      CgroupsConfig cgroups,
+      XfsConfig xfs) {
+
+    /** These flags with the default {@code disk/xfs} flags. */
+    public Options(
+        boolean disallowSharingAgentPidNamespace,
+        Optional<ContainerInfo> defaultContainerInfo,
+        long defaultContainerShmSize,
+        boolean disallowSharingAgentIpcNamespace,
+        Optional<Set<Capability>> effectiveCapabilities,
+        Optional<Set<Capability>> boundingCapabilities,
+        CgroupsConfig cgroups) {
+      this(disallowSharingAgentPidNamespace, defaultContainerInfo, defaultContainerShmSize,
+          disallowSharingAgentIpcNamespace, effectiveCapabilities, boundingCapabilities, cgroups,
+          XfsConfig.defaults());
+    }
 
     /** These flags with the default {@code --cgroups_*} flags. */
     public Options(
@@ -85,11 +104,27 @@ public final class IsolatorRegistry {
     public Options withCgroups(CgroupsConfig config) {
       return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
           defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, config);
+          boundingCapabilities, config, xfs);
+    }
+
+    /** These options with other {@code disk/xfs} flags. */
+    public Options withXfs(XfsConfig config) {
+      return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
+          defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
+          boundingCapabilities, cgroups, config);
     }
   }
 
   private IsolatorRegistry() {}
+
+  /** What is allowed but probably not meant in these names; logged at WARN by {@link #create}. */
+  public static List<String> warnings(List<String> names) {
+    if (names.contains("disk/du") && names.contains("disk/xfs")) {
+      return List.of("Both disk/du and disk/xfs are enabled: each sandbox is measured twice (du"
+          + " walks it, XFS counts it) and both enforce the disk quota; enable one of them");
+    }
+    return List.of();
+  }
 
   /** The isolators for these names with Mesos' default flags. */
   public static List<Isolator> create(List<String> names, Linux linux) {
@@ -97,6 +132,7 @@ public final class IsolatorRegistry {
   }
 
   public static List<Isolator> create(List<String> names, Linux linux, Options options) {
+    warnings(names).forEach(LOG::warn);
     List<Isolator> isolators = new ArrayList<>();
     // One set of prepared (mounted, created, locked) hierarchies for all cgroups/* isolators.
     Hierarchies hierarchies = names.stream().anyMatch(n -> n.startsWith("cgroups/"))
@@ -118,6 +154,7 @@ public final class IsolatorRegistry {
         case "namespaces/ipc" -> new IpcNamespaceIsolator(options.defaultContainerShmSize(),
             options.disallowSharingAgentIpcNamespace());
         case "namespaces/pid" -> new PidNamespaceIsolator(options.disallowSharingAgentPidNamespace());
+        case "disk/xfs" -> new XfsDiskIsolator(linux.quotas(), options.xfs());
         default -> throw new IllegalArgumentException(IsolationFlag.ORDER.contains(name)
             ? "Isolator '" + name + "' is not supported yet"
             : "Unknown or unsupported isolator '" + name + "'");

@@ -2,6 +2,8 @@ package io.corral.ops;
 
 import io.corral.isolators.IsolationFlag;
 import io.corral.isolators.cgroups.CgroupsConfig;
+import io.corral.isolators.disk.ProjectRange;
+import io.corral.isolators.disk.XfsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -139,6 +141,18 @@ public final class AgentFlags {
           + " none, and the most any may request (linux/capabilities). Default: none (all allowed).")
   String boundingCapabilities;
 
+  @Option(names = "--xfs_project_range", paramLabel = "RANGES", defaultValue = ProjectRange.DEFAULT,
+      description = "XFS project ids disk/xfs gives to sandboxes, Mesos ranges such as"
+          + " [5000-10000]. Default: ${DEFAULT-VALUE}.")
+  String xfsProjectRange;
+
+  @Option(names = "--xfs_kill_containers", paramLabel = "BOOL", arity = "0..1",
+      fallbackValue = "true", defaultValue = "false",
+      description = "disk/xfs destroys a container whose sandbox exceeds its disk quota (checked"
+          + " periodically; the kernel allows 10MB more) instead of only failing its writes with"
+          + " EDQUOT. Default: ${DEFAULT-VALUE}.")
+  boolean xfsKillContainers;
+
   private String isolationReason = "given by --isolation";
 
   /** The flags of {@code corral agent} that {@code corral run} has no use for. */
@@ -272,7 +286,17 @@ public final class AgentFlags {
   public io.corral.isolators.IsolatorRegistry.Options isolatorOptions() {
     return IsolatorOptions.parse(disallowSharingAgentPidNamespace, defaultContainerInfo,
         defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-        boundingCapabilities).withCgroups(cgroupsOrStop());
+        boundingCapabilities).withCgroups(cgroupsOrStop()).withXfs(xfs());
+  }
+
+  /** The {@code disk/xfs} flags; the sandboxes are under {@code --work_dir}. */
+  private XfsConfig xfs() {
+    try {
+      return new XfsConfig(workDir, ProjectRange.parse(xfsProjectRange), xfsKillContainers,
+          XfsConfig.DEFAULT_WATCH_INTERVAL);
+    } catch (IllegalArgumentException e) {
+      throw new StartupException(e.getMessage(), e);
+    }
   }
 
   /**

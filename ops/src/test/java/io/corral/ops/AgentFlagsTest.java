@@ -114,7 +114,8 @@ class AgentFlagsTest {
         List.of("cgroups_destroy_timeout", "cgroups_enable_cfs", "cgroups_hierarchy", "cgroups_root",
             "container_launch_timeout", "disallow_sharing_agent_ipc_namespace",
             "disallow_sharing_agent_pid_namespace", "ip", "isolation", "isolator_phase_timeout", "launcher_dir",
-            "logging_level", "port", "runtime_dir", "work_dir"),
+            "logging_level", "port", "runtime_dir", "work_dir", "xfs_kill_containers",
+            "xfs_project_range"),
         List.copyOf(flags.keySet()));
     assertEquals("1.5mins", flags.get("container_launch_timeout"));
     assertEquals("1mins", flags.get("isolator_phase_timeout"));
@@ -129,6 +130,8 @@ class AgentFlagsTest {
     assertEquals("5051", flags.get("port"));
     assertEquals("/r", flags.get("runtime_dir"));
     assertEquals("/w", flags.get("work_dir"));
+    assertEquals("[5000-10000]", flags.get("xfs_project_range"));
+    assertEquals("false", flags.get("xfs_kill_containers"));
   }
 
   @Test

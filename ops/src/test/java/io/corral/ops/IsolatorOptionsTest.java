@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.corral.isolators.IsolatorRegistry;
+import io.corral.isolators.disk.ProjectRange;
+import io.corral.isolators.disk.XfsConfig;
 import io.corral.isolators.namespaces.IpcNamespaceIsolator;
 import io.corral.proto.v1.CapabilityInfo.Capability;
 import io.corral.proto.v1.Volume;
@@ -33,6 +35,18 @@ class IsolatorOptionsTest {
     IsolatorRegistry.Options options = parse().isolatorOptions();
     assertEquals(new IsolatorRegistry.Options(false), options);
     assertEquals(IpcNamespaceIsolator.DEFAULT_SHM_SIZE, options.defaultContainerShmSize());
+  }
+
+  @Test
+  void theXfsFlagsReachTheOptionsAndABadRangeStopsTheAgent() {
+    XfsConfig xfs = parse("--work_dir=/w", "--xfs_project_range=[100-199,300-399]",
+        "--xfs_kill_containers").isolatorOptions().xfs();
+    assertEquals(new XfsConfig(Path.of("/w"), ProjectRange.parse("[100-199,300-399]"), true,
+        XfsConfig.DEFAULT_WATCH_INTERVAL), xfs);
+    assertEquals(XfsConfig.defaults(), parse().isolatorOptions().xfs());
+    assertEquals("Failed to parse --xfs_project_range '[0-10]': project range contains illegal 0"
+        + " value", assertThrows(StartupException.class,
+            () -> parse("--xfs_project_range=[0-10]").isolatorOptions()).getMessage());
   }
 
   @Test

@@ -12,9 +12,15 @@ import io.corral.posix.cgroup.CgroupKernel;
  * @param proc the process table under {@code /proc}
  * @param cgroups opens a cgroup hierarchy by its mount point ({@code cgroups().at(root)})
  * @param cgroupKernel cgroup verbs beyond file I/O (mount, lock, OOM events)
+ * @param quotas XFS project ids and project quotas ({@code disk/xfs})
  */
-public record Linux(
-    Processes processes, ProcFs proc, CgroupFs.Factory cgroups, CgroupKernel cgroupKernel) {
+public record Linux(Processes processes, ProcFs proc, CgroupFs.Factory cgroups,
+    CgroupKernel cgroupKernel, Quotas quotas) {
+
+  /** A facade without the quota verbs (they fail with {@link UnsupportedOperationException}). */
+  public Linux(Processes processes, ProcFs proc, CgroupFs.Factory cgroups, CgroupKernel cgroupKernel) {
+    this(processes, proc, cgroups, cgroupKernel, null);
+  }
 
   /** A facade without the cgroup kernel verbs (they fail with {@link UnsupportedOperationException}). */
   public Linux(Processes processes, ProcFs proc, CgroupFs.Factory cgroups) {
@@ -28,6 +34,15 @@ public record Linux(
       throw new UnsupportedOperationException("This Linux facade has no cgroup kernel verbs");
     }
     return cgroupKernel;
+  }
+
+  /** The quota verbs; throws when this facade was built without them. */
+  @Override
+  public Quotas quotas() {
+    if (quotas == null) {
+      throw new UnsupportedOperationException("This Linux facade has no quota verbs");
+    }
+    return quotas;
   }
 
   /** The real kernel through jnr-ffi. */

@@ -38,4 +38,14 @@ public interface LibC {
   /** syscall(2), for the calls glibc has no wrapper for in every version (pidfd_*). */
   @Variadic(fixedCount = 1)
   long syscall(long number, long arg1, long arg2, long arg3, long arg4);
+
+  /** ioctl(2) with a struct argument passed by reference (FS_IOC_FSGETXATTR and friends). */
+  @Variadic(fixedCount = 2)
+  int ioctl(int fd, long request, @jnr.ffi.annotations.In @jnr.ffi.annotations.Out byte[] arg);
+
+  /** quotactl(2); {@code addr} is the command's struct (fs_disk_quota, fs_quota_stat). */
+  int quotactl(int cmd, String special, int id, @jnr.ffi.annotations.In @jnr.ffi.annotations.Out byte[] addr);
+
+  /** statfs(2) into a buffer at least as large as {@code struct statfs}. */
+  int statfs(String path, @jnr.ffi.annotations.Out byte[] buf);
 }

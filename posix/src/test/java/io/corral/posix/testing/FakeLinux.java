@@ -28,7 +28,10 @@ import java.util.Optional;
  * ({@code kill}, {@code pidfd_open}, {@code pidfd_send_signal}, {@code close}, {@code mkdir},
  * {@code rmdir}, {@code write}, {@code read}, and {@code proc} for ProcFs reads) once;
  * {@link #failOn(Path, Errno)} fails every call on that exact path (a cgroup directory or control
- * file) until {@link #clearFaults()}. A failed call is still recorded.
+ * file) until {@link #clearFaults()}. A failed call is still recorded. The XFS quota verbs
+ * ({@code statfs}, {@code ioctl FS_IOC_FSGETXATTR}, {@code ioctl FS_IOC_FSSETXATTR},
+ * {@code quotactl Q_XGETQSTAT|Q_XSETQLIM|Q_XGETQUOTA}) are {@link FakeQuotas}, over XFS file
+ * systems declared with {@link #xfs}.
  *
  * <p>Thread-safe: every method synchronizes on this object, so isolators may call it from
  * several threads as they do on the agent's blocking dispatcher.
@@ -42,6 +45,7 @@ public final class FakeLinux {
   private final Map<Path, Map<String, String>> extraFiles = new HashMap<>();
   private final java.util.Set<Path> unmounted = new java.util.HashSet<>();
   private final FakeCgroupKernel cgroupKernel = new FakeCgroupKernel(this);
+  private final FakeQuotas quotas = new FakeQuotas(this);
   private final Linux linux;
   private int pid = 1000;
   private int euid = 0;
@@ -50,7 +54,7 @@ public final class FakeLinux {
 
   public FakeLinux() {
     this.linux = new Linux(new FakeProcesses(this), new FakeProcFs(this), this::hierarchy,
-        cgroupKernel);
+        cgroupKernel, quotas);
   }
 
   /** The fake as the facade the code under test takes. */
@@ -135,6 +139,31 @@ public final class FakeLinux {
   /** Whether a directory lock is held. */
   public synchronized boolean isLocked(Path directory) {
     return cgroupKernel.isLocked(directory);
+  }
+
+  /**
+   * Declares an XFS file system mounted at {@code mountPoint} (an existing directory) from
+   * {@code device} with these super options ({@code rw,prjquota} for project quota on); see
+   * {@link FakeQuotas} for how the quota verbs behave on it.
+   */
+  public FakeLinux xfs(Path mountPoint, Path device, String superOptions) {
+    quotas.declare(mountPoint, device, superOptions);
+    return this;
+  }
+
+  /** Makes every quotactl on {@code device} fail with errno (ENOSYS: no quota in the kernel). */
+  public FakeLinux quotaUnsupported(Path device, Errno errno) {
+    quotas.unsupported(device, errno);
+    return this;
+  }
+
+  /**
+   * Charges {@code bytes} written to {@code path} (created empty when missing) to its project, as
+   * the kernel does on a write;
+   * throws {@code LinuxException("write", EDQUOT)} past the project's enforced hard limit.
+   */
+  public void charge(Path path, long bytes) {
+    quotas.charge(path, bytes);
   }
 
   /** Fails the next call of this syscall with errno (queued: two calls fail the next two). */
