@@ -3,7 +3,6 @@ package io.corral.testkit;
 import io.corral.posix.Linux;
 import io.corral.posix.LinuxException;
 import io.corral.posix.cgroup.CgroupFs;
-import io.corral.posix.cgroup.CgroupKernel;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -25,14 +24,7 @@ final class FaultyCgroupFs implements CgroupFs {
 
   /** {@code linux} with every hierarchy it opens wrapped. */
   static Linux wrap(Linux linux, Faults faults) {
-    CgroupFs.Factory factory = root -> new FaultyCgroupFs(linux.cgroups().at(root), faults);
-    CgroupKernel kernel;
-    try {
-      kernel = linux.cgroupKernel();
-    } catch (UnsupportedOperationException e) {
-      return new Linux(linux.processes(), linux.proc(), factory);
-    }
-    return new Linux(linux.processes(), linux.proc(), factory, kernel);
+    return linux.withCgroups(root -> new FaultyCgroupFs(linux.cgroups().at(root), faults));
   }
 
   @Override

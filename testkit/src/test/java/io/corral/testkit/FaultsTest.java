@@ -151,6 +151,8 @@ class FaultsTest {
     Faults.Rule rule = faults.failCgroupWrite("memory.limit_in_bytes", Errno.EBUSY).forContainer("c1");
     Linux linux = faults.wrap(fake.linux());
     assertSame(fake.linux().cgroupKernel(), linux.cgroupKernel());
+    assertSame(fake.linux().processes(), linux.processes());
+    assertSame(fake.linux().quotas(), linux.quotas(), "every other part of the facade is kept");
     CgroupFs fs = linux.cgroups().at(root);
     fs.mkdir("corral");
     fs.mkdir("corral/c1");
