@@ -34,6 +34,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * <p>Destroy works from every state and is idempotent: kill (or abort) the init if it was
  * forked, wait for its exit, clean up every isolator that was asked to prepare in reverse order
  * (each attempted even if one fails), checkpoint the termination, answer every {@code Wait}.
+ * A phase still running when destroy begins delays its isolator's cleanup at most until the
+ * phase timeout (see {@link IsolatorActor}); a cleanup that fails is retried with backoff and
+ * reported ({@link CleanupAttempts}). An isolator failure in any phase while RUNNING (watch,
+ * usage, status) destroys the container with a message naming the isolator and phase.
  *
  * <p>Threading: runs on the default dispatcher and never blocks; files are written on the
  * blocking dispatcher and come back with {@code pipeToSelf}. {@code containerId} is in the MDC.
