@@ -34,6 +34,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * <p>Destroy works from every state and is idempotent: kill (or abort) the init if it was
  * forked, wait for its exit, clean up every isolator that was asked to prepare in reverse order
  * (each attempted even if one fails), checkpoint the termination, answer every {@code Wait}.
+ * A phase still running when destroy begins delays its isolator's cleanup at most until the
+ * phase timeout (see {@link IsolatorActor}); a cleanup that fails is retried with backoff and
+ * reported ({@link CleanupAttempts}). An isolator failure in any phase while RUNNING (watch,
+ * usage, status) destroys the container with a message naming the isolator and phase.
  *
  * <p>Threading: runs on the default dispatcher and never blocks; files are written on the
  * blocking dispatcher and come back with {@code pipeToSelf}. {@code containerId} is in the MDC.
@@ -65,12 +69,15 @@ final class ContainerActor extends ContainerLaunch {
 
   private record TerminationWritten(Optional<String> error) implements Command {}
 
+  /** Time to try the cleanup of the isolator at {@code index} again. */
+  private record RetryCleanup(int index) implements Command {}
+
   static final int SIGKILL = 9;
 
   private final List<ActorRef<Containerizer.WaitReply>> waiters = new ArrayList<>();
   private final List<ActorRef<Containerizer.KillReply>> killers = new ArrayList<>();
   private final Map<Integer, List<ActorRef<Containerizer.KillReply>>> signallers = new java.util.HashMap<>();
-  private final List<String> cleanupFailures = new ArrayList<>();
+  private CleanupAttempts cleanups;
   private boolean killSent;
   private boolean killAcked;
   private boolean cleanupStarted;
@@ -115,7 +122,7 @@ final class ContainerActor extends ContainerLaunch {
           return destroy(null);
         })
         .onMessage(LimitationReached.class, l -> destroy(limitation(l.limitation())))
-        .onMessage(Failed.class, this::onWatchFailed)
+        .onMessage(Failed.class, this::onFailedWhileRunning)
         .onMessage(Kill.class, this::onKill)
         .onMessage(Signalled.class, this::onSignalled)
         .onMessage(Usage.class, u -> collect(u))
@@ -123,13 +130,13 @@ final class ContainerActor extends ContainerLaunch {
         .onMessage(GetSnapshot.class, g -> collect(g)));
   }
 
-  private Behavior<Command> onWatchFailed(Failed failed) {
-    if (failed.phase() != Phase.WATCH) {
-      return Behaviors.same();
-    }
-    log().warn("Destroying container [{}]: {}", id(), new ContainerError.IsolatorFailed(
-        failed.isolator(), failed.phase(), failed.message()).message());
-    return destroy(null);
+  /** An isolator failed (or timed out) in any phase while running: destroy, saying why. */
+  private Behavior<Command> onFailedWhileRunning(Failed failed) {
+    String message = new ContainerError.IsolatorFailed(failed.isolator(), failed.phase(), failed.message()).message();
+    log().warn("Destroying container [{}]: {}", id(), message);
+    return destroy(io.corral.proto.v1.ContainerTermination.newBuilder()
+        .setState(io.corral.proto.v1.TaskState.TASK_FAILED)
+        .setMessage(message));
   }
 
   private Behavior<Command> onKill(Kill kill) {
@@ -187,6 +194,9 @@ final class ContainerActor extends ContainerLaunch {
     if (!cleanupStarted) {
       cleanupStarted = true;
       cleanupIndex = prepared - 1;
+      com.typesafe.config.Config config = context.getSystem().settings().config();
+      cleanups = new CleanupAttempts(config.getInt("corral.actors.cleanup-attempts"),
+          config.getDuration("corral.actors.cleanup-backoff"));
       return cleanupNext();
     }
     return destroying();
@@ -202,6 +212,7 @@ final class ContainerActor extends ContainerLaunch {
         .onMessage(CleanedUp.class, c -> onCleanupReply(c.isolator(), null))
         .onMessage(Failed.class, this::onFailedWhileDestroying)
         .onMessage(TerminationWritten.class, this::onTerminationWritten)
+        .onMessage(RetryCleanup.class, r -> cleanupNext())
         .onMessage(Kill.class, this::onKillWhileDestroying)
         .onMessage(Signalled.class, this::onSignalled));
   }
@@ -267,8 +278,18 @@ final class ContainerActor extends ContainerLaunch {
     if (!cleanupStarted || cleanupIndex < 0 || !isolators.get(cleanupIndex).name().equals(isolator)) {
       return Behaviors.same();
     }
-    if (failure != null) {
-      cleanupFailures.add(failure.message());
+    if (failure == null) {
+      cleanups.succeeded(isolator);
+    } else {
+      int attempt = cleanups.attempt(isolator);
+      java.time.Duration retry = cleanups.failed(isolator, failure.message());
+      if (retry != null) {
+        log().warn("Cleanup of container [{}] failed at attempt {} of {}, trying again in {}ms: {}",
+            id(), attempt, cleanups.maxAttempts(), retry.toMillis(), failure.message());
+        timers.startSingleTimer(new RetryCleanup(cleanupIndex), retry);
+        return destroying();
+      }
+      log().error("Cleanup of container [{}] failed at attempt {}, giving up: {}", id(), attempt, failure.message());
     }
     cleanupIndex--;
     return cleanupNext();
@@ -279,9 +300,8 @@ final class ContainerActor extends ContainerLaunch {
       isolators.get(cleanupIndex).ref().tell(new IsolatorProtocol.Cleanup(context.getSelf().narrow()));
       return destroying();
     }
-    if (!cleanupFailures.isEmpty()) {
-      String failures = "Failed to clean up an isolator when destroying container: "
-          + String.join("; ", cleanupFailures);
+    String failures = cleanups.report();
+    if (failures != null) {
       pending.setMessage(pending.hasMessage() ? pending.getMessage() + "; " + failures : failures);
     }
     exitStatus.ifPresent(pending::setStatus);

@@ -123,7 +123,8 @@ abstract class ContainerLaunch {
     int index = 0;
     for (Isolator isolator : settings.isolators()) {
       String name = "isolator-" + index++ + "-" + isolator.name().replaceAll("[^A-Za-z0-9_-]", "_");
-      isolators.add(new IsolatorRef(isolator.name(), context.spawn(IsolatorActor.create(isolator, container), name)));
+      isolators.add(new IsolatorRef(isolator.name(), context.spawn(
+          IsolatorActor.create(isolator, container, settings.isolatorPhaseTimeout(), context.getSelf().narrow()), name)));
     }
   }
 

@@ -23,6 +23,8 @@ import java.util.List;
  * @param launcher starts containers through corral-init
  * @param linux the kernel facade
  * @param launchTimeout how long a launch may take from fork to exec before it is destroyed
+ * @param isolatorPhaseTimeout how long one isolator call (prepare, isolate, watch, update, usage,
+ *     status, cleanup) may run before the container is destroyed ({@code --isolator_phase_timeout})
  */
 public record ContainerizerSettings(
     Path workDir,
@@ -30,10 +32,40 @@ public record ContainerizerSettings(
     List<Isolator> isolators,
     Launcher launcher,
     Linux linux,
-    Duration launchTimeout) {
+    Duration launchTimeout,
+    Duration isolatorPhaseTimeout) {
 
   public ContainerizerSettings {
     isolators = List.copyOf(isolators);
+    if (isolatorPhaseTimeout == null || isolatorPhaseTimeout.isNegative() || isolatorPhaseTimeout.isZero()) {
+      throw new IllegalArgumentException("The isolator phase timeout must be positive, not " + isolatorPhaseTimeout);
+    }
+  }
+
+  /** Settings with the default isolator phase timeout. */
+  public ContainerizerSettings(Path workDir, Path runtimeDir, List<Isolator> isolators,
+      Launcher launcher, Linux linux, Duration launchTimeout) {
+    this(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, DEFAULT_ISOLATOR_PHASE_TIMEOUT);
+  }
+
+  /** How long one isolator call may run by default ({@code --isolator_phase_timeout=1mins}). */
+  public static final Duration DEFAULT_ISOLATOR_PHASE_TIMEOUT = Duration.ofMinutes(1);
+
+  /** These settings with other isolators (wrapped ones, for fault injection), in prepare order. */
+  public ContainerizerSettings withIsolators(List<Isolator> replaced) {
+    return new ContainerizerSettings(workDir, runtimeDir, replaced, launcher, linux, launchTimeout,
+        isolatorPhaseTimeout);
+  }
+
+  /** These settings with another launcher (a wrapped one, for fault injection). */
+  public ContainerizerSettings withLauncher(Launcher replaced) {
+    return new ContainerizerSettings(workDir, runtimeDir, isolators, replaced, linux, launchTimeout,
+        isolatorPhaseTimeout);
+  }
+
+  /** These settings with another isolator phase timeout. */
+  public ContainerizerSettings withIsolatorPhaseTimeout(Duration timeout) {
+    return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, timeout);
   }
 
   /** How long a launch may take by default, from the fork of the helper to the exec. */

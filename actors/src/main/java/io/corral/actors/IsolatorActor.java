@@ -20,6 +20,7 @@ import io.corral.isolators.Isolator;
 import io.corral.isolators.Phase;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.ResourceStatistics;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +34,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Runs one {@link Isolator} for one container (Mesos' {@code MesosIsolator} adapter): a child
@@ -44,14 +46,34 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
  * stashed, so a {@link Cleanup} always runs after an in-flight {@link Prepare} or
  * {@link Isolate}. Results come back with {@code pipeToSelf}. Any exception, or a null where a
  * value is due, becomes a {@link Failed} reply: this actor never crashes on an isolator's fault.
+ *
+ * <p>Timeouts: every call that goes to the blocking dispatcher must return within the phase
+ * timeout ({@code --isolator_phase_timeout}); otherwise it is answered with
+ * {@code Failed(isolator, phase, "timed out after 5secs")} and abandoned. A blocking-dispatcher
+ * thread cannot be taken back from a call that never returns: the stuck thread stays blocked
+ * inside the isolator until the call returns by itself (it is not interrupted), and whatever it
+ * returns then is logged and dropped. This actor does not wait for it: the next command (a
+ * {@link Cleanup}, typically) runs at once on another thread, so an isolator's {@code cleanup}
+ * must tolerate a hung call of its own for the same container that is still running.
+ *
+ * <p>A failure of a call whose reply goes to someone else than the container (usage and status
+ * go to a {@link UsageCollector}) is also told to the container ({@code owner}), so that a failed
+ * or hung isolator destroys the container whatever the phase; a request refused because too many
+ * are pending is not an isolator fault and only goes to the asker, and neither is an
+ * {@code update} the isolator refused (an update that hung is a fault).
  */
 final class IsolatorActor extends AbstractBehavior<Command> {
   static final String BLOCKING_DISPATCHER = "corral.blocking-dispatcher";
   /** Commands waiting behind a busy isolator; beyond this they fail at once instead of queuing. */
   static final int STASH_CAPACITY = 1_000;
+  /** How the message of a {@link Failed} for a call that timed out begins. */
+  static final String TIMED_OUT = "timed out after ";
 
-  /** A finished call: the reply and where it goes. */
-  private record Completed(Reply reply, ActorRef<Reply> replyTo) implements Command {}
+  /** A finished call: the reply and where it goes; {@code call} numbers the call. */
+  private record Completed(long call, Phase phase, Reply reply, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Call number {@code call} has not returned within the phase timeout. */
+  private record TimedOut(long call, Phase phase, ActorRef<Reply> replyTo) implements Command {}
 
   /** The phases an isolator class implements itself, rather than inheriting a no-op default. */
   private static final ClassValue<Set<Phase>> IMPLEMENTED = new ClassValue<>() {
@@ -86,21 +108,41 @@ final class IsolatorActor extends AbstractBehavior<Command> {
   private final ContainerContext container;
   private final StashBuffer<Command> stash;
   private final Executor blocking;
+  private final TimerScheduler<Command> timers;
+  private final Duration timeout;
+  private final ActorRef<Reply> owner;
   private boolean busy;
+  /** The number of the call in flight (or of the last one); late answers of others are dropped. */
+  private long call;
 
+  /** An isolator without a phase timeout whose failures go only to the asker (for tests). */
   static Behavior<Command> create(Isolator isolator, ContainerContext container) {
-    return Behaviors.withMdc(Command.class, java.util.Map.of("containerId", container.name()),
-        Behaviors.withStash(STASH_CAPACITY, stash ->
-            Behaviors.setup(context -> new IsolatorActor(context, stash, isolator, container))));
+    return create(isolator, container, null, null);
   }
 
-  private IsolatorActor(
-      ActorContext<Command> context, StashBuffer<Command> stash, Isolator isolator, ContainerContext container) {
+  /**
+   * @param timeout how long one call may run; null for no limit
+   * @param owner the container, told of failures of calls that answer someone else; may be null
+   */
+  static Behavior<Command> create(
+      Isolator isolator, ContainerContext container, Duration timeout, ActorRef<Reply> owner) {
+    return Behaviors.withMdc(Command.class, java.util.Map.of("containerId", container.name()),
+        Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.withTimers(timers ->
+            Behaviors.setup(context -> new IsolatorActor(context, stash, timers, isolator, container,
+                timeout, owner)))));
+  }
+
+  private IsolatorActor(ActorContext<Command> context, StashBuffer<Command> stash,
+      TimerScheduler<Command> timers, Isolator isolator, ContainerContext container,
+      Duration timeout, ActorRef<Reply> owner) {
     super(context);
     this.isolator = isolator;
     this.name = isolator.name();
     this.container = container;
     this.stash = stash;
+    this.timers = timers;
+    this.timeout = timeout;
+    this.owner = owner;
     this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
   }
 
@@ -108,6 +150,7 @@ final class IsolatorActor extends AbstractBehavior<Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Completed.class, this::onCompleted)
+        .onMessage(TimedOut.class, this::onTimedOut)
         .onMessage(Command.class, this::onCommand)
         .build();
   }
@@ -143,11 +186,49 @@ final class IsolatorActor extends AbstractBehavior<Command> {
   }
 
   private Behavior<Command> onCompleted(Completed completed) {
-    if (completed.reply() != null) {
-      completed.replyTo().tell(completed.reply());
+    if (!busy || completed.call() != call) {
+      getContext().getLog().warn("Isolator '{}' returned from phase {} of container '{}' after it timed out: {}",
+          name, completed.phase(), container.name(), completed.reply());
+      return this;
     }
+    timers.cancel(TimedOut.class);
+    if (completed.reply() != null) {
+      tell(completed.replyTo(), completed.reply());
+    }
+    return next();
+  }
+
+  private Behavior<Command> onTimedOut(TimedOut timedOut) {
+    if (!busy || timedOut.call() != call) {
+      return this;
+    }
+    String detail = TIMED_OUT + PhaseTimeouts.format(timeout);
+    getContext().getLog().error("Isolator '{}' phase {} of container '{}' {}; abandoning the call",
+        name, timedOut.phase(), container.name(), detail);
+    tell(timedOut.replyTo(), new Failed(name, timedOut.phase(), detail), true);
+    return next();
+  }
+
+  private Behavior<Command> next() {
     busy = false;
     return stash.isEmpty() ? this : stash.unstash(this, 1, c -> c);
+  }
+
+  private void tell(ActorRef<Reply> replyTo, Reply reply) {
+    tell(replyTo, reply, false);
+  }
+
+  /**
+   * Sends {@code reply}; an isolator's failure also goes to the owner when it is not the asker,
+   * except a refused {@code update}: that is an answer to the caller (the container keeps
+   * running, see {@link IsolatorUpdate}). An update that hung ({@code timedOut}) is a fault.
+   */
+  private void tell(ActorRef<Reply> replyTo, Reply reply, boolean timedOut) {
+    replyTo.tell(reply);
+    if (reply instanceof Failed f && owner != null && !owner.equals(replyTo)
+        && (f.phase() != Phase.UPDATE || timedOut)) {
+      owner.tell(reply);
+    }
   }
 
   private void run(Command command) {
@@ -214,11 +295,15 @@ final class IsolatorActor extends AbstractBehavior<Command> {
         reply = new Failed(name, phase, describe(e));
       }
       if (reply != null) {
-        replyTo.tell(reply);
+        tell(replyTo, reply);
       }
       return;
     }
     busy = true;
+    long number = ++call;
+    if (timeout != null) {
+      timers.startSingleTimer(TimedOut.class, new TimedOut(number, phase, replyTo), timeout);
+    }
     CompletableFuture<Reply> result = CompletableFuture.supplyAsync(() -> {
       try {
         return work.get();
@@ -226,7 +311,7 @@ final class IsolatorActor extends AbstractBehavior<Command> {
         return new Failed(name, phase, describe(e));
       }
     }, blocking);
-    getContext().pipeToSelf(result, (reply, error) -> new Completed(
+    getContext().pipeToSelf(result, (reply, error) -> new Completed(number, phase,
         error != null ? new Failed(name, phase, describe(error)) : reply, replyTo));
   }
 

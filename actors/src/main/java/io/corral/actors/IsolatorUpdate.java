@@ -25,7 +25,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * stops. The container keeps running either way: unlike the Mesos agent, which destroys an
  * executor's container whose update failed (REASON_CONTAINER_UPDATE_FAILED), an update here is
  * a caller's request that may be refused, like {@code cgroups/mem} refusing a limit below the
- * current usage before it writes anything. Isolators that succeeded keep the new values.
+ * current usage before it writes anything. Isolators that succeeded keep the new values. An
+ * isolator whose update hangs past {@code --isolator_phase_timeout} is a fault, not a refusal:
+ * its {@link IsolatorActor} also tells the container, which is destroyed.
  *
  * <p>Every {@link IsolatorActor} answers each command exactly once (a fault becomes
  * {@link Failed}), so there is no timeout here. Threading: the default dispatcher, never blocks.

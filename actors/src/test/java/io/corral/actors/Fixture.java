@@ -22,7 +22,7 @@ final class Fixture {
   static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   static Config config() {
-    return ConfigFactory.parseString("corral.actors.list-timeout = 500ms\ncorral.actors.usage-timeout = 3s\ncorral.actors.abort-grace = 300ms")
+    return ConfigFactory.parseString("corral.actors.list-timeout = 500ms\ncorral.actors.usage-timeout = 3s\ncorral.actors.abort-grace = 300ms\ncorral.actors.cleanup-backoff = 20ms")
         .withFallback(ConfigFactory.load());
   }
 
@@ -40,6 +40,12 @@ final class Fixture {
   }
 
   Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, String... isolatorNames) {
+    this(kit, temp, launchTimeout, ContainerizerSettings.DEFAULT_ISOLATOR_PHASE_TIMEOUT, null, isolatorNames);
+  }
+
+  /** With a phase timeout, and the isolators (and launcher) wrapped by {@code faults} when given. */
+  Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Duration phaseTimeout,
+      io.corral.testkit.Faults faults, String... isolatorNames) {
     this.kit = kit;
     this.workDir = temp.resolve("work");
     this.runtimeDir = temp.resolve("run");
@@ -48,7 +54,10 @@ final class Fixture {
     }
     this.paths = new Paths(workDir, runtimeDir);
     ContainerizerSettings settings = new ContainerizerSettings(
-        workDir, runtimeDir, List.copyOf(isolators), launcher, null, launchTimeout);
+        workDir, runtimeDir, List.copyOf(isolators), launcher, null, launchTimeout, phaseTimeout);
+    if (faults != null) {
+      settings = settings.withIsolators(faults.wrap(settings.isolators())).withLauncher(faults.wrap(launcher));
+    }
     this.containerizer = kit.spawn(Containerizer.create(settings));
   }
 

@@ -14,7 +14,9 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Threading: an {@code IsolatorActor} calls every method on the blocking dispatcher, one call
  * at a time per container; implementations keep per-container state in concurrent maps because
- * calls for different containers may run in parallel. Any exception (an {@link IsolatorException}
+ * calls for different containers may run in parallel. The one exception: a call that has not
+ * returned within {@code --isolator_phase_timeout} is abandoned (its thread stays blocked in it),
+ * and the next call for that container, {@link #cleanup} in particular, runs beside it. Any exception (an {@link IsolatorException}
  * for an expected refusal, a {@code LinuxException} from the kernel) fails that phase for that
  * container only: the container is destroyed and the message names the isolator and phase.
  *

@@ -4,8 +4,15 @@ package io.corral.isolators;
 public enum Phase {
   RECOVER, PREPARE, ISOLATE, WATCH, UPDATE, USAGE, STATUS, CLEANUP;
 
-  /** The verb for messages: {@code prepare}, {@code cleanup}. */
+  /**
+   * The verb for messages ({@code Failed to <verb> with isolator 'x'}): {@code prepare},
+   * {@code cleanup}; {@code get usage} and {@code get status} for the two that are nouns.
+   */
   public String verb() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return switch (this) {
+      case USAGE -> "get usage";
+      case STATUS -> "get status";
+      default -> name().toLowerCase(java.util.Locale.ROOT);
+    };
   }
 }

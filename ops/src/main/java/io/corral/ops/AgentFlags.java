@@ -67,6 +67,12 @@ public final class AgentFlags {
           + " Default: ${DEFAULT-VALUE}.")
   Duration containerLaunchTimeout;
 
+  @Option(names = "--isolator_phase_timeout", paramLabel = "DURATION", defaultValue = "1mins",
+      converter = PositiveDurationConverter.class,
+      description = "How long one isolator call (prepare, isolate, watch, update, usage, cleanup) may"
+          + " run before its container is destroyed. Default: ${DEFAULT-VALUE}.")
+  Duration isolatorPhaseTimeout;
+
   @Option(names = "--logging_level", paramLabel = "LEVEL", defaultValue = "INFO",
       description = "Least severe level logged: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
   LoggingLevel loggingLevel;
@@ -201,6 +207,18 @@ public final class AgentFlags {
     }
   }
 
+  /** Parses Mesos durations that must be above zero for picocli. */
+  static final class PositiveDurationConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      Duration duration = Durations.parse(value);
+      if (duration.isZero()) {
+        throw new IllegalArgumentException("Failed to parse duration '" + value + "': must be above zero");
+      }
+      return duration;
+    }
+  }
+
   /**
    * Fills the defaults that depend on the host and on other flags, and logs the isolation chosen
    * and why. {@code hostDefaultIsolation} is the isolation for this host when none is given.
@@ -255,6 +273,10 @@ public final class AgentFlags {
 
   public Duration containerLaunchTimeout() {
     return containerLaunchTimeout;
+  }
+
+  public Duration isolatorPhaseTimeout() {
+    return isolatorPhaseTimeout;
   }
 
   public LoggingLevel loggingLevel() {

@@ -53,7 +53,7 @@ final class Wiring {
     try {
       return ContainerizerSettings.forHost(Linux.nativeDefault(), flags.workDir(),
           flags.runtimeDir(), names, flags.isolatorOptions(), flags.launcherDir(),
-          flags.containerLaunchTimeout());
+          flags.containerLaunchTimeout()).withIsolatorPhaseTimeout(flags.isolatorPhaseTimeout());
     } catch (IllegalArgumentException e) {
       throw new StartupException(e.getMessage(), e);
     } catch (UncheckedIOException e) {

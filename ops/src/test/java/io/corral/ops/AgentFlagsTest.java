@@ -33,6 +33,7 @@ class AgentFlagsTest {
     assertEquals(Duration.ofMinutes(1), agent.flags.containerLaunchTimeout());
     assertEquals(ContainerizerSettings.DEFAULT_LAUNCH_TIMEOUT, agent.flags.containerLaunchTimeout(),
         "the same default as an embedding scheduler gets");
+    assertEquals(ContainerizerSettings.DEFAULT_ISOLATOR_PHASE_TIMEOUT, agent.flags.isolatorPhaseTimeout());
     assertEquals(AgentFlags.LoggingLevel.INFO, agent.flags.loggingLevel());
     assertNull(agent.flags.isolation(), "unresolved until the host is known");
 
@@ -54,7 +55,7 @@ class AgentFlagsTest {
     AgentCommand agent = parseAgent(
         "--ip=0.0.0.0", "--port", "6000", "--work_dir=/w", "--runtime_dir", "/r",
         "--isolation=posix/cpu", "--launcher_dir=/l", "--container_launch_timeout=500ms",
-        "--logging_level=WARNING");
+        "--logging_level=WARNING", "--isolator_phase_timeout=2.5secs");
     agent.flags.resolve(true, AgentFlags.ROOT_ISOLATION);
     assertEquals("0.0.0.0", agent.http.ip());
     assertEquals(6000, agent.http.port());
@@ -64,6 +65,7 @@ class AgentFlagsTest {
     assertEquals("posix/cpu", agent.flags.isolation());
     assertEquals("given by --isolation", agent.flags.isolationReason());
     assertEquals(Duration.ofMillis(500), agent.flags.containerLaunchTimeout());
+    assertEquals(Duration.ofMillis(2500), agent.flags.isolatorPhaseTimeout());
     assertEquals(AgentFlags.LoggingLevel.WARNING, agent.flags.loggingLevel());
   }
 
@@ -136,7 +138,7 @@ class AgentFlagsTest {
             "container_disk_watch_interval", "container_disk_watch_parallelism",
             "container_disk_watch_timeout", "container_launch_timeout",
             "disallow_sharing_agent_ipc_namespace", "disallow_sharing_agent_pid_namespace",
-            "enforce_container_disk_quota", "ip", "isolation", "launcher_dir",
+            "enforce_container_disk_quota", "ip", "isolation", "isolator_phase_timeout", "launcher_dir",
             "logging_level", "port", "runtime_dir", "work_dir", "xfs_kill_containers",
             "xfs_project_range"),
         List.copyOf(flags.keySet()));
@@ -146,6 +148,7 @@ class AgentFlagsTest {
     assertEquals(Integer.toString(io.corral.isolators.disk.DuConfig.hostParallelism()),
         flags.get("container_disk_watch_parallelism"));
     assertEquals("false", flags.get("enforce_container_disk_quota"));
+    assertEquals("1mins", flags.get("isolator_phase_timeout"));
     assertEquals("1mins", flags.get("cgroups_destroy_timeout"));
     assertEquals("false", flags.get("cgroups_enable_cfs"));
     assertEquals("/sys/fs/cgroup", flags.get("cgroups_hierarchy"));
@@ -206,6 +209,10 @@ class AgentFlagsTest {
     cli.setErr(new PrintWriter(err));
     assertEquals(1, cli.execute("agent", "--work_dir=/w", "--container_launch_timeout=15s"));
     assertTrue(err.toString().contains("Failed to parse duration '15s': unknown unit 's'"), err.toString());
+
+    err.getBuffer().setLength(0);
+    assertEquals(1, cli.execute("agent", "--work_dir=/w", "--isolator_phase_timeout=0secs"));
+    assertTrue(err.toString().contains("Failed to parse duration '0secs': must be above zero"), err.toString());
 
     err.getBuffer().setLength(0);
     assertEquals(1, cli.execute("agent", "--work_dir=/w", "--logging_level=LOUD"));

@@ -45,6 +45,14 @@ public record Linux(Processes processes, ProcFs proc, CgroupFs.Factory cgroups,
     return quotas;
   }
 
+  /**
+   * This facade with another way to open cgroup hierarchies (a wrapping one, for fault
+   * injection) and everything else unchanged.
+   */
+  public Linux withCgroups(CgroupFs.Factory replaced) {
+    return new Linux(processes, proc, replaced, cgroupKernel, quotas);
+  }
+
   /** The real kernel through jnr-ffi. */
   public static Linux nativeDefault() {
     return io.corral.posix.nativeimpl.NativeLinux.create();
