@@ -19,4 +19,19 @@ public interface Launcher {
    * @throws LaunchException when the helper cannot start or refuses the plan
    */
   LaunchedContainer fork(String containerId, LaunchPlan plan, Stdio stdio);
+
+  /**
+   * Adopts the released container of a previous agent by its checkpointed init: empty when
+   * that init is gone (it exited, or its pid now names a process started at another time than
+   * {@code initStartTicks}, clock ticks since boot as in {@code /proc/<pid>/stat}).
+   *
+   * @param plan the container's checkpointed plan (its namespaces and status path)
+   * @throws LaunchException when the init cannot be watched; this launcher's default, which
+   *     cannot adopt containers, always throws
+   */
+  default java.util.Optional<LaunchedContainer> recover(
+      String containerId, LaunchPlan plan, int initPid, int helperPid, long initStartTicks) {
+    throw new LaunchException("init", null, "Failed to recover container '" + containerId
+        + "': launcher " + getClass().getSimpleName() + " cannot adopt containers");
+  }
 }

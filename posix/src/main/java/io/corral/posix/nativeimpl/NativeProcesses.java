@@ -10,13 +10,16 @@ import jnr.ffi.Runtime;
  * {@link Processes} on the real kernel through jnr-ffi. Every call checks its return value; on
  * -1 it reads errno at once and throws {@link LinuxException}, retrying {@code EINTR} itself.
  * Thread-safe and stateless beyond the loaded library; any thread may call it (the calls are
- * short, non-blocking system calls).
+ * short, non-blocking system calls, except {@link #pidfdAwaitExit}, which blocks its caller).
  */
 public final class NativeProcesses implements Processes {
   /** The generic syscall numbers, the same on x86_64 and arm64 since Linux 5.1/5.3. */
   static final long SYS_PIDFD_SEND_SIGNAL = 424;
 
   static final long SYS_PIDFD_OPEN = 434;
+
+  private static final int POLLIN = 1;
+  private static final int POLLNVAL = 0x20;
 
   private final LibC libc;
   private final Runtime runtime;
@@ -61,6 +64,24 @@ public final class NativeProcesses implements Processes {
   public void pidfdSendSignal(int pidfd, int signal) {
     while (libc.syscall(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0) < 0) {
       retryOrThrow("pidfd_send_signal", "pidfd=" + pidfd + " signal=" + signal);
+    }
+  }
+
+  @Override
+  public void pidfdAwaitExit(int pidfd) {
+    int[] fds = {pidfd, POLLIN};
+    while (true) {
+      fds[1] = POLLIN;
+      if (libc.poll(fds, 1, -1) < 0) {
+        retryOrThrow("poll", "pidfd=" + pidfd);
+        continue;
+      }
+      if ((fds[1] >>> 16) != 0) { // POLLIN once exited; POLLERR/POLLNVAL/POLLHUP end the wait too
+        if (((fds[1] >>> 16) & POLLNVAL) != 0) {
+          throw exception("poll", Errno.EBADF.code(), "pidfd=" + pidfd);
+        }
+        return;
+      }
     }
   }
 
