@@ -123,9 +123,16 @@ final class Recovery {
     if (failures.isEmpty()) {
       return found;
     }
-    return found.stream().map(f -> !(f.outcome() instanceof RecoveryDecision.Adopt) ? f
-        : new Found(f.container(), RecoveryDecision.failed("Failed to recover container '"
+    // The containers a failure names lose; when it names none, no adopted one can be trusted.
+    boolean anyNamed = found.stream().anyMatch(f -> named(failures, f));
+    return found.stream().map(f -> !(f.outcome() instanceof RecoveryDecision.Adopt) || (anyNamed && !named(failures, f))
+        ? f : new Found(f.container(), RecoveryDecision.failed("Failed to recover container '"
             + f.container().name() + "': " + String.join("; ", failures)), f.adopted())).toList();
+  }
+
+  private static boolean named(List<String> failures, Found f) {
+    return failures.stream().anyMatch(m -> m.contains("'" + f.container().name() + "'")
+        || m.contains("/" + f.container().name() + "/"));
   }
 
   /** A sandbox whose runtime directory is gone (a reboot, or a crash during Remove). */
