@@ -29,8 +29,8 @@ final class Fixture {
   final ActorTestKit kit;
   final Path workDir;
   final Path runtimeDir;
-  final List<String> events = new CopyOnWriteArrayList<>();
-  final ScriptedLauncher launcher = new ScriptedLauncher(events);
+  final List<String> events;
+  final ScriptedLauncher launcher;
   final List<FakeIsolator> isolators = new ArrayList<>();
   final ActorRef<Containerizer.Command> containerizer;
   final Paths paths;
@@ -40,7 +40,19 @@ final class Fixture {
   }
 
   Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, String... isolatorNames) {
+    this(kit, temp, launchTimeout, null, null, new ScriptedLauncher(new CopyOnWriteArrayList<>()), isolatorNames);
+  }
+
+  /**
+   * A containerizer that recovers with {@code mode} (null: none) on {@code temp}'s directories,
+   * completing {@code recovered}; {@code launcher} may be a previous fixture's, to adopt its
+   * containers. Events go to the launcher's list.
+   */
+  Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Containerizer.RecoverMode mode,
+      java.util.concurrent.CompletableFuture<Integer> recovered, ScriptedLauncher launcher, String... isolatorNames) {
     this.kit = kit;
+    this.launcher = launcher;
+    this.events = launcher.events();
     this.workDir = temp.resolve("work");
     this.runtimeDir = temp.resolve("run");
     for (String name : isolatorNames) {
@@ -49,7 +61,8 @@ final class Fixture {
     this.paths = new Paths(workDir, runtimeDir);
     ContainerizerSettings settings = new ContainerizerSettings(
         workDir, runtimeDir, List.copyOf(isolators), launcher, null, launchTimeout);
-    this.containerizer = kit.spawn(Containerizer.create(settings));
+    this.containerizer = kit.spawn(mode == null ? Containerizer.create(settings)
+        : Containerizer.create(settings, mode, recovered));
   }
 
   FakeIsolator isolator(String name) {
