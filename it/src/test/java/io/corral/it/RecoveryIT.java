@@ -132,17 +132,21 @@ class RecoveryIT {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
     AgentProcess first = start();
     String id = "sigterm-" + RUN;
+    String done = "sigterm-done-" + RUN;
     assertEquals(200, first.client().launch(id, "sleep 1000"), first.logTail());
     int init = initPid(first.client(), id);
+    assertEquals(200, first.client().launch(done, "exit 7"), first.logTail());
+    assertEquals(7 << 8, first.client().waitFor(done, TIMEOUT).getExitStatus());
 
     first.stop();
     assertEquals(0, first.exitValue(), first.logTail());
     assertTrue(running(init), "SIGTERM of the agent leaves the container running");
 
     AgentProcess second = restart(first);
+    assertEquals(7 << 8, second.client().waitFor(done, TIMEOUT).getExitStatus(), "a termination survives restarts");
     assertEquals(200, second.client().kill(id), second.logTail());
     assertEquals(9, second.client().waitFor(id, TIMEOUT).getExitStatus());
-    assertRemovedWithoutLeaks(second, List.of(id), List.of(init));
+    assertRemovedWithoutLeaks(second, List.of(id, done), List.of(init));
   }
 
   @Test
