@@ -102,7 +102,7 @@ final class Recovery {
     }
     Outcome outcome = RecoveryDecision.decide(id, config, pids, termination, isolators, init,
         readStatus(paths.status(id)), cleanup);
-    LOG.info("Recovering container [{}]: {}", id, outcome);
+    LOG.info("Recovering container [{}]: {}", id, describe(outcome));
     return new Found(container, outcome, adopted);
   }
 
@@ -203,6 +203,17 @@ final class Recovery {
     } catch (LinuxException e) {
       LOG.debug("Failed to kill orphan process {}: {}", pid, e.getMessage());
     }
+  }
+
+  private static String describe(Outcome outcome) {
+    if (outcome instanceof RecoveryDecision.Adopt) {
+      return "re-adopting its running init";
+    } else if (outcome instanceof RecoveryDecision.Ended e) {
+      return "it ended while the agent was down (status " + e.status() + ")";
+    } else if (outcome instanceof RecoveryDecision.Terminated) {
+      return "it had terminated";
+    }
+    return "destroying it: " + ((RecoveryDecision.Destroy) outcome).termination().getMessage();
   }
 
   private static <T> Read<T> read(Path file, Parser<T> parser) {

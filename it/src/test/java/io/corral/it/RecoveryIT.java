@@ -217,6 +217,63 @@ class RecoveryIT {
   }
 
   /**
+   * SIGKILL in ISOLATING, for real: the sandbox's {@code stdout} is a FIFO nobody reads, so the
+   * launch helper blocks opening it, after the plan is checkpointed and before the init exists.
+   * The restarted agent reports the launch as failed in ISOLATING and kills the helper, which
+   * no checkpoint explains (it holds the sandbox's stderr).
+   */
+  @Test
+  void aSigkillWhileTheInitIsForkedDestroysAndReportsTheLaunch() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
+    AgentProcess first = start();
+    String id = "isolating-real-" + RUN;
+    Path sandbox = Files.createDirectories(first.sandbox(id));
+    assertEquals(0, new ProcessBuilder("mkfifo", sandbox.resolve("stdout").toString()).inheritIO().start().waitFor());
+    java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>> launch =
+        first.client().postJsonAsync(AgentClient.launchJson(id, "true"));
+    Path config = first.runtimeDir().resolve("containers").resolve(id).resolve("config");
+    Eventually.await(TIMEOUT, () -> hasPlan(config), () -> "the plan to be checkpointed\n" + first.logTail());
+    Eventually.await(TIMEOUT, () -> helpers(first).size() == 1, "the launch helper to block on its stdout");
+    int helper = helpers(first).get(0);
+    inits.add(helper);
+    assertFalse(Files.exists(config.resolveSibling("pids")), "the init is not forked yet");
+    assertFalse(launch.isDone(), "the launch is still in progress");
+
+    String before = ps();
+    first.sigkill();
+    assertTrue(running(helper), () -> "the helper outlives the agent: " + helper + "\nbefore:\n" + before + "\nafter:\n" + ps());
+    AgentProcess second = restart(first);
+    Response.WaitContainer wait = second.client().waitFor(id, TIMEOUT);
+    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, wait.getReason());
+    assertEquals("Failed to launch container: the agent stopped while it was ISOLATING", wait.getMessage());
+    assertRemovedWithoutLeaks(second, List.of(id), List.of(helper));
+  }
+
+  private static String ps() {
+    try {
+      Process p = new ProcessBuilder("ps", "-eo", "pid,ppid,pgid,sid,stat,wchan:20,comm").start();
+      return new String(p.getInputStream().readAllBytes()).lines().filter(l -> l.contains("corral") || l.contains("java"))
+          .collect(Collectors.joining("\n"));
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  private static boolean hasPlan(Path config) {
+    try {
+      return ContainerConfig.parseFrom(Files.readAllBytes(config)).hasPlan();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The agent's corral-init children. */
+  private static List<Integer> helpers(AgentProcess agent) {
+    return Host.descendants((int) agent.pid()).stream()
+        .filter(p -> p.comm().equals("corral-init")).map(Host.Proc::pid).toList();
+  }
+
+  /**
    * The launch states before RUNNING, as the checkpoints of an agent killed in them look: a
    * config without a plan (PREPARING) and a config with a plan but no pids (ISOLATING). Both are
    * destroyed and reported as failed launches; an orphan sandbox and an orphan cgroup go too.
@@ -311,8 +368,12 @@ class RecoveryIT {
     assertEquals(List.of(), agent.client().containers(), "GET_CONTAINERS after every REMOVE");
     Eventually.await(TIMEOUT, () -> pids.stream().noneMatch(p -> running(p)),
         () -> "the containers' processes to be gone: " + pids);
-    Set<String> cgroups = Host.corralCgroups().stream()
-        .filter(c -> c.contains(CGROUPS_ROOT + "/")).collect(Collectors.toSet());
+    Set<String> cgroups = new java.util.TreeSet<>();
+    for (String hierarchy : List.of("cpu", "memory", "pids")) {
+      Host.entries(Path.of("/sys/fs/cgroup", hierarchy, CGROUPS_ROOT)).stream()
+          .filter(e -> Files.isDirectory(Path.of("/sys/fs/cgroup", hierarchy, CGROUPS_ROOT, e)))
+          .forEach(e -> cgroups.add(hierarchy + "/" + e));
+    }
     assertEquals(Set.of(), cgroups, "cgroups left");
     assertEquals(Set.of(), Host.entries(agent.runtimeDir().resolve("containers")), "runtime_dir/containers");
     assertEquals(Set.of(), Host.entries(agent.workDir().resolve("containers")), "work_dir/containers");

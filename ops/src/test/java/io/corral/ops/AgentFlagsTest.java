@@ -97,6 +97,17 @@ class AgentFlagsTest {
   }
 
   @Test
+  void recoverIsReconnectByDefaultTakesCleanupAndRefusesAnythingElse() {
+    assertEquals(io.corral.actors.Containerizer.RecoverMode.RECONNECT, parseAgent("--work_dir=/w").http.recover());
+    assertEquals(io.corral.actors.Containerizer.RecoverMode.CLEANUP,
+        parseAgent("--work_dir=/w", "--recover=cleanup").http.recover());
+    StartupException e = org.junit.jupiter.api.Assertions.assertThrows(StartupException.class,
+        () -> parseAgent("--work_dir=/w", "--recover=RECONNECT").http.recover());
+    assertEquals("Failed to load flag 'recover': Invalid value 'RECONNECT': expected 'reconnect' or 'cleanup'",
+        e.getMessage());
+  }
+
+  @Test
   void launcherDirFollowsAGivenRuntimeDir() {
     AgentCommand agent = parseAgent("--work_dir=/w", "--runtime_dir=/r");
     agent.flags.resolve(false, AgentFlags.MESOS_ISOLATION);
@@ -112,8 +123,9 @@ class AgentFlagsTest {
         List.of("cgroups_destroy_timeout", "cgroups_enable_cfs", "cgroups_hierarchy", "cgroups_root",
             "container_launch_timeout", "disallow_sharing_agent_ipc_namespace",
             "disallow_sharing_agent_pid_namespace", "ip", "isolation", "launcher_dir",
-            "logging_level", "port", "runtime_dir", "work_dir"),
+            "logging_level", "port", "recover", "runtime_dir", "work_dir"),
         List.copyOf(flags.keySet()));
+    assertEquals("reconnect", flags.get("recover"));
     assertEquals("1.5mins", flags.get("container_launch_timeout"));
     assertEquals("1mins", flags.get("cgroups_destroy_timeout"));
     assertEquals("false", flags.get("cgroups_enable_cfs"));
