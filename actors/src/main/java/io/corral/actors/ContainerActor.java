@@ -102,17 +102,7 @@ final class ContainerActor extends ContainerLaunch {
         }))));
   }
 
-  /** A container an earlier agent left, rebuilt in the state {@link RecoveredContainer} decides. */
-  static Behavior<Command> recovered(
-      ContainerizerSettings settings, Paths paths, Recovery.Found found, ActorRef<Containerizer.Command> root) {
-    ContainerContext container = found.container();
-    return Behaviors.withMdc(Command.class, Map.of("containerId", container.name()), Behaviors.intercept(
-        Containment::new, Behaviors.setup(context -> Behaviors.withTimers(timers -> RecoveredContainer.resume(
-            new ContainerActor(context, timers, settings, paths, container, Stdio.sandbox(container.sandbox()),
-                null, root, true), found)))));
-  }
-
-  private ContainerActor(
+  ContainerActor(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       ContainerizerSettings settings,

@@ -128,7 +128,7 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     for (Recovery.Found found : done.found()) {
       ContainerID id = found.container().id();
       Entry entry = new Entry();
-      entry.ref = getContext().spawn(ContainerActor.recovered(settings, paths, found, getContext().getSelf()),
+      entry.ref = getContext().spawn(RecoveredContainer.create(settings, paths, found, getContext().getSelf()),
           "container-" + id.getValue() + "-" + ++launches);
       entry.last = RecoveredContainer.snapshot(found);
       getContext().watchWith(entry.ref, new ContainerStopped(id.getValue(), entry.ref));

@@ -6,12 +6,14 @@ import io.corral.actors.RecoveryDecision.Destroy;
 import io.corral.actors.RecoveryDecision.Ended;
 import io.corral.actors.RecoveryDecision.Terminated;
 import io.corral.posix.launch.LaunchedContainer;
+import io.corral.posix.launch.Stdio;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.ResourceStatistics;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Puts a freshly built {@link ContainerActor} into the state a restarted agent found its
@@ -26,6 +28,16 @@ import org.apache.pekko.actor.typed.Behavior;
  */
 final class RecoveredContainer {
   private RecoveredContainer() {}
+
+  /** A container actor for {@code found}, rebuilt in the state the recovery decided. */
+  static Behavior<Command> create(
+      ContainerizerSettings settings, Paths paths, Recovery.Found found, ActorRef<Containerizer.Command> root) {
+    io.corral.isolators.ContainerContext container = found.container();
+    return Behaviors.withMdc(Command.class, java.util.Map.of("containerId", container.name()), Behaviors.intercept(
+        Containment::new, Behaviors.setup(context -> Behaviors.withTimers(timers -> resume(
+            new ContainerActor(context, timers, settings, paths, container, Stdio.sandbox(container.sandbox()),
+                null, root, true), found)))));
+  }
 
   static Behavior<Command> resume(ContainerActor actor, Recovery.Found found) {
     actor.prepared = actor.isolators.size(); // every isolator may hold something: all are cleaned up
