@@ -28,8 +28,25 @@ final class Checkpoints {
     return config.build();
   }
 
-  static ContainerPids pids(int init, int helper) {
-    return ContainerPids.newBuilder().setInitPid(init).setHelperPid(helper).build();
+  static ContainerPids pids(int init, int helper, long initStartTicks) {
+    return ContainerPids.newBuilder().setInitPid(init).setHelperPid(helper)
+        .setInitStartTicks(initStartTicks).build();
+  }
+
+  /**
+   * The start time of process {@code pid} ({@code /proc/<pid>/stat}), by which a restarted
+   * agent tells its init from a process that reused the pid; 0 when unknown (no kernel facade,
+   * or the process is already gone: a recovering agent then finds it gone too).
+   */
+  static long startTicks(io.corral.posix.Linux linux, int pid) {
+    if (linux == null) {
+      return 0;
+    }
+    try {
+      return linux.proc().stat(pid).map(io.corral.posix.ProcStat::startTicks).orElse(0L);
+    } catch (io.corral.posix.LinuxException e) {
+      return 0;
+    }
   }
 
   static void createDirectories(ContainerContext container) throws java.io.IOException {

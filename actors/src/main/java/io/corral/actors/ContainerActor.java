@@ -90,17 +90,29 @@ final class ContainerActor extends ContainerLaunch {
       Stdio stdio,
       ActorRef<Containerizer.LaunchReply> replyTo,
       ActorRef<Containerizer.Command> root) {
+    return create(settings, paths, launch, stdio, replyTo, root, false);
+  }
+
+  /** {@code detached}: the container outlives this actor (the agent recovers it later). */
+  static Behavior<Command> create(
+      ContainerizerSettings settings,
+      Paths paths,
+      io.corral.proto.v1.agent.Call.LaunchContainer launch,
+      Stdio stdio,
+      ActorRef<Containerizer.LaunchReply> replyTo,
+      ActorRef<Containerizer.Command> root,
+      boolean detached) {
     String id = launch.getContainerId().getValue();
     return Behaviors.withMdc(Command.class, Map.of("containerId", id), Behaviors.intercept(Containment::new,
         Behaviors.setup(context -> Behaviors.withTimers(timers -> {
           ContainerContext container = new ContainerContext(
               launch.getContainerId(), launch, paths.sandbox(id), paths.runtime(id));
           return new ContainerActor(context, timers, settings, paths, container,
-              stdio == null ? Stdio.sandbox(container.sandbox()) : stdio, replyTo, root).start();
+              stdio == null ? Stdio.sandbox(container.sandbox()) : stdio, replyTo, root, detached).start();
         }))));
   }
 
-  private ContainerActor(
+  ContainerActor(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       ContainerizerSettings settings,
@@ -108,8 +120,9 @@ final class ContainerActor extends ContainerLaunch {
       ContainerContext container,
       Stdio stdio,
       ActorRef<Containerizer.LaunchReply> replyTo,
-      ActorRef<Containerizer.Command> root) {
-    super(context, timers, settings, paths, container, stdio, replyTo, root);
+      ActorRef<Containerizer.Command> root,
+      boolean detached) {
+    super(context, timers, settings, paths, container, stdio, replyTo, root, detached);
   }
 
   // ---- RUNNING -------------------------------------------------------------------------------
@@ -325,7 +338,7 @@ final class ContainerActor extends ContainerLaunch {
 
   // ---- TERMINATED ----------------------------------------------------------------------------
 
-  private Behavior<Command> terminated() {
+  Behavior<Command> terminated() {
     return common(BehaviorBuilder.<Command>create()
         .onMessage(Kill.class, k -> k.signal() == SIGKILL ? ack(k) : rejectKill(k))
         .onMessage(Usage.class, this::onUsageWhenTerminated));

@@ -107,7 +107,8 @@ abstract class ContainerLaunch {
       ContainerContext container,
       Stdio stdio,
       ActorRef<Containerizer.LaunchReply> replyTo,
-      ActorRef<Containerizer.Command> root) {
+      ActorRef<Containerizer.Command> root,
+      boolean detached) {
     this.context = context;
     this.timers = timers;
     this.settings = settings;
@@ -119,7 +120,7 @@ abstract class ContainerLaunch {
     this.blocking = context.getSystem().dispatchers()
         .lookup(DispatcherSelector.fromConfig(IsolatorActor.BLOCKING_DISPATCHER));
     this.launcher = context.spawn(
-        LauncherActor.create(id(), settings.launcher(), context.getSelf().narrow()), "launcher");
+        LauncherActor.create(id(), settings.launcher(), context.getSelf().narrow(), !detached), "launcher");
     int index = 0;
     for (Isolator isolator : settings.isolators()) {
       String name = "isolator-" + index++ + "-" + isolator.name().replaceAll("[^A-Za-z0-9_-]", "_");
@@ -225,8 +226,8 @@ abstract class ContainerLaunch {
 
   Behavior<Command> onForked(Forked forked) {
     onForked(forked.initPid(), forked.helperPid());
-    io(() -> Paths.checkpoint(paths.pids(id()), Checkpoints.pids(forked.initPid(), forked.helperPid())),
-        PidsWritten::new);
+    io(() -> Paths.checkpoint(paths.pids(id()), Checkpoints.pids(forked.initPid(), forked.helperPid(),
+        Checkpoints.startTicks(settings.linux(), forked.initPid()))), PidsWritten::new);
     return Behaviors.same();
   }
 

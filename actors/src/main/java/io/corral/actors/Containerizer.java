@@ -8,6 +8,7 @@ import io.corral.proto.v1.ResourceStatistics;
 import io.corral.proto.v1.agent.Call;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 
@@ -22,9 +23,52 @@ import org.apache.pekko.actor.typed.Behavior;
 public final class Containerizer {
   private Containerizer() {}
 
-  /** The behavior of the containerizer root actor ({@code ContainerizerActor}). */
+  /**
+   * The behavior of the containerizer root actor ({@code ContainerizerActor}) without
+   * recovery: it starts empty, ignores what an earlier run left on disk, and kills its
+   * containers when it stops (what {@code corral run} and most embeddings want).
+   */
   public static Behavior<Command> create(ContainerizerSettings settings) {
-    return ContainerizerActor.create(settings);
+    return ContainerizerActor.create(settings, null, new CompletableFuture<>());
+  }
+
+  /**
+   * The root of an agent that recovers (Mesos' {@code --recover}): before it serves anything
+   * it recovers every container an earlier run left under the work and runtime directories
+   * (commands sent meanwhile wait), completes {@code recovered} with how many it found, and
+   * leaves its containers running when it stops, for the next run to recover.
+   */
+  public static Behavior<Command> create(
+      ContainerizerSettings settings, RecoverMode mode, CompletableFuture<Integer> recovered) {
+    return ContainerizerActor.create(settings, java.util.Objects.requireNonNull(mode), recovered);
+  }
+
+  /** Mesos' {@code --recover} values. */
+  public enum RecoverMode {
+    /** Re-adopt running containers, report those that ended. */
+    RECONNECT,
+    /** Destroy every container found, reporting each as terminated. */
+    CLEANUP;
+
+    /** The flag's value ({@code reconnect} or {@code cleanup}), as Mesos spells it. */
+    public String flag() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Parses a {@code --recover} value.
+     *
+     * @throws IllegalArgumentException with Mesos' wording for any other value
+     */
+    public static RecoverMode parse(String value) {
+      for (RecoverMode mode : values()) {
+        if (mode.flag().equals(value)) {
+          return mode;
+        }
+      }
+      throw new IllegalArgumentException("Failed to load flag 'recover': Invalid value '" + value
+          + "': expected 'reconnect' or 'cleanup'");
+    }
   }
 
   /** A message to the containerizer; the public ones are the records below. */

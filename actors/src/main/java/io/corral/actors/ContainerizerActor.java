@@ -30,8 +30,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * stops its actor, deletes its sandbox and runtime directory and forgets it. With
  * {@code disk/du} enabled it also spawns the agent-wide {@link DiskWatchActor}.
  *
- * <p>Threading: runs on the default dispatcher and never blocks; directory removal runs on the
- * blocking dispatcher and comes back with {@code pipeToSelf}.
+ * <p>With recovery on, it first rebuilds the containers an earlier run left (see
+ * {@link Recovery} and {@link RecoveredContainer}), stashing every command until then, and its
+ * containers outlive it; without, they are killed when it stops.
+ *
+ * <p>Threading: runs on the default dispatcher and never blocks; recovery and directory removal
+ * run on the blocking dispatcher and come back with {@code pipeToSelf}.
  */
 final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
 
@@ -39,6 +43,12 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
   record SnapshotChanged(ContainerSnapshot snapshot) implements Containerizer.Command {}
 
   private record ContainerStopped(String id, ActorRef<ContainerActor.Command> ref) implements Containerizer.Command {}
+
+  /** The blocking part of recovery finished (see {@link Recovery}). */
+  private record Recovered(List<Recovery.Found> found, Throwable error) implements Containerizer.Command {}
+
+  /** Commands that arrive while recovering; beyond this they are refused. */
+  static final int RECOVERY_STASH_CAPACITY = 10_000;
 
   private record Deleted(String id, ActorRef<Containerizer.RemoveReply> replyTo, Optional<String> error)
       implements Containerizer.Command {}
@@ -59,19 +69,77 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
 
   private final ContainerizerSettings settings;
   private final Paths paths;
+  /** Whether containers outlive this actor (recovery on): their actors then never kill them. */
+  private final boolean detached;
   private final Map<String, Entry> containers = new LinkedHashMap<>();
   private long launches;
 
-  static Behavior<Containerizer.Command> create(ContainerizerSettings settings) {
-    return Behaviors.setup(context -> new ContainerizerActor(context, settings));
+  /**
+   * {@code mode} null: no recovery, ready at once; else recover first (commands are stashed
+   * until then), then complete {@code recovered} with the number of containers found.
+   */
+  static Behavior<Containerizer.Command> create(ContainerizerSettings settings,
+      Containerizer.RecoverMode mode, CompletableFuture<Integer> recovered) {
+    if (mode == null) {
+      return Behaviors.setup(context -> {
+        recovered.complete(0);
+        return new ContainerizerActor(context, settings, false);
+      });
+    }
+    return Behaviors.withStash(RECOVERY_STASH_CAPACITY, stash -> Behaviors.setup(context -> {
+      Paths paths = new Paths(settings.workDir(), settings.runtimeDir());
+      Recovery recovery = new Recovery(settings, paths, mode == Containerizer.RecoverMode.CLEANUP);
+      context.getLog().info("Recovering containers from '{}' and '{}' (--recover={})",
+          paths.runtimes(), paths.sandboxes(), mode.flag());
+      context.pipeToSelf(CompletableFuture.supplyAsync(recovery::run, context.getSystem().dispatchers()
+          .lookup(DispatcherSelector.fromConfig(IsolatorActor.BLOCKING_DISPATCHER))), Recovered::new);
+      return Behaviors.receive(Containerizer.Command.class)
+          .onMessage(Recovered.class, done -> {
+            ContainerizerActor root = new ContainerizerActor(context, settings, true);
+            int count = root.onRecovered(done);
+            recovered.complete(count);
+            return stash.unstashAll(root);
+          })
+          .onMessage(Containerizer.Command.class, command -> {
+            if (stash.isFull()) {
+              context.getLog().warn("Dropping [{}] while recovering: too many waiting", command);
+            } else {
+              stash.stash(command);
+            }
+            return Behaviors.same();
+          })
+          .build();
+    }));
   }
 
-  private ContainerizerActor(ActorContext<Containerizer.Command> context, ContainerizerSettings settings) {
+  private ContainerizerActor(ActorContext<Containerizer.Command> context, ContainerizerSettings settings,
+      boolean detached) {
     super(context);
     this.settings = settings;
     this.paths = new Paths(settings.workDir(), settings.runtimeDir());
+    this.detached = detached;
     settings.isolators().stream().filter(DuDiskIsolator.class::isInstance).findFirst().ifPresent(
         du -> context.spawn(DiskWatchActor.create((DuDiskIsolator) du), "disk-watch"));
+  }
+
+  /** Rebuilds one container actor per recovered container; returns how many. */
+  private int onRecovered(Recovered done) {
+    if (done.error() != null) {
+      // Recovery decides per container and never throws; this is a bug. Serve without them.
+      getContext().getLog().error("Failed to recover containers: {}", IsolatorActor.describe(done.error()));
+      return 0;
+    }
+    for (Recovery.Found found : done.found()) {
+      ContainerID id = found.container().id();
+      Entry entry = new Entry();
+      entry.ref = getContext().spawn(RecoveredContainer.create(settings, paths, found, getContext().getSelf()),
+          "container-" + id.getValue() + "-" + ++launches);
+      entry.last = RecoveredContainer.snapshot(found);
+      getContext().watchWith(entry.ref, new ContainerStopped(id.getValue(), entry.ref));
+      containers.put(id.getValue(), entry);
+    }
+    getContext().getLog().info("Recovered {} containers", done.found().size());
+    return done.found().size();
   }
 
   @Override
@@ -111,7 +179,8 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     }
     Entry entry = new Entry();
     entry.ref = getContext().spawn(
-        ContainerActor.create(settings, paths, launch.request(), launch.stdio(), launch.replyTo(), getContext().getSelf()),
+        ContainerActor.create(settings, paths, launch.request(), launch.stdio(), launch.replyTo(), getContext().getSelf(),
+            detached),
         "container-" + id.getValue() + "-" + ++launches);
     entry.last = new ContainerSnapshot(id, ContainerState.PROVISIONING,
         io.corral.proto.v1.ContainerStatus.newBuilder().setContainerId(id).build(),

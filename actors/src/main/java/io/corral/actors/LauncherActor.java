@@ -25,11 +25,16 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * blocking dispatcher; calls are NOT serialized, because {@link Kill} must be able to interrupt
  * a {@link Release} that waits for exec. The parent learns of the exit from
  * {@link LaunchedContainer#exited()} as {@link ProcessExited}, exactly once. If this actor stops
- * while the container still runs (its parent failed), it kills the container so nothing leaks.
+ * while the container still runs (its parent failed, or the system stops), it kills the
+ * container so nothing leaks, unless the agent recovers its containers ({@code killOnStop}
+ * false): then the container is left running for the next agent to adopt.
  */
 final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
 
   interface Command {}
+
+  /** Takes over a container an earlier agent forked and released (recovery); no answer but the exit. */
+  record Adopt(LaunchedContainer container) implements Command {}
 
   /** Spawns the helper for the complete plan; answered with {@link Forked} or {@link ForkFailed}. */
   record Fork(LaunchPlan plan, Stdio stdio) implements Command {}
@@ -82,16 +87,25 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   private final Launcher launcher;
   private final ActorRef<Reply> parent;
   private final Executor blocking;
+  private final boolean killOnStop;
   private LaunchedContainer container;
   private boolean exited;
 
   static Behavior<Command> create(String containerId, Launcher launcher, ActorRef<Reply> parent) {
-    return Behaviors.withMdc(Command.class, java.util.Map.of("containerId", containerId),
-        Behaviors.setup(context -> new LauncherActor(context, containerId, launcher, parent)));
+    return create(containerId, launcher, parent, true);
   }
 
-  private LauncherActor(ActorContext<Command> context, String containerId, Launcher launcher, ActorRef<Reply> parent) {
+  /** {@code killOnStop} false: the container outlives this actor, for a later agent to recover. */
+  static Behavior<Command> create(String containerId, Launcher launcher, ActorRef<Reply> parent,
+      boolean killOnStop) {
+    return Behaviors.withMdc(Command.class, java.util.Map.of("containerId", containerId),
+        Behaviors.setup(context -> new LauncherActor(context, containerId, launcher, parent, killOnStop)));
+  }
+
+  private LauncherActor(ActorContext<Command> context, String containerId, Launcher launcher, ActorRef<Reply> parent,
+      boolean killOnStop) {
     super(context);
+    this.killOnStop = killOnStop;
     this.containerId = containerId;
     this.launcher = launcher;
     this.parent = parent;
@@ -103,6 +117,7 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Fork.class, this::onFork)
+        .onMessage(Adopt.class, this::onAdopt)
         .onMessage(ForkDone.class, this::onForkDone)
         .onMessageEquals(Release.INSTANCE, this::onRelease)
         .onMessageEquals(Abort.INSTANCE, this::onAbort)
@@ -118,6 +133,12 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
     CompletableFuture<LaunchedContainer> forked =
         CompletableFuture.supplyAsync(() -> launcher.fork(containerId, fork.plan(), fork.stdio()), blocking);
     getContext().pipeToSelf(forked, ForkDone::new);
+    return this;
+  }
+
+  private Behavior<Command> onAdopt(Adopt adopt) {
+    container = adopt.container();
+    getContext().pipeToSelf(container.exited(), Exited::new);
     return this;
   }
 
@@ -202,7 +223,7 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   }
 
   private Behavior<Command> onPostStop() {
-    if (container != null && !exited && !container.exited().isDone()) {
+    if (killOnStop && container != null && !exited && !container.exited().isDone()) {
       getContext().getLog().warn("Killing container [{}] whose actor stopped before it exited", containerId);
       try {
         container.kill();

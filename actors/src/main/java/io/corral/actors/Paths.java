@@ -2,13 +2,15 @@ package io.corral.actors;
 
 import com.google.protobuf.MessageLite;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
@@ -23,10 +25,15 @@ import java.nio.file.attribute.BasicFileAttributes;
  * └── containers/
  *     └── &lt;id&gt;/                 runtime directory (cleared on reboot)
  *         ├── config            ContainerConfig: the launch request, isolators and plan
- *         ├── pids              ContainerPids: the init and helper pids, once forked
+ *         ├── pids              ContainerPids: the init and helper pids and the init's
+ *         │                     start time, once forked
  *         ├── status            the command's raw wait status, written by corral-init
  *         └── termination       ContainerTermination, once TERMINATED
  * </pre>
+ *
+ * <p>Every checkpoint is written by {@link #checkpoint} (temporary {@code <name>.tmp}, fsync,
+ * rename, fsync of the directory). A restarted agent reads them back in {@link Recovery}: a
+ * runtime directory is one container to recover; a sandbox without one is an orphan.
  *
  * <p>Threading: pure path arithmetic is safe anywhere; the methods that touch the file system
  * block and are called on the blocking dispatcher only.
@@ -38,6 +45,16 @@ public final class Paths {
   public Paths(Path workDir, Path runtimeDir) {
     this.workDir = workDir;
     this.runtimeDir = runtimeDir;
+  }
+
+  /** {@code <work_dir>/containers}: one sandbox per container. */
+  public Path sandboxes() {
+    return workDir.resolve("containers");
+  }
+
+  /** {@code <runtime_dir>/containers}: one runtime directory per container. */
+  public Path runtimes() {
+    return runtimeDir.resolve("containers");
   }
 
   /** {@code <work_dir>/containers/<id>}. */
@@ -66,13 +83,25 @@ public final class Paths {
     return runtime(id).resolve("termination");
   }
 
-  /** Writes {@code message} to {@code target} through a temporary file and a rename. */
+  /** The suffix of a checkpoint being written; a leftover one is a write cut short. */
+  static final String TEMP_SUFFIX = ".tmp";
+
+  /**
+   * Writes {@code message} to {@code target} atomically and durably: a temporary file that is
+   * fsynced, renamed over {@code target}, and the directory fsynced so the rename survives a
+   * crash. A reader sees the old checkpoint or the new one, never a part.
+   */
   static void checkpoint(Path target, MessageLite message) throws IOException {
-    Path temp = target.resolveSibling(target.getFileName() + ".tmp");
-    try (OutputStream out = Files.newOutputStream(temp)) {
-      message.writeTo(out);
+    Path temp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
+    try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      message.writeTo(Channels.newOutputStream(out));
+      out.force(true);
     }
     Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+      dir.force(true);
+    }
   }
 
   /** Deletes {@code root} and everything below it; a missing {@code root} is not an error. */

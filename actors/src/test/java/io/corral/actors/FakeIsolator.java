@@ -38,6 +38,11 @@ final class FakeIsolator implements Isolator {
     this.name = name;
     this.events = events;
   }
+  @Override
+  public void recover(List<ContainerContext> recovered) {
+    recovered.forEach(c -> events.add("recover " + name + " " + c.name()));
+  }
+
 
   /** An expected refusal, as an isolator reports it. */
   static IsolatorException refusal(String message) {

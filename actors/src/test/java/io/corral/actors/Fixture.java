@@ -29,8 +29,8 @@ final class Fixture {
   final ActorTestKit kit;
   final Path workDir;
   final Path runtimeDir;
-  final List<String> events = new CopyOnWriteArrayList<>();
-  final ScriptedLauncher launcher = new ScriptedLauncher(events);
+  final List<String> events;
+  final ScriptedLauncher launcher;
   final List<FakeIsolator> isolators = new ArrayList<>();
   final ActorRef<Containerizer.Command> containerizer;
   final Paths paths;
@@ -46,7 +46,27 @@ final class Fixture {
   /** With a phase timeout, and the isolators (and launcher) wrapped by {@code faults} when given. */
   Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Duration phaseTimeout,
       io.corral.testkit.Faults faults, String... isolatorNames) {
+    this(kit, temp, launchTimeout, phaseTimeout, faults, null, null,
+        new ScriptedLauncher(new CopyOnWriteArrayList<>()), isolatorNames);
+  }
+
+  /**
+   * A containerizer that recovers with {@code mode} (null: none) on {@code temp}'s directories,
+   * completing {@code recovered}; {@code launcher} may be a previous fixture's, to adopt its
+   * containers. Events go to the launcher's list.
+   */
+  Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Containerizer.RecoverMode mode,
+      java.util.concurrent.CompletableFuture<Integer> recovered, ScriptedLauncher launcher, String... isolatorNames) {
+    this(kit, temp, launchTimeout, ContainerizerSettings.DEFAULT_ISOLATOR_PHASE_TIMEOUT, null, mode, recovered,
+        launcher, isolatorNames);
+  }
+
+  private Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Duration phaseTimeout,
+      io.corral.testkit.Faults faults, Containerizer.RecoverMode mode,
+      java.util.concurrent.CompletableFuture<Integer> recovered, ScriptedLauncher launcher, String... isolatorNames) {
     this.kit = kit;
+    this.launcher = launcher;
+    this.events = launcher.events();
     this.workDir = temp.resolve("work");
     this.runtimeDir = temp.resolve("run");
     for (String name : isolatorNames) {
@@ -58,7 +78,8 @@ final class Fixture {
     if (faults != null) {
       settings = settings.withIsolators(faults.wrap(settings.isolators())).withLauncher(faults.wrap(launcher));
     }
-    this.containerizer = kit.spawn(Containerizer.create(settings));
+    this.containerizer = kit.spawn(mode == null ? Containerizer.create(settings)
+        : Containerizer.create(settings, mode, recovered));
   }
 
   FakeIsolator isolator(String name) {

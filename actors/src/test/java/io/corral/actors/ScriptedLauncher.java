@@ -36,6 +36,11 @@ final class ScriptedLauncher implements Launcher {
     this.events = events;
   }
 
+  /** The shared event list. */
+  List<String> events() {
+    return events;
+  }
+
   @Override
   public LaunchedContainer fork(String containerId, LaunchPlan plan, Stdio stdio) {
     events.add("fork " + containerId);
@@ -46,6 +51,19 @@ final class ScriptedLauncher implements Launcher {
     Scripted container = new Scripted(containerId, pids.incrementAndGet());
     forked.computeIfAbsent(containerId, k -> new CopyOnWriteArrayList<>()).add(container);
     return container;
+  }
+
+  /**
+   * Adopts the last container forked for {@code containerId} if it has not exited (as a pidfd on
+   * a live init would): the same {@link Scripted}, so the test still drives its exit.
+   */
+  @Override
+  public java.util.Optional<LaunchedContainer> recover(
+      String containerId, LaunchPlan plan, int initPid, int helperPid, long initStartTicks) {
+    events.add("recover " + containerId);
+    List<Scripted> all = forked.getOrDefault(containerId, List.of());
+    return all.stream().filter(c -> c.initPid() == initPid && !c.exited.isDone())
+        .<LaunchedContainer>map(c -> c).findFirst();
   }
 
   /** The one container forked for {@code id}. */

@@ -4,10 +4,12 @@ import io.corral.actors.Containerizer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
@@ -17,9 +19,10 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code corral agent}: starts the containerizer and serves the Mesos v1 agent API on
- * {@code --ip:--port} until SIGTERM or SIGINT. On those it unbinds and stops the actor system, and
- * exits 0. It does not destroy containers itself (Mesos leaves them for the next agent to
- * recover); what happens to them when the system stops is the containerizer's business. The
+ * {@code --ip:--port} until SIGTERM or SIGINT. It first recovers the containers an earlier run
+ * left ({@code --recover}); the API answers 503 until that is done. On SIGTERM or SIGINT it
+ * unbinds and stops the actor system, and exits 0, leaving its containers running for the next
+ * agent to recover, as a Mesos agent does. The
  * main thread waits for the system; a JVM shutdown hook does the stopping.
  */
 @Command(
@@ -49,9 +52,11 @@ final class AgentCommand implements Callable<Integer> {
     Directories.ensureWritable("work", flags.workDir());
     Directories.ensureWritable("runtime", flags.runtimeDir());
 
-    ActorSystem<Containerizer.Command> system =
-        Systems.start(Containerizer.create(Wiring.containerizer(flags, isolators)), flags.loggingLevel());
-    ServerBinding binding = bind(system);
+    Containerizer.RecoverMode recover = http.recover();
+    CompletableFuture<Integer> recovered = new CompletableFuture<>();
+    ActorSystem<Containerizer.Command> system = Systems.start(
+        Containerizer.create(Wiring.containerizer(flags, isolators), recover, recovered), flags.loggingLevel());
+    ServerBinding binding = bind(system, recovered::isDone);
     LOG.info("Agent listening on http://{}:{} (pid {}) with isolation '{}'",
         http.ip(), binding.localAddress().getPort(), ProcessHandle.current().pid(), flags.isolation());
 
@@ -73,10 +78,11 @@ final class AgentCommand implements Callable<Integer> {
     return 0;
   }
 
-  private ServerBinding bind(ActorSystem<Containerizer.Command> system) throws InterruptedException {
+  private ServerBinding bind(ActorSystem<Containerizer.Command> system, BooleanSupplier ready)
+      throws InterruptedException {
     String where = http.ip() + ":" + http.port();
     try {
-      return Wiring.bind(system, http, AgentFlags.render(http, flags))
+      return Wiring.bind(system, http, AgentFlags.render(http, flags), ready)
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException | StartupException e) {

@@ -190,8 +190,28 @@ public final class AgentFlags {
         description = "Port to listen on. Default: ${DEFAULT-VALUE}.")
     int port;
 
+    @Option(names = "--recover", paramLabel = "MODE", defaultValue = "reconnect",
+        description = "What a (re)started agent does with the containers an earlier run left under"
+            + " --work_dir and --runtime_dir: 'reconnect' re-adopts the running ones and reports"
+            + " those that ended; 'cleanup' destroys them all. Either way the agent leaves its"
+            + " containers running when it stops. Default: ${DEFAULT-VALUE}.")
+    String recover;
+
     public String ip() {
       return ip;
+    }
+
+    /**
+     * The parsed {@code --recover}.
+     *
+     * @throws StartupException for any value but reconnect or cleanup
+     */
+    public io.corral.actors.Containerizer.RecoverMode recover() {
+      try {
+        return io.corral.actors.Containerizer.RecoverMode.parse(recover);
+      } catch (IllegalArgumentException e) {
+        throw new StartupException(e.getMessage(), e);
+      }
     }
 
     public int port() {

@@ -69,6 +69,12 @@ final class Wiring {
   /** Binds the agent API on {@code ip:port}, answering for {@code system}'s containerizer. */
   static CompletionStage<ServerBinding> bind(
       ActorSystem<Containerizer.Command> system, AgentFlags.Http http, Map<String, String> flags) {
+    return bind(system, http, flags, () -> true);
+  }
+
+  /** As above; until {@code ready} (recovery done) every endpoint but /health answers 503. */
+  static CompletionStage<ServerBinding> bind(ActorSystem<Containerizer.Command> system,
+      AgentFlags.Http http, Map<String, String> flags, java.util.function.BooleanSupplier ready) {
     AgentInfo info = new AgentInfo(
         AgentInfo.MESOS_VERSION,
         Version.get(),
@@ -81,7 +87,7 @@ final class Wiring {
         UUID.randomUUID() + "-S0",
         flags.entrySet().stream().map(f -> new AgentInfo.Flag(f.getKey(), f.getValue())).toList());
     HttpSettings settings = HttpSettings.fromConfig(system.settings().config());
-    AgentRoutes routes = new AgentRoutes(system, system, info, settings, () -> true);
+    AgentRoutes routes = new AgentRoutes(system, system, info, settings, ready);
     return AgentServer.bind(system, http.ip(), http.port(), routes, settings);
   }
 }

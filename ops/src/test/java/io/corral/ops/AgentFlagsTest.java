@@ -122,6 +122,17 @@ class AgentFlagsTest {
   }
 
   @Test
+  void recoverIsReconnectByDefaultTakesCleanupAndRefusesAnythingElse() {
+    assertEquals(io.corral.actors.Containerizer.RecoverMode.RECONNECT, parseAgent("--work_dir=/w").http.recover());
+    assertEquals(io.corral.actors.Containerizer.RecoverMode.CLEANUP,
+        parseAgent("--work_dir=/w", "--recover=cleanup").http.recover());
+    StartupException e = org.junit.jupiter.api.Assertions.assertThrows(StartupException.class,
+        () -> parseAgent("--work_dir=/w", "--recover=RECONNECT").http.recover());
+    assertEquals("Failed to load flag 'recover': Invalid value 'RECONNECT': expected 'reconnect' or 'cleanup'",
+        e.getMessage());
+  }
+
+  @Test
   void launcherDirFollowsAGivenRuntimeDir() {
     AgentCommand agent = parseAgent("--work_dir=/w", "--runtime_dir=/r");
     agent.flags.resolve(false, AgentFlags.MESOS_ISOLATION);
@@ -139,9 +150,10 @@ class AgentFlagsTest {
             "container_disk_watch_timeout", "container_launch_timeout",
             "disallow_sharing_agent_ipc_namespace", "disallow_sharing_agent_pid_namespace",
             "enforce_container_disk_quota", "ip", "isolation", "isolator_phase_timeout", "launcher_dir",
-            "logging_level", "port", "runtime_dir", "work_dir", "xfs_kill_containers",
+            "logging_level", "port", "recover", "runtime_dir", "work_dir", "xfs_kill_containers",
             "xfs_project_range"),
         List.copyOf(flags.keySet()));
+    assertEquals("reconnect", flags.get("recover"));
     assertEquals("1.5mins", flags.get("container_launch_timeout"));
     assertEquals("15secs", flags.get("container_disk_watch_interval"));
     assertEquals("5mins", flags.get("container_disk_watch_timeout"));

@@ -11,6 +11,12 @@ public interface ProcFs {
   /** One process's stat, or empty if it does not exist. */
   Optional<ProcStat> stat(int pid);
 
+  /**
+   * What the process's open file descriptors point to ({@code /proc/<pid>/fd/*} links, e.g.
+   * {@code /run/x/status} or {@code /run/x/status (deleted)}); empty if it does not exist.
+   */
+  List<String> openFiles(int pid);
+
   /** {@code sysconf(_SC_CLK_TCK)}. */
   long clockTicksPerSecond();
 

@@ -15,6 +15,13 @@ public interface Processes {
   /** pidfd_send_signal(2). */
   void pidfdSendSignal(int pidfd, int signal);
 
+  /**
+   * Blocks until the process a pidfd names has exited (poll(2) until the pidfd is readable,
+   * which it becomes when the process ends, whoever its parent is). For a process that is not
+   * the caller's child, where waitpid(2) cannot help.
+   */
+  void pidfdAwaitExit(int pidfd);
+
   /** close(2). */
   void close(int fd);
 

@@ -68,4 +68,20 @@ final class FaultyLauncher implements Launcher {
       }
     };
   }
+
+  @Override
+  public java.util.Optional<LaunchedContainer> recover(
+      String containerId, LaunchPlan plan, int initPid, int helperPid, long initStartTicks) {
+    return launcher.recover(containerId, plan, initPid, helperPid, initStartTicks);
+  }
+
+  @Override
+  public void recovered(java.util.Set<String> adopted) {
+    launcher.recovered(adopted);
+  }
+
+  @Override
+  public void close() {
+    launcher.close();
+  }
 }

@@ -22,9 +22,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * cleanup (after every process is gone) removes the cgroups, retrying EBUSY, and then lets the
  * subclass release what it holds. An unknown container is a no-op for usage, status and cleanup.
  *
- * <p>Recover re-adopts the cgroups of the containers the agent recovered, then removes every
- * other cgroup under the agent's root in its hierarchies (orphans of a dead agent: the root is
- * locked, so no live agent owns them), killing any process left in them.
+ * <p>Recover re-adopts the cgroups of the containers the agent recovered (one without a cgroup,
+ * a launch cut short before prepare, has nothing to re-adopt; one that fails is reported after
+ * all the others are done), then removes every other cgroup under the agent's root in its
+ * hierarchies (orphans of a dead agent: the root is locked, so no live agent owns them),
+ * killing any process left in them.
  *
  * <p>Threading: any thread (the agent's blocking dispatcher); per-container state in concurrent
  * maps, and at most one call at a time per container.
@@ -83,10 +85,22 @@ public abstract class CgroupsIsolator implements Isolator {
   @Override
   public void recover(List<ContainerContext> recovered) {
     Set<String> names = new java.util.HashSet<>();
+    IsolatorException failure = null;
     for (ContainerContext container : recovered) {
       containers.add(container.name());
       names.add(container.name());
-      recovered(container);
+      // A launch cut short before prepare has no cgroup: nothing to re-adopt, cleanup is a no-op.
+      if (mine.stream().allMatch(h -> h.fs().exists(h.cgroup(container.name())))) {
+        try {
+          recovered(container);
+        } catch (RuntimeException e) {
+          LOG.error("Failed to recover container '{}': {}", container.name(), e.getMessage());
+          if (failure == null) {
+            failure = e instanceof IsolatorException i ? i : new IsolatorException("Failed to recover: container '"
+                + container.name() + "': " + e.getMessage(), e);
+          }
+        }
+      }
     }
     for (Hierarchy hierarchy : mine) {
       for (String orphan : hierarchy.containers()) {
@@ -96,6 +110,9 @@ public abstract class CgroupsIsolator implements Isolator {
               hierarchies.config().destroyTimeout());
         }
       }
+    }
+    if (failure != null) {
+      throw failure; // every other container was recovered and every orphan removed regardless
     }
   }
 

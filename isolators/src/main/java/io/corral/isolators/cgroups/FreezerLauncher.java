@@ -142,6 +142,65 @@ public final class FreezerLauncher implements Launcher {
     return frozen;
   }
 
+  /**
+   * Adopts through the delegate, then puts the adopted container back under its freezer cgroup
+   * (created, with the init in it, if an earlier agent had none: its descendants then escape the
+   * backstop, which is logged). An init that is gone leaves only its cgroup: whatever is still
+   * in it is killed and the cgroup removed.
+   */
+  @Override
+  public java.util.Optional<LaunchedContainer> recover(
+      String containerId, LaunchPlan plan, int initPid, int helperPid, long initStartTicks) {
+    java.util.Optional<LaunchedContainer> adopted =
+        delegate.recover(containerId, plan, initPid, helperPid, initStartTicks);
+    try {
+      return refreeze(containerId, plan, initPid, adopted);
+    } catch (IsolatorException | LinuxException e) {
+      adopted.ifPresent(LaunchedContainer::kill);
+      throw new LaunchException("freezer", null, "Failed to recover the freezer cgroup of '"
+          + containerId + "': " + e.getMessage());
+    }
+  }
+
+  private java.util.Optional<LaunchedContainer> refreeze(String containerId, LaunchPlan plan,
+      int initPid, java.util.Optional<LaunchedContainer> adopted) {
+    FreezerController freezer = new FreezerController(hierarchy.fs(),
+        hierarchy.cgroup(containerId), hierarchy.v2());
+    if (adopted.isEmpty()) {
+      freezer.killAll(linux.processes(), timeout);
+      hierarchy.destroy(containerId, linux.processes(), timeout);
+      return adopted;
+    }
+    if (!hierarchy.fs().exists(hierarchy.cgroup(containerId))) {
+      LOG.warn("Container '{}' had no freezer cgroup; putting its init {} into a new one"
+          + " (processes it started before are not in it)", containerId, initPid);
+      hierarchy.create(containerId);
+      hierarchy.assign(containerId, initPid);
+    }
+    freezer.thaw(); // an agent that died during a destroy may have left it frozen
+    return java.util.Optional.of(new FrozenContainer(adopted.get(), containerId,
+        plan.getCloneNamespacesList().contains(Namespace.PID), freezer));
+  }
+
+  /** Orphan freezer cgroups (no adopted container): their processes are killed, they are removed. */
+  @Override
+  public void recovered(java.util.Set<String> adopted) {
+    for (String orphan : hierarchy.containers()) {
+      if (adopted.contains(orphan)) {
+        continue;
+      }
+      LOG.warn("Destroying orphan freezer cgroup '{}'", hierarchy.path(orphan));
+      try {
+        new FreezerController(hierarchy.fs(), hierarchy.cgroup(orphan), hierarchy.v2())
+            .killAll(linux.processes(), timeout);
+        hierarchy.destroy(orphan, linux.processes(), timeout);
+      } catch (RuntimeException e) {
+        LOG.error("Failed to destroy orphan freezer cgroup '{}': {}", hierarchy.path(orphan), e.getMessage());
+      }
+    }
+    delegate.recovered(adopted);
+  }
+
   private void removeQuietly(String containerId) {
     try {
       hierarchy.destroy(containerId, linux.processes(), timeout);

@@ -43,6 +43,8 @@ public final class AgentProcess implements AutoCloseable {
   private final int port;
   private final Process process;
   private final AgentClient client;
+  /** Killed or stopped on purpose: its directories belong to the agent that restarts on them. */
+  private boolean gone;
 
   private final String cgroupsRoot;
 
@@ -92,7 +94,56 @@ public final class AgentProcess implements AutoCloseable {
    */
   public static AgentProcess start(Map<String, String> environment, String... extraFlags) {
     try {
-      Path root = Files.createTempDirectory("corral-it-");
+      return launch(Files.createTempDirectory("corral-it-"), environment, extraFlags);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A new agent on this one's {@code --work_dir} and {@code --runtime_dir} (and another port),
+   * as after a restart: call it once this one is gone ({@link #sigkill} or {@link #stop}). Its
+   * output is appended to the same log, and its {@link #close()} deletes the directories.
+   */
+  public AgentProcess restart(String... extraFlags) {
+    if (process.isAlive()) {
+      throw new IllegalStateException("Failed to restart the agent: it is still running");
+    }
+    return launch(root, Map.of(), extraFlags);
+  }
+
+  /** SIGKILLs the agent JVM alone, as a crash would: its containers and directories stay. */
+  public void sigkill() {
+    gone = true;
+    process.destroyForcibly();
+    awaitExit();
+  }
+
+  /** SIGTERMs the agent JVM alone and waits for it to exit: its containers and directories stay. */
+  public void stop() {
+    gone = true;
+    process.destroy();
+    awaitExit();
+  }
+
+  private void awaitExit() {
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("Failed to stop the agent: it is still running\n" + logTail());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The exit status of an agent that has exited. */
+  public int exitValue() {
+    return process.exitValue();
+  }
+
+  private static AgentProcess launch(Path root, Map<String, String> environment, String... extraFlags) {
+    try {
       int port = freePort();
       List<String> args = new ArrayList<>(List.of(
           "agent",
@@ -115,11 +166,15 @@ public final class AgentProcess implements AutoCloseable {
       builder.environment().putAll(environment);
       Process p = builder
           .redirectErrorStream(true)
-          .redirectOutput(root.resolve("agent.log").toFile())
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("agent.log").toFile()))
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .start();
       AgentProcess agent = new AgentProcess(root, port, p, cgroupsRoot);
       agent.awaitHealthy();
+      // The API answers 503 until the agent has recovered what an earlier run left.
+      Eventually.await(START_TIMEOUT,
+          () -> agent.client.postJson("{\"type\":\"GET_HEALTH\"}").statusCode() == 200,
+          () -> "the agent API to be ready\n" + agent.logTail());
       return agent;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -202,6 +257,9 @@ public final class AgentProcess implements AutoCloseable {
   /** Stops the agent, SIGKILLs anything of its process tree that is left, deletes its dirs. */
   @Override
   public void close() {
+    if (gone) {
+      return;
+    }
     List<ProcessHandle> tree = process.descendants().toList();
     process.destroy();
     try {

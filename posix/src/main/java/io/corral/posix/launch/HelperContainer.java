@@ -3,23 +3,15 @@ package io.corral.posix.launch;
 import io.corral.posix.Errno;
 import io.corral.posix.LinuxException;
 import io.corral.posix.ProcFs;
-import io.corral.posix.ProcStat;
 import io.corral.posix.Processes;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.List;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +24,6 @@ import org.slf4j.LoggerFactory;
 final class HelperContainer implements LaunchedContainer {
   private static final Logger LOG = LoggerFactory.getLogger(HelperContainer.class);
   private static final int SIGKILL = 9;
-  private static final long SESSION_REAP_TIMEOUT_NANOS = 5_000_000_000L;
 
   private final Process helper;
   private final OutputStream sync;
@@ -41,12 +32,10 @@ final class HelperContainer implements LaunchedContainer {
   private final boolean ownPidNamespace;
   private final Path statusPath;
   private final Processes processes;
-  private final ProcFs proc;
+  private final Leftovers leftovers;
   private final Object pidfdLock = new Object();
   private int pidfd; // -1 when closed or never opened
   private volatile boolean killed;
-  /** Pids of the container killed by {@link #killLeftovers}: "exited" waits until they are reaped. */
-  private final Set<Integer> doomed = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Integer> exited;
 
   HelperContainer(Process helper, OutputStream sync, InputStream status, int initPid, int pidfd,
@@ -59,7 +48,7 @@ final class HelperContainer implements LaunchedContainer {
     this.ownPidNamespace = ownPidNamespace;
     this.statusPath = statusPath;
     this.processes = processes;
-    this.proc = proc;
+    this.leftovers = new Leftovers(initPid, processes, proc);
     // The reaper thread only completes onExit; the work below runs on the executor.
     this.exited = helper.onExit().thenApplyAsync(p -> afterHelperExit(), executor);
   }
@@ -136,7 +125,7 @@ final class HelperContainer implements LaunchedContainer {
     // its orphans would be reparented to the host's init and out of reach of the tree walk.
     // Once exited() is done the pid may belong to someone else: it can be reused.
     if (!ownPidNamespace && !exited.isDone()) {
-      killLeftovers();
+      leftovers.kill();
     }
     signal(SIGKILL);
   }
@@ -146,73 +135,14 @@ final class HelperContainer implements LaunchedContainer {
     return exited;
   }
 
-  /**
-   * Without a pid namespace nothing kills the command's leftovers when the init dies, so every
-   * live descendant of the init (through ppid links: a process that left the session with
-   * setsid is still one) and every process of its session (setsid made the init's pid its id)
-   * gets SIGKILL, pass after pass, until a pass finds none: a process forked meanwhile is caught
-   * by the next one. The init itself is left to the caller.
-   */
-  private void killLeftovers() {
-    for (int pass = 0; ; pass++) {
-      boolean found = false;
-      List<ProcStat> all = proc.processes();
-      Set<Integer> tree = new HashSet<>(List.of(initPid));
-      for (boolean grown = true; grown; ) {
-        grown = false;
-        for (ProcStat p : all) {
-          if (!tree.contains(p.pid()) && (tree.contains(p.ppid()) || p.session() == initPid)) {
-            grown = tree.add(p.pid());
-          }
-        }
-      }
-      for (ProcStat p : all) {
-        if (p.pid() != initPid && tree.contains(p.pid()) && p.state() != 'Z' && p.state() != 'X') {
-          found = true;
-          doomed.add(p.pid());
-          try {
-            processes.kill(p.pid(), SIGKILL);
-          } catch (LinuxException e) {
-            if (e.errno() != Errno.ESRCH) {
-              throw e;
-            }
-          }
-        }
-      }
-      if (!found) {
-        return;
-      }
-      if (pass > 0) { // killed processes need a moment to become zombies
-        LockSupport.parkNanos(1_000_000);
-      }
-    }
-  }
-
-  /**
-   * Zombies of a killed init's tree are reparented to the host's init, which reaps them on its
-   * own time; wait (bounded) until they are gone — every process of the session and every one
-   * {@link #killLeftovers} killed, in another session too — so that "exited" means no process
-   * is left.
-   */
-  private void awaitLeftoversReaped() {
-    long deadline = System.nanoTime() + SESSION_REAP_TIMEOUT_NANOS;
-    while (proc.processes().stream().anyMatch(p -> p.session() == initPid || doomed.contains(p.pid()))) {
-      if (System.nanoTime() > deadline) {
-        LOG.warn("Processes of the container of init {} are still not reaped", initPid);
-        return;
-      }
-      LockSupport.parkNanos(1_000_000);
-    }
-  }
-
   private int afterHelperExit() {
     try {
-      OptionalInt recorded = readStatus();
+      OptionalInt recorded = Leftovers.readStatus(statusPath);
       // An init that recorded a status has killed and reaped its whole session before exiting;
       // one that was killed (by kill() or by anyone) may have left processes behind.
       if (!ownPidNamespace && (killed || recorded.isEmpty())) {
-        killLeftovers();
-        awaitLeftoversReaped();
+        leftovers.kill();
+        leftovers.awaitReaped();
       }
       return recorded.orElse(SIGKILL);
     } finally {
@@ -222,19 +152,6 @@ final class HelperContainer implements LaunchedContainer {
           pidfd = -1;
         }
       }
-    }
-  }
-
-  /** The command's raw wait status as the init recorded it, if it did. */
-  private OptionalInt readStatus() {
-    try {
-      String text = Files.readString(statusPath).trim();
-      return text.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(text));
-    } catch (NoSuchFileException e) {
-      return OptionalInt.empty();
-    } catch (IOException | NumberFormatException e) {
-      LOG.warn("Failed to read the status file '{}': {}", statusPath, e.toString());
-      return OptionalInt.empty();
     }
   }
 

@@ -25,4 +25,26 @@ public interface Launcher {
    * root), once, when the containerizer stops; the launcher is not used afterwards.
    */
   default void close() {}
+
+  /**
+   * Adopts the released container of a previous agent by its checkpointed init: empty when
+   * that init is gone (it exited, or its pid now names a process started at another time than
+   * {@code initStartTicks}, clock ticks since boot as in {@code /proc/<pid>/stat}).
+   *
+   * @param plan the container's checkpointed plan (its namespaces and status path)
+   * @throws LaunchException when the init cannot be watched; this launcher's default, which
+   *     cannot adopt containers, always throws
+   */
+  default java.util.Optional<LaunchedContainer> recover(
+      String containerId, LaunchPlan plan, int initPid, int helperPid, long initStartTicks) {
+    throw new LaunchException("init", null, "Failed to recover container '" + containerId
+        + "': launcher " + getClass().getSimpleName() + " cannot adopt containers");
+  }
+
+  /**
+   * Called once recovery has tried every container, with the ids of those it adopted: a
+   * launcher that keeps per-container state outside the processes (the freezer cgroups)
+   * destroys what belongs to no adopted container. The default has nothing to clean.
+   */
+  default void recovered(java.util.Set<String> adopted) {}
 }

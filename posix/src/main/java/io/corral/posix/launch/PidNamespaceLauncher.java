@@ -102,6 +102,40 @@ public final class PidNamespaceLauncher implements Launcher {
   }
 
   /**
+   * Opens a pidfd on the init first and then checks its start time, so a pid reused after the
+   * open cannot pass for it.
+   */
+  @Override
+  public java.util.Optional<LaunchedContainer> recover(
+      String containerId, LaunchPlan plan, int initPid, int helperPid, long initStartTicks) {
+    int pidfd;
+    try {
+      pidfd = processes.pidfdOpen(initPid);
+    } catch (LinuxException e) {
+      if (e.errno() == Errno.ESRCH) {
+        return java.util.Optional.empty();
+      }
+      throw new LaunchException("init", e.errno(), "Failed to open a pidfd for the init of '"
+          + containerId + "': " + e.getMessage());
+    }
+    java.util.Optional<io.corral.posix.ProcStat> stat;
+    try {
+      stat = proc.stat(initPid);
+    } catch (LinuxException e) {
+      processes.close(pidfd);
+      throw new LaunchException("init", e.errno(), "Failed to read the stat of the init of '"
+          + containerId + "': " + e.getMessage());
+    }
+    if (stat.isEmpty() || stat.get().startTicks() != initStartTicks || stat.get().state() == 'Z') {
+      processes.close(pidfd);
+      return java.util.Optional.empty();
+    }
+    boolean ownPidNamespace = plan.getCloneNamespacesList().contains(Namespace.PID);
+    return java.util.Optional.of(new AdoptedContainer(initPid, helperPid, pidfd, ownPidNamespace,
+        Path.of(plan.getStatusPath()), processes, proc, executor));
+  }
+
+  /**
    * NOTE: a process forked elsewhere in this JVM while the helper was being installed may still
    * hold an inherited write descriptor to it for a moment, and exec then fails with ETXTBSY;
    * that window closes by itself, so it is retried a few times.

@@ -79,6 +79,28 @@ public final class NativeProcFs implements ProcFs {
   }
 
   @Override
+  public List<String> openFiles(int pid) {
+    Path fds = proc.resolve(Integer.toString(pid)).resolve("fd");
+    List<String> result = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(fds)) {
+      for (Path entry : entries) {
+        try {
+          result.add(Files.readSymbolicLink(entry).toString());
+        } catch (IOException e) {
+          // closed while listing
+        }
+      }
+    } catch (IOException e) {
+      Errno errno = IoErrors.errno(e);
+      if (errno == Errno.ENOENT || errno == Errno.ESRCH) {
+        return List.of();
+      }
+      throw IoErrors.toLinux("opendir", fds, e);
+    }
+    return result;
+  }
+
+  @Override
   public long clockTicksPerSecond() {
     return clockTicks;
   }
@@ -105,10 +127,12 @@ public final class NativeProcFs implements ProcFs {
     if (f.length < 22) {
       throw new LinuxException("read", Errno.EINVAL, "short stat '" + line.strip() + "'");
     }
-    // f[i] is proc(5) field i + 3: state(3) ppid(4) pgrp(5) session(6) utime(14) stime(15) rss(24).
+    // f[i] is proc(5) field i + 3: state(3) ppid(4) pgrp(5) session(6) utime(14) stime(15)
+    // starttime(22) rss(24).
     return new ProcStat(
         pid, Integer.parseInt(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),
-        f[0].charAt(0), comm, Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[21]));
+        f[0].charAt(0), comm, Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[21]),
+        Long.parseLong(f[19]));
   }
 
   /** {clock ticks, page size} from an auxv file of native-endian 64-bit (type, value) pairs. */

@@ -10,7 +10,7 @@ import jnr.ffi.Runtime;
  * {@link Processes} on the real kernel through jnr-ffi. Every call checks its return value; on
  * -1 it reads errno at once and throws {@link LinuxException}, retrying {@code EINTR} itself.
  * Thread-safe and stateless beyond the loaded library; any thread may call it (the calls are
- * short, non-blocking system calls).
+ * short, non-blocking system calls, except {@link #pidfdAwaitExit}, which blocks its caller).
  */
 public final class NativeProcesses implements Processes {
   /** The generic syscall numbers, the same on x86_64 and arm64 since Linux 5.1/5.3. */
@@ -28,6 +28,9 @@ public final class NativeProcesses implements Processes {
   private static final int IOPRIO_WHO_PROCESS = 1;
   private static final int IOPRIO_CLASS_IDLE = 3;
   private static final int IOPRIO_CLASS_SHIFT = 13;
+
+  private static final int POLLIN = 1;
+  private static final int POLLNVAL = 0x20;
 
   private final LibC libc;
   private final Runtime runtime;
@@ -72,6 +75,24 @@ public final class NativeProcesses implements Processes {
   public void pidfdSendSignal(int pidfd, int signal) {
     while (libc.syscall(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0) < 0) {
       retryOrThrow("pidfd_send_signal", "pidfd=" + pidfd + " signal=" + signal);
+    }
+  }
+
+  @Override
+  public void pidfdAwaitExit(int pidfd) {
+    int[] fds = {pidfd, POLLIN};
+    while (true) {
+      fds[1] = POLLIN;
+      if (libc.poll(fds, 1, -1) < 0) {
+        retryOrThrow("poll", "pidfd=" + pidfd);
+        continue;
+      }
+      if ((fds[1] >>> 16) != 0) { // POLLIN once exited; POLLERR/POLLNVAL/POLLHUP end the wait too
+        if (((fds[1] >>> 16) & POLLNVAL) != 0) {
+          throw exception("poll", Errno.EBADF.code(), "pidfd=" + pidfd);
+        }
+        return;
+      }
     }
   }
 

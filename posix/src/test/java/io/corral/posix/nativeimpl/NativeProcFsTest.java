@@ -23,8 +23,17 @@ class NativeProcFsTest {
   void commEndsAtTheLastParenthesis() {
     String line = "4242 (a) (b c)) S 1 4242 4240 0 -1 4194560 100 0 0 0 250 75 3 4 20 0 1 0 "
         + "12345 8192000 321 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0\n";
-    assertEquals(new ProcStat(4242, 1, 4242, 4240, 'S', "a) (b c)", 250, 75, 321),
+    assertEquals(new ProcStat(4242, 1, 4242, 4240, 'S', "a) (b c)", 250, 75, 321, 12345),
         NativeProcFs.parseStat(line));
+  }
+
+  @Test
+  void openFilesAreTheFdLinksAndNoneForAMissingProcess(@TempDir Path proc) throws IOException {
+    Files.createDirectories(proc.resolve("9/fd"));
+    Files.createSymbolicLink(proc.resolve("9/fd/3"), Path.of("/run/corral/containers/c1/status"));
+    NativeProcFs fs = new NativeProcFs(proc);
+    assertEquals(java.util.List.of("/run/corral/containers/c1/status"), fs.openFiles(9));
+    assertEquals(java.util.List.of(), fs.openFiles(10));
   }
 
   @Test
@@ -34,7 +43,7 @@ class NativeProcFsTest {
     Files.createDirectories(proc.resolve("8")); // exited between readdir and open: no stat
     Files.createDirectories(proc.resolve("sys"));
     NativeProcFs fs = new NativeProcFs(proc);
-    assertEquals(java.util.List.of(new ProcStat(7, 1, 7, 7, 'S', "sh", 3, 4, 5)), fs.processes());
+    assertEquals(java.util.List.of(new ProcStat(7, 1, 7, 7, 'S', "sh", 3, 4, 5, 1)), fs.processes());
     assertEquals(java.util.Optional.empty(), fs.stat(8));
     assertEquals(100, fs.clockTicksPerSecond()); // no self/auxv here: the documented defaults
     assertEquals(4096, fs.pageSize());

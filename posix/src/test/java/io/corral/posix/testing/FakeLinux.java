@@ -39,6 +39,7 @@ import java.util.Optional;
 public final class FakeLinux {
   private final Map<Integer, ProcStat> processes = new LinkedHashMap<>();
   private final List<String> calls = new ArrayList<>();
+  private final Map<Integer, List<String>> openFiles = new HashMap<>();
   private final Map<String, Deque<Errno>> nextFaults = new HashMap<>();
   private final Map<Path, Errno> pathFaults = new HashMap<>();
   private final Map<Path, FakeCgroupFs> hierarchies = new HashMap<>();
@@ -81,9 +82,20 @@ public final class FakeLinux {
    */
   public synchronized void removeProcess(int pid) {
     processes.remove(pid);
+    notifyAll(); // wakes pidfdAwaitExit
     hierarchies.values().forEach(h -> h.forget(pid));
     processes.replaceAll((child, p) -> p.ppid() != pid ? p : new ProcStat(p.pid(), 1, p.pgrp(),
-        p.session(), p.state(), p.comm(), p.utimeTicks(), p.stimeTicks(), p.rssPages()));
+        p.session(), p.state(), p.comm(), p.utimeTicks(), p.stimeTicks(), p.rssPages(), p.startTicks()));
+  }
+
+  /** Sets what {@code /proc/<pid>/fd} of a process points to. */
+  public synchronized FakeLinux openFiles(int pid, String... files) {
+    openFiles.put(pid, List.of(files));
+    return this;
+  }
+
+  synchronized List<String> openFiles(int pid) {
+    return openFiles.getOrDefault(pid, List.of());
   }
 
   public synchronized boolean hasProcess(int pid) {

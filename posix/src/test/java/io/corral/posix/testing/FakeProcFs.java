@@ -32,6 +32,15 @@ public final class FakeProcFs implements ProcFs {
     }
   }
 
+  /** The files {@link FakeLinux#openFiles(int, String...)} gave the process; none by default. */
+  @Override
+  public List<String> openFiles(int pid) {
+    synchronized (kernel) {
+      kernel.check("proc", null, "path='/proc/" + pid + "/fd'");
+      return kernel.process(pid).isEmpty() ? List.of() : kernel.openFiles(pid);
+    }
+  }
+
   @Override
   public long clockTicksPerSecond() {
     return kernel.clockTicks();

@@ -88,6 +88,27 @@ public final class FakeProcesses implements Processes {
     }
   }
 
+  /** Returns once the process is gone from the table (it may already be); EBADF for an unknown fd. */
+  @Override
+  public void pidfdAwaitExit(int pidfd) {
+    synchronized (kernel) {
+      String detail = "pidfd=" + pidfd;
+      kernel.check("poll", null, detail);
+      Integer pid = pidfds.get(pidfd);
+      if (pid == null) {
+        throw new LinuxException("poll", Errno.EBADF, detail);
+      }
+      while (kernel.hasProcess(pid)) {
+        try {
+          kernel.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new LinuxException("poll", Errno.EINTR, detail);
+        }
+      }
+    }
+  }
+
   @Override
   public void close(int fd) {
     synchronized (kernel) {
