@@ -53,11 +53,14 @@ class FreezerDestroyIT {
       Path freezer = FREEZER.resolve(agent.cgroupsRoot()).resolve("bomb");
       Path pids = PIDS.resolve(agent.cgroupsRoot()).resolve("bomb");
       assertTrue(agent.logTail().contains("Using freezer cgroups under"), agent.logTail());
-      // The command itself only sleeps (a shell that fails to fork exits), its subshell bombs.
+      // The command itself only sleeps; the bomb is bash, which retries a fork that fails
+      // (dash exits at once, and a bomb of dashes can die out by itself at the cap).
       assertEquals(200, client.launch("bomb",
-          "(b(){ b & b; }; b) & exec sleep " + sleep + " # " + marker), agent.logTail());
-      Eventually.await(Duration.ofSeconds(30), () -> count(pids) >= 100,
-          () -> "the bomb at its cap of 128, pids.current " + read(pids.resolve("pids.current")));
+          "bash -c 'b(){ b & b; }; b # " + marker + "' 2>/dev/null & exec sleep " + sleep + " # " + marker),
+          agent.logTail());
+      Eventually.await(Duration.ofSeconds(60), () -> forksRefused(pids) > 0 && count(pids) >= 100,
+          () -> "the bomb at its cap of 128: pids.current " + read(pids.resolve("pids.current"))
+              + ", forks refused " + forksRefused(pids));
       assertTrue(count(freezer) >= 100, "the bomb is in its freezer cgroup: " + count(freezer));
 
       assertEquals(200, client.kill("bomb"));
@@ -102,6 +105,12 @@ class FreezerDestroyIT {
       killAll(withMarker(marker));
       killAll(sleeps(sleep));
     }
+  }
+
+  /** How many forks {@code pids.max} refused in this cgroup ({@code max} in {@code pids.events}). */
+  private static long forksRefused(Path cgroup) {
+    return read(cgroup.resolve("pids.events")).lines().filter(l -> l.startsWith("max "))
+        .mapToLong(l -> Long.parseLong(l.substring(4).trim())).sum();
   }
 
   private static int count(Path cgroup) {
