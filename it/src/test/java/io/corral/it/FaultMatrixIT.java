@@ -106,9 +106,7 @@ class FaultMatrixIT {
     terminated(NEIGHBOUR);
     remove(NEIGHBOUR);
     kit.shutdownTestKit();
-    for (String subsystem : List.of("cpu", "cpuacct", "memory")) {
-      Files.deleteIfExists(HIERARCHY.resolve(subsystem).resolve(ROOT));
-    }
+    io.corral.it.support.AgentProcess.removeCgroupsRoot(ROOT);
   }
 
   static Stream<Arguments> matrix() {

@@ -111,7 +111,7 @@ class LoadIT {
           .filter(p -> p.alive() && Host.hasAncestor(after.processes(), p, jvm)).toList(), "processes left");
       assertEquals(Set.of(), Host.containerMounts(before.newMounts(after), dir), "mounts left");
       assertEquals(Set.of(), before.newCgroups(after), "cgroups left");
-      for (String subsystem : List.of("cpu", "memory", "pids", "net_cls")) {
+      for (String subsystem : List.of("cpu", "memory", "pids", "net_cls", "freezer")) {
         try (java.util.stream.Stream<Path> children = Files.list(HIERARCHY.resolve(subsystem).resolve(root))) {
           assertEquals(List.of(), children.filter(Files::isDirectory).toList(), subsystem + " cgroups under the root");
         }
@@ -122,9 +122,7 @@ class LoadIT {
           + " bytes over " + (SEQUENTIAL + CONCURRENT) + " removed containers");
     } finally {
       kit.shutdownTestKit();
-      for (String subsystem : List.of("cpu", "cpuacct", "memory", "pids", "net_cls")) {
-        Files.deleteIfExists(HIERARCHY.resolve(subsystem).resolve(root));
-      }
+      io.corral.it.support.AgentProcess.removeCgroupsRoot(root);
     }
   }
 

@@ -58,13 +58,7 @@ class RecoveryIT {
     for (int i = agents.size() - 1; i >= 0; i--) {
       agents.get(i).close();
     }
-    for (String hierarchy : List.of("cpu", "memory", "pids", "freezer")) {
-      try {
-        Files.deleteIfExists(Path.of("/sys/fs/cgroup", hierarchy, CGROUPS_ROOT));
-      } catch (IOException e) {
-        // not empty: the test that leaked into it has failed already
-      }
-    }
+    AgentProcess.removeCgroupsRoot(CGROUPS_ROOT);
   }
 
   @Test

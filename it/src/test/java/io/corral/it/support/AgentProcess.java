@@ -285,23 +285,41 @@ public final class AgentProcess implements AutoCloseable {
 
   /**
    * Removes a stopped agent's root cgroup from every hierarchy under /sys/fs/cgroup (an agent
-   * leaves its root behind, as Mesos does); a root that still holds cgroups stays.
+   * leaves its root behind, as Mesos does, and a stopped agent leaves its containers running for
+   * the next one): what is still in a container cgroup below it is SIGKILLed, the container
+   * cgroups are removed (retried for a few seconds while killed tasks exit), then the root. Test
+   * hygiene only: the tests' own leak checks run before this.
    */
   public static void removeCgroupsRoot(String cgroupsRoot) {
     try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
       for (Path h : hierarchies.toList()) {
         Path dir = h.resolve(cgroupsRoot);
         if (Files.isDirectory(dir) && !Files.isSymbolicLink(h)) {
-          try {
-            Files.delete(dir);
-          } catch (IOException e) {
-            // Busy or already gone: LeakIT-style tests check what matters.
-          }
+          Eventually.poll(Duration.ofSeconds(5), () -> removeCgroupTree(dir));
         }
       }
     } catch (IOException | UncheckedIOException e) {
       // No cgroup hierarchy on this host.
     }
+  }
+
+  /** One pass: kill what is in {@code dir}'s cgroups, rmdir them deepest first; true once gone. */
+  private static boolean removeCgroupTree(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path cgroup : walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+        try {
+          for (String pid : Files.readAllLines(cgroup.resolve("cgroup.procs"))) {
+            ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+          }
+          Files.delete(cgroup);
+        } catch (IOException | NumberFormatException e) {
+          // Busy until its killed tasks have exited: the next pass.
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      // Gone meanwhile.
+    }
+    return !Files.exists(dir);
   }
 
   /** Copies agent.log to {@code target/agent-logs/} so a failed run can be read afterwards. */
