@@ -76,6 +76,28 @@ class DiskWatchActorTest {
   }
 
   @Test
+  void testkitsFaultyDuRunsThroughTheConfiguredDuCommand() throws Exception {
+    Path failing = io.corral.testkit.FaultyDu.install(temp.resolve("fail"), io.corral.testkit.Fault.FAIL);
+    Path hanging = io.corral.testkit.FaultyDu.install(temp.resolve("hang"), io.corral.testkit.Fault.HANG);
+    for (Path faulty : java.util.List.of(failing, hanging)) {
+      DuConfig config = new DuConfig(INTERVAL, true, 1, Duration.ofMillis(300), faulty.toString());
+      DuDiskIsolator isolator = (DuDiskIsolator) io.corral.isolators.IsolatorRegistry.create(
+          java.util.List.of("disk/du"), new io.corral.posix.testing.FakeLinux().linux(),
+          io.corral.isolators.IsolatorRegistry.Options.defaults().withDu(config)).get(0);
+      watchers.add(KIT.spawn(DiskWatchActor.create(isolator, scheduled.getRef())));
+      ContainerContext c = track(isolator, "faulty-" + faulty.getParent().getFileName(), 1);
+
+      String failure = scheduled.expectMessageClass(DiskWatchActor.Scheduled.class, WAIT).sample()
+          .failure().orElseThrow();
+
+      assertTrue(failure.contains(faulty == failing ? "Input/output error" : "did not finish within 300ms"),
+          failure);
+      assertFalse(isolator.watch(c).toCompletableFuture().isDone(), "a faulty du is no reason to kill");
+      isolator.cleanup(c);
+    }
+  }
+
+  @Test
   void containersRecoveredBeforeTheWatcherExistsAreMeasured() throws Exception {
     DuDiskIsolator isolator = new DuDiskIsolator(
         new DuConfig(INTERVAL, false, 2, Duration.ofSeconds(5), "du"), du);
