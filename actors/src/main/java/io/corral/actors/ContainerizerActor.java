@@ -2,6 +2,7 @@ package io.corral.actors;
 
 import io.corral.actors.Containerizer.ContainerSnapshot;
 import io.corral.isolators.disk.DuDiskIsolator;
+import io.corral.isolators.disk.XfsDiskIsolator;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.TaskState;
@@ -28,7 +29,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * {@link ContainerActor} per container, forwards Wait, Kill and Usage to it, lists containers
  * through a per-request {@link ContainersAggregator}, and on Remove of a terminated container
  * stops its actor, deletes its sandbox and runtime directory and forgets it. With
- * {@code disk/du} enabled it also spawns the agent-wide {@link DiskWatchActor}.
+ * {@code disk/du}, or {@code disk/xfs} with {@code --xfs_kill_containers}, it also spawns the
+ * agent-wide {@link DiskWatchActor}.
  *
  * <p>With recovery on, it first rebuilds the containers an earlier run left (see
  * {@link Recovery} and {@link RecoveredContainer}), stashing every command until then, and its
@@ -118,8 +120,15 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     this.settings = settings;
     this.paths = new Paths(settings.workDir(), settings.runtimeDir());
     this.detached = detached;
-    settings.isolators().stream().filter(DuDiskIsolator.class::isInstance).findFirst().ifPresent(
-        du -> context.spawn(DiskWatchActor.create((DuDiskIsolator) du), "disk-watch"));
+    DuDiskIsolator du = find(settings, DuDiskIsolator.class);
+    XfsDiskIsolator xfs = find(settings, XfsDiskIsolator.class);
+    if (DiskWatchActor.needed(du, xfs)) {
+      context.spawn(DiskWatchActor.create(du, xfs, null), "disk-watch");
+    }
+  }
+
+  private static <T> T find(ContainerizerSettings settings, Class<T> type) {
+    return settings.isolators().stream().filter(type::isInstance).map(type::cast).findFirst().orElse(null);
   }
 
   /** Rebuilds one container actor per recovered container; returns how many. */

@@ -1,6 +1,7 @@
 package io.corral.actors;
 
 import io.corral.isolators.disk.DuDiskIsolator;
+import io.corral.isolators.disk.XfsDiskIsolator;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -19,7 +20,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * The one agent-wide scheduler of {@code du} runs for {@code disk/du} (Mesos'
+ * The one agent-wide scheduler of disk checks: {@code du} runs for {@code disk/du} (Mesos'
  * {@code DiskUsageCollector}, without its single global queue): spawned by the
  * {@link ContainerizerActor} when {@code disk/du} is enabled, it hears from the
  * {@link DuDiskIsolator} which containers to measure, measures each at once and then every
@@ -31,6 +32,15 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * <p>Destroy never waits for it: the isolator's cleanup kills a container's running {@code du}
  * and untracks it, which cancels its timer here. When this actor stops, every running
  * {@code du} is killed.
+ *
+ * <p>With {@code disk/xfs} and {@code --xfs_kill_containers} it also runs the
+ * {@link XfsDiskIsolator#checkLimits} check every {@code --container_disk_watch_interval} (one
+ * at a time: the next is timed from the end of the last), as Mesos' XFS isolator does; the check
+ * stops with this actor, that is with the containerizer.
+ *
+ * <p>Recovered containers: {@link DuDiskIsolator#listen} replays every container tracked before
+ * this actor existed (those {@code recover} re-tracked), and a replayed container that was
+ * untracked meanwhile is dropped on arrival, so the order of spawn and recovery does not matter.
  *
  * <p>Threading: runs on the default dispatcher and never blocks; each run goes to the blocking
  * dispatcher and comes back with {@code pipeToSelf}.
@@ -46,10 +56,21 @@ final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
   /** The isolator stopped tracking a container (cleanup, or its disk resource went away). */
   record Untracked(String container) implements Command {}
 
-  /** Sent to the observer (tests, metrics) each time a container's next run is scheduled. */
+  /**
+   * Sent to the observer (tests, metrics) each time a container's next run is scheduled; for the
+   * {@code disk/xfs} check, {@code container} is {@link #XFS_CHECK} and {@code sample} null.
+   */
   record Scheduled(String container, Duration delay, DuDiskIsolator.Sample sample) {}
 
+  /** The {@link Scheduled#container} of the {@code disk/xfs} kill check. */
+  static final String XFS_CHECK = "disk/xfs";
+
   private record Due(String container) implements Command {}
+
+  /** Time for the next {@code disk/xfs} kill check. */
+  private enum XfsTick implements Command { INSTANCE }
+
+  private record XfsChecked(Throwable error) implements Command {}
 
   private record Sampled(String container, Watched watched, DuDiskIsolator.Sample sample, Throwable error)
       implements Command {}
@@ -63,6 +84,7 @@ final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
   }
 
   private final DuDiskIsolator isolator;
+  private final XfsDiskIsolator xfs;
   private final TimerScheduler<Command> timers;
   private final ActorRef<Scheduled> observer;
   private final Executor blocking;
@@ -71,23 +93,44 @@ final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
   private int running;
 
   static Behavior<Command> create(DuDiskIsolator isolator) {
-    return create(isolator, null);
+    return create(isolator, null, null);
   }
 
   /** A watcher that also tells {@code observer} (may be null) about every schedule. */
   static Behavior<Command> create(DuDiskIsolator isolator, ActorRef<Scheduled> observer) {
+    return create(isolator, null, observer);
+  }
+
+  /**
+   * A watcher of {@code du} (null without {@code disk/du}) that also drives the kill check of
+   * {@code xfs} (null without {@code disk/xfs}; only with {@code --xfs_kill_containers}).
+   */
+  static Behavior<Command> create(DuDiskIsolator du, XfsDiskIsolator xfs, ActorRef<Scheduled> observer) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new DiskWatchActor(context, timers, isolator, observer)));
+        new DiskWatchActor(context, timers, du, xfs, observer)));
+  }
+
+  /** Whether an agent with these isolators needs a watcher at all. */
+  static boolean needed(DuDiskIsolator du, XfsDiskIsolator xfs) {
+    return du != null || (xfs != null && xfs.config().killContainers());
   }
 
   private DiskWatchActor(ActorContext<Command> context, TimerScheduler<Command> timers,
-      DuDiskIsolator isolator, ActorRef<Scheduled> observer) {
+      DuDiskIsolator isolator, XfsDiskIsolator xfs, ActorRef<Scheduled> observer) {
     super(context);
     this.isolator = isolator;
+    this.xfs = xfs != null && xfs.config().killContainers() ? xfs : null;
     this.timers = timers;
     this.observer = observer;
     this.blocking = context.getSystem().dispatchers()
         .lookup(DispatcherSelector.fromConfig(IsolatorActor.BLOCKING_DISPATCHER));
+    if (this.xfs != null) {
+      scheduleXfsCheck();
+      context.getLog().info("Checking XFS disk quotas every {}", this.xfs.config().watchInterval());
+    }
+    if (isolator == null) {
+      return;
+    }
     ActorRef<Command> self = context.getSelf();
     isolator.listen(new DuDiskIsolator.Listener() {
       public void tracked(String container) {
@@ -109,12 +152,15 @@ final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
         .onMessage(Untracked.class, this::onUntracked)
         .onMessage(Due.class, this::onDue)
         .onMessage(Sampled.class, this::onSampled)
+        .onMessageEquals(XfsTick.INSTANCE, this::onXfsTick)
+        .onMessage(XfsChecked.class, this::onXfsChecked)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
 
   private Behavior<Command> onTracked(Tracked tracked) {
-    if (watched.putIfAbsent(tracked.container(), new Watched()) == null) {
+    // A replayed Tracked can arrive after the Untracked of a container gone meanwhile.
+    if (isolator.tracks(tracked.container()) && watched.putIfAbsent(tracked.container(), new Watched()) == null) {
       enqueue(tracked.container());
     }
     return this;
@@ -183,8 +229,30 @@ final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
     return this;
   }
 
+  private Behavior<Command> onXfsTick() {
+    getContext().pipeToSelf(CompletableFuture.runAsync(xfs::checkLimits, blocking),
+        (ok, error) -> new XfsChecked(error));
+    return this;
+  }
+
+  private Behavior<Command> onXfsChecked(XfsChecked checked) {
+    if (checked.error() != null) {
+      getContext().getLog().error("Failed to check the XFS disk quotas: {}",
+          IsolatorActor.describe(checked.error()));
+    }
+    scheduleXfsCheck();
+    return this;
+  }
+
+  private void scheduleXfsCheck() {
+    timers.startSingleTimer(XfsTick.INSTANCE, XfsTick.INSTANCE, xfs.config().watchInterval());
+    if (observer != null) {
+      observer.tell(new Scheduled(XFS_CHECK, xfs.config().watchInterval(), null));
+    }
+  }
+
   private Behavior<Command> onPostStop() {
-    if (running > 0) {
+    if (running > 0 && isolator != null) {
       CompletableFuture.runAsync(isolator::killRuns, blocking);
     }
     return this;

@@ -4,18 +4,19 @@ import com.google.protobuf.MessageLite;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileVisitResult;
+import io.corral.posix.MountSafeDelete;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The on-disk layout of containers, and the few file operations on it (atomic checkpoint
- * writes, recursive removal).
+ * writes, recursive removal that stops at mount points).
  *
  * <pre>
  * &lt;work_dir&gt;/
@@ -39,6 +40,7 @@ import java.nio.file.attribute.BasicFileAttributes;
  * block and are called on the blocking dispatcher only.
  */
 public final class Paths {
+  private static final Logger LOG = LoggerFactory.getLogger(Paths.class);
   private final Path workDir;
   private final Path runtimeDir;
 
@@ -104,26 +106,20 @@ public final class Paths {
     }
   }
 
-  /** Deletes {@code root} and everything below it; a missing {@code root} is not an error. */
-  static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
+  /**
+   * Deletes {@code root} and everything below it, except mount points ({@link MountSafeDelete}):
+   * a volume still bound into a sandbox on the host is left in place with its contents, and
+   * logged as left; a missing {@code root} is not an error.
+   *
+   * @return the mount points left in place, empty when all of {@code root} went
+   */
+  static List<Path> deleteRecursively(Path root) throws IOException {
+    List<Path> kept = MountSafeDelete.deleteRecursively(root);
+    if (!kept.isEmpty()) {
+      LOG.error("Failed to remove '{}' completely: left {} mount point(s) below it in place with"
+          + " their contents (unmount them, then remove the directory): {}", root, kept.size(),
+          kept.stream().map(p -> "'" + p + "'").collect(Collectors.joining(", ")));
     }
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null && !(e instanceof NoSuchFileException)) {
-          throw e;
-        }
-        Files.deleteIfExists(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    return kept;
   }
 }

@@ -63,12 +63,81 @@ class DiskWatchActorTest {
   }
 
   private ContainerContext track(DuDiskIsolator isolator, String id, double diskMb) throws IOException {
-    Path sandbox = Files.createDirectories(temp.resolve(id));
-    ContainerContext c = new ContainerContext(Fixture.id(id),
-        Fixture.request(id, "true").toBuilder().addResources(Fixture.scalar("disk", diskMb)).build(),
-        sandbox, temp.resolve("run-" + id));
+    ContainerContext c = context(id, diskMb);
     isolator.isolate(c, 1);
     return c;
+  }
+
+  private ContainerContext context(String id, double diskMb) throws IOException {
+    Path sandbox = Files.createDirectories(temp.resolve(id));
+    return new ContainerContext(Fixture.id(id),
+        Fixture.request(id, "true").toBuilder().addResources(Fixture.scalar("disk", diskMb)).build(),
+        sandbox, temp.resolve("run-" + id));
+  }
+
+  @Test
+  void testkitsFaultyDuRunsThroughTheConfiguredDuCommand() throws Exception {
+    Path failing = io.corral.testkit.FaultyDu.install(temp.resolve("fail"), io.corral.testkit.Fault.FAIL);
+    Path hanging = io.corral.testkit.FaultyDu.install(temp.resolve("hang"), io.corral.testkit.Fault.HANG);
+    for (Path faulty : java.util.List.of(failing, hanging)) {
+      DuConfig config = new DuConfig(INTERVAL, true, 1, Duration.ofMillis(300), faulty.toString());
+      DuDiskIsolator isolator = (DuDiskIsolator) io.corral.isolators.IsolatorRegistry.create(
+          java.util.List.of("disk/du"), new io.corral.posix.testing.FakeLinux().linux(),
+          io.corral.isolators.IsolatorRegistry.Options.defaults().withDu(config)).get(0);
+      watchers.add(KIT.spawn(DiskWatchActor.create(isolator, scheduled.getRef())));
+      ContainerContext c = track(isolator, "faulty-" + faulty.getParent().getFileName(), 1);
+
+      String failure = scheduled.expectMessageClass(DiskWatchActor.Scheduled.class, WAIT).sample()
+          .failure().orElseThrow();
+
+      assertTrue(failure.contains(faulty == failing ? "Input/output error" : "did not finish within 300ms"),
+          failure);
+      assertFalse(isolator.watch(c).toCompletableFuture().isDone(), "a faulty du is no reason to kill");
+      isolator.cleanup(c);
+    }
+  }
+
+  @Test
+  void containersRecoveredBeforeTheWatcherExistsAreMeasured() throws Exception {
+    DuDiskIsolator isolator = new DuDiskIsolator(
+        new DuConfig(INTERVAL, false, 2, Duration.ofSeconds(5), "du"), du);
+    // An agent restart: the isolator recovers first, the containerizer spawns the watcher after.
+    ContainerContext noDisk = new ContainerContext(Fixture.id("no-disk"), Fixture.request("no-disk", "true"),
+        Files.createDirectories(temp.resolve("no-disk")), temp.resolve("run-no-disk"));
+    isolator.recover(java.util.List.of(context("old", 1), noDisk));
+    watchers.add(KIT.spawn(DiskWatchActor.create(isolator, scheduled.getRef())));
+
+    assertEquals(temp.resolve("old").toRealPath(), du.nextStart(WAIT).root());
+    assertEquals("old", scheduled.expectMessageClass(DiskWatchActor.Scheduled.class, WAIT).container());
+    du.expectNoStart(Duration.ofMillis(100));
+    TIME.timePasses(INTERVAL);
+    assertEquals(temp.resolve("old").toRealPath(), du.nextStart(WAIT).root(), "and again every interval");
+  }
+
+  @Test
+  void containersRecoveredAfterTheWatcherExistsAreMeasured() throws Exception {
+    DuDiskIsolator isolator = watcher(false, 2);
+    scheduled.expectNoMessage(Duration.ofMillis(50));
+
+    isolator.recover(java.util.List.of(context("late", 1)));
+
+    assertEquals(temp.resolve("late").toRealPath(), du.nextStart(WAIT).root());
+    assertEquals("late", scheduled.expectMessageClass(DiskWatchActor.Scheduled.class, WAIT).container());
+  }
+
+  @Test
+  void aReplayedContainerUntrackedMeanwhileIsNotWatched() throws Exception {
+    DuDiskIsolator isolator = new DuDiskIsolator(
+        new DuConfig(INTERVAL, false, 2, Duration.ofSeconds(5), "du"), du);
+    ActorRef<DiskWatchActor.Command> watcher = KIT.spawn(DiskWatchActor.create(isolator, scheduled.getRef()));
+    watchers.add(watcher);
+
+    // What listen()'s replay delivers when cleanup untracked the container during the replay.
+    watcher.tell(new DiskWatchActor.Tracked("ghost"));
+    TIME.timePasses(INTERVAL.multipliedBy(3));
+
+    du.expectNoStart(Duration.ofMillis(200));
+    scheduled.expectNoMessage(Duration.ofMillis(50));
   }
 
   @Test

@@ -182,8 +182,9 @@ public final class IsolatorRegistry {
       });
     }
     if (options.defaultContainerInfo().isPresent()) {
-      // disk/du reads no ContainerInfo; left unwrapped, the containerizer finds it by its class.
-      isolators.replaceAll(i -> i instanceof DuDiskIsolator ? i
+      // disk/du and disk/xfs read no ContainerInfo; left unwrapped, the containerizer finds them
+      // by their class (its DiskWatchActor drives both).
+      isolators.replaceAll(i -> i instanceof DuDiskIsolator || i instanceof XfsDiskIsolator ? i
           : new DefaultContainerInfo(i, options.defaultContainerInfo().get()));
     }
     return isolators;

@@ -47,6 +47,19 @@ class IsolatorRegistryTest {
   }
 
   @Test
+  void createsDiskXfsUnwrappedEvenWithADefaultContainerInfo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path work) {
+    FakeLinux xfsHost = new FakeLinux().xfs(work, java.nio.file.Path.of("/dev/loop5"), "rw,prjquota");
+    io.corral.isolators.disk.XfsConfig xfs = io.corral.isolators.disk.XfsConfig.defaults().withWorkDir(work);
+    IsolatorRegistry.Options options = new IsolatorRegistry.Options(false,
+        Optional.of(ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS).build()),
+        1 << 20, false, Optional.empty(), Optional.empty()).withXfs(xfs);
+    List<Isolator> isolators = IsolatorRegistry.create(
+        List.of("filesystem/posix", "disk/xfs"), xfsHost.linux(), options);
+    assertEquals(io.corral.isolators.disk.XfsDiskIsolator.class, isolators.get(1).getClass(),
+        "the containerizer finds it by its class to drive its kill check");
+  }
+
+  @Test
   void createsTheCgroupsIsolatorsOverOneSetOfLockedHierarchies() {
     FakeLinux kernel = new FakeLinux();
     List<String> names = IsolationFlag.parse("cgroups/cpu,cgroups/mem,cgroups/pids,cgroups/net_cls");

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * enforcement usage is only reported (GET_CONTAINERS, {@code /monitor/statistics},
  * {@code /containers}); a directory bind-mounted into a sandbox is not counted; a hung
  * {@code du} is killed at its timeout and the container survives; destroying a container kills
- * its running {@code du} before the termination is reported.
+ * its running {@code du} before the termination is reported; a container recovered by a
+ * restarted agent is measured and enforced by the new agent's watcher.
  */
 @Tag("root")
 class DiskDuIT {
@@ -174,6 +175,36 @@ class DiskDuIT {
       List<Host.Proc> left = Host.descendants((int) agent.pid()).stream()
           .filter(p -> p.comm().equals("sleep") || p.comm().equals("du")).toList();
       assertEquals(List.of(), left);
+    }
+  }
+
+  @Test
+  void aContainerRecoveredByARestartedAgentIsMeasuredAndEnforced() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: real namespaces");
+    String[] flags = {ISOLATION, INTERVAL, "--enforce_container_disk_quota"};
+    AgentProcess first = AgentProcess.start(flags);
+    try {
+      launch(first.client(), "survivor", "while [ ! -e go ]; do sleep 0.05; done;"
+          + " dd if=/dev/zero of=big bs=1M count=3 2>/dev/null; exec sleep 1000", 1);
+      Eventually.await(WAIT, () -> statistics(first.client(), "survivor").hasDiskUsedBytes(),
+          () -> "a first sample by the first agent" + first.logTail());
+      first.sigkill();
+    } finally {
+      first.close();
+    }
+    try (AgentProcess second = first.restart(flags)) {
+      AgentClient client = second.client();
+      assertEquals(MB, statistics(client, "survivor").getDiskLimitBytes(), second.logTail());
+      // Only now does the container write past its quota: only the new agent's watcher can see it.
+      Files.createFile(second.sandbox("survivor").resolve("go"));
+
+      Response.WaitContainer end = client.waitFor("survivor", WAIT);
+
+      assertEquals(TaskState.TASK_FAILED, end.getState(), end + second.logTail());
+      assertEquals(TaskStatus.Reason.REASON_CONTAINER_LIMITATION_DISK, end.getReason());
+      assertTrue(end.getMessage().matches("Disk usage \\((\\d+KB|[23]MB)\\) exceeds quota \\(1MB\\)"),
+          end.getMessage());
+      assertEquals(200, client.remove("survivor"));
     }
   }
 

@@ -1,15 +1,14 @@
 package io.corral.ops;
 
+import io.corral.posix.MountSafeDelete;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 
 /**
  * The agent's own directories: created and checked for writing at start, so a bad
@@ -36,27 +35,14 @@ final class Directories {
     }
   }
 
-  /** Deletes {@code dir} and everything below it, without following symbolic links. */
-  static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+  /**
+   * Deletes {@code dir} and everything below it, without following symbolic links or descending
+   * into a mount point ({@link MountSafeDelete}).
+   *
+   * @return the mount points left in place
+   */
+  static List<Path> deleteRecursively(Path dir) throws IOException {
+    return MountSafeDelete.deleteRecursively(dir);
   }
 
   /** The strerror-like cause of a failed file operation, without the path repeated. */

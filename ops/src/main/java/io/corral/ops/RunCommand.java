@@ -128,7 +128,10 @@ final class RunCommand implements Callable<Integer> {
       return;
     }
     try {
-      Directories.deleteRecursively(dir);
+      List<Path> kept = Directories.deleteRecursively(dir);
+      if (!kept.isEmpty()) {
+        LOG.warn("Failed to remove work directory '{}' completely: left mount points {} in place", dir, kept);
+      }
     } catch (IOException e) {
       LOG.warn("Failed to remove work directory '{}': {}", dir, Directories.describe(e));
     }

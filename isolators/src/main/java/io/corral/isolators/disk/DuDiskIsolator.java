@@ -129,6 +129,11 @@ public final class DuDiskIsolator implements Isolator {
     tracked.keySet().forEach(newListener::tracked);
   }
 
+  /** Whether {@code container} is measured now (tracked and not yet cleaned up). */
+  public boolean tracks(String container) {
+    return tracked.containsKey(container);
+  }
+
   @Override
   public void recover(List<ContainerContext> recovered) {
     recovered.forEach(c -> track(c, disk(c.launch().getResourcesList())));

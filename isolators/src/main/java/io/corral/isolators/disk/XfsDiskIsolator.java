@@ -19,9 +19,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,17 +31,18 @@ import org.slf4j.LoggerFactory;
  * {@code PROJINHERIT} on it and its contents ({@link SandboxProjects}), and sets the quota from
  * the {@code disk} resource (MB): soft = hard = request, so writes past it fail with EDQUOT; with
  * {@code --xfs_kill_containers} the hard limit is {@link XfsConfig#KILL_HEADROOM_BYTES} higher and
- * a check every watch interval completes {@link #watch} with {@code REASON_CONTAINER_LIMITATION_DISK}
- * once usage is above the request. No {@code disk} resource: usage is accounted, nothing limited.
+ * {@link #checkLimits}, which the agent-wide {@code DiskWatchActor} runs every watch interval,
+ * completes {@link #watch} with {@code REASON_CONTAINER_LIMITATION_DISK} once usage is above the
+ * request. No {@code disk} resource: usage is accounted, nothing limited.
  * update applies a new {@code disk} request; usage reports {@code disk_limit_bytes} (the request)
  * and {@code disk_used_bytes} (the project's block count). cleanup stops the check, removes the
  * limits, clears the id from the sandbox's files and frees it; recover re-reads the ids of the
  * recovered sandboxes (and of every other sandbox, which stay taken while they carry one), and
  * gives an id and a quota to a recovered sandbox that has none (launched before disk/xfs).
  *
- * <p>Threading: phases run on the agent's blocking dispatcher; the kill check runs on this
- * isolator's one daemon thread ({@code corral-xfs-watch}), started only with
- * {@code --xfs_kill_containers}. Per-container state is in concurrent maps.
+ * <p>Threading: phases and the kill check run on the agent's blocking dispatcher; the isolator
+ * owns no thread and no timer (the check stops with the containerizer that drives it).
+ * Per-container state is in concurrent maps.
  */
 public final class XfsDiskIsolator implements Isolator {
   private static final Logger LOG = LoggerFactory.getLogger(XfsDiskIsolator.class);
@@ -61,16 +59,11 @@ public final class XfsDiskIsolator implements Isolator {
   private final Map<String, CompletableFuture<Limitation>> limitations = new ConcurrentHashMap<>();
 
   /**
-   * Checks the sandbox file system and, with {@code --xfs_kill_containers}, starts the check.
+   * Checks the sandbox file system.
    *
    * @throws IllegalArgumentException when the work directory is not on XFS with project quota
    */
   public XfsDiskIsolator(Quotas quotas, XfsConfig config) {
-    this(quotas, config, true);
-  }
-
-  /** For tests: {@code timer} false leaves the kill check to {@link #checkLimits()} calls. */
-  XfsDiskIsolator(Quotas quotas, XfsConfig config, boolean timer) {
     if (config.workDir() == null) {
       throw new IllegalArgumentException("Failed to create isolator 'disk/xfs': no --work_dir");
     }
@@ -78,15 +71,11 @@ public final class XfsDiskIsolator implements Isolator {
     this.config = config;
     this.device = Path.of(XfsCheck.verify(quotas, config.sandboxes()).source());
     this.projects = new SandboxProjects(quotas, config.sandboxes(), config.projectRange());
-    if (timer && config.killContainers()) {
-      ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "corral-xfs-watch");
-        thread.setDaemon(true);
-        return thread;
-      });
-      long period = config.watchInterval().toMillis();
-      scheduler.scheduleWithFixedDelay(this::checkLimits, period, period, TimeUnit.MILLISECONDS);
-    }
+  }
+
+  /** The flags it was created with; {@link XfsConfig#killContainers} asks for {@link #checkLimits}. */
+  public XfsConfig config() {
+    return config;
   }
 
   @Override
@@ -194,9 +183,11 @@ public final class XfsDiskIsolator implements Isolator {
 
   /**
    * Compares each watched container's usage with its request and completes its watch when above;
-   * a failed read is logged and retried at the next check, never a reason to kill.
+   * a failed read is logged and retried at the next check, never a reason to kill. With
+   * {@code --xfs_kill_containers} the agent-wide {@code DiskWatchActor} calls it every
+   * {@code --container_disk_watch_interval}, on the blocking dispatcher, one check at a time.
    */
-  void checkLimits() {
+  public void checkLimits() {
     for (Map.Entry<String, CompletableFuture<Limitation>> watched : limitations.entrySet()) {
       Quota quota = containers.get(watched.getKey());
       if (quota == null || quota.requestBytes() == 0 || watched.getValue().isDone()) {

@@ -84,7 +84,7 @@ class XfsDiskIsolatorIT {
       String missing = missingQuota(quotas, xfs);
       assumeTrue(missing == null, missing);
       Path work = Files.createDirectories(xfs.mountPoint().resolve("work"));
-      XfsDiskIsolator isolator = new XfsDiskIsolator(quotas, config(work, true), false);
+      XfsDiskIsolator isolator = new XfsDiskIsolator(quotas, config(work, true));
       Path sandbox = Files.createDirectories(work.resolve("containers/q"));
       ContainerID id = ContainerID.newBuilder().setValue("q").build();
       ContainerContext container = new ContainerContext(id, Call.LaunchContainer.newBuilder()

@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +50,7 @@ class XfsDiskIsolatorTest {
 
   private XfsDiskIsolator isolator(boolean kill, String range) {
     return new XfsDiskIsolator(quotas, new XfsConfig(work, ProjectRange.parse(range), kill,
-        Duration.ofMillis(500)), false);
+        Duration.ofMillis(500)));
   }
 
   private XfsDiskIsolator isolator(boolean kill) {
@@ -160,20 +159,6 @@ class XfsDiskIsolatorTest {
     assertEquals("Disk usage (3MB) exceeded quota (1MB)", limitation.message());
     assertEquals("disk", limitation.resources().get(0).getName());
     assertEquals(3.0, limitation.resources().get(0).getScalar().getValue());
-  }
-
-  @Test
-  void withKillTheCheckRunsByItselfEveryWatchInterval() throws Exception {
-    XfsDiskIsolator xfs = new XfsDiskIsolator(quotas, new XfsConfig(work,
-        ProjectRange.parse(ProjectRange.DEFAULT), true, Duration.ofMillis(20)));
-    ContainerContext a = container("a", 1);
-    xfs.prepare(a);
-    CompletableFuture<Limitation> watch = xfs.watch(a).toCompletableFuture();
-    fake.charge(a.sandbox().resolve("f"), 2 * MB);
-    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LIMITATION_DISK,
-        watch.get(30, TimeUnit.SECONDS).reason());
-    xfs.cleanup(a);
-    assertTrue(watch.isDone());
   }
 
   @Test

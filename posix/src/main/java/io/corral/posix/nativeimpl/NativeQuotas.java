@@ -14,7 +14,7 @@ import jnr.ffi.Runtime;
 /**
  * {@link Quotas} through jnr-ffi: {@code ioctl} on {@code struct fsxattr}, {@code quotactl} on
  * {@code struct fs_disk_quota} and {@code fs_quota_stat}, {@code statfs}; the mount of a path
- * from {@code /proc/self/mountinfo} ({@link MountInfo}). The structs are laid out by hand in
+ * from {@code /proc/self/mountinfo} ({@link MountLookup}). The structs are laid out by hand in
  * native byte order (x86_64 and arm64 share the layout). Stateless; any thread.
  */
 final class NativeQuotas implements Quotas {
@@ -44,13 +44,13 @@ final class NativeQuotas implements Quotas {
 
   private final LibC libc;
   private final Runtime runtime;
-  private final MountInfo mountInfo;
+  private final MountLookup mountInfo;
 
   NativeQuotas(LibC libc) {
-    this(libc, new MountInfo(Path.of("/proc/self/mountinfo")));
+    this(libc, new MountLookup(io.corral.posix.MountInfo.SELF));
   }
 
-  NativeQuotas(LibC libc, MountInfo mountInfo) {
+  NativeQuotas(LibC libc, MountLookup mountInfo) {
     this.libc = libc;
     this.runtime = Runtime.getRuntime(libc);
     this.mountInfo = mountInfo;

@@ -80,9 +80,10 @@ class ProcessDuIT {
     assertEquals("Failed to measure disk usage of '" + temp + "': '" + du.commandLine(temp, List.of()).get(0)
         + "' did not finish within 200ms and was killed", e.getMessage());
     assertTrue(dead(pid), "du " + pid);
-    // SIGKILL was sent and the pipe is closed, so the child has exited; init may not have
-    // reaped it yet, so a zombie counts as dead.
-    children.forEach(c -> assertTrue(dead(c.pid()), "child " + c.pid()));
+    // SIGKILL was sent and the pipe is closed, but a dying process closes its files before it
+    // becomes a zombie: wait for the kernel to finish (init may not have reaped it yet, so a
+    // zombie counts as dead).
+    children.forEach(c -> awaitDead(c.pid()));
   }
 
   @Test
@@ -124,6 +125,14 @@ class ProcessDuIT {
   }
 
   /** Gone, or a zombie waiting to be reaped. */
+  private static void awaitDead(long pid) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!dead(pid)) {
+      assertTrue(System.nanoTime() < deadline, "child " + pid + " still alive 10s after SIGKILL");
+      java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+    }
+  }
+
   private static boolean dead(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));

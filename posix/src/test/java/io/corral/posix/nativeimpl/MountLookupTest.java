@@ -14,11 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Finding the mount of a path in a mountinfo file, by device number and longest mount point. */
-class MountInfoTest {
+class MountLookupTest {
   @TempDir Path dir;
 
-  private MountInfo table(String... lines) throws IOException {
-    return new MountInfo(Files.writeString(dir.resolve("mountinfo"), String.join("\n", lines) + "\n"));
+  private MountLookup table(String... lines) throws IOException {
+    return new MountLookup(Files.writeString(dir.resolve("mountinfo"), String.join("\n", lines) + "\n"));
   }
 
   /** A dev_t as glibc's makedev builds it. */
@@ -28,7 +28,7 @@ class MountInfoTest {
 
   @Test
   void theLongestMountPointOnTheDeviceWins() throws IOException {
-    MountInfo info = table(
+    MountLookup info = table(
         "22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw",
         "42 22 7:0 / /var/tmp/x rw,relatime - xfs /dev/loop0 rw,attr2,inode64,noquota",
         "43 42 7:0 /sub /var/tmp/x/bind rw,relatime - xfs /dev/loop0 rw,attr2,inode64,noquota",
@@ -43,7 +43,7 @@ class MountInfoTest {
 
   @Test
   void escapedSpacesInMountPointsAreUndone() throws IOException {
-    MountInfo info = table("50 22 7:2 / /var/tmp/with\\040space rw - xfs /dev/loop2 rw,pquota");
+    MountLookup info = table("50 22 7:2 / /var/tmp/with\\040space rw - xfs /dev/loop2 rw,pquota");
     assertEquals(Path.of("/var/tmp/with space"),
         info.find(Path.of("/var/tmp/with space/a"), dev(7, 2)).mountPoint());
   }
@@ -51,8 +51,8 @@ class MountInfoTest {
   @Test
   void largeDeviceNumbersAreDecodedAsGlibcDoes() {
     long d = dev(259, 300);
-    assertEquals(259, MountInfo.major(d));
-    assertEquals(300, MountInfo.minor(d));
+    assertEquals(259, MountLookup.major(d));
+    assertEquals(300, MountLookup.minor(d));
   }
 
   @Test
