@@ -1,0 +1,298 @@
+package io.corral.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.corral.it.support.AgentClient;
+import io.corral.it.support.AgentProcess;
+import io.corral.it.support.Eventually;
+import io.corral.it.support.Host;
+import io.corral.proto.v1.TaskState;
+import io.corral.proto.v1.TaskStatus;
+import io.corral.proto.v1.agent.Response;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent SIGKILLed for real while a container is in each lifecycle state that
+ * {@link RecoveryIT} does not reach with a live agent (issue 6), then restarted on the same
+ * directories; and the 503 window of a recovering agent. The states are held open without
+ * timing: a FIFO where the agent writes a checkpoint blocks that write until the test opens it,
+ * and a frozen freezer cgroup keeps a SIGKILLed init alive (a v1 freezer delivers fatal signals
+ * only once thawed). ISOLATING, with the launch helper blocked, is
+ * {@link RecoveryIT#aSigkillWhileTheInitIsForkedDestroysAndReportsTheLaunch}.
+ *
+ * <p>Each case ends with every container removed and nothing left: no process, no cgroup in any
+ * hierarchy (the freezer included), no mount, no sandbox or runtime directory.
+ */
+@Tag("root")
+class RecoveryStatesIT {
+  private static final String RUN = Long.toString(ProcessHandle.current().pid());
+  private static final String CGROUPS_ROOT = "corral-it-states-" + RUN;
+  private static final List<String> HIERARCHIES = List.of("cpu", "memory", "pids", "net_cls", "freezer");
+  private static final String[] ISOLATION = {
+      "--isolation=filesystem/posix,posix/rlimits,cgroups/cpu,cgroups/mem,cgroups/pids,cgroups/net_cls,"
+          + "namespaces/ipc,namespaces/pid",
+      "--cgroups_net_cls_primary_handle=0xC0A1",
+      "--cgroups_root=" + CGROUPS_ROOT};
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final List<AgentProcess> agents = new ArrayList<>();
+  private final List<Integer> pids = new ArrayList<>();
+  private final Set<String> mountsBefore = Host.mounts();
+
+  @AfterEach
+  void killWhatIsLeft() throws IOException {
+    thaw(CGROUPS_ROOT);
+    for (int pid : pids) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    for (int i = agents.size() - 1; i >= 0; i--) {
+      agents.get(i).close();
+    }
+    AgentProcess.removeCgroupsRoot(CGROUPS_ROOT);
+  }
+
+  /**
+   * PREPARING: the first checkpoint of the launch ({@code config}) goes through
+   * {@code config.tmp}, here a FIFO, so the agent stays in PREPARING with its sandbox created
+   * and no config written. The next agent destroys and reports the launch as cut short.
+   */
+  @Test
+  void aSigkillWhilePreparingDestroysAndReportsTheLaunch() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
+    AgentProcess first = start();
+    String id = "preparing-" + RUN;
+    Path runtime = Files.createDirectories(first.runtimeDir().resolve("containers").resolve(id));
+    mkfifo(runtime.resolve("config.tmp"));
+    CompletableFuture<HttpResponse<String>> launch = first.client().postJsonAsync(AgentClient.launchJson(id, "true"));
+    Eventually.await(TIMEOUT, () -> Files.isDirectory(first.sandbox(id)), () -> "the sandbox\n" + first.logTail());
+    assertFalse(launch.isDone(), "the launch waits on its config checkpoint");
+    assertFalse(Files.exists(runtime.resolve("config")), "nothing checkpointed yet");
+
+    first.sigkill();
+    AgentProcess second = restart(first);
+    Response.WaitContainer wait = second.client().waitFor(id, TIMEOUT);
+    assertEquals(TaskState.TASK_FAILED, wait.getState());
+    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, wait.getReason());
+    assertEquals("Failed to launch container: the agent stopped while it was PREPARING", wait.getMessage());
+    assertRemovedWithoutLeaks(second, List.of(id));
+  }
+
+  /**
+   * DESTROYING with the init still alive: the container's freezer cgroup is frozen by the test,
+   * so the SIGKILL of a KILL stays pending; the agent dies before the init. The next agent
+   * re-adopts the init, thaws the cgroup (an agent that died in a destroy may have left it
+   * frozen), the pending SIGKILL lands, and the container is reported killed.
+   */
+  @Test
+  void aSigkillWhileDestroyingAFrozenContainerEndsItOnRestart() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
+    AgentProcess first = start();
+    String id = "destroying-" + RUN;
+    String neighbour = "neighbour-" + RUN;
+    assertEquals(200, first.client().launch(id, "sleep 1000"), first.logTail());
+    assertEquals(200, first.client().launch(neighbour, "sleep 1000"), first.logTail());
+    int init = initPid(first.client(), id);
+    int neighbourInit = initPid(first.client(), neighbour);
+    Path freezer = Path.of("/sys/fs/cgroup/freezer", CGROUPS_ROOT, id);
+    assertTrue(Files.isDirectory(freezer), "the container's freezer cgroup: " + freezer);
+    Files.writeString(freezer.resolve("freezer.state"), "FROZEN");
+    Eventually.await(TIMEOUT, () -> read(freezer.resolve("freezer.state")).equals("FROZEN"), "the cgroup to freeze");
+
+    CompletableFuture<HttpResponse<String>> wait = first.client().postJsonAsync(AgentClient.idCallJson("WAIT_CONTAINER", id));
+    assertEquals(200, first.client().kill(id), first.logTail());
+    assertTrue(running(init), "a frozen init outlives its SIGKILL");
+    assertFalse(wait.isDone(), "the container is still being destroyed");
+
+    first.sigkill();
+    assertTrue(running(init), "the frozen init outlives the agent");
+    AgentProcess second = restart(first);
+    Response.WaitContainer ended = second.client().waitFor(id, TIMEOUT);
+    assertEquals(9, ended.getExitStatus(), "the pending SIGKILL ends it: " + ended + "\n" + second.logTail());
+    assertEquals("THAWED", read(freezer.resolveSibling(neighbour).resolve("freezer.state")), "the neighbour is untouched");
+    assertTrue(running(neighbourInit), "the neighbour still runs");
+    assertEquals(200, second.client().kill(neighbour), second.logTail());
+    assertEquals(9, second.client().waitFor(neighbour, TIMEOUT).getExitStatus());
+    assertRemovedWithoutLeaks(second, List.of(id, neighbour));
+  }
+
+  /**
+   * DESTROYING at its last step: the init is dead and every isolator cleaned up (no cgroup of
+   * the container is left), and the termination checkpoint waits on {@code termination.tmp},
+   * a FIFO. The next agent finds an init that has exited, cleans up again (finding nothing)
+   * and reports it killed.
+   */
+  @Test
+  void aSigkillBeforeTheTerminationIsCheckpointedReportsTheKill() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
+    AgentProcess first = start();
+    String id = "terminating-" + RUN;
+    assertEquals(200, first.client().launch(id, "sleep 1000"), first.logTail());
+    int init = initPid(first.client(), id);
+    Path runtime = first.runtimeDir().resolve("containers").resolve(id);
+    mkfifo(runtime.resolve("termination.tmp"));
+
+    assertEquals(200, first.client().kill(id), first.logTail());
+    Eventually.await(TIMEOUT, () -> !running(init) && cgroupsOf(id).isEmpty(),
+        () -> "the init to die and the cgroups to go: " + cgroupsOf(id) + "\n" + first.logTail());
+    assertFalse(Files.exists(runtime.resolve("termination")), "the termination is not checkpointed");
+
+    first.sigkill();
+    AgentProcess second = restart(first);
+    Response.WaitContainer ended = second.client().waitFor(id, TIMEOUT);
+    assertEquals(9, ended.getExitStatus(), ended + "\n" + second.logTail());
+    assertRemovedWithoutLeaks(second, List.of(id));
+  }
+
+  /**
+   * While a restarted agent recovers, {@code /api/v1} and the other endpoints answer 503 and
+   * {@code GET /health} 200, then the API answers 200. Recovery is held open by a runtime
+   * directory whose {@code config} is a FIFO: reading it blocks until the test writes (garbage)
+   * into it, which costs only that container.
+   */
+  @Test
+  void theApiAnswers503UntilRecoveryEnds() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
+    AgentProcess first = start();
+    String running = "recovering-" + RUN;
+    assertEquals(200, first.client().launch(running, "sleep 1000"), first.logTail());
+    int init = initPid(first.client(), running);
+    first.sigkill();
+    String slow = "slow-checkpoint-" + RUN;
+    Path slowRuntime = Files.createDirectories(first.runtimeDir().resolve("containers").resolve(slow));
+    Path config = slowRuntime.resolve("config");
+    mkfifo(config);
+
+    AgentProcess second = track(first.restartRecovering(ISOLATION));
+    AgentClient client = second.client();
+    HttpResponse<String> health = client.postJson("{\"type\":\"GET_HEALTH\"}");
+    assertEquals(503, health.statusCode(), health.body());
+    assertEquals("Agent has not finished recovery", health.body().trim());
+    assertEquals(503, client.postJson("{\"type\":\"GET_CONTAINERS\"}").statusCode());
+    assertEquals(503, client.postJson(AgentClient.launchJson("too-early-" + RUN, "true")).statusCode());
+    assertEquals(503, client.request("GET", "/containers").statusCode());
+    assertEquals(200, client.request("GET", "/health").statusCode(), "GET /health answers while recovering");
+
+    CompletableFuture<Void> garbage = CompletableFuture.runAsync(() -> {
+      try (OutputStream out = Files.newOutputStream(config)) {
+        out.write(new byte[] {(byte) 0xff, 0x01, 0x02, (byte) 0x80});
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    garbage.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    second.awaitRecovered();
+    assertEquals(200, client.postJson("{\"type\":\"GET_CONTAINERS\"}").statusCode());
+    assertEquals(init, client.container(running).orElseThrow().getContainerStatus().getExecutorPid(),
+        "the running container is re-adopted");
+    Response.WaitContainer lost = client.waitFor(slow, TIMEOUT);
+    assertTrue(lost.getMessage().startsWith("Failed to recover container '" + slow
+        + "': Failed to read checkpoint 'config'"), lost.getMessage());
+    assertEquals(200, client.kill(running));
+    assertEquals(9, client.waitFor(running, TIMEOUT).getExitStatus());
+    assertRemovedWithoutLeaks(second, List.of(running, slow));
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private AgentProcess start() {
+    return track(AgentProcess.start(ISOLATION));
+  }
+
+  private AgentProcess restart(AgentProcess previous) {
+    return track(previous.restart(ISOLATION));
+  }
+
+  private AgentProcess track(AgentProcess agent) {
+    agents.add(agent);
+    return agent;
+  }
+
+  private int initPid(AgentClient client, String id) {
+    int pid = client.container(id).orElseThrow().getContainerStatus().getExecutorPid();
+    assertTrue(pid > 0, "executor_pid of '" + id + "'");
+    pids.add(pid);
+    pids.addAll(Host.descendants(pid).stream().map(Host.Proc::pid).toList());
+    return pid;
+  }
+
+  private static boolean running(int pid) {
+    Host.Proc p = Host.read(pid);
+    return p != null && p.running();
+  }
+
+  private static void mkfifo(Path path) throws Exception {
+    assertEquals(0, new ProcessBuilder("mkfifo", path.toString()).inheritIO().start().waitFor());
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file).trim();
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  /** Thaws every frozen cgroup under our freezer root, so that a failed test leaves none frozen. */
+  private static void thaw(String root) throws IOException {
+    for (String name : Host.entries(Path.of("/sys/fs/cgroup/freezer", root))) {
+      Path state = Path.of("/sys/fs/cgroup/freezer", root, name, "freezer.state");
+      if (Files.isRegularFile(state)) {
+        Files.writeString(state, "THAWED");
+      }
+    }
+  }
+
+  /** The cgroups of container {@code id} in every hierarchy. */
+  private static Set<String> cgroupsOf(String id) {
+    Set<String> found = new TreeSet<>();
+    for (String hierarchy : HIERARCHIES) {
+      if (Files.isDirectory(Path.of("/sys/fs/cgroup", hierarchy, CGROUPS_ROOT, id))) {
+        found.add(hierarchy + "/" + id);
+      }
+    }
+    return found;
+  }
+
+  /** REMOVE each, then: nothing listed, no process, no cgroup, no new mount, empty directories. */
+  private void assertRemovedWithoutLeaks(AgentProcess agent, List<String> ids) {
+    for (String id : ids) {
+      assertEquals(200, agent.client().remove(id), "REMOVE '" + id + "'\n" + agent.logTail());
+    }
+    assertEquals(List.of(), agent.client().containers(), "GET_CONTAINERS after every REMOVE");
+    Eventually.await(TIMEOUT, () -> pids.stream().noneMatch(RecoveryStatesIT::running),
+        () -> "the containers' processes to be gone: " + pids);
+    assertEquals(List.of(), Host.descendants((int) agent.pid()).stream().filter(p -> p.running()).toList(),
+        "processes of the agent's besides itself");
+    Set<String> cgroups = new TreeSet<>();
+    for (String hierarchy : HIERARCHIES) {
+      Host.entries(Path.of("/sys/fs/cgroup", hierarchy, CGROUPS_ROOT)).stream()
+          .filter(e -> Files.isDirectory(Path.of("/sys/fs/cgroup", hierarchy, CGROUPS_ROOT, e)))
+          .forEach(e -> cgroups.add(hierarchy + "/" + e));
+    }
+    assertEquals(Set.of(), cgroups, "cgroups left");
+    Set<String> mounts = new TreeSet<>(Host.mounts());
+    mounts.removeAll(mountsBefore);
+    assertEquals(Set.of(), Host.containerMounts(mounts, agent.workDir().getParent()), "mounts left");
+    assertEquals(Set.of(), Host.entries(agent.runtimeDir().resolve("containers")), "runtime_dir/containers");
+    assertEquals(Set.of(), Host.entries(agent.workDir().resolve("containers")), "work_dir/containers");
+    assertTrue(agent.client().healthy());
+  }
+}
