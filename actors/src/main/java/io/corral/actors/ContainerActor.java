@@ -365,6 +365,8 @@ final class ContainerActor extends ContainerLaunch {
         .onMessage(Kill.class, this::onKillDuringLaunch)
         .onMessage(Usage.class, this::onUsageWithoutIsolators)
         .onMessage(Update.class, u -> reject(u.replyTo(), "Failed to update"))
+        .onMessage(IsolatorUpdate.Finished.class, f -> IsolatorUpdate.onFinished(this, f))
+        .onMessage(IsolatorUpdate.ConfigRewritten.class, w -> IsolatorUpdate.onConfigRewritten(this, w))
         .onMessage(GetSnapshot.class, this::onSnapshotWithoutIsolators)
         .onMessage(Collected.class, this::onCollected)
         .onMessage(Crashed.class, this::onCrashed)
