@@ -35,8 +35,13 @@ import org.junit.jupiter.api.Test;
  * directories; and the 503 window of a recovering agent. The states are held open without
  * timing: a FIFO where the agent writes a checkpoint blocks that write until the test opens it,
  * and a frozen freezer cgroup keeps a SIGKILLed init alive (a v1 freezer delivers fatal signals
- * only once thawed). ISOLATING, with the launch helper blocked, is
- * {@link RecoveryIT#aSigkillWhileTheInitIsForkedDestroysAndReportsTheLaunch}.
+ * only once thawed). ISOLATING before the init is forked (the launch helper blocked on its
+ * stdout) is {@link RecoveryIT#aSigkillWhileTheInitIsForkedDestroysAndReportsTheLaunch}; here it
+ * is ISOLATING after the fork. A SIGKILL while an isolator's isolate runs (the pids
+ * checkpointed) would need an isolator that blocks on the test's word, which only an embedded
+ * containerizer has ({@code FaultMatrixIT}); its init exits as here, and the next agent finds
+ * its pids and a dead init: reported ended with status 9, as in
+ * {@link RecoveryIT#containersThatEndedWhileTheAgentWasDownReportTheirStatus}.
  *
  * <p>Each case ends with every container removed and nothing left: no process, no cgroup in any
  * hierarchy (the freezer included), no mount, no sandbox or runtime directory.
@@ -92,6 +97,39 @@ class RecoveryStatesIT {
     assertEquals(TaskState.TASK_FAILED, wait.getState());
     assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, wait.getReason());
     assertEquals("Failed to launch container: the agent stopped while it was PREPARING", wait.getMessage());
+    assertRemovedWithoutLeaks(second, List.of(id));
+  }
+
+  /**
+   * ISOLATING with the init forked but not released: it sits in its freezer cgroup waiting for
+   * the agent's go, and the checkpoint of its pids waits on {@code pids.tmp}, a FIFO. When the
+   * agent dies the init sees its sync pipe close and exits without running anything; the next
+   * agent reports the launch as cut short and removes its cgroups, the freezer's among them.
+   */
+  @Test
+  void aSigkillWithTheInitForkedButNotReleasedDestroysAndReportsTheLaunch() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
+    AgentProcess first = start();
+    String id = "forked-" + RUN;
+    Path runtime = Files.createDirectories(first.runtimeDir().resolve("containers").resolve(id));
+    mkfifo(runtime.resolve("pids.tmp"));
+    CompletableFuture<HttpResponse<String>> launch = first.client().postJsonAsync(AgentClient.launchJson(id, "true"));
+    Path procs = Path.of("/sys/fs/cgroup/freezer", CGROUPS_ROOT, id, "cgroup.procs");
+    Eventually.await(TIMEOUT, () -> !read(procs).isEmpty() && !read(procs).startsWith("java.") && running(
+        Integer.parseInt(read(procs).lines().findFirst().orElseThrow())), () -> "the init in its freezer cgroup\n"
+        + first.logTail());
+    int init = Integer.parseInt(read(procs).lines().findFirst().orElseThrow());
+    pids.add(init);
+    Host.descendants((int) first.pid()).forEach(p -> pids.add(p.pid()));
+    assertFalse(launch.isDone(), "the launch waits on its pids checkpoint");
+    assertFalse(Files.exists(runtime.resolve("pids")), "the pids are not checkpointed");
+    assertTrue(Files.exists(runtime.resolve("config")), "the plan is");
+
+    first.sigkill();
+    AgentProcess second = restart(first);
+    Response.WaitContainer wait = second.client().waitFor(id, TIMEOUT);
+    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, wait.getReason());
+    assertEquals("Failed to launch container: the agent stopped while it was ISOLATING", wait.getMessage());
     assertRemovedWithoutLeaks(second, List.of(id));
   }
 
