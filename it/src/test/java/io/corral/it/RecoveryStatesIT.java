@@ -9,6 +9,7 @@ import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Eventually;
 import io.corral.it.support.Host;
+import io.corral.it.support.Leaks;
 import io.corral.proto.v1.TaskState;
 import io.corral.proto.v1.TaskStatus;
 import io.corral.proto.v1.agent.Response;
@@ -21,8 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -60,7 +59,7 @@ class RecoveryStatesIT {
 
   private final List<AgentProcess> agents = new ArrayList<>();
   private final List<Integer> pids = new ArrayList<>();
-  private final Set<String> mountsBefore = Host.mounts();
+  private final Leaks leaks = new Leaks(CGROUPS_ROOT, HIERARCHIES);
 
   @AfterEach
   void killWhatIsLeft() throws IOException {
@@ -97,7 +96,7 @@ class RecoveryStatesIT {
     assertEquals(TaskState.TASK_FAILED, wait.getState());
     assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, wait.getReason());
     assertEquals("Failed to launch container: the agent stopped while it was PREPARING", wait.getMessage());
-    assertRemovedWithoutLeaks(second, List.of(id));
+    leaks.assertRemovedWithoutLeaks(second, List.of(id), pids);
   }
 
   /**
@@ -130,7 +129,7 @@ class RecoveryStatesIT {
     Response.WaitContainer wait = second.client().waitFor(id, TIMEOUT);
     assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, wait.getReason());
     assertEquals("Failed to launch container: the agent stopped while it was ISOLATING", wait.getMessage());
-    assertRemovedWithoutLeaks(second, List.of(id));
+    leaks.assertRemovedWithoutLeaks(second, List.of(id), pids);
   }
 
   /**
@@ -168,7 +167,7 @@ class RecoveryStatesIT {
     assertTrue(running(neighbourInit), "the neighbour still runs");
     assertEquals(200, second.client().kill(neighbour), second.logTail());
     assertEquals(9, second.client().waitFor(neighbour, TIMEOUT).getExitStatus());
-    assertRemovedWithoutLeaks(second, List.of(id, neighbour));
+    leaks.assertRemovedWithoutLeaks(second, List.of(id, neighbour), pids);
   }
 
   /**
@@ -188,15 +187,15 @@ class RecoveryStatesIT {
     mkfifo(runtime.resolve("termination.tmp"));
 
     assertEquals(200, first.client().kill(id), first.logTail());
-    Eventually.await(TIMEOUT, () -> !running(init) && cgroupsOf(id).isEmpty(),
-        () -> "the init to die and the cgroups to go: " + cgroupsOf(id) + "\n" + first.logTail());
+    Eventually.await(TIMEOUT, () -> !running(init) && leaks.cgroupsOf(id).isEmpty(),
+        () -> "the init to die and the cgroups to go: " + leaks.cgroupsOf(id) + "\n" + first.logTail());
     assertFalse(Files.exists(runtime.resolve("termination")), "the termination is not checkpointed");
 
     first.sigkill();
     AgentProcess second = restart(first);
     Response.WaitContainer ended = second.client().waitFor(id, TIMEOUT);
     assertEquals(9, ended.getExitStatus(), ended + "\n" + second.logTail());
-    assertRemovedWithoutLeaks(second, List.of(id));
+    leaks.assertRemovedWithoutLeaks(second, List.of(id), pids);
   }
 
   /**
@@ -245,7 +244,7 @@ class RecoveryStatesIT {
         + "': Failed to read checkpoint 'config'"), lost.getMessage());
     assertEquals(200, client.kill(running));
     assertEquals(9, client.waitFor(running, TIMEOUT).getExitStatus());
-    assertRemovedWithoutLeaks(second, List.of(running, slow));
+    leaks.assertRemovedWithoutLeaks(second, List.of(running, slow), pids);
   }
 
   // ---- helpers --------------------------------------------------------------------------------
@@ -272,8 +271,7 @@ class RecoveryStatesIT {
   }
 
   private static boolean running(int pid) {
-    Host.Proc p = Host.read(pid);
-    return p != null && p.running();
+    return Leaks.running(pid);
   }
 
   private static void mkfifo(Path path) throws Exception {
@@ -296,41 +294,5 @@ class RecoveryStatesIT {
         Files.writeString(state, "THAWED");
       }
     }
-  }
-
-  /** The cgroups of container {@code id} in every hierarchy. */
-  private static Set<String> cgroupsOf(String id) {
-    Set<String> found = new TreeSet<>();
-    for (String hierarchy : HIERARCHIES) {
-      if (Files.isDirectory(Path.of("/sys/fs/cgroup", hierarchy, CGROUPS_ROOT, id))) {
-        found.add(hierarchy + "/" + id);
-      }
-    }
-    return found;
-  }
-
-  /** REMOVE each, then: nothing listed, no process, no cgroup, no new mount, empty directories. */
-  private void assertRemovedWithoutLeaks(AgentProcess agent, List<String> ids) {
-    for (String id : ids) {
-      assertEquals(200, agent.client().remove(id), "REMOVE '" + id + "'\n" + agent.logTail());
-    }
-    assertEquals(List.of(), agent.client().containers(), "GET_CONTAINERS after every REMOVE");
-    Eventually.await(TIMEOUT, () -> pids.stream().noneMatch(RecoveryStatesIT::running),
-        () -> "the containers' processes to be gone: " + pids);
-    assertEquals(List.of(), Host.descendants((int) agent.pid()).stream().filter(p -> p.running()).toList(),
-        "processes of the agent's besides itself");
-    Set<String> cgroups = new TreeSet<>();
-    for (String hierarchy : HIERARCHIES) {
-      Host.entries(Path.of("/sys/fs/cgroup", hierarchy, CGROUPS_ROOT)).stream()
-          .filter(e -> Files.isDirectory(Path.of("/sys/fs/cgroup", hierarchy, CGROUPS_ROOT, e)))
-          .forEach(e -> cgroups.add(hierarchy + "/" + e));
-    }
-    assertEquals(Set.of(), cgroups, "cgroups left");
-    Set<String> mounts = new TreeSet<>(Host.mounts());
-    mounts.removeAll(mountsBefore);
-    assertEquals(Set.of(), Host.containerMounts(mounts, agent.workDir().getParent()), "mounts left");
-    assertEquals(Set.of(), Host.entries(agent.runtimeDir().resolve("containers")), "runtime_dir/containers");
-    assertEquals(Set.of(), Host.entries(agent.workDir().resolve("containers")), "work_dir/containers");
-    assertTrue(agent.client().healthy());
   }
 }
