@@ -174,7 +174,7 @@ class RecoveryStatesIT {
    * DESTROYING at its last step: the init is dead and every isolator cleaned up (no cgroup of
    * the container is left), and the termination checkpoint waits on {@code termination.tmp},
    * a FIFO. The next agent finds an init that has exited, cleans up again (finding nothing)
-   * and reports it killed.
+   * and reports it killed; SIGKILLed in TERMINATED, it leaves the same report to the next.
    */
   @Test
   void aSigkillBeforeTheTerminationIsCheckpointedReportsTheKill() throws Exception {
@@ -195,7 +195,13 @@ class RecoveryStatesIT {
     AgentProcess second = restart(first);
     Response.WaitContainer ended = second.client().waitFor(id, TIMEOUT);
     assertEquals(9, ended.getExitStatus(), ended + "\n" + second.logTail());
-    leaks.assertRemovedWithoutLeaks(second, List.of(id), pids);
+    Eventually.await(TIMEOUT, () -> Files.exists(runtime.resolve("termination")), "the termination checkpoint");
+
+    // TERMINATED, not yet removed: it survives a SIGKILL too.
+    second.sigkill();
+    AgentProcess third = restart(second);
+    assertEquals(ended, third.client().waitFor(id, TIMEOUT), "the same termination after another restart");
+    leaks.assertRemovedWithoutLeaks(third, List.of(id), pids);
   }
 
   /**
