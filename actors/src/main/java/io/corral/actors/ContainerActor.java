@@ -319,7 +319,10 @@ final class ContainerActor extends ContainerLaunch {
     }
     exitStatus.ifPresent(pending::setStatus);
     termination = pending.build();
-    io(() -> Paths.checkpoint(paths.termination(id()), termination), TerminationWritten::new);
+    io(() -> {
+      inUse.awaitWrites(); // a config rewrite of an update must not outlive the container
+      Paths.checkpoint(paths.termination(id()), termination);
+    }, TerminationWritten::new);
     return destroying();
   }
 

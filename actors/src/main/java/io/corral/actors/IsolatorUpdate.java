@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -38,8 +39,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * <p>The answer goes through the container ({@link Finished}): on success it takes the update's
  * requests and limits as its resources ({@link InUse}), which usage reports from then on
  * ({@code cpus_limit}, {@code mem_limit_bytes}, ...) and which it checkpoints in its
- * {@code config}, so an agent that recovers it reports them too. A refused update leaves them
- * as they were.
+ * {@code config}, so an agent that recovers it reports them too; the caller hears
+ * {@link Containerizer.Updated} once that checkpoint is written. A refused update leaves them as
+ * they were.
  *
  * <p>Every {@link IsolatorActor} answers each command exactly once (a fault becomes
  * {@link Failed}), so there is no timeout here. Threading: the default dispatcher, never blocks;
@@ -59,13 +61,15 @@ final class IsolatorUpdate {
   /**
    * The resources a container runs with: its launch's, then each successful update's (Mesos
    * replaces a container's requests and limits with those of the update). Owned by the
-   * {@link ContainerActor}, used on its thread; it also serializes the config rewrites, one at
-   * a time, the last one with the latest resources.
+   * {@link ContainerActor}, used on its thread but for {@link #awaitWrites}; it also serializes
+   * the config rewrites, one at a time, the last one with the latest resources, and holds the
+   * answers to the updates until their resources are checkpointed.
    */
   static final class InUse {
     private Call.LaunchContainer launch;
-    private boolean writing;
-    private boolean dirty;
+    private final List<Finished> unwritten = new ArrayList<>();
+    private List<Finished> writing = List.of();
+    private volatile CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
 
     InUse(Call.LaunchContainer launch) {
       this.launch = launch;
@@ -82,38 +86,62 @@ final class IsolatorUpdate {
       update.limits().forEach((name, value) -> updated.putLimits(name, Value.Scalar.newBuilder().setValue(value).build()));
       launch = updated.build();
     }
+
+    /**
+     * Blocks until no config rewrite is in flight: the termination checkpoint waits for it, so
+     * that REMOVE never races a rewrite in the directory it deletes. Any thread.
+     */
+    void awaitWrites() {
+      lastWrite.join();
+    }
   }
 
-  /** A container's answer to {@link Finished}: apply a success (when RUNNING), then reply. */
+  /** A container's answer to {@link Finished}: apply a success (when RUNNING), checkpoint, then reply. */
   static Behavior<ContainerActor.Command> onFinished(ContainerActor actor, Finished finished) {
     if (finished.reply() instanceof Containerizer.Updated && actor.state == ContainerState.RUNNING) {
       actor.inUse.apply(finished.update());
-      startRewrite(actor);
+      actor.inUse.unwritten.add(finished);
+      if (actor.inUse.writing.isEmpty()) {
+        startRewrite(actor);
+      }
+    } else {
+      finished.update().replyTo().tell(finished.reply());
     }
-    finished.update().replyTo().tell(finished.reply());
     return Behaviors.same();
   }
 
   static Behavior<ContainerActor.Command> onConfigRewritten(ContainerActor actor, ConfigRewritten written) {
     written.error().ifPresent(e -> actor.log().warn("Failed to checkpoint the updated resources of container '{}': {}",
         actor.id(), e));
-    actor.inUse.writing = false;
-    if (actor.inUse.dirty) {
-      actor.inUse.dirty = false;
+    actor.inUse.writing.forEach(f -> f.update().replyTo().tell(f.reply()));
+    actor.inUse.writing = List.of();
+    if (actor.inUse.unwritten.isEmpty()) {
+      return Behaviors.same();
+    }
+    if (actor.state == ContainerState.RUNNING) {
       startRewrite(actor);
+    } else { // being destroyed: applied by the isolators, no longer worth a checkpoint
+      actor.inUse.unwritten.forEach(f -> f.update().replyTo().tell(f.reply()));
+      actor.inUse.unwritten.clear();
     }
     return Behaviors.same();
   }
 
   private static void startRewrite(ContainerActor actor) {
-    if (actor.inUse.writing) {
-      actor.inUse.dirty = true;
-      return;
-    }
-    actor.inUse.writing = true;
-    Call.LaunchContainer launch = actor.inUse.launch();
+    InUse inUse = actor.inUse;
+    inUse.writing = List.copyOf(inUse.unwritten);
+    inUse.unwritten.clear();
+    Call.LaunchContainer launch = inUse.launch();
     Path config = actor.paths.config(actor.id());
-    actor.io(() -> rewriteConfig(config, launch), ConfigRewritten::new);
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    inUse.lastWrite = written;
+    actor.io(() -> {
+      try {
+        rewriteConfig(config, launch);
+      } finally {
+        written.complete(null);
+      }
+    }, ConfigRewritten::new);
   }
 
   /** Replaces the launch in the {@code config} checkpoint, keeping the rest (the plan). */
