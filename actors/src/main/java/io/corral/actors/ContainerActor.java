@@ -319,7 +319,10 @@ final class ContainerActor extends ContainerLaunch {
     }
     exitStatus.ifPresent(pending::setStatus);
     termination = pending.build();
-    io(() -> Paths.checkpoint(paths.termination(id()), termination), TerminationWritten::new);
+    io(() -> {
+      inUse.awaitWrites(); // a config rewrite of an update must not outlive the container
+      Paths.checkpoint(paths.termination(id()), termination);
+    }, TerminationWritten::new);
     return destroying();
   }
 
@@ -365,6 +368,8 @@ final class ContainerActor extends ContainerLaunch {
         .onMessage(Kill.class, this::onKillDuringLaunch)
         .onMessage(Usage.class, this::onUsageWithoutIsolators)
         .onMessage(Update.class, u -> reject(u.replyTo(), "Failed to update"))
+        .onMessage(IsolatorUpdate.Finished.class, f -> IsolatorUpdate.onFinished(this, f))
+        .onMessage(IsolatorUpdate.ConfigRewritten.class, w -> IsolatorUpdate.onConfigRewritten(this, w))
         .onMessage(GetSnapshot.class, this::onSnapshotWithoutIsolators)
         .onMessage(Collected.class, this::onCollected)
         .onMessage(Crashed.class, this::onCrashed)

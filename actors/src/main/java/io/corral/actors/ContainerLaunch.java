@@ -80,6 +80,7 @@ abstract class ContainerLaunch {
   final ActorRef<Containerizer.Command> root;
   final ActorRef<LauncherActor.Command> launcher;
   final List<IsolatorRef> isolators = new ArrayList<>();
+  final IsolatorUpdate.InUse inUse;
   private final Executor blocking;
   private final List<Map.Entry<String, LaunchPlan>> fragments = new ArrayList<>();
   ActorRef<Containerizer.LaunchReply> launchReplyTo;
@@ -114,6 +115,7 @@ abstract class ContainerLaunch {
     this.settings = settings;
     this.paths = paths;
     this.container = container;
+    this.inUse = new IsolatorUpdate.InUse(container.launch());
     this.stdio = stdio;
     this.launchReplyTo = replyTo;
     this.root = root;
@@ -370,7 +372,7 @@ abstract class ContainerLaunch {
 
   final ResourceStatistics statistics(ResourceStatistics partial) {
     return ContainerStats.finish(partial == null ? ResourceStatistics.newBuilder().buildPartial() : partial,
-        container.launch());
+        inUse.launch());
   }
 
   final Containerizer.ContainerSnapshot snapshot(ResourceStatistics partial, ContainerStatus isolatorStatus) {

@@ -5,12 +5,19 @@ import io.corral.actors.IsolatorProtocol.Failed;
 import io.corral.actors.IsolatorProtocol.Reply;
 import io.corral.actors.IsolatorProtocol.Updated;
 import io.corral.isolators.Phase;
+import io.corral.proto.v1.ContainerConfig;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.Resource;
+import io.corral.proto.v1.Value;
+import io.corral.proto.v1.agent.Call;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -29,13 +36,119 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * isolator whose update hangs past {@code --isolator_phase_timeout} is a fault, not a refusal:
  * its {@link IsolatorActor} also tells the container, which is destroyed.
  *
+ * <p>The answer goes through the container ({@link Finished}): on success it takes the update's
+ * requests and limits as its resources ({@link InUse}), which usage reports from then on
+ * ({@code cpus_limit}, {@code mem_limit_bytes}, ...) and which it checkpoints in its
+ * {@code config}, so an agent that recovers it reports them too; the caller hears
+ * {@link Containerizer.Updated} once that checkpoint is written. A refused update leaves them as
+ * they were.
+ *
  * <p>Every {@link IsolatorActor} answers each command exactly once (a fault becomes
- * {@link Failed}), so there is no timeout here. Threading: the default dispatcher, never blocks.
+ * {@link Failed}), so there is no timeout here. Threading: the default dispatcher, never blocks;
+ * {@link #rewriteConfig} runs on the blocking dispatcher.
  */
 final class IsolatorUpdate {
   private IsolatorUpdate() {}
 
   private record Got(Reply reply) {}
+
+  /** The update's answer, for the container to apply before it is passed on. */
+  record Finished(ContainerActor.Update update, Containerizer.UpdateReply reply) implements ContainerActor.Command {}
+
+  /** The config checkpoint with the updated resources was written (or failed to be). */
+  record ConfigRewritten(Optional<String> error) implements ContainerActor.Command {}
+
+  /**
+   * The resources a container runs with: its launch's, then each successful update's (Mesos
+   * replaces a container's requests and limits with those of the update). Owned by the
+   * {@link ContainerActor}, used on its thread but for {@link #awaitWrites}; it also serializes
+   * the config rewrites, one at a time, the last one with the latest resources, and holds the
+   * answers to the updates until their resources are checkpointed.
+   */
+  static final class InUse {
+    private Call.LaunchContainer launch;
+    private final List<Finished> unwritten = new ArrayList<>();
+    private List<Finished> writing = List.of();
+    private volatile CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
+
+    InUse(Call.LaunchContainer launch) {
+      this.launch = launch;
+    }
+
+    /** The launch request with the resources in use now. */
+    Call.LaunchContainer launch() {
+      return launch;
+    }
+
+    void apply(ContainerActor.Update update) {
+      Call.LaunchContainer.Builder updated = launch.toBuilder().clearResources()
+          .addAllResources(update.requests()).clearLimits();
+      update.limits().forEach((name, value) -> updated.putLimits(name, Value.Scalar.newBuilder().setValue(value).build()));
+      launch = updated.build();
+    }
+
+    /**
+     * Blocks until no config rewrite is in flight: the termination checkpoint waits for it, so
+     * that REMOVE never races a rewrite in the directory it deletes. Any thread.
+     */
+    void awaitWrites() {
+      lastWrite.join();
+    }
+  }
+
+  /** A container's answer to {@link Finished}: apply a success (when RUNNING), checkpoint, then reply. */
+  static Behavior<ContainerActor.Command> onFinished(ContainerActor actor, Finished finished) {
+    if (finished.reply() instanceof Containerizer.Updated && actor.state == ContainerState.RUNNING) {
+      actor.inUse.apply(finished.update());
+      actor.inUse.unwritten.add(finished);
+      if (actor.inUse.writing.isEmpty()) {
+        startRewrite(actor);
+      }
+    } else {
+      finished.update().replyTo().tell(finished.reply());
+    }
+    return Behaviors.same();
+  }
+
+  static Behavior<ContainerActor.Command> onConfigRewritten(ContainerActor actor, ConfigRewritten written) {
+    written.error().ifPresent(e -> actor.log().warn("Failed to checkpoint the updated resources of container '{}': {}",
+        actor.id(), e));
+    actor.inUse.writing.forEach(f -> f.update().replyTo().tell(f.reply()));
+    actor.inUse.writing = List.of();
+    if (actor.inUse.unwritten.isEmpty()) {
+      return Behaviors.same();
+    }
+    if (actor.state == ContainerState.RUNNING) {
+      startRewrite(actor);
+    } else { // being destroyed: applied by the isolators, no longer worth a checkpoint
+      actor.inUse.unwritten.forEach(f -> f.update().replyTo().tell(f.reply()));
+      actor.inUse.unwritten.clear();
+    }
+    return Behaviors.same();
+  }
+
+  private static void startRewrite(ContainerActor actor) {
+    InUse inUse = actor.inUse;
+    inUse.writing = List.copyOf(inUse.unwritten);
+    inUse.unwritten.clear();
+    Call.LaunchContainer launch = inUse.launch();
+    Path config = actor.paths.config(actor.id());
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    inUse.lastWrite = written;
+    actor.io(() -> {
+      try {
+        rewriteConfig(config, launch);
+      } finally {
+        written.complete(null);
+      }
+    }, ConfigRewritten::new);
+  }
+
+  /** Replaces the launch in the {@code config} checkpoint, keeping the rest (the plan). */
+  static void rewriteConfig(Path config, Call.LaunchContainer launch) throws IOException {
+    ContainerConfig old = ContainerConfig.parseFrom(Files.readAllBytes(config));
+    Paths.checkpoint(config, old.toBuilder().setLaunch(launch).build());
+  }
 
   /** Refuses values no isolator could apply: negative, NaN, or infinite requests. */
   static Optional<ContainerError> validate(Containerizer.Update update) {
@@ -58,16 +171,18 @@ final class IsolatorUpdate {
   }
 
   /** Spawns the child that runs {@code update} for a RUNNING container; the container stays as it is. */
-  static <C> Behavior<C> start(org.apache.pekko.actor.typed.javadsl.ActorContext<C> context,
+  static Behavior<ContainerActor.Command> start(
+      org.apache.pekko.actor.typed.javadsl.ActorContext<ContainerActor.Command> context,
       List<IsolatorRef> isolators, ContainerActor.Update update, ContainerID id) {
-    context.spawnAnonymous(create(isolators, update, id));
+    context.spawnAnonymous(create(isolators, update, id, context.getSelf()));
     return Behaviors.same();
   }
 
-  private static Behavior<Got> create(List<IsolatorRef> isolators, ContainerActor.Update update, ContainerID id) {
+  private static Behavior<Got> create(List<IsolatorRef> isolators, ContainerActor.Update update, ContainerID id,
+      ActorRef<ContainerActor.Command> container) {
     return Behaviors.setup(context -> {
       if (isolators.isEmpty()) {
-        update.replyTo().tell(new Containerizer.Updated(id));
+        container.tell(new Finished(update, new Containerizer.Updated(id)));
         return Behaviors.stopped();
       }
       ActorRef<Reply> adapter = context.messageAdapter(Reply.class, Got::new);
@@ -94,7 +209,7 @@ final class IsolatorUpdate {
             if (--pending[0] > 0) {
               return Behaviors.same();
             }
-            update.replyTo().tell(reply(id, failures));
+            container.tell(new Finished(update, reply(id, failures)));
             return Behaviors.stopped();
           })
           .build();

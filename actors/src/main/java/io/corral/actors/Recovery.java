@@ -21,6 +21,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,6 +29,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +44,10 @@ import org.slf4j.LoggerFactory;
  * one. On the way it destroys orphans: sandboxes without a runtime directory, half-written
  * checkpoints, and corral-init processes that hold files of our containers but that no adopted
  * container explains; then it lets every isolator {@link Isolator#recover recover} (which
- * re-adopts their state and removes their own orphans, such as cgroups under the agent's root).
- * A container whose checkpoints cannot be read costs only that container.
+ * re-adopts their state and removes their own orphans, such as cgroups under the agent's root),
+ * each within {@code --isolator_phase_timeout}. A container whose checkpoints cannot be read
+ * costs only that container; an isolator whose recover fails or times out costs the containers
+ * it names, or every re-adopted one when it names none.
  *
  * <p>Threading: {@link #run} blocks (file and /proc reads, kills) and is called once, on the
  * blocking dispatcher, before the containerizer serves anything.
@@ -120,12 +127,10 @@ final class Recovery {
         .map(Found::container).toList();
     List<String> failures = new ArrayList<>();
     for (Isolator isolator : settings.isolators()) {
-      try {
-        isolator.recover(live);
-      } catch (RuntimeException e) {
-        LOG.error("Failed to recover isolator '{}': {}", isolator.name(), e.getMessage());
-        failures.add("Failed to recover isolator '" + isolator.name() + "': " + e.getMessage());
-      }
+      recoverWithin(isolator, live).ifPresent(error -> {
+        LOG.error("Failed to recover isolator '{}': {}", isolator.name(), error);
+        failures.add("Failed to recover isolator '" + isolator.name() + "': " + error);
+      });
     }
     if (failures.isEmpty()) {
       return found;
@@ -135,6 +140,38 @@ final class Recovery {
     return found.stream().map(f -> !(f.outcome() instanceof RecoveryDecision.Adopt) || (anyNamed && !named(failures, f))
         ? f : new Found(f.container(), RecoveryDecision.failed("Failed to recover container '"
             + f.container().name() + "': " + String.join("; ", failures)), f.adopted())).toList();
+  }
+
+  /**
+   * Runs {@code isolator.recover} on a thread of its own and waits for it at most the phase
+   * timeout, so that a hung isolator cannot keep the agent recovering (and its API at 503)
+   * forever: a recover still running then is abandoned (its thread stays blocked until it
+   * returns) and counts as failed. The error, if any.
+   */
+  private Optional<String> recoverWithin(Isolator isolator, List<ContainerContext> live) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread thread = new Thread(() -> {
+      try {
+        isolator.recover(live);
+        done.complete(null);
+      } catch (RuntimeException | Error e) {
+        done.completeExceptionally(e);
+      }
+    }, "corral-recover-" + isolator.name());
+    thread.setDaemon(true);
+    thread.start();
+    Duration timeout = settings.isolatorPhaseTimeout();
+    try {
+      done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return Optional.empty();
+    } catch (TimeoutException e) {
+      return Optional.of(IsolatorActor.TIMED_OUT + PhaseTimeouts.format(timeout));
+    } catch (ExecutionException e) {
+      return Optional.of(String.valueOf(e.getCause().getMessage()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("interrupted");
+    }
   }
 
   private static boolean named(List<String> failures, Found f) {

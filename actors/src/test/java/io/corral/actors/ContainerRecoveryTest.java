@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.corral.actors.Containerizer.ContainerSnapshot;
+import io.corral.isolators.Phase;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.TaskState;
 import java.nio.file.Files;
@@ -128,5 +129,43 @@ class ContainerRecoveryTest {
     assertEquals("Container destroyed on recovery: the agent runs with --recover=cleanup", t.getMessage());
     assertEquals(9, t.getStatus());
     assertTrue(f.events.contains("kill run"), f.events.toString());
+  }
+
+  @Test
+  void anIsolatorWhoseRecoverFailsCostsTheReadoptedContainers() throws Exception {
+    Fixture earlier = first();
+    io.corral.testkit.Faults faults = new io.corral.testkit.Faults();
+    faults.inject("b", Phase.RECOVER, io.corral.testkit.Fault.FAIL);
+    CompletableFuture<Integer> recovered = new CompletableFuture<>();
+    Fixture f = new Fixture(KIT, temp, java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(30), faults,
+        Containerizer.RecoverMode.RECONNECT, recovered, earlier.launcher, "a", "b");
+    assertEquals(3, recovered.get(10, TimeUnit.SECONDS));
+    ContainerTermination run = f.terminated("run");
+    assertEquals(TaskState.TASK_FAILED, run.getState());
+    assertEquals("Failed to recover container 'run': Failed to recover isolator 'b': injected failure", run.getMessage());
+    assertTrue(f.events.contains("kill run"), f.events.toString());
+    assertEquals(256, f.terminated("done").getStatus(), "a terminated container is not touched");
+  }
+
+  /** A recover that hangs is abandoned after the phase timeout: the agent finishes recovering. */
+  @Test
+  void anIsolatorWhoseRecoverHangsTimesOutAndTheAgentServes() throws Exception {
+    Fixture earlier = first();
+    io.corral.testkit.Faults faults = new io.corral.testkit.Faults();
+    faults.inject("a", Phase.RECOVER, io.corral.testkit.Fault.HANG);
+    CompletableFuture<Integer> recovered = new CompletableFuture<>();
+    try {
+      Fixture f = new Fixture(KIT, temp, java.time.Duration.ofSeconds(30), java.time.Duration.ofMillis(500), faults,
+          Containerizer.RecoverMode.RECONNECT, recovered, earlier.launcher, "a", "b");
+      assertEquals(3, recovered.get(10, TimeUnit.SECONDS), "recovery ends despite the hung isolator");
+      assertEquals(1, faults.hanging());
+      ContainerTermination run = f.terminated("run");
+      assertEquals("Failed to recover container 'run': Failed to recover isolator 'a': timed out after 500ms",
+          run.getMessage());
+      assertTrue(f.events.contains("kill run"), f.events.toString());
+      assertInstanceOf(Containerizer.Launched.class, f.launch(Fixture.request("new", "true")), "it serves");
+    } finally {
+      faults.releaseAll();
+    }
   }
 }

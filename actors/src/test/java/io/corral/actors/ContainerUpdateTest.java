@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.corral.isolators.Phase;
 import io.corral.proto.v1.ContainerTermination;
+import io.corral.proto.v1.ResourceStatistics;
 import io.corral.proto.v1.TaskState;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,6 +47,43 @@ class ContainerUpdateTest {
     f.launched("u");
     assertEquals(new Containerizer.Updated(id("u")), update(f, "u", Map.of("mem", 128.0)));
     assertTrue(f.eventsOf("u").containsAll(List.of("update a", "update b")), f.eventsOf("u").toString());
+  }
+
+  @Test
+  void usageReportsTheLimitsOfTheLastSuccessfulUpdateAndTheConfigKeepsThem() throws Exception {
+    Fixture f = new Fixture(KIT, temp, "a", "cgroups/mem");
+    f.launch(Fixture.request("u", "true").toBuilder().addResources(scalar("cpus", 0.5))
+        .addResources(scalar("mem", 32)).build());
+    ResourceStatistics before = statistics(f, "u");
+    assertEquals(0.5, before.getCpusSoftLimit());
+    assertEquals(32L << 20, before.getMemLimitBytes());
+
+    TestProbe<Containerizer.UpdateReply> probe = KIT.createTestProbe();
+    f.containerizer.tell(new Containerizer.Update(id("u"), List.of(scalar("cpus", 1.5), scalar("mem", 64)),
+        Map.of("cpus", 2.0, "mem", 128.0), probe.getRef()));
+    assertEquals(new Containerizer.Updated(id("u")), probe.expectMessageClass(Containerizer.UpdateReply.class, TIMEOUT));
+    ResourceStatistics after = statistics(f, "u");
+    assertEquals(1.5, after.getCpusSoftLimit());
+    assertEquals(2.0, after.getCpusLimit());
+    assertEquals(64L << 20, after.getMemSoftLimitBytes());
+    assertEquals(128L << 20, after.getMemLimitBytes());
+
+    f.isolator("cgroups/mem").updateFailure = FakeIsolator.refusal("the usage is above the new limit");
+    f.containerizer.tell(new Containerizer.Update(id("u"), List.of(scalar("cpus", 1.5), scalar("mem", 16)),
+        Map.of("mem", 16.0), probe.getRef()));
+    assertInstanceOf(Containerizer.Rejected.class, probe.expectMessageClass(Containerizer.UpdateReply.class, TIMEOUT));
+    assertEquals(128L << 20, statistics(f, "u").getMemLimitBytes(), "a refused update changes nothing");
+
+    // Updated is answered once the config checkpoint holds the new resources.
+    io.corral.proto.v1.ContainerConfig config = io.corral.proto.v1.ContainerConfig.parseFrom(
+        java.nio.file.Files.readAllBytes(f.paths.config("u")));
+    assertEquals(List.of(scalar("cpus", 1.5), scalar("mem", 64)), config.getLaunch().getResourcesList());
+    assertEquals(128.0, config.getLaunch().getLimitsMap().get("mem").getValue());
+    assertTrue(config.hasPlan(), "the rewritten config keeps the plan");
+  }
+
+  private static ResourceStatistics statistics(Fixture f, String id) {
+    return assertInstanceOf(Containerizer.Statistics.class, f.usage(id)).statistics();
   }
 
   @Test

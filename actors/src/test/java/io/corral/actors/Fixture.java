@@ -61,7 +61,8 @@ final class Fixture {
         launcher, isolatorNames);
   }
 
-  private Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Duration phaseTimeout,
+  /** Every option: a phase timeout, {@code faults} (or null), a recovery {@code mode} (or null). */
+  Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Duration phaseTimeout,
       io.corral.testkit.Faults faults, Containerizer.RecoverMode mode,
       java.util.concurrent.CompletableFuture<Integer> recovered, ScriptedLauncher launcher, String... isolatorNames) {
     this.kit = kit;

@@ -1,6 +1,7 @@
 package io.corral.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -41,15 +42,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code Containerizer.Update} and the memory pressure counters on the real kernel, through an
- * embedded containerizer with {@code cgroups/mem} on its own {@code --cgroups_root}: limits are
- * raised and lowered in {@code memory.limit_in_bytes}, a limit below the usage is refused and
- * the container keeps running, and a container that streams a file through a small memory
- * cgroup sees its low pressure counter rise.
+ * embedded containerizer with {@code cgroups/cpu} and {@code cgroups/mem} on its own
+ * {@code --cgroups_root}: limits are raised and lowered in {@code memory.limit_in_bytes}, a
+ * limit below the usage is refused and the container keeps running, usage reports the limits of
+ * the last update, and a container that streams a file through a small memory cgroup sees its
+ * low pressure counter rise.
  */
 @Tag("root")
 class CgroupsUpdateIT {
   private static final Duration REPLY = Duration.ofSeconds(30);
   private static final Path MEMORY = Path.of("/sys/fs/cgroup/memory");
+  private static final Path CPU = Path.of("/sys/fs/cgroup/cpu");
 
   private ActorTestKit kit;
   private Path dir;
@@ -65,7 +68,7 @@ class CgroupsUpdateIT {
     cgroups = CgroupsConfig.defaults().withRoot(CgroupsConfig.DEFAULT_HIERARCHY,
         "corral-it-update-" + UUID.randomUUID().toString().substring(0, 8));
     ContainerizerSettings settings = ContainerizerSettings.forHost(Linux.nativeDefault(),
-        dir.resolve("work"), dir.resolve("runtime"), IsolationFlag.parse("filesystem/posix,cgroups/mem"),
+        dir.resolve("work"), dir.resolve("runtime"), IsolationFlag.parse("filesystem/posix,cgroups/cpu,cgroups/mem"),
         IsolatorRegistry.Options.defaults().withCgroups(cgroups), dir.resolve("runtime").resolve("bin"),
         ContainerizerSettings.DEFAULT_LAUNCH_TIMEOUT);
     kit = ActorTestKit.create("update");
@@ -108,6 +111,45 @@ class CgroupsUpdateIT {
         lists.expectMessageClass(Containerizer.Containers.class, REPLY).containers().get(0).state(),
         "the container keeps running");
     assertEquals(9, killAndWait("u"));
+  }
+
+  /**
+   * After an update, the kernel holds the new values and usage reports them: the
+   * {@code *_limit} statistics follow the last successful update, not the launch.
+   */
+  @Test
+  void usageReportsTheLimitsOfTheLastUpdate() {
+    Call.LaunchContainer request = Call.LaunchContainer.newBuilder()
+        .setContainerId(id("l"))
+        .setCommand(CommandInfo.newBuilder().setValue("exec sleep 1000"))
+        .addResources(scalar("cpus", 0.5))
+        .addResources(scalar("mem", 64))
+        .build();
+    TestProbe<Containerizer.LaunchReply> launches = kit.createTestProbe();
+    containerizer.tell(new Containerizer.Launch(request, null, launches.ref()));
+    launches.expectMessage(REPLY, new Containerizer.Launched(id("l")));
+    ResourceStatistics before = usage("l");
+    assertEquals(0.5, before.getCpusSoftLimit(), before.toString());
+    assertEquals(64L << 20, before.getMemLimitBytes(), before.toString());
+    assertFalse(before.hasCpusLimit(), before.toString());
+
+    TestProbe<Containerizer.UpdateReply> probe = kit.createTestProbe();
+    containerizer.tell(new Containerizer.Update(id("l"), List.of(scalar("cpus", 1), scalar("mem", 96)),
+        Map.of("cpus", 2.0, "mem", 128.0), probe.ref()));
+    assertEquals(new Containerizer.Updated(id("l")), probe.expectMessageClass(Containerizer.UpdateReply.class, REPLY));
+
+    Path cpu = CPU.resolve(cgroups.root()).resolve("l");
+    Path memory = MEMORY.resolve(cgroups.root()).resolve("l");
+    assertEquals(1024, number(cpu.resolve("cpu.shares")));
+    assertEquals(2 * number(cpu.resolve("cpu.cfs_period_us")), number(cpu.resolve("cpu.cfs_quota_us")));
+    assertEquals(128L << 20, number(memory.resolve("memory.limit_in_bytes")));
+    assertEquals(96L << 20, number(memory.resolve("memory.soft_limit_in_bytes")));
+    ResourceStatistics after = usage("l");
+    assertEquals(1.0, after.getCpusSoftLimit(), after.toString());
+    assertEquals(2.0, after.getCpusLimit(), after.toString());
+    assertEquals(96L << 20, after.getMemSoftLimitBytes(), after.toString());
+    assertEquals(128L << 20, after.getMemLimitBytes(), after.toString());
+    assertEquals(9, killAndWait("l"));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.corral.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -207,6 +208,59 @@ class FaultMatrixIT {
       assertEquals("Failed to launch container: killed while " + (phase == Phase.PREPARE ? "PREPARING" : "ISOLATING"),
           terminated(id).getMessage());
       launches.expectMessageClass(Containerizer.Rejected.class, REPLY);
+      remove(id);
+      assertNeighbourRuns();
+      assertNothingLeft(before, id);
+    }
+  }
+
+  /**
+   * Destroy while a phase other than prepare and isolate is still running: a watch that hangs
+   * during the launch, and an update, usage or status that hangs in RUNNING. The KILL lands
+   * before the phase timeout; the container is destroyed (killed, not timed out), whoever asked
+   * for the hung phase is answered, and nothing is left.
+   */
+  @Test
+  void aKillWhileAWatchUpdateUsageOrStatusHangsDestroysTheContainerAndAnswersTheCaller() {
+    for (Phase phase : List.of(Phase.WATCH, Phase.UPDATE, Phase.USAGE, Phase.STATUS)) {
+      String id = "f-kill-hung-" + phase.name().toLowerCase(Locale.ROOT);
+      Host.Snapshot before = Host.Snapshot.take();
+      int hungBefore = FAULTS.hanging();
+      FAULTS.inject(FAULTY, phase, Fault.HANG).forContainer(id);
+      TestProbe<Containerizer.LaunchReply> launches = kit.createTestProbe();
+      containerizer.tell(new Containerizer.Launch(request(id), null, launches.ref()));
+      TestProbe<Object> caller = kit.createTestProbe();
+      if (phase != Phase.WATCH) {
+        launches.expectMessageClass(Containerizer.Launched.class, REPLY);
+        switch (phase) {
+          case UPDATE -> containerizer.tell(new Containerizer.Update(id(id), List.of(scalar("mem", 64)),
+              java.util.Map.of(), caller.ref().narrow()));
+          case USAGE -> containerizer.tell(new Containerizer.Usage(id(id), caller.ref().narrow()));
+          default -> containerizer.tell(new Containerizer.GetContainers(caller.ref().narrow()));
+        }
+      }
+      assertTrue(io.corral.it.support.Eventually.poll(REPLY, () -> FAULTS.hanging() > hungBefore),
+          "the " + phase + " hung");
+
+      TestProbe<Containerizer.KillReply> kills = kit.createTestProbe();
+      containerizer.tell(new Containerizer.Kill(id(id), 9, kills.ref()));
+      kills.expectMessageClass(Containerizer.Killed.class, REPLY);
+      ContainerTermination termination = terminated(id);
+      if (phase == Phase.WATCH
+          && launches.expectMessageClass(Containerizer.LaunchReply.class, REPLY) instanceof Containerizer.Rejected) {
+        // The hung watch held the launch in ISOLATING (an isolator runs one call at a time).
+        assertEquals("Failed to launch container: killed while ISOLATING", termination.getMessage());
+      } else if (phase == Phase.WATCH) {
+        // The launch got through beside the hung watch: killed while RUNNING.
+        assertEquals(9, termination.getStatus(), phase + ": " + termination);
+        assertFalse(termination.getMessage().contains("timed out"), phase + ": killed, not timed out: " + termination);
+      } else {
+        assertEquals(9, termination.getStatus(), phase + ": " + termination);
+        assertFalse(termination.getMessage().contains("timed out"), phase + ": killed, not timed out: " + termination);
+        Object answer = caller.expectMessageClass(Object.class, REPLY);
+        assertTrue(answer instanceof Containerizer.UpdateReply || answer instanceof Containerizer.UsageReply
+            || answer instanceof Containerizer.Containers, phase + " answered: " + answer);
+      }
       remove(id);
       assertNeighbourRuns();
       assertNothingLeft(before, id);

@@ -10,12 +10,16 @@ import io.corral.actors.ContainerizerSettings;
 import io.corral.isolators.IsolationFlag;
 import io.corral.isolators.IsolatorRegistry;
 import io.corral.isolators.cgroups.CgroupsConfig;
+import io.corral.isolators.disk.DuConfig;
 import io.corral.it.support.Host;
+import io.corral.posix.testing.TestDirectories;
 import io.corral.posix.Linux;
 import io.corral.proto.v1.CommandInfo;
 import io.corral.proto.v1.ContainerID;
+import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.Resource;
 import io.corral.proto.v1.Value;
+import io.corral.proto.v1.Volume;
 import io.corral.proto.v1.agent.Call;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -35,13 +39,13 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Load on an embedded containerizer with every isolator that has landed (all cgroups
- * controllers under this run's own root, capabilities, no-new-privs, ipc and pid namespaces):
+ * controllers under this run's own root and the freezer launcher, capabilities, no-new-privs,
+ * rlimits, ipc and pid namespaces, filesystem/shared, disk/du with a quota enforced):
  * 1000 launches back to back, then 200 at once, a random tenth of each killed mid-run. Every
  * launch, kill, wait and remove must be answered; afterwards no process, mount, cgroup or
  * directory of theirs is left, and the heap (after GC) is back near where it was after a
@@ -52,8 +56,14 @@ class LoadIT {
   private static final Logger LOG = LoggerFactory.getLogger(LoadIT.class);
   private static final Duration REPLY = Duration.ofSeconds(60);
   private static final Path HIERARCHY = Path.of("/sys/fs/cgroup");
-  private static final String ISOLATION = "filesystem/posix,posix/rlimits,cgroups/cpu,cgroups/mem,"
-      + "cgroups/pids,cgroups/net_cls,linux/capabilities,linux/nnp,namespaces/ipc,namespaces/pid";
+  /**
+   * Every isolator that has landed, but for what excludes another or needs what this host lacks:
+   * filesystem/shared (which excludes filesystem/posix) for a mount namespace per container,
+   * disk/du (disk/xfs needs a work_dir on XFS with quotas, and is exclusive with it in spirit),
+   * and posix/cpu and posix/mem (the cgroups ones measure the same, better).
+   */
+  private static final String ISOLATION = "filesystem/shared,posix/rlimits,cgroups/cpu,cgroups/mem,"
+      + "cgroups/pids,cgroups/net_cls,linux/capabilities,linux/nnp,namespaces/ipc,namespaces/pid,disk/du";
   private static final int SEQUENTIAL = 1000;
   private static final int CONCURRENT = 200;
   private static final int WARM_UP = 50;
@@ -64,13 +74,15 @@ class LoadIT {
    */
   private static final long HEAP_SLACK = 4L << 20;
 
-  @TempDir Path dir;
+  /** Not under /tmp, where @TempDir is: each container's /tmp volume must not hide its sandbox. */
+  private Path dir;
 
   @Test
   void thousandsOfLaunchesKillsAndRemovesAnswerEverythingAndLeaveNothing() throws IOException {
     assumeTrue(Host.isRoot(), "needs root: cgroups, namespaces");
     assumeTrue(Files.isRegularFile(HIERARCHY.resolve("memory/cgroup.procs")),
         "needs cgroup v1 hierarchies under " + HIERARCHY);
+    dir = TestDirectories.notUnderTmp("it-load", "load");
     String root = "corral-load-" + UUID.randomUUID().toString().substring(0, 8);
     long seed = new Random().nextLong();
     LOG.info("Load run with cgroups root '{}' and seed {}", root, seed);
@@ -78,7 +90,9 @@ class LoadIT {
     ActorTestKit kit = ActorTestKit.create("load");
     try {
       IsolatorRegistry.Options options = IsolatorRegistry.Options.defaults().withCgroups(
-          CgroupsConfig.defaults().withRoot(HIERARCHY, root).withNetCls(0xAAAA, 1, 0xffff));
+          CgroupsConfig.defaults().withRoot(HIERARCHY, root).withNetCls(0xAAAA, 1, 0xffff))
+          // du every second (Mesos' default is 15secs): the disk watch runs during the load too.
+          .withDu(new DuConfig(Duration.ofSeconds(1), true, 1, Duration.ofSeconds(30), "du"));
       ContainerizerSettings settings = ContainerizerSettings.forHost(Linux.nativeDefault(),
           dir.resolve("work"), dir.resolve("runtime"), IsolationFlag.parse(ISOLATION), options,
           dir.resolve("runtime/bin"), Duration.ofSeconds(60));
@@ -138,6 +152,7 @@ class LoadIT {
     final TestProbe<Containerizer.KillReply> kills;
     final TestProbe<Containerizer.WaitReply> waits;
     final TestProbe<Containerizer.RemoveReply> removes;
+    final TestProbe<Containerizer.UsageReply> usages;
     int waited;
     int killed;
 
@@ -147,12 +162,14 @@ class LoadIT {
       this.kills = kit.createTestProbe();
       this.waits = kit.createTestProbe();
       this.removes = kit.createTestProbe();
+      this.usages = kit.createTestProbe();
     }
 
     /** Launch, maybe kill, wait and remove one container. */
     void one(String id, boolean kill) {
       containerizer.tell(new Containerizer.Launch(request(id, kill ? "exec sleep 1000" : "true"), null, launches.ref()));
-      assertInstanceOf(Containerizer.Launched.class, launches.expectMessageClass(Containerizer.LaunchReply.class, REPLY), id);
+      Containerizer.LaunchReply reply = launches.expectMessageClass(Containerizer.LaunchReply.class, REPLY);
+      assertInstanceOf(Containerizer.Launched.class, reply, () -> id + ": " + reply);
       if (kill) {
         kill(id);
       }
@@ -176,10 +193,11 @@ class LoadIT {
       Map<ContainerID, Containerizer.LaunchReply> replies = new HashMap<>();
       for (int i = 0; i < count; i++) {
         Containerizer.LaunchReply reply = launches.expectMessageClass(Containerizer.LaunchReply.class, REPLY);
-        replies.put(((Containerizer.Launched) assertInstanceOf(Containerizer.Launched.class, reply)).id(), reply);
+        replies.put(((Containerizer.Launched) assertInstanceOf(Containerizer.Launched.class, reply, reply::toString)).id(), reply);
       }
       assertEquals(count, replies.size(), "one answer per launch");
       for (String id : doomed) {
+        usage(id);
         kill(id);
       }
       List<String> ids = new ArrayList<>();
@@ -192,6 +210,14 @@ class LoadIT {
       for (String id : ids) {
         remove(id);
       }
+    }
+
+    /** Usage of a running container goes through every isolator's usage. */
+    private void usage(String id) {
+      containerizer.tell(new Containerizer.Usage(id(id), usages.ref()));
+      Containerizer.UsageReply reply = usages.expectMessageClass(Containerizer.UsageReply.class, REPLY);
+      Containerizer.Statistics statistics = assertInstanceOf(Containerizer.Statistics.class, reply, reply::toString);
+      assertEquals(32L << 20, statistics.statistics().getMemLimitBytes(), id);
     }
 
     private void kill(String id) {
@@ -229,6 +255,10 @@ class LoadIT {
         .setCommand(CommandInfo.newBuilder().setValue(command))
         .addResources(scalar("cpus", 0.1))
         .addResources(scalar("mem", 32))
+        .addResources(scalar("disk", 64))
+        // A private /tmp in the sandbox: a bind mount in the container's own mount namespace.
+        .setContainer(ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
+            .addVolumes(Volume.newBuilder().setContainerPath("/tmp").setHostPath("tmp").setMode(Volume.Mode.RW)))
         .build();
   }
 

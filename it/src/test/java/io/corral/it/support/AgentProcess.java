@@ -94,7 +94,7 @@ public final class AgentProcess implements AutoCloseable {
    */
   public static AgentProcess start(Map<String, String> environment, String... extraFlags) {
     try {
-      return launch(Files.createTempDirectory("corral-it-"), environment, extraFlags);
+      return launch(Files.createTempDirectory("corral-it-"), environment, true, extraFlags);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -109,7 +109,27 @@ public final class AgentProcess implements AutoCloseable {
     if (process.isAlive()) {
       throw new IllegalStateException("Failed to restart the agent: it is still running");
     }
-    return launch(root, Map.of(), extraFlags);
+    return launch(root, Map.of(), true, extraFlags);
+  }
+
+  /**
+   * A new agent on this one's directories, as {@link #restart} starts it, returned as soon as
+   * {@code GET /health} answers: its API may still answer 503 while it recovers. Call
+   * {@link #awaitRecovered()} to wait for the end of its recovery.
+   */
+  public AgentProcess restartRecovering(String... extraFlags) {
+    if (process.isAlive()) {
+      throw new IllegalStateException("Failed to restart the agent: it is still running");
+    }
+    return launch(root, Map.of(), false, extraFlags);
+  }
+
+  /** Waits until the agent API answers {@code GET_HEALTH} with 200: its recovery has finished. */
+  public void awaitRecovered() {
+    // The API answers 503 until the agent has recovered what an earlier run left.
+    Eventually.await(START_TIMEOUT,
+        () -> client.postJson("{\"type\":\"GET_HEALTH\"}").statusCode() == 200,
+        () -> "the agent API to be ready\n" + logTail());
   }
 
   /** SIGKILLs the agent JVM alone, as a crash would: its containers and directories stay. */
@@ -142,7 +162,8 @@ public final class AgentProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  private static AgentProcess launch(Path root, Map<String, String> environment, String... extraFlags) {
+  private static AgentProcess launch(Path root, Map<String, String> environment, boolean awaitRecovered,
+      String... extraFlags) {
     try {
       int port = freePort();
       List<String> args = new ArrayList<>(List.of(
@@ -171,10 +192,9 @@ public final class AgentProcess implements AutoCloseable {
           .start();
       AgentProcess agent = new AgentProcess(root, port, p, cgroupsRoot);
       agent.awaitHealthy();
-      // The API answers 503 until the agent has recovered what an earlier run left.
-      Eventually.await(START_TIMEOUT,
-          () -> agent.client.postJson("{\"type\":\"GET_HEALTH\"}").statusCode() == 200,
-          () -> "the agent API to be ready\n" + agent.logTail());
+      if (awaitRecovered) {
+        agent.awaitRecovered();
+      }
       return agent;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -191,15 +191,43 @@ public final class Host {
       }
       try (DirectoryStream<Path> dir = Files.newDirectoryStream(root, "corral*")) {
         for (Path top : dir) {
-          try (Stream<Path> walk = Files.walk(top)) {
-            walk.filter(Files::isDirectory).forEach(d -> found.add(d.toString()));
-          }
+          walkDirectories(top, found);
         }
       } catch (IOException e) {
         // A hierarchy we cannot read has no Corral cgroup for us to find.
       }
     }
     return found;
+  }
+
+  /**
+   * Adds {@code top} and every directory below it to {@code found}. Other tests on the machine
+   * create and remove their cgroups meanwhile: one that vanishes during the walk is skipped.
+   */
+  private static void walkDirectories(Path top, Set<String> found) throws IOException {
+    Files.walkFileTree(top, new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) {
+        found.add(d.toString());
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        if (e != null && !(e instanceof NoSuchFileException)) {
+          throw e;
+        }
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+    });
   }
 
   /**
