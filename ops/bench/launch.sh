@@ -24,6 +24,10 @@
 #   -c COUNT      idle containers for the memory measurement (default 1000; 0 skips it)
 #   -M WHO        memory measured on: embedded, http or both (default both)
 #   -k            keep the temp dir (samples in microseconds, bundles, agent and driver logs)
+#   -D            keep the runtime dirs (crun's --root, Corral's --runtime_dir) on the disk
+#                 under /run as it is on this host, instead of a tmpfs mounted there (default:
+#                 tmpfs, as /run and Mesos' default --runtime_dir=/var/run/mesos are on most
+#                 hosts; on a disk each of Corral's fsynced checkpoints costs a journal commit)
 #   env BENCH_JAVA_OPTS: extra JVM options for the Corral JVMs (driver and agent)
 #   env QUIET_MAX_S (30) / QUIET_PCT (10): before each phase wait up to QUIET_MAX_S seconds
 #               for 2 s with < QUIET_PCT % of all CPUs busy (QUIET_MAX_S=0: no wait)
@@ -43,15 +47,15 @@
 set -uo pipefail
 
 ROUNDS=${ROUNDS:-3}; N=${N:-200}; WARMUP=${WARMUP:-20}; JVM_WARMUP=${JVM_WARMUP:-400}; W=${W:-4}; COUNT=${COUNT:-1000}
-MEMORY=${MEMORY:-both}; KEEP=${KEEP:-0}; MEM_LIMIT=67108864
-while getopts "n:r:u:U:w:c:M:kh" opt; do
+MEMORY=${MEMORY:-both}; KEEP=${KEEP:-0}; MEM_LIMIT=67108864; RUNTIME_ON_DISK=${RUNTIME_ON_DISK:-0}
+while getopts "n:r:u:U:w:c:M:kDh" opt; do
   case $opt in
     n) N=$OPTARG ;; r) ROUNDS=$OPTARG ;; u) WARMUP=$OPTARG ;; U) JVM_WARMUP=$OPTARG ;; w) W=$OPTARG ;;
-    c) COUNT=$OPTARG ;; M) MEMORY=$OPTARG ;; k) KEEP=1 ;;
+    c) COUNT=$OPTARG ;; M) MEMORY=$OPTARG ;; k) KEEP=1 ;; D) RUNTIME_ON_DISK=1 ;;
     h|*) sed -n '2,/^set -uo/p' "$0" | sed '$d'; exit 0 ;;
   esac
 done
-export ROUNDS N WARMUP JVM_WARMUP W COUNT MEMORY KEEP MEM_LIMIT
+export ROUNDS N WARMUP JVM_WARMUP W COUNT MEMORY KEEP MEM_LIMIT RUNTIME_ON_DISK
 
 die() { echo "launch.sh: $*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "must run as root (sudo ops/bench/launch.sh)"
@@ -150,12 +154,20 @@ cleanup() {
     [[ -d $d ]] || continue
     find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null; rmdir "$d" 2>/dev/null
   done
+  ((RUNTIME_ON_DISK)) || umount "$STATE" 2>/dev/null
   rm -rf "$STATE"
   if ((KEEP)); then echo "launch.sh: kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
+# The runtime dirs on a tmpfs (this namespace only), unless -D.
+if ((RUNTIME_ON_DISK)); then
+  RUNTIME_FS="disk ($(stat -f -c %T /run) under /run)"
+else
+  mkdir -p "$STATE" && mount -t tmpfs -o mode=755 corral-bench-run "$STATE" || die "tmpfs on $STATE failed"
+  RUNTIME_FS="tmpfs"
+fi
 mkdir -p "$STATE/crun" "$WORK/samples"
 for c in memory cpu cpuacct; do mkdir -p "/sys/fs/cgroup/$c/$TAG"; done
 
@@ -274,6 +286,7 @@ echo "  kernel $(uname -r); $NCPU cpus ($(grep -m1 'model name' /proc/cpuinfo | 
 echo "  $(crun --version | head -1); busybox-static $(dpkg-query -W -f='${Version}' busybox-static);" \
      "$(java -version 2>&1 | head -1)"
 echo "  Corral isolation: $ISOLATION"
+echo "  runtime dirs (crun --root, Corral --runtime_dir): $RUNTIME_FS; Corral --work_dir: $(stat -f -c %T "$WORK") under $WORK"
 echo "  loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Sanity: crun really applies the memory limit and a pid namespace.

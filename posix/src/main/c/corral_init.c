@@ -6,6 +6,8 @@
  * into the plan's namespaces, reports "PID <c1>" and waits for C1. C1 waits for the go byte,
  * applies the plan, forks the command C2, reports "CHILD <c2>", forwards signals to C2, reaps
  * every child and records C2's raw wait status. C2 switches user and capabilities and execs.
+ * When the plan lists cgroups to join, C1 first moves itself into each of them and P0 reports
+ * "PID" only once it has (a C1 that cannot join reports ERR and exits: P0 then reports nothing).
  * Any failure is one line "ERR <step> <errno> <message>" on the status pipe.
  */
 #define _GNU_SOURCE
@@ -38,6 +40,8 @@ static struct plan plan;
 static int status_fd = 1;  /* write end of the status pipe */
 static int sync_fd = 0;    /* read end of the sync pipe */
 static int status_file = -1;
+/* C1 -> P0: one byte once C1 has joined the plan's cgroups (only when it has any to join). */
+static int joined[2] = {-1, -1};
 /* 0: no command yet, > 0: the command's pid, -1: the command has been reaped. */
 static volatile sig_atomic_t forward_to;
 static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -331,8 +335,30 @@ static void set_handlers(void (*handler)(int)) {
   for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &sa, NULL);
 }
 
+/* Moves C1 into the plan's cgroups by writing "0" (the writer itself) to each v1 "tasks" file:
+   the kernel then needs no global threadgroup lock, which moving a process by pid takes and
+   which waits for an RCU grace period. Everything C1 forks later is born inside them. */
+static void join_cgroups(void) {
+  if (!plan.n_join_cgroups) return;
+  close(joined[0]);
+  for (size_t i = 0; i < plan.n_join_cgroups; i++) {
+    const char *path = plan.join_cgroups[i];
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) die("cgroup", errno, "open '%s'", path);
+    ssize_t n;
+    while ((n = write(fd, "0", 1)) < 0 && errno == EINTR) {
+    }
+    if (n != 1) die("cgroup", n < 0 ? errno : EIO, "write '0' to '%s'", path);
+    close(fd);
+  }
+  while (write(joined[1], "J", 1) < 0 && errno == EINTR) {
+  }
+  close(joined[1]);
+}
+
 static noreturn void init_main(void) {
   bool own_pid_ns = plan.clone_flags & CLONE_NEWPID;
+  join_cgroups();
   /* A session of its own: its pid becomes the session id that marks the container's processes
      when there is no pid namespace (see reap_leftovers and the agent's kill). */
   setsid();
@@ -382,12 +408,23 @@ int main(void) {
      leave the init unwatched; the agent destroys the container itself. */
   setsid();
   set_handlers(on_signal);
+  if (plan.n_join_cgroups && pipe2(joined, O_CLOEXEC) < 0) die("cgroup", errno, "pipe2");
   /* A fork-like clone (no new stack): safe because P0 is single-threaded. */
   pid_t init = (pid_t)syscall(SYS_clone, (unsigned long)plan.clone_flags | SIGCHLD, 0, 0, 0, 0);
   if (init < 0) die("clone", errno, "clone flags=%#x", plan.clone_flags);
   if (init == 0) init_main();
   set_handlers(SIG_DFL);
-  report("PID %d", init);
+  bool report_pid = true;
+  if (plan.n_join_cgroups) {
+    close(joined[1]);
+    char j = 0;
+    ssize_t n;
+    while ((n = read(joined[0], &j, 1)) < 0 && errno == EINTR) {
+    }
+    close(joined[0]);
+    report_pid = n == 1; /* otherwise C1 has reported ERR and exited */
+  }
+  if (report_pid) report("PID %d", init);
   close(status_fd);
   close(sync_fd);
   close(status_file);

@@ -199,6 +199,12 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *err, size_
       case 15: rc = want(&f, msg, 0); p->effective = f.v; p->has_effective = true; break;
       case 16: rc = want(&f, msg, 0); p->bounding = f.v; p->has_bounding = true; break;
       case 17: rc = want(&f, msg, 0); p->no_new_privileges = f.v != 0; break;
+      case 18:
+        if (p->n_join_cgroups == PLAN_MAX_JOINS) return fail("LaunchPlan field 18: more than %d cgroups", PLAN_MAX_JOINS);
+        rc = string(&f, msg, &p->join_cgroups[p->n_join_cgroups++]);
+        if (!rc && p->join_cgroups[p->n_join_cgroups - 1][0] != '/')
+          return fail("LaunchPlan field 18: cgroup file '%s' is not an absolute path", p->join_cgroups[p->n_join_cgroups - 1]);
+        break;
       default: return fail("%s: unknown field number %llu", msg, (unsigned long long)f.num);
     }
     if (rc) return -1;

@@ -12,6 +12,7 @@
 #define PLAN_MAX_MOUNTS 256
 #define PLAN_MAX_RLIMITS 64
 #define PLAN_MAX_GROUPS 256
+#define PLAN_MAX_JOINS 64
 
 struct plan_mount {
   char *source, *target, *type, *data; /* NULL when unset */
@@ -41,6 +42,8 @@ struct plan {
   uint32_t groups[PLAN_MAX_GROUPS];
   size_t n_groups;
   uint64_t effective, bounding;
+  char *join_cgroups[PLAN_MAX_JOINS]; /* cgroup v1 "tasks" files the init writes "0" into */
+  size_t n_join_cgroups;
 };
 
 /*

@@ -47,7 +47,8 @@ import org.slf4j.Logger;
  * The launching half of {@link ContainerActor}: its state and the PREPARING and ISOLATING
  * behaviors. PREPARING creates the sandbox and runtime directory, checkpoints the config,
  * prepares every isolator serially in order and assembles the plan; ISOLATING forks the init,
- * checkpoints its pids, arms every isolator's watch, isolates on all of them in parallel and
+ * checkpoints its pids (on the fork's blocking thread, see {@link LauncherActor.AfterFork}),
+ * arms every isolator's watch, isolates on all of them in parallel and
  * releases the init, which makes the container RUNNING. Any failure destroys the container with
  * a REASON_CONTAINER_LAUNCH_FAILED termination.
  *
@@ -60,8 +61,6 @@ abstract class ContainerLaunch {
   private record DirsCreated(Optional<String> error) implements Command {}
 
   private record ConfigWritten(Optional<String> error) implements Command {}
-
-  private record PidsWritten(Optional<String> error) implements Command {}
 
   /** The launch did not reach exec within {@code launchTimeout}. */
   private enum LaunchTimedOut implements Command { INSTANCE }
@@ -199,7 +198,8 @@ abstract class ContainerLaunch {
       timers.startSingleTimer(LaunchTimedOut.INSTANCE, settings.launchTimeout());
     }
     forkPending = true;
-    launcher.tell(new LauncherActor.Fork(plan, stdio));
+    launcher.tell(new LauncherActor.Fork(plan, stdio, (init, helper) -> Paths.checkpoint(paths.pids(id()),
+        Checkpoints.pids(init, helper, Checkpoints.startTicks(settings.linux(), init)))));
     return isolating();
   }
 
@@ -209,7 +209,6 @@ abstract class ContainerLaunch {
     return common(BehaviorBuilder.<Command>create()
         .onMessage(Forked.class, this::onForked)
         .onMessage(ForkFailed.class, this::onForkFailed)
-        .onMessage(PidsWritten.class, this::onPidsWritten)
         .onMessage(Isolated.class, this::onIsolated)
         .onMessage(Failed.class, this::onIsolatorFailed)
         .onMessage(LimitationReached.class, l -> failLaunch(
@@ -226,29 +225,24 @@ abstract class ContainerLaunch {
     return failLaunch(new ContainerError.LaunchFailed(failed.message()), null);
   }
 
+  /** The launcher has checkpointed the pids on the fork's thread (see {@link LauncherActor.AfterFork}). */
   Behavior<Command> onForked(Forked forked) {
     onForked(forked.initPid(), forked.helperPid());
-    io(() -> Paths.checkpoint(paths.pids(id()), Checkpoints.pids(forked.initPid(), forked.helperPid(),
-        Checkpoints.startTicks(settings.linux(), forked.initPid()))), PidsWritten::new);
-    return Behaviors.same();
-  }
-
-  void onForked(int init, int helper) {
-    forkPending = false;
-    forked = true;
-    initPid = init;
-  }
-
-  private Behavior<Command> onPidsWritten(PidsWritten written) {
-    if (written.error().isPresent()) {
+    if (forked.afterForkError().isPresent()) {
       return failLaunch(new ContainerError.Internal(
-          "Failed to checkpoint '" + paths.pids(id()) + "': " + written.error().get()), null);
+          "Failed to checkpoint '" + paths.pids(id()) + "': " + forked.afterForkError().get()), null);
     }
     ActorRef<IsolatorProtocol.Reply> self = context.getSelf().narrow();
     isolators.forEach(i -> i.ref().tell(new IsolatorProtocol.Watch(self)));
     isolating = isolators.size();
     isolators.forEach(i -> i.ref().tell(new IsolatorProtocol.Isolate(initPid, self)));
     return isolating == 0 ? release() : Behaviors.same();
+  }
+
+  void onForked(int init, int helper) {
+    forkPending = false;
+    forked = true;
+    initPid = init;
   }
 
   private Behavior<Command> onIsolated(Isolated isolated) {
@@ -361,7 +355,7 @@ abstract class ContainerLaunch {
         : Optional.of(describeIo(error))));
   }
 
-  private static String describeIo(Throwable error) {
+  static String describeIo(Throwable error) {
     Throwable cause = error;
     while ((cause instanceof java.util.concurrent.CompletionException || cause instanceof UncheckedIOException)
         && cause.getCause() != null) {

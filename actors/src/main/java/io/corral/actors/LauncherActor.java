@@ -36,8 +36,23 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   /** Takes over a container an earlier agent forked and released (recovery); no answer but the exit. */
   record Adopt(LaunchedContainer container) implements Command {}
 
-  /** Spawns the helper for the complete plan; answered with {@link Forked} or {@link ForkFailed}. */
-  record Fork(LaunchPlan plan, Stdio stdio) implements Command {}
+  /**
+   * What the container does with a fresh init's pids before it hears of them, on the fork's own
+   * blocking thread (its pids checkpoint): one trip through the dispatcher instead of two.
+   */
+  interface AfterFork {
+    void run(int initPid, int helperPid) throws java.io.IOException;
+  }
+
+  /**
+   * Spawns the helper for the complete plan, then runs {@code afterFork}; answered with
+   * {@link Forked} or {@link ForkFailed}.
+   */
+  record Fork(LaunchPlan plan, Stdio stdio, AfterFork afterFork) implements Command {
+    Fork(LaunchPlan plan, Stdio stdio) {
+      this(plan, stdio, (init, helper) -> { });
+    }
+  }
 
   /** Lets the init run the command; answered with {@link Released} or {@link ReleaseFailed}. */
   enum Release implements Command { INSTANCE }
@@ -53,14 +68,18 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
 
   private record Done(Reply reply) implements Command {}
 
-  private record ForkDone(LaunchedContainer container, Throwable error) implements Command {}
+  private record ForkDone(LaunchedContainer container, String afterForkError, Throwable error) implements Command {}
 
   private record Exited(Integer status, Throwable error) implements Command {}
 
   /** What the launcher tells its container. */
   sealed interface Reply extends ContainerActor.Command {}
 
-  record Forked(int initPid, int helperPid) implements Reply {}
+  /**
+   * The init waits for the go byte; {@code afterForkError} says why {@link AfterFork} failed
+   * (the container then aborts it).
+   */
+  record Forked(int initPid, int helperPid, Optional<String> afterForkError) implements Reply {}
 
   record ForkFailed(String message) implements Reply {}
 
@@ -130,9 +149,19 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   }
 
   private Behavior<Command> onFork(Fork fork) {
-    CompletableFuture<LaunchedContainer> forked =
-        CompletableFuture.supplyAsync(() -> launcher.fork(containerId, fork.plan(), fork.stdio()), blocking);
-    getContext().pipeToSelf(forked, ForkDone::new);
+    CompletableFuture<ForkDone> forked = CompletableFuture.supplyAsync(() -> {
+      LaunchedContainer container = launcher.fork(containerId, fork.plan(), fork.stdio());
+      String afterForkError = null;
+      if (container != null) {
+        try {
+          fork.afterFork().run(container.initPid(), container.helperPid());
+        } catch (java.io.IOException | RuntimeException e) {
+          afterForkError = ContainerLaunch.describeIo(e);
+        }
+      }
+      return new ForkDone(container, afterForkError, null);
+    }, blocking);
+    getContext().pipeToSelf(forked, (done, error) -> error != null ? new ForkDone(null, null, error) : done);
     return this;
   }
 
@@ -149,7 +178,7 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
       return this;
     }
     container = done.container();
-    parent.tell(new Forked(container.initPid(), container.helperPid()));
+    parent.tell(new Forked(container.initPid(), container.helperPid(), Optional.ofNullable(done.afterForkError())));
     getContext().pipeToSelf(container.exited(), Exited::new);
     return this;
   }

@@ -176,6 +176,19 @@ class ContainerLaunchTest {
   }
 
   @Test
+  void aPidsCheckpointThatFailsAbortsTheInitBeforeIsolate() throws Exception {
+    Fixture f = new Fixture(KIT, temp, "a");
+    // A non-empty directory where the pids checkpoint goes: its rename fails.
+    Files.createDirectories(f.paths.pids("np").resolve("in-the-way"));
+    ContainerError error = assertInstanceOf(Containerizer.Rejected.class, f.launch(request("np", "true"))).error();
+    ContainerError.Internal internal = assertInstanceOf(ContainerError.Internal.class, error);
+    assertTrue(internal.message().startsWith("Failed to checkpoint '" + f.paths.pids("np") + "': "),
+        internal.message());
+    assertEquals(List.of("prepare a", "fork", "abort", "cleanup a"), f.eventsOf("np"));
+    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, f.terminated("np").getReason());
+  }
+
+  @Test
   void throwingIsolatorIsContainedAndTheContainerDestroyed() {
     Fixture f = new Fixture(KIT, temp, "a", "b");
     f.isolator("b").isolateFailure = new IllegalStateException("bug in b");

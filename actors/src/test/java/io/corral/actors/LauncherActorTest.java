@@ -56,6 +56,22 @@ class LauncherActorTest {
   }
 
   @Test
+  void afterForkRunsOnTheForkedPidsAndItsFailureComesWithForked() {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    actor.tell(new LauncherActor.Fork(PLAN, Stdio.inherit(), (init, helper) -> {
+      seen.add(init + "/" + helper);
+      throw new java.io.IOException("No space left on device");
+    }));
+    LauncherActor.Forked forked = assertInstanceOf(LauncherActor.Forked.class, parent.receiveMessage(TIMEOUT));
+    assertEquals(List.of(forked.initPid() + "/" + forked.helperPid()), seen);
+    assertEquals(Optional.of("IOException: No space left on device"), forked.afterForkError());
+    // The container is known to the launcher all the same: it can be aborted.
+    actor.tell(LauncherActor.Abort.INSTANCE);
+    assertEquals(new LauncherActor.ProcessExited(Optional.of(256)), parent.receiveMessage(TIMEOUT));
+    assertEquals(List.of("fork c", "abort c"), events);
+  }
+
+  @Test
   void releaseThenExitIsReportedOnce() {
     ScriptedLauncher.Scripted container = fork();
     actor.tell(LauncherActor.Release.INSTANCE);

@@ -74,6 +74,13 @@ final class FaultyCgroupFs implements CgroupFs {
     fs.assign(cgroup, pid);
   }
 
+  /** Fails as {@link #assign} would, even for a process that joined the cgroup by itself. */
+  @Override
+  public void attach(String cgroup, int pid) {
+    check(cgroup, "cgroup.procs");
+    fs.attach(cgroup, pid);
+  }
+
   private void check(String cgroup, String file) {
     Faults.Rule rule = faults.strike(Faults.Kind.CGROUP_WRITE, file, null, cgroup);
     if (rule != null) {

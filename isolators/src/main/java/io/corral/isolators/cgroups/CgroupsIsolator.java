@@ -17,8 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * The shared lifecycle of the {@code cgroups/*} isolators (Mesos' {@code CgroupsIsolatorProcess},
  * split per {@code --isolation} name): prepare creates the container's cgroup
  * {@code <root>/<id>} in each of the isolator's hierarchies and lets the subclass write its
- * control files; isolate writes the init's pid into every one of them while the init is still
- * blocked, so the command and all its descendants are charged from their first instruction;
+ * control files, and asks the init to join them (v1: {@code LaunchPlan.join_cgroups}, the
+ * init's first step after its clone); isolate makes sure the init's pid is in every one of them
+ * (writing it when the init did not join by itself) while the init is still blocked, so the
+ * command and all its descendants are charged from their first instruction;
  * cleanup (after every process is gone) removes the cgroups, retrying EBUSY, and then lets the
  * subclass release what it holds. An unknown container is a no-op for usage, status and cleanup.
  *
@@ -126,7 +128,11 @@ public abstract class CgroupsIsolator implements Isolator {
       hierarchy.create(container.name());
     }
     prepared(container);
-    return LaunchPlan.getDefaultInstance();
+    LaunchPlan.Builder fragment = LaunchPlan.newBuilder();
+    for (Hierarchy hierarchy : mine) {
+      hierarchy.joinFile(container.name()).ifPresent(fragment::addJoinCgroups);
+    }
+    return fragment.build();
   }
 
   @Override

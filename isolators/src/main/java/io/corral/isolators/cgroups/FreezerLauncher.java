@@ -22,12 +22,14 @@ import org.slf4j.LoggerFactory;
  * {@code <hierarchy>/freezer/<cgroups_root>/<id>} (v1) or {@code <hierarchy>/<cgroups_root>/<id>}
  * (v2, whose core has {@code cgroup.freeze}), around another {@link Launcher}.
  *
- * <p>{@link #fork} creates the cgroup, forks through the delegate and writes the init's pid into
- * it while the init is still blocked on the sync pipe: before the isolators' isolate and before
- * exec, so every process of the container starts inside it and none can escape it by forking,
- * daemonizing or calling setsid. Destroy: a container without a pid namespace is killed with
- * {@link FreezerController#killAll} (freeze, SIGKILL every pid, thaw, until empty), then the
- * delegate kills its init; a container with one keeps pid-namespace termination (SIGKILL to its
+ * <p>{@link #fork} creates the cgroup and forks through the delegate with the cgroup added to
+ * the plan's {@code join_cgroups} (v1), so that the init moves itself in before the helper
+ * reports its pid; it then checks the init is in it, writing its pid when it is not (v2, or a
+ * delegate that does not join). Either way the init is inside while it is still blocked on the
+ * sync pipe: before the isolators' isolate and before exec, so every process of the container
+ * starts inside it and none can escape it by forking, daemonizing or calling setsid. Destroy: a
+ * container without a pid namespace is killed with {@link FreezerController#killAll} (freeze,
+ * SIGKILL every pid, thaw, until empty), then the delegate kills its init; a container with one keeps pid-namespace termination (SIGKILL to its
  * init, the kernel kills the rest). For every container, {@link LaunchedContainer#exited()}
  * completes only after the freezer cgroup has been emptied (whatever is left is killed the same
  * way) and removed (rmdir EBUSY retried with backoff); a destroy that cannot finish within
@@ -122,8 +124,10 @@ public final class FreezerLauncher implements Launcher {
           + containerId + "': " + e.getMessage());
     }
     LaunchedContainer container;
+    LaunchPlan joining = hierarchy.joinFile(containerId)
+        .map(file -> plan.toBuilder().addJoinCgroups(file).build()).orElse(plan);
     try {
-      container = delegate.fork(containerId, plan, stdio);
+      container = delegate.fork(containerId, joining, stdio);
     } catch (RuntimeException e) {
       removeQuietly(containerId);
       throw e;

@@ -78,10 +78,20 @@ public final class Hierarchy {
     fs.mkdir(cgroup(container));
   }
 
-  /** Moves a process into the container's cgroup. */
+  /**
+   * The file an init writes "0" into to join the container's cgroup by itself
+   * ({@code LaunchPlan.join_cgroups}): {@code tasks} of a v1 hierarchy; empty for v2, whose
+   * threads file cannot move a process between domain cgroups.
+   */
+  public java.util.Optional<String> joinFile(String container) {
+    return v2 ? java.util.Optional.empty()
+        : java.util.Optional.of(path(container).resolve("tasks").toString());
+  }
+
+  /** Moves a process into the container's cgroup, unless it is there already (it joined). */
   public void assign(String container, int pid) {
     try {
-      fs.assign(cgroup(container), pid);
+      fs.attach(cgroup(container), pid);
     } catch (LinuxException e) {
       throw new IsolatorException("Failed to assign container '" + container + "' pid " + pid
           + " to cgroup at '" + path(container) + "': " + e.getMessage(), e);

@@ -49,6 +49,21 @@ class CgroupsPidsIsolatorTest {
   }
 
   @Test
+  void prepareAsksTheInitToJoinTheCgroupAndIsolateChecksItDid() {
+    CgroupsPidsIsolator isolator = isolator(0);
+    ContainerContext c1 = Launches.of("c1", Map.of(), Map.of());
+    assertEquals(List.of(PIDS.resolve("corral/c1/tasks").toString()),
+        isolator.prepare(c1).getJoinCgroupsList());
+    pids().assign("corral/c1", 42); // as the init's own write of 0 to tasks would
+    isolator.isolate(c1, 42);
+    assertEquals(List.of(42), pids().procs("corral/c1"));
+    ContainerContext c2 = Launches.of("c2", Map.of(), Map.of());
+    isolator.prepare(c2);
+    isolator.isolate(c2, 43); // an init that did not join is written by pid
+    assertEquals(List.of(43), pids().procs("corral/c2"));
+  }
+
+  @Test
   void recoverKeepsKnownContainersAndRemovesOrphans() {
     pids().mkdir("corral");
     pids().mkdir("corral/known");

@@ -8,9 +8,11 @@ import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Limitation;
 import io.corral.posix.cgroup.CgroupFs;
 import io.corral.posix.testing.FakeLinux;
+import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.ResourceStatistics;
 import io.corral.proto.v1.TaskStatus;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -131,8 +133,10 @@ class CgroupsV2Test {
 
   @Test
   void pidsMaxIsTheSameFile() {
-    new CgroupsPidsIsolator(hierarchies).prepare(Launches.of("c1", Map.of("pids", 50.0), Map.of()));
+    LaunchPlan fragment = new CgroupsPidsIsolator(hierarchies).prepare(
+        Launches.of("c1", Map.of("pids", 50.0), Map.of()));
     assertEquals("50", unified().read("corral/c1", "pids.max"));
+    assertEquals(List.of(), fragment.getJoinCgroupsList(), "v2 has no tasks file to join by");
   }
 
   @Test

@@ -51,6 +51,18 @@ public interface CgroupFs {
     write(cgroup, "cgroup.procs", Integer.toString(pid));
   }
 
+  /**
+   * Makes sure a process is in the cgroup: one already listed in its {@code cgroup.procs} (an
+   * init that joined by itself, see {@code LaunchPlan.join_cgroups}) is left where it is, any
+   * other is {@link #assign assigned}. Moving a process by pid waits for an RCU grace period;
+   * reading the list does not.
+   */
+  default void attach(String cgroup, int pid) {
+    if (!procs(cgroup).contains(pid)) {
+      assign(cgroup, pid);
+    }
+  }
+
   /** Checks a cgroup name as described in the type's Javadoc and returns it. */
   static String checkName(String cgroup) {
     if (cgroup == null || cgroup.startsWith("/")

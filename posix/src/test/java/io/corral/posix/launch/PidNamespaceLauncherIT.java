@@ -189,6 +189,39 @@ class PidNamespaceLauncherIT {
   }
 
   @Test
+  void theInitJoinsItsCgroupsBeforeItsPidIsReported() throws Exception {
+    Path freezer = Path.of("/sys/fs/cgroup/freezer");
+    assumeTrue(Files.isRegularFile(freezer.resolve("tasks")), "needs the cgroup v1 freezer hierarchy");
+    Path cgroup = freezer.resolve("corral-launcher-it-" + ProcessHandle.current().pid());
+    Files.createDirectory(cgroup);
+    try {
+      LaunchPlan.Builder plan = isolated("/bin/cat", "/proc/self/cgroup")
+          .addJoinCgroups(cgroup.resolve("tasks").toString());
+      LaunchedContainer container = launcher.fork("c1", plan.build(), stdio());
+      // Nobody but the init wrote to the cgroup: it is in it as soon as fork returns.
+      assertEquals(List.of(Integer.toString(container.initPid())),
+          Files.readAllLines(cgroup.resolve("cgroup.procs")));
+      container.release();
+      assertEquals(0, container.exited().get(20, TimeUnit.SECONDS));
+      String own = ":freezer:/" + cgroup.getFileName();
+      assertTrue(stdout().stream().anyMatch(line -> line.endsWith(own)), "the command ran in it: " + stdout());
+    } finally {
+      Files.delete(cgroup);
+    }
+  }
+
+  @Test
+  void aCgroupTheInitCannotJoinFailsTheForkAndNothingRuns() throws Exception {
+    Path marker = dir.resolve("marker");
+    LaunchPlan.Builder plan = isolated("touch", marker.toString()).addJoinCgroups("/no/such/cgroup/tasks");
+    LaunchException e = assertThrows(LaunchException.class, () -> launcher.fork("c1", plan.build(), stdio()));
+    assertEquals("cgroup", e.step());
+    assertEquals(Errno.ENOENT, e.errno().orElseThrow());
+    assertEquals("open '/no/such/cgroup/tasks': ENOENT (No such file or directory)", e.getMessage());
+    assertFalse(Files.exists(marker));
+  }
+
+  @Test
   void aMissingExecutableFailsReleaseWithStepExec() throws Exception {
     LaunchedContainer container = launcher.fork("c1", isolated("/no/such").build(), stdio());
     LaunchException e = assertThrows(LaunchException.class, container::release);
@@ -327,6 +360,8 @@ class PidNamespaceLauncherIT {
     failed.exited().get(20, TimeUnit.SECONDS);
     launcher.fork("c1", plan("/bin/true").build(), stdio()).abort();
     assertThrows(LaunchException.class, () -> launcher.fork("c1", plan("/bin/true").setVersion(2).build(), stdio()));
+    assertThrows(LaunchException.class, () -> launcher.fork("c1",
+        plan("/bin/true").addJoinCgroups("/no/such/cgroup/tasks").build(), stdio()));
     Poll.until(Duration.ofSeconds(10), "descriptors back to " + before, () -> openFds() <= before);
   }
 

@@ -111,6 +111,13 @@ class PlanRefusalTest {
   }
 
   @Test
+  void aCgroupToJoinMustBeAnAbsolutePath() {
+    LaunchException e = refused(plan().addJoinCgroups("freezer/c1/tasks").build());
+    assertEquals("plan", e.step());
+    assertEquals("LaunchPlan field 18: cgroup file 'freezer/c1/tasks' is not an absolute path", e.getMessage());
+  }
+
+  @Test
   void aHostnameNeedsAUtsNamespace() {
     LaunchException e = refused(plan().setHostname("box").build());
     assertEquals("hostname", e.step());

@@ -46,6 +46,7 @@ class LaunchPlanRoundTripTest {
         .setEffectiveCapabilities(1L << 10)
         .setBoundingCapabilities((1L << 10) | (1L << 21))
         .setNoNewPrivileges(true)
+        .addJoinCgroups("/sys/fs/cgroup/freezer/corral/c1/tasks")
         .build();
   }
 
