@@ -14,10 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One container: the state machine of DESIGN.md, and the only writer of its state. Spawned by
@@ -83,22 +81,13 @@ final class ContainerActor extends ContainerDestroy {
         Behaviors.setup(context -> Behaviors.withTimers(timers -> {
           ContainerContext container = new ContainerContext(
               launch.getContainerId(), launch, paths.sandbox(id), paths.runtime(id));
-          return new ContainerActor(context, timers, settings, paths, container,
-              stdio == null ? Stdio.sandbox(container.sandbox()) : stdio, replyTo, root, detached).start();
+          return new ContainerActor(new Setup(context, timers, settings, paths, container,
+              stdio == null ? Stdio.sandbox(container.sandbox()) : stdio, replyTo, root, detached)).start();
         }))));
   }
 
-  ContainerActor(
-      ActorContext<Command> context,
-      TimerScheduler<Command> timers,
-      ContainerizerSettings settings,
-      Paths paths,
-      ContainerContext container,
-      Stdio stdio,
-      ActorRef<Containerizer.LaunchReply> replyTo,
-      ActorRef<Containerizer.Command> root,
-      boolean detached) {
-    super(context, timers, settings, paths, container, stdio, replyTo, root, detached);
+  ContainerActor(Setup setup) {
+    super(setup);
   }
 
   // ---- RUNNING -------------------------------------------------------------------------------

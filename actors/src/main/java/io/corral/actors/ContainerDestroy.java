@@ -9,19 +9,15 @@ import io.corral.actors.LauncherActor.Forked;
 import io.corral.actors.LauncherActor.KillSent;
 import io.corral.actors.LauncherActor.ProcessExited;
 import io.corral.actors.LauncherActor.Signalled;
-import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Phase;
-import io.corral.posix.launch.Stdio;
 import io.corral.proto.v1.ContainerID;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * The destroying half of {@link ContainerActor}: the DESTROYING behavior, from any state and
@@ -52,17 +48,8 @@ abstract class ContainerDestroy extends ContainerLaunch {
   private boolean cleanupStarted;
   private int cleanupIndex;
 
-  ContainerDestroy(
-      ActorContext<Command> context,
-      TimerScheduler<Command> timers,
-      ContainerizerSettings settings,
-      Paths paths,
-      ContainerContext container,
-      Stdio stdio,
-      ActorRef<Containerizer.LaunchReply> replyTo,
-      ActorRef<Containerizer.Command> root,
-      boolean detached) {
-    super(context, timers, settings, paths, container, stdio, replyTo, root, detached);
+  ContainerDestroy(Setup setup) {
+    super(setup);
   }
 
   abstract Behavior<Command> terminated();

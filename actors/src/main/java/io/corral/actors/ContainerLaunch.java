@@ -99,7 +99,12 @@ abstract class ContainerLaunch {
   Optional<Integer> exitStatus = Optional.empty();
   private int initPid;
 
-  ContainerLaunch(
+  /**
+   * What a container actor is made of: its actor context and timers, the containerizer's
+   * settings and paths, the container, its stdio, who waits for the launch reply (null when
+   * recovered), the containerizer, and whether the container outlives the actor.
+   */
+  record Setup(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       ContainerizerSettings settings,
@@ -108,16 +113,22 @@ abstract class ContainerLaunch {
       Stdio stdio,
       ActorRef<Containerizer.LaunchReply> replyTo,
       ActorRef<Containerizer.Command> root,
-      boolean detached) {
+      boolean detached) {}
+
+  ContainerLaunch(Setup setup) {
+    ActorContext<Command> context = setup.context();
+    ContainerizerSettings settings = setup.settings();
+    ContainerContext container = setup.container();
+    boolean detached = setup.detached();
     this.context = context;
-    this.timers = timers;
+    this.timers = setup.timers();
     this.settings = settings;
-    this.paths = paths;
+    this.paths = setup.paths();
     this.container = container;
     this.inUse = new IsolatorUpdate.InUse(container.launch());
-    this.stdio = stdio;
-    this.launchReplyTo = replyTo;
-    this.root = root;
+    this.stdio = setup.stdio();
+    this.launchReplyTo = setup.replyTo();
+    this.root = setup.root();
     this.blocking = context.getSystem().dispatchers()
         .lookup(DispatcherSelector.fromConfig(IsolatorActor.BLOCKING_DISPATCHER));
     this.launcher = context.spawn(

@@ -35,8 +35,8 @@ final class RecoveredContainer {
     io.corral.isolators.ContainerContext container = found.container();
     return Behaviors.withMdc(Command.class, java.util.Map.of("containerId", container.name()), Behaviors.intercept(
         Containment::new, Behaviors.setup(context -> Behaviors.withTimers(timers -> resume(
-            new ContainerActor(context, timers, settings, paths, container, Stdio.sandbox(container.sandbox()),
-                null, root, true), found)))));
+            new ContainerActor(new ContainerLaunch.Setup(context, timers, settings, paths, container,
+                Stdio.sandbox(container.sandbox()), null, root, true)), found)))));
   }
 
   static Behavior<Command> resume(ContainerActor actor, Recovery.Found found) {
