@@ -193,6 +193,7 @@ final class ContainerActor extends ContainerDestroy {
   private Behavior<Command> onDestroyIncomplete(LauncherActor.DestroyIncomplete incomplete) {
     String failure = "Failed to kill all processes in the container: " + incomplete.message();
     log().error("Container [{}]: {}", id(), failure);
+    settings.metrics().destroyFailed();
     pending.setState(io.corral.proto.v1.TaskState.TASK_FAILED)
         .setMessage(pending.hasMessage() ? pending.getMessage() + "; " + failure : failure);
     return Behaviors.same();

@@ -201,6 +201,7 @@ abstract class ContainerDestroy extends ContainerLaunch {
     }
     String failures = cleanups.report();
     if (failures != null) {
+      settings.metrics().destroyFailed();
       pending.setMessage(pending.hasMessage() ? pending.getMessage() + "; " + failures : failures);
     }
     exitStatus.ifPresent(pending::setStatus);
@@ -215,6 +216,9 @@ abstract class ContainerDestroy extends ContainerLaunch {
   private Behavior<Command> onTerminationWritten(TerminationWritten written) {
     written.error().ifPresent(e -> log().warn("Failed to checkpoint termination of container '{}': {}", id(), e));
     transition(ContainerState.TERMINATED);
+    if (termination.getReason() == io.corral.proto.v1.TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED) {
+      settings.metrics().launchFailed();
+    }
     if (launchReplyTo != null) {
       launchReplyTo.tell(new Containerizer.Rejected(launchError != null ? launchError
           : new ContainerError.LaunchFailed("container was destroyed during launch")));

@@ -86,6 +86,7 @@ abstract class ContainerLaunch {
   ContainerError launchError;
   ContainerState state = ContainerState.PROVISIONING;
   private long since = System.nanoTime();
+  private final long provisionedAt = since;
   ContainerTermination.Builder pending = ContainerTermination.newBuilder();
   ContainerTermination termination;
   /** How many isolators were asked to prepare: these, and only these, are cleaned up. */
@@ -129,6 +130,7 @@ abstract class ContainerLaunch {
     this.stdio = setup.stdio();
     this.launchReplyTo = setup.replyTo();
     this.root = setup.root();
+    settings.metrics().transitioned(null, state);
     this.blocking = context.getSystem().dispatchers()
         .lookup(DispatcherSelector.fromConfig(IsolatorActor.BLOCKING_DISPATCHER));
     this.launcher = context.spawn(
@@ -137,7 +139,8 @@ abstract class ContainerLaunch {
     for (Isolator isolator : settings.isolators()) {
       String name = "isolator-" + index++ + "-" + isolator.name().replaceAll("[^A-Za-z0-9_-]", "_");
       isolators.add(new IsolatorRef(isolator.name(), context.spawn(
-          IsolatorActor.create(isolator, container, settings.isolatorPhaseTimeout(), context.getSelf().narrow()), name)));
+          IsolatorActor.create(isolator, container, settings.isolatorPhaseTimeout(), context.getSelf().narrow(),
+              settings.metrics()), name)));
     }
   }
 
@@ -280,6 +283,7 @@ abstract class ContainerLaunch {
   private Behavior<Command> onReleased() {
     timers.cancel(LaunchTimedOut.INSTANCE);
     transition(ContainerState.RUNNING);
+    settings.metrics().launched(System.nanoTime() - provisionedAt);
     launchReplyTo.tell(new Containerizer.Launched(container.id()));
     launchReplyTo = null;
     return exited ? destroy(null) : running();
@@ -348,6 +352,7 @@ abstract class ContainerLaunch {
   final void transition(ContainerState to) {
     long now = System.nanoTime();
     log().info("Transitioning container [{}] from {} to {} after {}ms", id(), state, to, (now - since) / 1_000_000);
+    settings.metrics().transitioned(state, to);
     state = to;
     since = now;
     root.tell(new ContainerizerActor.SnapshotChanged(snapshot(null, null)));

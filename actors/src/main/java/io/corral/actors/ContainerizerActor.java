@@ -123,7 +123,10 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     DuDiskIsolator du = find(settings, DuDiskIsolator.class);
     XfsDiskIsolator xfs = find(settings, XfsDiskIsolator.class);
     if (DiskWatchActor.needed(du, xfs)) {
-      context.spawn(DiskWatchActor.create(du, xfs, null), "disk-watch");
+      context.spawn(DiskWatchActor.create(du, xfs, null, settings.metrics()), "disk-watch");
+    }
+    if (xfs != null) {
+      settings.metrics().projectIds(xfs);
     }
   }
 
@@ -260,6 +263,7 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
       return this;
     }
     entry.removing = true;
+    settings.metrics().removed(ContainerState.TERMINATED);
     if (entry.ref != null) {
       getContext().unwatch(entry.ref);
       getContext().stop(entry.ref);

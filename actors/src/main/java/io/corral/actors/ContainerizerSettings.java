@@ -9,6 +9,7 @@ import io.corral.posix.Linux;
 import io.corral.posix.launch.CorralInit;
 import io.corral.posix.launch.Launcher;
 import io.corral.posix.launch.PidNamespaceLauncher;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.List;
  * @param launchTimeout how long a launch may take from fork to exec before it is destroyed
  * @param isolatorPhaseTimeout how long one isolator call (prepare, isolate, watch, update, usage,
  *     status, cleanup) may run before the container is destroyed ({@code --isolator_phase_timeout})
+ * @param metrics what the containerizer records into ({@link ContainerMetrics#NONE} by default)
  */
 public record ContainerizerSettings(
     Path workDir,
@@ -33,13 +35,24 @@ public record ContainerizerSettings(
     Launcher launcher,
     Linux linux,
     Duration launchTimeout,
-    Duration isolatorPhaseTimeout) {
+    Duration isolatorPhaseTimeout,
+    ContainerMetrics metrics) {
 
   public ContainerizerSettings {
     isolators = List.copyOf(isolators);
+    if (metrics == null) {
+      metrics = ContainerMetrics.NONE;
+    }
     if (isolatorPhaseTimeout == null || isolatorPhaseTimeout.isNegative() || isolatorPhaseTimeout.isZero()) {
       throw new IllegalArgumentException("The isolator phase timeout must be positive, not " + isolatorPhaseTimeout);
     }
+  }
+
+  /** Settings that record no metrics. */
+  public ContainerizerSettings(Path workDir, Path runtimeDir, List<Isolator> isolators,
+      Launcher launcher, Linux linux, Duration launchTimeout, Duration isolatorPhaseTimeout) {
+    this(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, isolatorPhaseTimeout,
+        ContainerMetrics.NONE);
   }
 
   /** Settings with the default isolator phase timeout. */
@@ -54,18 +67,30 @@ public record ContainerizerSettings(
   /** These settings with other isolators (wrapped ones, for fault injection), in prepare order. */
   public ContainerizerSettings withIsolators(List<Isolator> replaced) {
     return new ContainerizerSettings(workDir, runtimeDir, replaced, launcher, linux, launchTimeout,
-        isolatorPhaseTimeout);
+        isolatorPhaseTimeout, metrics);
   }
 
   /** These settings with another launcher (a wrapped one, for fault injection). */
   public ContainerizerSettings withLauncher(Launcher replaced) {
     return new ContainerizerSettings(workDir, runtimeDir, isolators, replaced, linux, launchTimeout,
-        isolatorPhaseTimeout);
+        isolatorPhaseTimeout, metrics);
   }
 
   /** These settings with another isolator phase timeout. */
   public ContainerizerSettings withIsolatorPhaseTimeout(Duration timeout) {
-    return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, timeout);
+    return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, timeout,
+        metrics);
+  }
+
+  /** These settings recording into {@code registry} (see {@link ContainerMetrics#of}). */
+  public ContainerizerSettings withMeterRegistry(MeterRegistry registry) {
+    return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout,
+        isolatorPhaseTimeout, ContainerMetrics.of(registry));
+  }
+
+  /** The registry the metrics go to. */
+  public MeterRegistry meterRegistry() {
+    return metrics.registry();
   }
 
   /** How long a launch may take by default, from the fork of the helper to the exec. */

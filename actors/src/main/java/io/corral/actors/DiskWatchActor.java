@@ -88,6 +88,7 @@ final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
   private final TimerScheduler<Command> timers;
   private final ActorRef<Scheduled> observer;
   private final Executor blocking;
+  private final ContainerMetrics metrics;
   private final Map<String, Watched> watched = new HashMap<>();
   private final Deque<String> ready = new ArrayDeque<>();
   private int running;
@@ -106,8 +107,14 @@ final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
    * {@code xfs} (null without {@code disk/xfs}; only with {@code --xfs_kill_containers}).
    */
   static Behavior<Command> create(DuDiskIsolator du, XfsDiskIsolator xfs, ActorRef<Scheduled> observer) {
+    return create(du, xfs, observer, ContainerMetrics.NONE);
+  }
+
+  /** A watcher that records the run time of every {@code du} into {@code metrics}. */
+  static Behavior<Command> create(DuDiskIsolator du, XfsDiskIsolator xfs, ActorRef<Scheduled> observer,
+      ContainerMetrics metrics) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new DiskWatchActor(context, timers, du, xfs, observer)));
+        new DiskWatchActor(context, timers, du, xfs, observer, metrics)));
   }
 
   /** Whether an agent with these isolators needs a watcher at all. */
@@ -116,8 +123,9 @@ final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
   }
 
   private DiskWatchActor(ActorContext<Command> context, TimerScheduler<Command> timers,
-      DuDiskIsolator isolator, XfsDiskIsolator xfs, ActorRef<Scheduled> observer) {
+      DuDiskIsolator isolator, XfsDiskIsolator xfs, ActorRef<Scheduled> observer, ContainerMetrics metrics) {
     super(context);
+    this.metrics = metrics;
     this.isolator = isolator;
     this.xfs = xfs != null && xfs.config().killContainers() ? xfs : null;
     this.timers = timers;
@@ -196,8 +204,18 @@ final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
       w.queued = false;
       w.running = true;
       running++;
-      getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> isolator.sample(container), blocking),
+      getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> timedSample(container), blocking),
           (sample, error) -> new Sampled(container, w, sample, error));
+    }
+  }
+
+  /** One {@code du} run, on the blocking dispatcher, timed. */
+  private DuDiskIsolator.Sample timedSample(String container) {
+    long start = System.nanoTime();
+    try {
+      return isolator.sample(container);
+    } finally {
+      metrics.du(System.nanoTime() - start);
     }
   }
 

@@ -108,6 +108,7 @@ final class IsolatorActor extends AbstractBehavior<Command> {
   private final ContainerContext container;
   private final StashBuffer<Command> stash;
   private final Executor blocking;
+  private final ContainerMetrics metrics;
   private final TimerScheduler<Command> timers;
   private final Duration timeout;
   private final ActorRef<Reply> owner;
@@ -126,16 +127,23 @@ final class IsolatorActor extends AbstractBehavior<Command> {
    */
   static Behavior<Command> create(
       Isolator isolator, ContainerContext container, Duration timeout, ActorRef<Reply> owner) {
+    return create(isolator, container, timeout, owner, ContainerMetrics.NONE);
+  }
+
+  /** An isolator actor that records the duration of every call it runs on the blocking dispatcher. */
+  static Behavior<Command> create(Isolator isolator, ContainerContext container, Duration timeout,
+      ActorRef<Reply> owner, ContainerMetrics metrics) {
     return Behaviors.withMdc(Command.class, java.util.Map.of("containerId", container.name()),
         Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.withTimers(timers ->
             Behaviors.setup(context -> new IsolatorActor(context, stash, timers, isolator, container,
-                timeout, owner)))));
+                timeout, owner, metrics)))));
   }
 
   private IsolatorActor(ActorContext<Command> context, StashBuffer<Command> stash,
       TimerScheduler<Command> timers, Isolator isolator, ContainerContext container,
-      Duration timeout, ActorRef<Reply> owner) {
+      Duration timeout, ActorRef<Reply> owner, ContainerMetrics metrics) {
     super(context);
+    this.metrics = metrics;
     this.isolator = isolator;
     this.name = isolator.name();
     this.container = container;
@@ -305,10 +313,13 @@ final class IsolatorActor extends AbstractBehavior<Command> {
       timers.startSingleTimer(TimedOut.class, new TimedOut(number, phase, replyTo), timeout);
     }
     CompletableFuture<Reply> result = CompletableFuture.supplyAsync(() -> {
+      long start = System.nanoTime();
       try {
         return work.get();
       } catch (RuntimeException e) {
         return new Failed(name, phase, describe(e));
+      } finally {
+        metrics.phase(name, phase, System.nanoTime() - start);
       }
     }, blocking);
     getContext().pipeToSelf(result, (reply, error) -> new Completed(number, phase,
