@@ -98,6 +98,23 @@ class DiskWatchActorTest {
   }
 
   @Test
+  void everyDuRunIsTimedInTheMeterRegistry() throws Exception {
+    Path failing = io.corral.testkit.FaultyDu.install(temp.resolve("timed"), io.corral.testkit.Fault.FAIL);
+    DuConfig config = new DuConfig(INTERVAL, false, 1, Duration.ofSeconds(5), failing.toString());
+    DuDiskIsolator isolator = (DuDiskIsolator) io.corral.isolators.IsolatorRegistry.create(
+        java.util.List.of("disk/du"), new io.corral.posix.testing.FakeLinux().linux(),
+        io.corral.isolators.IsolatorRegistry.Options.defaults().withDu(config)).get(0);
+    io.micrometer.core.instrument.MeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    watchers.add(KIT.spawn(DiskWatchActor.create(isolator, null, scheduled.getRef(), ContainerMetrics.of(registry))));
+    ContainerContext c = track(isolator, "timed", 1);
+
+    scheduled.expectMessageClass(DiskWatchActor.Scheduled.class, WAIT);
+
+    assertEquals(1, registry.get(ContainerMetrics.DU).timer().count(), "a failed run is a run too");
+    isolator.cleanup(c);
+  }
+
+  @Test
   void containersRecoveredBeforeTheWatcherExistsAreMeasured() throws Exception {
     DuDiskIsolator isolator = new DuDiskIsolator(
         new DuConfig(INTERVAL, false, 2, Duration.ofSeconds(5), "du"), du);
