@@ -3,6 +3,8 @@ package io.corral.http;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.corral.actors.Containerizer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -18,11 +20,13 @@ import org.apache.pekko.http.javadsl.server.Route;
  *   <li>{@code POST /api/v1}: the v1 agent API calls ({@link AgentApi});
  *   <li>{@code GET /health}: 200, empty;
  *   <li>{@code GET /state}, {@code GET /containers}, {@code GET /monitor/statistics} ({@link
- *       AgentViews}).
+ *       AgentViews});
+ *   <li>{@code GET /metrics} (Prometheus text) and {@code GET /metrics/snapshot} (Mesos' JSON)
+ *       ({@link MetricsViews}).
  * </ul>
  *
  * <p>While {@code ready} is false (the containerizer is still recovering) every endpoint but
- * {@code /health} answers 503, as the Mesos agent does during recovery. {@code /api/v1} has no
+ * {@code /health} and the metrics answers 503, as the Mesos agent does during recovery. {@code /api/v1} has no
  * request timeout of the server's own, since WAIT_CONTAINER lasts as long as the container; each
  * call is bounded by its ask timeout instead ({@link HttpSettings}). Its body is limited to
  * {@link HttpSettings#maxRequestBytes()} by {@link AgentApi}.
@@ -34,6 +38,7 @@ public final class AgentRoutes extends AllDirectives {
   private final BooleanSupplier ready;
   private final AgentApi api;
   private final AgentViews views;
+  private final MetricsViews metrics;
 
   /**
    * @param system the actor system whose scheduler times the asks
@@ -48,7 +53,22 @@ public final class AgentRoutes extends AllDirectives {
       AgentInfo info,
       HttpSettings settings,
       BooleanSupplier ready) {
+    this(system, containerizer, info, settings, ready, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /**
+   * Routes whose {@code /metrics} and {@code /metrics/snapshot} read {@code registry}, the one
+   * the containerizer records into ({@code ContainerizerSettings.withMeterRegistry}).
+   */
+  public AgentRoutes(
+      ActorSystem<?> system,
+      ActorRef<Containerizer.Command> containerizer,
+      AgentInfo info,
+      HttpSettings settings,
+      BooleanSupplier ready,
+      PrometheusMeterRegistry registry) {
     this.ready = ready;
+    this.metrics = new MetricsViews(registry);
     this.api = new AgentApi(containerizer, info, settings, system, ready);
     this.views = new AgentViews(containerizer, info, settings, system);
   }
@@ -62,6 +82,8 @@ public final class AgentRoutes extends AllDirectives {
     return concat(
         path(segment("api").slash("v1"), this::api),
         path("health", () -> get(() -> complete(HttpResponse.create()))),
+        path("metrics", () -> get(() -> complete(metrics.prometheus()))),
+        path(segment("metrics").slash("snapshot"), () -> get(() -> complete(metrics.snapshot()))),
         path("state", () -> get(() -> whenReady(() -> completeWithFuture(views.state())))),
         path("containers", () -> get(() -> whenReady(this::containers))),
         path(segment("monitor").slash("statistics"),

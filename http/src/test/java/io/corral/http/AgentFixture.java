@@ -34,6 +34,9 @@ final class AgentFixture implements AutoCloseable {
   final ActorTestKit testKit;
   final FakeContainerizer fake = new FakeContainerizer();
   final AtomicBoolean ready = new AtomicBoolean(true);
+  /** What /metrics and /metrics/snapshot read. */
+  final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+      new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
   final HttpClient client = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(TIMEOUT)
@@ -53,7 +56,7 @@ final class AgentFixture implements AutoCloseable {
     this.testKit = testKit;
     ActorRef<Containerizer.Command> containerizer = testKit.spawn(fake.behavior(), "containerizer");
     AgentRoutes routes =
-        new AgentRoutes(testKit.system(), containerizer, INFO, settings, ready::get);
+        new AgentRoutes(testKit.system(), containerizer, INFO, settings, ready::get, registry);
     binding = AgentServer.bind(testKit.system(), "127.0.0.1", 0, routes, settings)
         .toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     base = "http://127.0.0.1:" + binding.localAddress().getPort();

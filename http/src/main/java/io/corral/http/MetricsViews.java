@@ -1,0 +1,63 @@
+package io.corral.http;
+
+import io.corral.actors.ContainerMetrics;
+import io.corral.actors.ContainerState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+
+/**
+ * {@code GET /metrics} (the registry in Prometheus text format 0.0.4) and
+ * {@code GET /metrics/snapshot} (Mesos' flat JSON object of numbers) over the registry the
+ * containerizer records into ({@link ContainerMetrics}). The snapshot has Mesos' keys
+ * {@code slave/container_launch_errors} and {@code containerizer/mesos/container_destroy_errors},
+ * {@code containerizer/mesos/disk/project_ids_total} and {@code ..._free} when {@code disk/xfs}
+ * publishes them, and {@code containerizer/corral/containers_<state>} for every state.
+ *
+ * <p>Threading: any; both read the registry, whose meters are thread-safe.
+ */
+final class MetricsViews {
+  /** The Prometheus text exposition format. */
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  private static final ContentType PROMETHEUS = ContentTypes.parse(PROMETHEUS_TEXT);
+
+  private final PrometheusMeterRegistry registry;
+
+  MetricsViews(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  HttpResponse prometheus() {
+    return HttpResponse.create().withEntity(HttpEntities.create(PROMETHEUS,
+        registry.scrape(PROMETHEUS_TEXT).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  HttpResponse snapshot() {
+    JsonWriter out = new JsonWriter().beginObject();
+    out.name("containerizer/mesos/container_destroy_errors").value(count(ContainerMetrics.DESTROY_ERRORS));
+    Gauge total = registry.find(ContainerMetrics.PROJECT_IDS).tag("kind", "total").gauge();
+    Gauge free = registry.find(ContainerMetrics.PROJECT_IDS).tag("kind", "free").gauge();
+    if (total != null && free != null) {
+      out.name("containerizer/mesos/disk/project_ids_free").value(free.value());
+      out.name("containerizer/mesos/disk/project_ids_total").value(total.value());
+    }
+    for (ContainerState state : ContainerState.values()) {
+      Gauge gauge = registry.find(ContainerMetrics.CONTAINERS).tag("state", ContainerMetrics.tag(state)).gauge();
+      out.name("containerizer/corral/containers_" + ContainerMetrics.tag(state))
+          .value(gauge == null ? 0.0 : gauge.value());
+    }
+    out.name("slave/container_launch_errors").value(count(ContainerMetrics.LAUNCH_ERRORS));
+    return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+        out.endObject().toString()));
+  }
+
+  private double count(String counter) {
+    Counter found = registry.find(counter).counter();
+    return found == null ? 0.0 : found.count();
+  }
+}
