@@ -1,6 +1,7 @@
 package io.corral.ops;
 
 import io.corral.actors.Containerizer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -54,9 +55,10 @@ final class AgentCommand implements Callable<Integer> {
 
     Containerizer.RecoverMode recover = http.recover();
     CompletableFuture<Integer> recovered = new CompletableFuture<>();
-    ActorSystem<Containerizer.Command> system = Systems.start(
-        Containerizer.create(Wiring.containerizer(flags, isolators), recover, recovered), flags.loggingLevel());
-    ServerBinding binding = bind(system, recovered::isDone);
+    PrometheusMeterRegistry registry = Wiring.meterRegistry();
+    ActorSystem<Containerizer.Command> system = Systems.start(Containerizer.create(
+        Wiring.containerizer(flags, isolators).withMeterRegistry(registry), recover, recovered), flags.loggingLevel());
+    ServerBinding binding = bind(system, recovered::isDone, registry);
     LOG.info("Agent listening on http://{}:{} (pid {}) with isolation '{}'",
         http.ip(), binding.localAddress().getPort(), ProcessHandle.current().pid(), flags.isolation());
 
@@ -78,11 +80,11 @@ final class AgentCommand implements Callable<Integer> {
     return 0;
   }
 
-  private ServerBinding bind(ActorSystem<Containerizer.Command> system, BooleanSupplier ready)
-      throws InterruptedException {
+  private ServerBinding bind(ActorSystem<Containerizer.Command> system, BooleanSupplier ready,
+      PrometheusMeterRegistry registry) throws InterruptedException {
     String where = http.ip() + ":" + http.port();
     try {
-      return Wiring.bind(system, http, AgentFlags.render(http, flags), ready)
+      return Wiring.bind(system, http, AgentFlags.render(http, flags), ready, registry)
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException | StartupException e) {

@@ -8,6 +8,8 @@ import io.corral.http.AgentServer;
 import io.corral.http.HttpSettings;
 import io.corral.isolators.IsolationFlag;
 import io.corral.posix.Linux;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
@@ -61,6 +63,14 @@ final class Wiring {
     }
   }
 
+  /**
+   * The registry the agent's containerizer records into and {@code /metrics} scrapes: one per
+   * agent, passed to {@link ContainerizerSettings#withMeterRegistry} and to {@link #bind}.
+   */
+  static PrometheusMeterRegistry meterRegistry() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
   /** Removes {@code --cgroups_root} from every hierarchy; one line per root left behind. */
   static List<String> removeCgroupsRoot(AgentFlags flags) {
     return io.corral.isolators.cgroups.Hierarchies.removeRoot(Linux.nativeDefault(), flags.cgroups());
@@ -69,12 +79,16 @@ final class Wiring {
   /** Binds the agent API on {@code ip:port}, answering for {@code system}'s containerizer. */
   static CompletionStage<ServerBinding> bind(
       ActorSystem<Containerizer.Command> system, AgentFlags.Http http, Map<String, String> flags) {
-    return bind(system, http, flags, () -> true);
+    return bind(system, http, flags, () -> true, meterRegistry());
   }
 
-  /** As above; until {@code ready} (recovery done) every endpoint but /health answers 503. */
+  /**
+   * As above; until {@code ready} (recovery done) every endpoint but /health and the metrics
+   * answers 503. {@code /metrics} and {@code /metrics/snapshot} read {@code registry}.
+   */
   static CompletionStage<ServerBinding> bind(ActorSystem<Containerizer.Command> system,
-      AgentFlags.Http http, Map<String, String> flags, java.util.function.BooleanSupplier ready) {
+      AgentFlags.Http http, Map<String, String> flags, java.util.function.BooleanSupplier ready,
+      PrometheusMeterRegistry registry) {
     AgentInfo info = new AgentInfo(
         AgentInfo.MESOS_VERSION,
         Version.get(),
@@ -87,7 +101,7 @@ final class Wiring {
         UUID.randomUUID() + "-S0",
         flags.entrySet().stream().map(f -> new AgentInfo.Flag(f.getKey(), f.getValue())).toList());
     HttpSettings settings = HttpSettings.fromConfig(system.settings().config());
-    AgentRoutes routes = new AgentRoutes(system, system, info, settings, ready);
+    AgentRoutes routes = new AgentRoutes(system, system, info, settings, ready, registry);
     return AgentServer.bind(system, http.ip(), http.port(), routes, settings);
   }
 }
