@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -37,21 +39,23 @@ final class MetricsViews {
         registry.scrape(PROMETHEUS_TEXT).getBytes(StandardCharsets.UTF_8)));
   }
 
+  /** The snapshot, its keys sorted as Mesos writes them. */
   HttpResponse snapshot() {
-    JsonWriter out = new JsonWriter().beginObject();
-    out.name("containerizer/mesos/container_destroy_errors").value(count(ContainerMetrics.DESTROY_ERRORS));
+    Map<String, Double> values = new TreeMap<>();
+    values.put("containerizer/mesos/container_destroy_errors", count(ContainerMetrics.DESTROY_ERRORS));
+    values.put("slave/container_launch_errors", count(ContainerMetrics.LAUNCH_ERRORS));
     Gauge total = registry.find(ContainerMetrics.PROJECT_IDS).tag("kind", "total").gauge();
     Gauge free = registry.find(ContainerMetrics.PROJECT_IDS).tag("kind", "free").gauge();
     if (total != null && free != null) {
-      out.name("containerizer/mesos/disk/project_ids_free").value(free.value());
-      out.name("containerizer/mesos/disk/project_ids_total").value(total.value());
+      values.put("containerizer/mesos/disk/project_ids_free", free.value());
+      values.put("containerizer/mesos/disk/project_ids_total", total.value());
     }
     for (ContainerState state : ContainerState.values()) {
       Gauge gauge = registry.find(ContainerMetrics.CONTAINERS).tag("state", ContainerMetrics.tag(state)).gauge();
-      out.name("containerizer/corral/containers_" + ContainerMetrics.tag(state))
-          .value(gauge == null ? 0.0 : gauge.value());
+      values.put("containerizer/corral/containers_" + ContainerMetrics.tag(state), gauge == null ? 0.0 : gauge.value());
     }
-    out.name("slave/container_launch_errors").value(count(ContainerMetrics.LAUNCH_ERRORS));
+    JsonWriter out = new JsonWriter().beginObject();
+    values.forEach((key, value) -> out.name(key).value(value.doubleValue()));
     return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
         out.endObject().toString()));
   }

@@ -60,6 +60,8 @@ class MetricsEndpointsTest {
     for (var entry : json.entrySet()) {
       assertTrue(entry.getValue().getAsJsonPrimitive().isNumber(), entry.toString());
     }
+    java.util.List<String> keys = new java.util.ArrayList<>(json.keySet());
+    assertEquals(keys.stream().sorted().toList(), keys, "sorted, as Mesos writes them");
   }
 
   @Test
