@@ -134,6 +134,37 @@ class ContainerMetricsTest {
   }
 
   @Test
+  void aLauncherDestroyThatLeavesProcessesCountsAsADestroyError() {
+    start();
+    assertInstanceOf(Containerizer.Launched.class, launch("left"));
+
+    launcher.only("left").exited.completeExceptionally(new IllegalStateException("pids left [7]"));
+    terminated("left");
+
+    assertEquals(1, counted(ContainerMetrics.DESTROY_ERRORS));
+  }
+
+  @Test
+  void withDiskXfsTheProjectIdsArePublished() throws Exception {
+    Path work = java.nio.file.Files.createDirectories(temp.resolve("work"));
+    io.corral.posix.testing.FakeLinux fake = new io.corral.posix.testing.FakeLinux()
+        .xfs(work, Path.of("/dev/loop9"), "rw,relatime,prjquota");
+    io.corral.isolators.disk.XfsDiskIsolator xfs = new io.corral.isolators.disk.XfsDiskIsolator(
+        fake.linux().quotas(), new io.corral.isolators.disk.XfsConfig(work,
+            io.corral.isolators.disk.ProjectRange.parse("[5000-5009]"), false, Duration.ofMinutes(1)));
+    ContainerizerSettings settings = new ContainerizerSettings(work, temp.resolve("run"), List.of(xfs),
+        launcher, null, Duration.ofSeconds(30)).withMeterRegistry(registry);
+    containerizer = KIT.spawn(Containerizer.create(settings));
+    // Any answer means the containerizer has been set up.
+    TestProbe<Containerizer.WaitReply> probe = KIT.createTestProbe();
+    containerizer.tell(new Containerizer.Wait(Fixture.id("none"), probe.getRef()));
+    probe.expectMessageClass(Containerizer.WaitReply.class, TIMEOUT);
+
+    assertEquals(10.0, registry.get(ContainerMetrics.PROJECT_IDS).tag("kind", "total").gauge().value());
+    assertEquals(10.0, registry.get(ContainerMetrics.PROJECT_IDS).tag("kind", "free").gauge().value());
+  }
+
+  @Test
   void theDefaultRecordsNothingAndOneRegistryHasOneSetOfMeters() {
     ContainerizerSettings plain = new ContainerizerSettings(temp, temp, List.of(), launcher, null, Duration.ofSeconds(1));
     assertSame(ContainerMetrics.NONE, plain.metrics());
