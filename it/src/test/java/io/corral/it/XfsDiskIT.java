@@ -120,6 +120,12 @@ class XfsDiskIT {
       try {
         AgentClient client = new AgentClient(URI.create("http://127.0.0.1:" + port));
         assertTrue(Eventually.poll(Duration.ofSeconds(60), client::healthy), "agent up");
+        // disk/xfs publishes its project ids in Mesos' snapshot keys: none is taken yet.
+        com.google.gson.JsonObject metrics = com.google.gson.JsonParser.parseString(
+            client.request("GET", "/metrics/snapshot").body()).getAsJsonObject();
+        double total = metrics.get("containerizer/mesos/disk/project_ids_total").getAsDouble();
+        assertTrue(total > 0, metrics.toString());
+        assertEquals(total, metrics.get("containerizer/mesos/disk/project_ids_free").getAsDouble(), metrics.toString());
         assertEquals(200, client.postJson(AgentClient.launchJsonRaw("\"container_id\":{\"value\":"
             + "\"big\"},\"command\":{\"value\":\"dd if=/dev/zero of=f bs=1M count=3 conv=fsync;"
             + " sleep 120\"},\"resources\":[{\"name\":\"disk\",\"type\":\"SCALAR\",\"scalar\":"
