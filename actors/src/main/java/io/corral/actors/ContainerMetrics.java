@@ -9,9 +9,9 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,7 +48,7 @@ public final class ContainerMetrics {
       Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
       Duration.ofMinutes(1)};
 
-  private static final Map<MeterRegistry, ContainerMetrics> BY_REGISTRY = new WeakHashMap<>();
+  private static final Map<MeterRegistry, ContainerMetrics> BY_REGISTRY = new IdentityHashMap<>();
 
   /** Records nothing anyone can read. */
   public static final ContainerMetrics NONE = new ContainerMetrics(new CompositeMeterRegistry());
@@ -74,7 +74,11 @@ public final class ContainerMetrics {
     du = timer(DU).description("Run time of one du").register(registry);
   }
 
-  /** The metrics of {@code registry}, created with its meters on first use. */
+  /**
+   * The metrics of {@code registry}, created with its meters on first use. Its gauges read these
+   * counts for as long as the registry lives, so the pair is kept for the life of the JVM: meant
+   * for one registry per agent (or per test), not one per request.
+   */
   public static ContainerMetrics of(MeterRegistry registry) {
     synchronized (BY_REGISTRY) {
       return BY_REGISTRY.computeIfAbsent(registry, ContainerMetrics::new);
