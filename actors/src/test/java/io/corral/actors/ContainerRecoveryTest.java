@@ -38,6 +38,30 @@ class ContainerRecoveryTest {
 
   @TempDir Path temp;
 
+  /** The containerizers of a test, settled and stopped before its temporary directory goes. */
+  private final List<Fixture> fixtures = new java.util.ArrayList<>();
+
+  /**
+   * Every container still being destroyed is waited for (its cleanups and termination
+   * checkpoint write under {@code temp}), then the containerizer is stopped.
+   */
+  @org.junit.jupiter.api.AfterEach
+  void settle() {
+    for (Fixture f : fixtures) {
+      for (Containerizer.ContainerSnapshot c : f.list().containers()) {
+        if (c.state() == ContainerState.DESTROYING) {
+          f.terminated(c.id().getValue());
+        }
+      }
+      KIT.stop(f.containerizer, java.time.Duration.ofSeconds(10));
+    }
+  }
+
+  private Fixture track(Fixture f) {
+    fixtures.add(f);
+    return f;
+  }
+
   @AfterAll
   static void shutdown() {
     KIT.shutdownTestKit();
@@ -64,7 +88,7 @@ class ContainerRecoveryTest {
   }
 
   private Fixture restart(Fixture earlier, Containerizer.RecoverMode mode, CompletableFuture<Integer> recovered) {
-    return new Fixture(KIT, temp, java.time.Duration.ofSeconds(30), mode, recovered, earlier.launcher, "a", "b");
+    return track(new Fixture(KIT, temp, java.time.Duration.ofSeconds(30), mode, recovered, earlier.launcher, "a", "b"));
   }
 
   @Test
@@ -137,8 +161,8 @@ class ContainerRecoveryTest {
     io.corral.testkit.Faults faults = new io.corral.testkit.Faults();
     faults.inject("b", Phase.RECOVER, io.corral.testkit.Fault.FAIL);
     CompletableFuture<Integer> recovered = new CompletableFuture<>();
-    Fixture f = new Fixture(KIT, temp, java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(30), faults,
-        Containerizer.RecoverMode.RECONNECT, recovered, earlier.launcher, "a", "b");
+    Fixture f = track(new Fixture(KIT, temp, java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(30), faults,
+        Containerizer.RecoverMode.RECONNECT, recovered, earlier.launcher, "a", "b"));
     assertEquals(3, recovered.get(10, TimeUnit.SECONDS));
     ContainerTermination run = f.terminated("run");
     assertEquals(TaskState.TASK_FAILED, run.getState());
@@ -155,8 +179,8 @@ class ContainerRecoveryTest {
     faults.inject("a", Phase.RECOVER, io.corral.testkit.Fault.HANG);
     CompletableFuture<Integer> recovered = new CompletableFuture<>();
     try {
-      Fixture f = new Fixture(KIT, temp, java.time.Duration.ofSeconds(30), java.time.Duration.ofMillis(500), faults,
-          Containerizer.RecoverMode.RECONNECT, recovered, earlier.launcher, "a", "b");
+      Fixture f = track(new Fixture(KIT, temp, java.time.Duration.ofSeconds(30), java.time.Duration.ofMillis(500), faults,
+          Containerizer.RecoverMode.RECONNECT, recovered, earlier.launcher, "a", "b"));
       assertEquals(3, recovered.get(10, TimeUnit.SECONDS), "recovery ends despite the hung isolator");
       assertEquals(1, faults.hanging());
       ContainerTermination run = f.terminated("run");
