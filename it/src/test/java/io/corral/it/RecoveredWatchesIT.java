@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
+import io.corral.it.support.Fifos;
 import io.corral.it.support.Host;
 import io.corral.it.support.Leaks;
 import io.corral.proto.v1.TaskState;
 import io.corral.proto.v1.TaskStatus;
 import io.corral.proto.v1.agent.Response;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,8 +66,8 @@ class RecoveredWatchesIT {
     String idle = "idle-" + RUN;
     String hog = "hog-" + RUN;
     String writer = "writer-" + RUN;
-    Path hogGo = fifo(first, "hog");
-    Path writerGo = fifo(first, "writer");
+    Path hogGo = Fifos.beside(first, "hog");
+    Path writerGo = Fifos.beside(first, "writer");
     // The idle one first: it holds the lowest handle, the one a forgetful agent would give again.
     launch(first.client(), idle, "exec sleep 1000", 64, 100);
     launch(first.client(), hog, "read x < " + hogGo + "; head -c 300m /dev/zero | tail", 64, 100);
@@ -81,8 +81,8 @@ class RecoveredWatchesIT {
     first.sigkill();
     AgentProcess second = track(first.restart(FLAGS));
     AgentClient client = second.client();
-    release(hogGo);
-    release(writerGo);
+    Fifos.release(hogGo);
+    Fifos.release(writerGo);
 
     Response.WaitContainer oom = client.waitFor(hog, TIMEOUT);
     assertEquals(TaskState.TASK_FAILED, oom.getState(), oom.toString());
@@ -137,16 +137,5 @@ class RecoveredWatchesIT {
     return Files.readString(Path.of("/sys/fs/cgroup/net_cls", CGROUPS_ROOT, id, "net_cls.classid")).trim();
   }
 
-  private static Path fifo(AgentProcess agent, String name) throws Exception {
-    Path fifo = agent.workDir().getParent().resolve(name + ".fifo");
-    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
-    return fifo;
-  }
 
-  /** Opens the FIFO for writing (which lets the container's read return) and closes it. */
-  private static void release(Path fifo) throws IOException {
-    try (OutputStream out = Files.newOutputStream(fifo)) {
-      out.write('\n');
-    }
-  }
 }

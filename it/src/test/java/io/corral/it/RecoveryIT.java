@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Eventually;
+import io.corral.it.support.Fifos;
 import io.corral.it.support.Host;
 import io.corral.proto.v1.ContainerConfig;
 import io.corral.proto.v1.ContainerID;
@@ -16,7 +17,6 @@ import io.corral.proto.v1.TaskStatus;
 import io.corral.proto.v1.agent.Call;
 import io.corral.proto.v1.agent.Response;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,7 +66,7 @@ class RecoveryIT {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
     AgentProcess first = start();
     AgentClient client = first.client();
-    Path fifo = fifo(first, "exit3");
+    Path fifo = Fifos.beside(first, "exit3");
     String exits = "readopt-exits-" + RUN;
     String killed = "readopt-killed-" + RUN;
     assertEquals(200, client.launch(exits, "read x < " + fifo + "; exit 3"), first.logTail());
@@ -87,7 +87,7 @@ class RecoveryIT {
         "usage of a re-adopted container: " + listed.getResourceStatistics());
     assertEquals(killedInit, again.container(killed).orElseThrow().getContainerStatus().getExecutorPid());
 
-    release(fifo);
+    Fifos.release(fifo);
     assertEquals(3 << 8, again.waitFor(exits, TIMEOUT).getExitStatus(), second.logTail());
     assertEquals(200, again.kill(killed), second.logTail());
     assertEquals(9, again.waitFor(killed, TIMEOUT).getExitStatus(), second.logTail());
@@ -100,7 +100,7 @@ class RecoveryIT {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
     AgentProcess first = start();
     AgentClient client = first.client();
-    Path fifo = fifo(first, "exit5");
+    Path fifo = Fifos.beside(first, "exit5");
     String exited = "ended-exit5-" + RUN;
     String murdered = "ended-killed-" + RUN;
     assertEquals(200, client.launch(exited, "read x < " + fifo + "; exit 5"), first.logTail());
@@ -109,7 +109,7 @@ class RecoveryIT {
     int murderedInit = initPid(client, murdered);
 
     first.sigkill();
-    release(fifo);
+    Fifos.release(fifo);
     ProcessHandle.of(murderedInit).ifPresent(ProcessHandle::destroyForcibly);
     Eventually.await(TIMEOUT, () -> !running(exitedInit) && !running(murderedInit),
         "both inits to exit while no agent runs");
@@ -222,7 +222,7 @@ class RecoveryIT {
     AgentProcess first = start();
     String id = "isolating-real-" + RUN;
     Path sandbox = Files.createDirectories(first.sandbox(id));
-    assertEquals(0, new ProcessBuilder("mkfifo", sandbox.resolve("stdout").toString()).inheritIO().start().waitFor());
+    Fifos.make(sandbox.resolve("stdout"));
     java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>> launch =
         first.client().postJsonAsync(AgentClient.launchJson(id, "true"));
     Path config = first.runtimeDir().resolve("containers").resolve(id).resolve("config");
@@ -340,18 +340,7 @@ class RecoveryIT {
     return pid;
   }
 
-  private static Path fifo(AgentProcess agent, String name) throws Exception {
-    Path fifo = agent.workDir().getParent().resolve(name + ".fifo");
-    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
-    return fifo;
-  }
 
-  /** Opens the FIFO for writing (which lets the container's read return) and closes it. */
-  private static void release(Path fifo) throws IOException {
-    try (OutputStream out = Files.newOutputStream(fifo)) {
-      out.write('\n');
-    }
-  }
 
   private static Call.LaunchContainer launch(String id) {
     return Call.LaunchContainer.newBuilder().setContainerId(ContainerID.newBuilder().setValue(id)).build();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Eventually;
+import io.corral.it.support.Fifos;
 import io.corral.it.support.Host;
 import io.corral.it.support.Leaks;
 import io.corral.proto.v1.TaskState;
@@ -84,7 +85,7 @@ class RecoveryStatesIT {
     AgentProcess first = start();
     String id = "preparing-" + RUN;
     Path runtime = Files.createDirectories(first.runtimeDir().resolve("containers").resolve(id));
-    mkfifo(runtime.resolve("config.tmp"));
+    Fifos.make(runtime.resolve("config.tmp"));
     CompletableFuture<HttpResponse<String>> launch = first.client().postJsonAsync(AgentClient.launchJson(id, "true"));
     Eventually.await(TIMEOUT, () -> Files.isDirectory(first.sandbox(id)), () -> "the sandbox\n" + first.logTail());
     assertFalse(launch.isDone(), "the launch waits on its config checkpoint");
@@ -111,7 +112,7 @@ class RecoveryStatesIT {
     AgentProcess first = start();
     String id = "forked-" + RUN;
     Path runtime = Files.createDirectories(first.runtimeDir().resolve("containers").resolve(id));
-    mkfifo(runtime.resolve("pids.tmp"));
+    Fifos.make(runtime.resolve("pids.tmp"));
     CompletableFuture<HttpResponse<String>> launch = first.client().postJsonAsync(AgentClient.launchJson(id, "true"));
     Path procs = Path.of("/sys/fs/cgroup/freezer", CGROUPS_ROOT, id, "cgroup.procs");
     Eventually.await(TIMEOUT, () -> !read(procs).isEmpty() && !read(procs).startsWith("java.") && running(
@@ -184,7 +185,7 @@ class RecoveryStatesIT {
     assertEquals(200, first.client().launch(id, "sleep 1000"), first.logTail());
     int init = initPid(first.client(), id);
     Path runtime = first.runtimeDir().resolve("containers").resolve(id);
-    mkfifo(runtime.resolve("termination.tmp"));
+    Fifos.make(runtime.resolve("termination.tmp"));
 
     assertEquals(200, first.client().kill(id), first.logTail());
     Eventually.await(TIMEOUT, () -> !running(init) && leaks.cgroupsOf(id).isEmpty(),
@@ -221,7 +222,7 @@ class RecoveryStatesIT {
     String slow = "slow-checkpoint-" + RUN;
     Path slowRuntime = Files.createDirectories(first.runtimeDir().resolve("containers").resolve(slow));
     Path config = slowRuntime.resolve("config");
-    mkfifo(config);
+    Fifos.make(config);
 
     AgentProcess second = track(first.restartRecovering(ISOLATION));
     AgentClient client = second.client();
@@ -280,9 +281,6 @@ class RecoveryStatesIT {
     return Leaks.running(pid);
   }
 
-  private static void mkfifo(Path path) throws Exception {
-    assertEquals(0, new ProcessBuilder("mkfifo", path.toString()).inheritIO().start().waitFor());
-  }
 
   private static String read(Path file) {
     try {
