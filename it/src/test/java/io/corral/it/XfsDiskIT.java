@@ -104,7 +104,7 @@ class XfsDiskIT {
   void withProjectQuotaAContainerOverItsDiskIsDestroyed() throws Exception {
     Quotas quotas = quotas();
     try (ScratchXfs xfs = ScratchXfs.mount("xfs-it", true)) {
-      String missing = missingQuota(quotas, xfs);
+      String missing = xfs.missingQuota(quotas);
       assumeTrue(missing == null, missing);
       Path work = Files.createDirectories(xfs.mountPoint().resolve("work"));
       int port;
@@ -143,19 +143,4 @@ class XfsDiskIT {
     }
   }
 
-  /** Null when project quota works on this image; else the precise reason, in the kernel's words. */
-  private static String missingQuota(Quotas quotas, ScratchXfs xfs) {
-    String probe;
-    try {
-      Quotas.QuotaState state = quotas.quotaState(xfs.device());
-      if (xfs.projectQuota() && state.accounting()) {
-        return null;
-      }
-      probe = "quotactl Q_XGETQSTAT answers " + state;
-    } catch (LinuxException e) {
-      probe = e.getMessage();
-    }
-    return "needs XFS project quota support in the kernel (CONFIG_XFS_QUOTA): "
-        + (xfs.projectQuota() ? "" : xfs.quotaMountRefusal() + "; ") + probe;
-  }
 }

@@ -33,7 +33,7 @@ class NativeQuotasIT extends QuotasContract {
     quotas = Linux.nativeDefault().quotas();
     plain = ScratchXfs.mount("native-quotas", false);
     withQuota = ScratchXfs.mount("native-quotas", true);
-    noQuotaReason = noQuotaReason(withQuota);
+    noQuotaReason = withQuota.missingQuota(quotas);
   }
 
   @AfterAll
@@ -49,21 +49,6 @@ class NativeQuotasIT extends QuotasContract {
     }
   }
 
-  /** Why project quota cannot be tested here, in the kernel's words; null when it can. */
-  static String noQuotaReason(ScratchXfs xfs) {
-    String probe;
-    try {
-      Quotas.QuotaState state = quotas.quotaState(xfs.device());
-      if (xfs.projectQuota() && state.accounting() && state.enforcement()) {
-        return null;
-      }
-      probe = "quotactl Q_XGETQSTAT answers " + state;
-    } catch (LinuxException e) {
-      probe = e.getMessage();
-    }
-    return "needs XFS project quota support in the kernel (CONFIG_XFS_QUOTA): "
-        + (xfs.projectQuota() ? "" : xfs.quotaMountRefusal() + "; ") + probe;
-  }
 
   @Override
   protected Quotas quotas() {

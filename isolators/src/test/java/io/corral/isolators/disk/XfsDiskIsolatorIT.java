@@ -81,7 +81,7 @@ class XfsDiskIsolatorIT {
   void theDiskResourceLimitsTheSandboxAndTheKillCheckSeesUsage() throws Exception {
     Quotas quotas = quotas();
     try (ScratchXfs xfs = ScratchXfs.mount("xfs-isolator", true)) {
-      String missing = missingQuota(quotas, xfs);
+      String missing = xfs.missingQuota(quotas);
       assumeTrue(missing == null, missing);
       Path work = Files.createDirectories(xfs.mountPoint().resolve("work"));
       XfsDiskIsolator isolator = new XfsDiskIsolator(quotas, config(work, true));
@@ -109,21 +109,6 @@ class XfsDiskIsolatorIT {
     }
   }
 
-  /** Null when project quota works on this scratch file system; else the precise reason. */
-  private static String missingQuota(Quotas quotas, ScratchXfs xfs) {
-    String probe;
-    try {
-      Quotas.QuotaState state = quotas.quotaState(xfs.device());
-      if (xfs.projectQuota() && state.accounting()) {
-        return null;
-      }
-      probe = "quotactl Q_XGETQSTAT answers " + state;
-    } catch (LinuxException e) {
-      probe = e.getMessage();
-    }
-    return "needs XFS project quota support in the kernel (CONFIG_XFS_QUOTA): "
-        + (xfs.projectQuota() ? "" : xfs.quotaMountRefusal() + "; ") + probe;
-  }
 
   private static void write(Path file, int bytes) throws IOException {
     try (FileOutputStream out = new FileOutputStream(file.toFile())) {

@@ -96,6 +96,26 @@ public final class ScratchXfs implements AutoCloseable {
     return quotaMountRefusal;
   }
 
+  /**
+   * Why project quota limits cannot be tested on this file system, in the kernel's words (the
+   * mount's refusal of {@code prjquota} and {@code quotactl}'s answer); null when accounting and
+   * enforcement are both on. Tests skip with this as the reason.
+   */
+  public String missingQuota(io.corral.posix.Quotas quotas) {
+    String probe;
+    try {
+      io.corral.posix.Quotas.QuotaState state = quotas.quotaState(device());
+      if (projectQuota && state.accounting() && state.enforcement()) {
+        return null;
+      }
+      probe = "quotactl Q_XGETQSTAT answers " + state;
+    } catch (io.corral.posix.LinuxException e) {
+      probe = e.getMessage();
+    }
+    return "needs XFS project quota support in the kernel (CONFIG_XFS_QUOTA): "
+        + (projectQuota ? "" : quotaMountRefusal + "; ") + probe;
+  }
+
   @Override
   public void close() {
     List<String> failures = new ArrayList<>();
