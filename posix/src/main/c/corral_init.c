@@ -399,7 +399,26 @@ static noreturn void init_main(void) {
   _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
+/* Closes every descriptor above 2: the agent spawns us straight from a JVM, whose descriptors
+   are not all close-on-exec, and none of them may reach the container. */
+static void close_inherited(void) {
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+  if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
+  /* Before Linux 5.9: walk /proc/self/fd (the directory's own fd is skipped). */
+  DIR *dir = opendir("/proc/self/fd");
+  if (!dir) die("stdio", errno, "opendir '/proc/self/fd'");
+  int keep = dirfd(dir);
+  for (struct dirent *e; (e = readdir(dir));) {
+    int fd = atoi(e->d_name);
+    if (fd > 2 && fd != keep) close(fd);
+  }
+  closedir(dir);
+}
+
 int main(void) {
+  close_inherited();
   /* The agent may die: its pipes then give EPIPE instead of killing us. */
   signal(SIGPIPE, SIG_IGN);
   read_plan();

@@ -1,6 +1,5 @@
 package io.corral.posix.launch;
 
-import io.corral.posix.Errno;
 import io.corral.posix.LinuxException;
 import io.corral.posix.ProcFs;
 import io.corral.posix.Processes;
@@ -9,58 +8,37 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
-import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One container started by {@link PidNamespaceLauncher}: the helper process, its two pipes and
- * a pidfd on the init. {@code release}, {@code abort}, {@code signal} and {@code kill} are called
- * from the caller's blocking threads; the exit is handled on the launcher's executor. The pidfd
- * is guarded by a lock so it is never used after {@link #exited()} has closed it.
+ * One container started by {@link PidNamespaceLauncher}: the helper process (this JVM's child),
+ * its two pipes and a pidfd on the init. {@code release}, {@code abort}, {@code signal} and
+ * {@code kill} are called from the caller's blocking threads. The helper outlives the init by
+ * one waitpid, so its pidfd firing ({@link Processes#onExit}) means the whole container is gone;
+ * the launcher's executor then reaps it and {@link WatchedInit} does the rest.
  */
-final class HelperContainer implements LaunchedContainer {
+final class HelperContainer extends WatchedInit {
   private static final Logger LOG = LoggerFactory.getLogger(HelperContainer.class);
-  private static final int SIGKILL = 9;
 
-  private final Process helper;
+  private final int helperPid;
   private final OutputStream sync;
   private final InputStream status;
-  private final int initPid;
-  private final boolean ownPidNamespace;
-  private final Path statusPath;
-  private final Processes processes;
-  private final Leftovers leftovers;
-  private final Object pidfdLock = new Object();
-  private int pidfd; // -1 when closed or never opened
-  private volatile boolean killed;
-  private final CompletableFuture<Integer> exited;
 
-  HelperContainer(Process helper, OutputStream sync, InputStream status, int initPid, int pidfd,
-      boolean ownPidNamespace, Path statusPath, Processes processes, ProcFs proc, Executor executor) {
-    this.helper = helper;
+  HelperContainer(Processes.Spawned helper, OutputStream sync, InputStream status, int initPid,
+      int pidfd, boolean ownPidNamespace, Path statusPath, Processes processes, ProcFs proc,
+      Executor executor) {
+    super(initPid, pidfd, ownPidNamespace, statusPath, processes, proc,
+        processes.onExit(helper.pidfd()), () -> reap(processes, helper), executor);
+    this.helperPid = helper.pid();
     this.sync = sync;
     this.status = status;
-    this.initPid = initPid;
-    this.pidfd = pidfd;
-    this.ownPidNamespace = ownPidNamespace;
-    this.statusPath = statusPath;
-    this.processes = processes;
-    this.leftovers = new Leftovers(initPid, processes, proc);
-    // The reaper thread only completes onExit; the work below runs on the executor.
-    this.exited = helper.onExit().thenApplyAsync(p -> afterHelperExit(), executor);
-  }
-
-  @Override
-  public int initPid() {
-    return initPid;
   }
 
   @Override
   public int helperPid() {
-    return (int) helper.pid();
+    return helperPid;
   }
 
   @Override
@@ -84,7 +62,7 @@ final class HelperContainer implements LaunchedContainer {
         }
       }
     } catch (IOException e) {
-      LOG.debug("Status pipe of init {} failed: {}", initPid, e.toString());
+      LOG.debug("Status pipe of init {} failed: {}", initPid(), e.toString());
     } finally {
       closeQuietly(status);
     }
@@ -102,63 +80,21 @@ final class HelperContainer implements LaunchedContainer {
     closeQuietly(status);
   }
 
-  @Override
-  public void signal(int signal) {
-    synchronized (pidfdLock) {
-      if (pidfd < 0) {
-        return;
-      }
-      try {
-        processes.pidfdSendSignal(pidfd, signal);
-      } catch (LinuxException e) {
-        if (e.errno() != Errno.ESRCH) { // ESRCH: it has exited, not yet reaped
-          throw e;
-        }
-      }
-    }
-  }
-
-  @Override
-  public void kill() {
-    killed = true;
-    // Without a pid namespace the tree goes first: once the init (a child subreaper) is dead,
-    // its orphans would be reparented to the host's init and out of reach of the tree walk.
-    // Once exited() is done the pid may belong to someone else: it can be reused.
-    if (!ownPidNamespace && !exited.isDone()) {
-      leftovers.kill();
-    }
-    signal(SIGKILL);
-  }
-
-  @Override
-  public CompletableFuture<Integer> exited() {
-    return exited;
-  }
-
-  private int afterHelperExit() {
+  /** Reaps the exited helper and closes its pidfd; a failure is logged, never lost in a future. */
+  static void reap(Processes processes, Processes.Spawned helper) {
     try {
-      OptionalInt recorded = Leftovers.readStatus(statusPath);
-      // An init that recorded a status has killed and reaped its whole session before exiting;
-      // one that was killed (by kill() or by anyone) may have left processes behind.
-      if (!ownPidNamespace && (killed || recorded.isEmpty())) {
-        leftovers.kill();
-        leftovers.awaitReaped();
-      }
-      return recorded.orElse(SIGKILL);
+      processes.reap(helper.pid());
+    } catch (LinuxException e) {
+      LOG.error("Failed to reap corral-init helper {}: {}", helper.pid(), e.getMessage());
     } finally {
-      synchronized (pidfdLock) {
-        if (pidfd >= 0) {
-          processes.close(pidfd);
-          pidfd = -1;
-        }
-      }
+      processes.close(helper.pidfd());
     }
   }
 
   static void closeQuietly(Closeable c) {
     try {
       c.close();
-    } catch (IOException e) {
+    } catch (IOException | LinuxException e) {
       // nothing to do: the pipe is gone either way
     }
   }

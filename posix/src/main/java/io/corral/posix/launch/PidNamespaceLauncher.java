@@ -9,7 +9,6 @@ import io.corral.proto.v1.Namespace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -31,12 +30,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reaches only the agent, which then destroys its containers; and they survive an agent that
  * dies, to be recovered by their pids and status files.
  *
+ * <p>The helper is spawned with posix_spawn(3) ({@link Processes#spawn}), not the JDK's
+ * ProcessBuilder: that would exec the JDK's {@code jspawnhelper} first (a second exec per
+ * launch) and keep a reaper thread blocked per live container. Exits are watched instead by the
+ * one shared pidfd watcher ({@link Processes#onExit}).
+ *
  * <p>Threads: {@code fork} blocks briefly (process spawn and one pipe read) and runs on the
- * caller's blocking dispatcher; exit handling runs on the given executor, never on the JDK's
- * process reaper thread. Stateless between calls; recovery of existing containers is the
+ * caller's blocking dispatcher; exit handling (reaping the helper, reading the status file)
+ * runs on the given executor, never on the pidfd watcher's thread. Stateless between calls; recovery of existing containers is the
  * caller's (it reopens a pidfd on the checkpointed init pid).
  */
 public final class PidNamespaceLauncher implements Launcher {
+  private static final int SIGKILL = 9;
+
   private final Path helper;
   private final Processes processes;
   private final ProcFs proc;
@@ -60,14 +66,9 @@ public final class PidNamespaceLauncher implements Launcher {
   public LaunchedContainer fork(String containerId, LaunchPlan plan, Stdio stdio) {
     LaunchPlan complete = withStdio(plan, stdio);
     byte[] framed = InitProtocol.frame(complete);
-    ProcessBuilder builder = new ProcessBuilder(helper.toString())
-        .redirectInput(Redirect.PIPE)
-        .redirectOutput(Redirect.PIPE)
-        .redirectError(stdio.stderr() == null ? Redirect.INHERIT : Redirect.appendTo(stdio.stderr().toFile()));
-    builder.environment().clear();
-    Process process = start(builder);
-    OutputStream sync = process.getOutputStream();
-    InputStream status = process.getInputStream();
+    Processes.Spawned helper = start(stdio.stderr());
+    OutputStream sync = FdStreams.out(processes, helper.stdin());
+    InputStream status = FdStreams.in(processes, helper.stdout());
     String writeFailure = "";
     try {
       sync.write(framed);
@@ -79,10 +80,13 @@ public final class PidNamespaceLauncher implements Launcher {
     if (!(first instanceof InitProtocol.Pid pid)) {
       HelperContainer.closeQuietly(sync);
       HelperContainer.closeQuietly(status);
+      if (!(first instanceof InitProtocol.Err)) {
+        killQuietly(helper);
+      }
+      reapWhenExited(helper);
       if (first instanceof InitProtocol.Err err) {
         throw err.toException();
       }
-      process.destroyForcibly();
       throw new LaunchException("init", null, "corral-init exited before cloning the init" + writeFailure);
     }
     int pidfd = -1;
@@ -92,12 +96,13 @@ public final class PidNamespaceLauncher implements Launcher {
       if (e.errno() != Errno.ESRCH) { // ESRCH: the init is already gone, release() reports it
         HelperContainer.closeQuietly(sync); // the init exits without the go byte
         HelperContainer.closeQuietly(status);
+        reapWhenExited(helper);
         throw new LaunchException("init", e.errno(), "Failed to open a pidfd for the init of '"
             + containerId + "': " + e.getMessage());
       }
     }
     boolean ownPidNamespace = complete.getCloneNamespacesList().contains(Namespace.PID);
-    return new HelperContainer(process, sync, status, pid.pid(), pidfd, ownPidNamespace,
+    return new HelperContainer(helper, sync, status, pid.pid(), pidfd, ownPidNamespace,
         Path.of(complete.getStatusPath()), processes, proc, executor);
   }
 
@@ -136,22 +141,36 @@ public final class PidNamespaceLauncher implements Launcher {
   }
 
   /**
-   * NOTE: a process forked elsewhere in this JVM while the helper was being installed may still
+   * Spawns the helper with fd 2 on the container's stderr file (appended) or this JVM's.
+   *
+   * <p>NOTE: a process forked elsewhere in this JVM while the helper was being installed may still
    * hold an inherited write descriptor to it for a moment, and exec then fails with ETXTBSY;
    * that window closes by itself, so it is retried a few times.
    */
-  private Process start(ProcessBuilder builder) {
+  private Processes.Spawned start(Path stderr) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return builder.start();
-      } catch (IOException e) {
-        String message = String.valueOf(e.getMessage());
-        if (attempt == 3 || !message.contains("error=26,")) {
-          throw new LaunchException("init", null, "Failed to start '" + helper + "': " + message);
+        return processes.spawn(helper, stderr);
+      } catch (LinuxException e) {
+        if (attempt == 3 || e.errno() != Errno.ETXTBSY) {
+          throw new LaunchException("init", e.errno(), "Failed to start '" + helper + "': " + e.getMessage());
         }
         Thread.yield();
       }
     }
+  }
+
+  private void killQuietly(Processes.Spawned spawned) {
+    try {
+      processes.pidfdSendSignal(spawned.pidfd(), SIGKILL);
+    } catch (LinuxException e) {
+      // ESRCH: it has exited already; the reap below is all that is left
+    }
+  }
+
+  /** A helper that failed the launch exits by itself (or was killed): reap it off this thread. */
+  private void reapWhenExited(Processes.Spawned spawned) {
+    processes.onExit(spawned.pidfd()).thenRunAsync(() -> HelperContainer.reap(processes, spawned), executor);
   }
 
   private LaunchPlan withStdio(LaunchPlan plan, Stdio stdio) {

@@ -22,6 +22,50 @@ public interface LibC {
 
   int open(String path, int flags);
 
+  /** open(2) with a mode, for O_CREAT. */
+  @Variadic(fixedCount = 2)
+  int open(String path, int flags, int mode);
+
+  /** fcntl(2) with an int argument (F_DUPFD_CLOEXEC). */
+  @Variadic(fixedCount = 2)
+  int fcntl(int fd, int cmd, int arg);
+
+  int pipe2(@jnr.ffi.annotations.Out int[] fds, int flags);
+
+  int waitpid(int pid, @jnr.ffi.annotations.Out int[] status, int options);
+
+  /**
+   * posix_spawn(3); returns an error number, not -1 and errno. {@code argv} and {@code envp} are
+   * passed NULL-terminated by jnr-ffi.
+   */
+  int posix_spawn(@jnr.ffi.annotations.Out int[] pid, String path, jnr.ffi.Pointer fileActions,
+      jnr.ffi.Pointer attributes, String[] argv, String[] envp);
+
+  int posix_spawn_file_actions_init(jnr.ffi.Pointer fileActions);
+
+  int posix_spawn_file_actions_adddup2(jnr.ffi.Pointer fileActions, int fd, int newFd);
+
+  int posix_spawn_file_actions_destroy(jnr.ffi.Pointer fileActions);
+
+  int posix_spawnattr_init(jnr.ffi.Pointer attributes);
+
+  int posix_spawnattr_setflags(jnr.ffi.Pointer attributes, short flags);
+
+  int posix_spawnattr_setsigmask(jnr.ffi.Pointer attributes, jnr.ffi.Pointer set);
+
+  int posix_spawnattr_setsigdefault(jnr.ffi.Pointer attributes, jnr.ffi.Pointer set);
+
+  int posix_spawnattr_destroy(jnr.ffi.Pointer attributes);
+
+  int sigemptyset(jnr.ffi.Pointer set);
+
+  int epoll_create1(int flags);
+
+  /** epoll_ctl(2) with {@code struct epoll_event} packed in bytes (see {@link PidfdExits}). */
+  int epoll_ctl(int epfd, int op, int fd, @jnr.ffi.annotations.In byte[] event);
+
+  int epoll_wait(int epfd, @jnr.ffi.annotations.Out byte[] events, int maxEvents, int timeout);
+
   int flock(int fd, int operation);
 
   int eventfd(int initval, int flags);

@@ -363,6 +363,44 @@ class PidNamespaceLauncherIT {
     assertThrows(LaunchException.class, () -> launcher.fork("c1",
         plan("/bin/true").addJoinCgroups("/no/such/cgroup/tasks").build(), stdio()));
     Poll.until(Duration.ofSeconds(10), "descriptors back to " + before, () -> openFds() <= before);
+    Poll.until(Duration.ofSeconds(10), "every helper reaped", () -> zombieChildren().isEmpty());
+  }
+
+  @Test
+  void theCommandInheritsNoDescriptorOfTheAgent() throws Exception {
+    Path marker = Files.writeString(dir.resolve("agent-only-file"), "x");
+    try (var held = new java.io.FileInputStream(marker.toFile())) {
+      assertTrue(heldWithoutCloexec(marker), "the JDK opened it without O_CLOEXEC: what this test needs");
+      assertEquals(0, run(isolated("/bin/ls", "-l", "/proc/self/fd/")));
+    }
+    List<String> fds = stdout();
+    assertTrue(fds.stream().noneMatch(l -> l.contains("agent-only-file")), String.join("\n", fds));
+    assertTrue(fds.stream().anyMatch(l -> l.contains(" 2 -> ")), String.join("\n", fds));
+  }
+
+  /** Whether this JVM holds {@code file} open on a descriptor without close-on-exec. */
+  private static boolean heldWithoutCloexec(Path file) throws IOException {
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          if (Files.readSymbolicLink(fd).equals(file)) {
+            String flags = Files.readAllLines(Path.of("/proc/self/fdinfo").resolve(fd.getFileName()))
+                .stream().filter(l -> l.startsWith("flags:")).findFirst().orElseThrow();
+            return (Long.parseLong(flags.substring(6).trim(), 8) & 02000000) == 0;
+          }
+        } catch (IOException e) {
+          // closed meanwhile
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Children of this JVM that have exited and nobody reaped. */
+  private List<Integer> zombieChildren() {
+    int self = (int) ProcessHandle.current().pid();
+    return proc.processes().stream().filter(p -> p.ppid() == self && p.state() == 'Z')
+        .map(ProcStat::pid).toList();
   }
 
   private static long openFds() {

@@ -47,6 +47,7 @@ public final class FakeLinux {
   private final java.util.Set<Path> unmounted = new java.util.HashSet<>();
   private final FakeCgroupKernel cgroupKernel = new FakeCgroupKernel(this);
   private final FakeQuotas quotas = new FakeQuotas(this);
+  private final FakeProcesses fakeProcesses = new FakeProcesses(this);
   private final Linux linux;
   private int pid = 1000;
   private int euid = 0;
@@ -54,7 +55,7 @@ public final class FakeLinux {
   private long pageSize = 4096;
 
   public FakeLinux() {
-    this.linux = new Linux(new FakeProcesses(this), new FakeProcFs(this), this::hierarchy,
+    this.linux = new Linux(fakeProcesses, new FakeProcFs(this), this::hierarchy,
         cgroupKernel, quotas);
   }
 
@@ -82,7 +83,7 @@ public final class FakeLinux {
    */
   public synchronized void removeProcess(int pid) {
     processes.remove(pid);
-    notifyAll(); // wakes pidfdAwaitExit
+    fakeProcesses.exited(pid); // completes onExit futures
     hierarchies.values().forEach(h -> h.forget(pid));
     processes.replaceAll((child, p) -> p.ppid() != pid ? p : new ProcStat(p.pid(), 1, p.pgrp(),
         p.session(), p.state(), p.comm(), p.utimeTicks(), p.stimeTicks(), p.rssPages(), p.startTicks()));

@@ -4,10 +4,13 @@ import io.corral.posix.Errno;
 import io.corral.posix.LinuxException;
 import io.corral.posix.ProcStat;
 import io.corral.posix.Processes;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@link Processes} over {@link FakeLinux}'s process table. kill(2) of a missing pid is ESRCH;
@@ -20,6 +23,7 @@ public final class FakeProcesses implements Processes {
 
   private final FakeLinux kernel;
   private final Map<Integer, Integer> pidfds = new HashMap<>();
+  private final Map<Integer, List<CompletableFuture<Void>>> exitWatches = new HashMap<>();
   private int nextFd = 3;
 
   FakeProcesses(FakeLinux kernel) {
@@ -88,25 +92,52 @@ public final class FakeProcesses implements Processes {
     }
   }
 
-  /** Returns once the process is gone from the table (it may already be); EBADF for an unknown fd. */
+  /** Completes once the process is gone from the table (at once when it is); EBADF for an unknown fd. */
   @Override
-  public void pidfdAwaitExit(int pidfd) {
+  public CompletableFuture<Void> onExit(int pidfd) {
     synchronized (kernel) {
       String detail = "pidfd=" + pidfd;
-      kernel.check("poll", null, detail);
+      kernel.check("epoll_ctl", null, detail);
       Integer pid = pidfds.get(pidfd);
       if (pid == null) {
-        throw new LinuxException("poll", Errno.EBADF, detail);
+        throw new LinuxException("epoll_ctl", Errno.EBADF, detail);
       }
-      while (kernel.hasProcess(pid)) {
-        try {
-          kernel.wait();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new LinuxException("poll", Errno.EINTR, detail);
-        }
+      if (!kernel.hasProcess(pid)) {
+        return CompletableFuture.completedFuture(null);
       }
+      CompletableFuture<Void> exited = new CompletableFuture<>();
+      exitWatches.computeIfAbsent(pid, p -> new ArrayList<>()).add(exited);
+      return exited;
     }
+  }
+
+  /** Called by FakeLinux, under its lock, when a process leaves the table. */
+  void exited(int pid) {
+    List<CompletableFuture<Void>> watches = exitWatches.remove(pid);
+    if (watches != null) {
+      watches.forEach(w -> w.complete(null)); // dependents run on their own executors
+    }
+  }
+
+  /** The fake has no processes to spawn: launches are tested on the real kernel. */
+  @Override
+  public Spawned spawn(Path executable, Path stderr) {
+    throw new UnsupportedOperationException("FakeProcesses cannot spawn '" + executable + "'");
+  }
+
+  @Override
+  public int reap(int pid) {
+    throw new UnsupportedOperationException("FakeProcesses has no children to reap");
+  }
+
+  @Override
+  public int read(int fd, byte[] buffer, int offset, int length) {
+    throw new UnsupportedOperationException("FakeProcesses has no pipes");
+  }
+
+  @Override
+  public void write(int fd, byte[] buffer, int offset, int length) {
+    throw new UnsupportedOperationException("FakeProcesses has no pipes");
   }
 
   @Override
