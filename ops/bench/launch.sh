@@ -19,7 +19,9 @@
 #   -r ROUNDS     the sequential crun, embedded and HTTP variants run interleaved, in ROUNDS
 #                 rounds of N/ROUNDS iterations each (default 3), against load drift
 #   -u WARMUP     discarded warm-up iterations for floors and crun (default 20; env WARMUP)
-#   -U JVM_WARMUP discarded warm-up iterations per worker for Corral, JIT included (default 400)
+#   -U JVM_WARMUP discarded warm-up iterations per worker for Corral, at least (default 400); more
+#                 run, in batches of 100, until the JVM is warm: its JIT compiler threads busy
+#                 less than 5% of a batch's wall time (at most 5 x JVM_WARMUP in all)
 #   -w W          workers for the concurrent variants (default 4)
 #   -c COUNT      idle containers for the memory measurement (default 1000; 0 skips it)
 #   -M WHO        memory measured on: embedded, http or both (default both)
@@ -366,15 +368,15 @@ echo "  loadavg after latency: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Where an embedded sequential launch spends its time (the containers' transition log, ms).
 echo "  Corral embedded sequential, median ms per state (from 'Transitioning ... after Nms'):"
 sed -n 's/.*Transitioning container \[emb-r[0-9]*-w1-0-\([0-9]*\)\] from \([A-Z]*\) to \([A-Z]*\) after \([0-9]*\)ms.*/\1 \2->\3 \4/p' \
-  "$WORK/embedded.log" | awk -v w="$JVM_WARMUP" '$1 >= w { print $2, $3 }' \
+  "$WORK/embedded.log" | awk '{ print $2, $3 }' \
   | sort -k1,1 -k2,2n | awk '{k[$1]++; v[$1, k[$1]] = $2}
       END { for (s in k) { n = k[s]; printf "    %-24s n=%d median=%s p90=%s\n", s, n,
             v[s, int((n + 1) / 2)], v[s, int(0.9 * n + 0.999999)] } }' | sort
 
 # ---- memory per idle container
 if ((COUNT > 0)); then
-  # Per idle container: corral-init, its init and sleep, plus (JDK) a process reaper thread
-  # in the JVM; pid_max and RLIMIT_NPROC count threads. /proc/loadavg's 4th field: x/threads.
+  # Per idle container: corral-init, its init and sleep (no thread in the JVM: one shared
+  # thread watches every exit); pid_max and RLIMIT_NPROC count threads. /proc/loadavg's 4th field: x/threads.
   need=$((COUNT * 4 + 1000)); tasks=$(cut -d' ' -f4 /proc/loadavg); tasks=${tasks#*/}
   pid_max=$(</proc/sys/kernel/pid_max); nproc_limit=$(ulimit -u)
   [[ $nproc_limit == unlimited ]] && nproc_limit=$pid_max

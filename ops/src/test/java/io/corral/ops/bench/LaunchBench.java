@@ -30,13 +30,15 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>{@code isolation}: prints the {@code --isolation} value to compare with crun.</li>
  *   <li>{@code latency --target=embedded|http --n=N --warmup=W --workers=K[,K2..]
- *       --out=PREFIX --label=L}: for each K in turn, K threads each run W discarded then
- *       ceil(N/K) measured iterations back to back; writes one wall time in microseconds per
- *       measured iteration to {@code PREFIX.wK.us}, the CPU microseconds per container (all
- *       iterations, of this JVM or of {@code --pid} and their reaped children) to
- *       {@code PREFIX.wK.cpu}, and prints {@code L-wK measured=.. failures=.. wall_ms=..}; then,
- *       unless {@code --threads=false}, the CPU time by thread of that JVM.</li>
- *   <li>{@code phases --runtime_dir=DIR --n=N --warmup=W [--plan=pid|pid-noproc|plain]}: the launcher alone, phase by
+ *       --out=PREFIX --label=L}: for each K in turn, K threads each run at least W discarded
+ *       iterations, then more in batches of 100 until the target JVM is warm (its JIT compiler
+ *       threads busy less than 5% of a batch's wall time, at most 5 W in all), then ceil(N/K)
+ *       measured iterations back to back; writes one wall time in microseconds per measured
+ *       iteration to {@code PREFIX.wK.us}, the CPU microseconds per measured container (of this
+ *       JVM or of {@code --pid}, and their reaped children) to {@code PREFIX.wK.cpu}, and prints
+ *       the warm-up it took and {@code L-wK measured=.. failures=.. wall_ms=..}; then, unless
+ *       {@code --threads=false}, the CPU time by thread of that JVM.</li>
+ *   <li>{@code phases --runtime_dir=DIR --n=N --warmup=W [--plan=pid|pid-cgroups|pid-noproc|plain]}: the launcher alone, phase by
  *       phase (see {@link LauncherPhases}).</li>
  *   <li>{@code memory --target=embedded|http --count=C [--pid=P]}: RSS (of P, or of this JVM)
  *       and, embedded, heap used after {@code System.gc()}, before and after C idle
@@ -158,43 +160,48 @@ public final class LaunchBench {
     }
   }
 
+  /** Warm-up goes on in batches of this many launches per worker... */
+  private static final int WARM_BATCH = 100;
+  /** ...until the JIT compiler threads were busy less than this share of a batch's wall time... */
+  private static final double JIT_SETTLED = 0.05;
+  /** ...or this many times the minimum warm-up has run. */
+  private static final int WARM_MAX_FACTOR = 5;
+
   private static void latency(
       Target target, int n, int warmup, int workers, String label, Path out, long cpuPid)
       throws Exception {
     int perWorker = (n + workers - 1) / workers;
     AtomicInteger failures = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(workers);
-    List<Future<long[]>> results = new ArrayList<>();
+    // Warm until the JVM is warm: at least `warmup` launches per worker, then batches until the
+    // target's JIT compilers (this JVM's, or the agent's with --pid) have nearly gone quiet.
+    int warmed = 0;
+    double jitShare = 1;
+    for (int batch = warmup; batch > 0 && warmed < warmup * WARM_MAX_FACTOR; batch = WARM_BATCH) {
+      long jit0 = jitCpuMicros(cpuPid);
+      long t0 = System.nanoTime();
+      run(pool, target, workers, batch, label + "-warm" + warmed + "-", null, failures);
+      jitShare = (jitCpuMicros(cpuPid) - jit0) / ((System.nanoTime() - t0) / 1e3);
+      warmed += batch;
+      if (warmed >= warmup && jitShare < JIT_SETTLED) {
+        break;
+      }
+    }
+    int warmFailures = failures.getAndSet(0);
+    System.out.printf("%s warm-up: %d launches per worker (%d failed), JIT busy %.1f%% of the last batch%n",
+        label, warmed, warmFailures, jitShare * 100);
     long[][][] split = new long[workers][3][perWorker];
     long start = System.nanoTime();
     long cpu0 = cpuMicros(cpuPid);
-    for (int w0 = 0; w0 < workers; w0++) {
-      int w = w0;
-      String prefix = label + "-" + w + "-";
-      results.add(pool.submit(() -> {
-        long[] micros = new long[perWorker];
-        for (int i = 0; i < warmup + perWorker; i++) {
-          String id = prefix + i;
-          long t0 = System.nanoTime();
-          int status = launchWaitRemove(target, id, i >= warmup ? split[w] : null, i - warmup);
-          long t1 = System.nanoTime();
-          if (status != 0) {
-            failures.incrementAndGet();
-          }
-          if (i >= warmup) {
-            micros[i - warmup] = (t1 - t0) / 1_000;
-          }
-        }
-        return micros;
-      }));
-    }
+    List<long[]> results = run(pool, target, workers, perWorker, label + "-", split, failures);
+    long cpuPerContainer = (cpuMicros(cpuPid) - cpu0) / ((long) workers * perWorker);
+    long wallMs = (System.nanoTime() - start) / 1_000_000;
     List<String> lines = new ArrayList<>();
-    for (Future<long[]> result : results) {
-      for (long micros : result.get()) {
+    for (long[] result : results) {
+      for (long micros : result) {
         lines.add(Long.toString(micros));
       }
     }
-    long wallMs = (System.nanoTime() - start) / 1_000_000;
     String[] calls = {"launch", "wait", "remove"};
     StringBuilder medians = new StringBuilder(label + " median ms per call:");
     for (int c = 0; c < 3; c++) {
@@ -205,13 +212,61 @@ public final class LaunchBench {
       java.util.Arrays.sort(all);
       medians.append(String.format(" %s=%.2f", calls[c], all[all.length / 2] / 1e6));
     }
-    long cpuPerContainer = (cpuMicros(cpuPid) - cpu0) / ((long) workers * (warmup + perWorker));
     pool.shutdown();
     Files.write(out, lines);
     Files.writeString(Path.of(out.toString().replaceFirst("\\.us$", ".cpu")), cpuPerContainer + "\n");
     System.out.println(label + " measured=" + lines.size() + " failures=" + failures.get()
         + " wall_ms=" + wallMs + " cpu_us_per_container=" + cpuPerContainer);
     System.out.println(medians);
+  }
+
+  /**
+   * {@code workers} threads each run {@code count} launch-wait-removes back to back; returns each
+   * worker's wall microseconds per container, and fills {@code split} when given.
+   */
+  private static List<long[]> run(ExecutorService pool, Target target, int workers, int count,
+      String prefix, long[][][] split, AtomicInteger failures) throws Exception {
+    List<Future<long[]>> futures = new ArrayList<>();
+    for (int w0 = 0; w0 < workers; w0++) {
+      int w = w0;
+      futures.add(pool.submit(() -> {
+        long[] micros = new long[count];
+        for (int i = 0; i < count; i++) {
+          long t0 = System.nanoTime();
+          int status = launchWaitRemove(target, prefix + w + "-" + i, split == null ? null : split[w], i);
+          micros[i] = (System.nanoTime() - t0) / 1_000;
+          if (status != 0) {
+            failures.incrementAndGet();
+          }
+        }
+        return micros;
+      }));
+    }
+    List<long[]> results = new ArrayList<>();
+    for (Future<long[]> future : futures) {
+      results.add(future.get());
+    }
+    return results;
+  }
+
+  /** The CPU time so far of the JIT compiler threads ("C1/C2 CompilerThread") of {@code pid}. */
+  static long jitCpuMicros(long pid) throws IOException {
+    long ticks = 0;
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          if (name.contains("CompilerThre")) {
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          }
+        } catch (IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return ticks * 10_000; // USER_HZ is 100 on Linux
   }
 
   private static int launchWaitRemove(Target target, String id) {

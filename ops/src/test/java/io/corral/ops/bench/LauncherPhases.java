@@ -1,6 +1,7 @@
 package io.corral.ops.bench;
 
 import io.corral.posix.Linux;
+import io.corral.posix.Processes;
 import io.corral.posix.launch.CorralInit;
 import io.corral.posix.launch.LaunchedContainer;
 import io.corral.posix.launch.PidNamespaceLauncher;
@@ -12,12 +13,15 @@ import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where a launch's time goes below the actors: the JDK's process spawn alone
- * ({@code ProcessBuilder} of {@code /bin/true}, pipes as the launcher sets them up), and
+ * Where a launch's time goes below the actors: a process spawn alone, the JDK's
+ * ({@code ProcessBuilder} of {@code /bin/true}, pipes as the launcher used to set them up) and
+ * the launcher's own ({@code Processes.spawn} with the shared pidfd exit watcher), and
  * {@code PidNamespaceLauncher} alone with the plan {@code namespaces/pid} gives (new pid and
  * mount namespaces, {@code /proc} mounted), split into fork (spawn, plan, the init's pid),
  * release (go byte until exec) and exit (until the helper has exited and the status is read).
@@ -27,8 +31,10 @@ final class LauncherPhases {
   private LauncherPhases() {}
 
   /**
-   * @param planKind {@code pid} (what {@code namespaces/pid} asks for), {@code pid-noproc}
-   *     (the namespaces without the /proc mount) or {@code plain} (no namespace, no mount)
+   * @param planKind {@code pid} (what {@code namespaces/pid} asks for), {@code pid-cgroups}
+   *     (that, an ipc namespace too, and the init joining a fresh freezer and memory cgroup, as
+   *     in the embedded runs), {@code pid-noproc} (the namespaces without the /proc mount) or
+   *     {@code plain} (no namespace, no mount)
    */
   static void run(Path runtimeDir, int n, int warmup, String planKind) throws Exception {
     Files.createDirectories(runtimeDir);
@@ -48,6 +54,22 @@ final class LauncherPhases {
     print("JDK ProcessBuilder spawn+exit /bin/true", spawn);
 
     Linux linux = Linux.nativeDefault();
+    Processes processes = linux.processes();
+    long[] direct = new long[n];
+    for (int i = 0; i < warmup + n; i++) {
+      long t0 = System.nanoTime();
+      Processes.Spawned child = processes.spawn(Path.of("/bin/true"), null);
+      processes.close(child.stdin());
+      processes.onExit(child.pidfd()).get(60, TimeUnit.SECONDS);
+      processes.reap(child.pid());
+      processes.close(child.stdout());
+      processes.close(child.pidfd());
+      if (i >= warmup) {
+        direct[i - warmup] = System.nanoTime() - t0;
+      }
+    }
+    print("posix_spawn + pidfd watch spawn+exit /bin/true", direct);
+
     Path helper = CorralInit.install(runtimeDir.resolve("bin"));
     PidNamespaceLauncher launcher = new PidNamespaceLauncher(helper, linux.processes(), linux.proc());
     Path stderr = runtimeDir.resolve("stderr");
@@ -56,13 +78,23 @@ final class LauncherPhases {
     long[] fork = new long[n];
     long[] release = new long[n];
     long[] exit = new long[n];
+    List<Path> cgroups = new ArrayList<>();
     for (int i = 0; i < warmup + n; i++) {
       Path status = runtimeDir.resolve("status-" + i);
       LaunchPlan.Builder plan = LaunchPlan.newBuilder().setVersion(1);
       if (!planKind.equals("plain")) {
         plan.addCloneNamespaces(Namespace.PID).addCloneNamespaces(Namespace.MOUNT);
       }
-      if (planKind.equals("pid")) {
+      if (planKind.equals("pid-cgroups")) { // the init joins a fresh freezer and memory cgroup
+        plan.addCloneNamespaces(Namespace.IPC);
+        for (String controller : List.of("freezer", "memory")) {
+          Path cgroup = Path.of("/sys/fs/cgroup", controller, "corral-phases-" + ProcessHandle.current().pid(), "c" + i);
+          Files.createDirectories(cgroup);
+          cgroups.add(cgroup);
+          plan.addJoinCgroups(cgroup.resolve("tasks").toString());
+        }
+      }
+      if (planKind.startsWith("pid") && !planKind.equals("pid-noproc")) {
         plan.addMounts(Mount.newBuilder().setSource("proc").setTarget("/proc").setType("proc").setFlags(2 | 4 | 8));
       }
       plan.addEnvironment("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
@@ -80,11 +112,18 @@ final class LauncherPhases {
         throw new IllegalStateException("Failed to run /bin/true: status " + code);
       }
       Files.deleteIfExists(status);
+      for (Path cgroup : cgroups) {
+        Files.delete(cgroup);
+      }
+      cgroups.clear();
       if (i >= warmup) {
         fork[i - warmup] = t1 - t0;
         release[i - warmup] = t2 - t1;
         exit[i - warmup] = t3 - t2;
       }
+    }
+    for (String controller : List.of("freezer", "memory")) {
+      Files.deleteIfExists(Path.of("/sys/fs/cgroup", controller, "corral-phases-" + ProcessHandle.current().pid()));
     }
     System.out.println("phase plan: " + planKind);
     print("launcher fork (spawn, plan, PID)", fork);
