@@ -14,7 +14,7 @@ import jnr.ffi.Runtime;
  * {@link Processes} on the real kernel through jnr-ffi. Every call checks its return value; on
  * -1 it reads errno at once and throws {@link LinuxException}, retrying {@code EINTR} itself.
  * Thread-safe; its only state beyond the loaded library is the exit watcher ({@link PidfdExits}),
- * started on the first {@link #onExit}. Any thread may call it; {@link #read}, {@link #write}
+ * one per JVM, started on the first {@link #onExit}. Any thread may call it; {@link #read}, {@link #write}
  * and {@link #reap} block their caller.
  */
 public final class NativeProcesses implements Processes {
@@ -48,7 +48,8 @@ public final class NativeProcesses implements Processes {
 
   private final LibC libc;
   private final Runtime runtime;
-  private volatile PidfdExits exits; // started on the first onExit
+  /** One exit watcher per JVM, however many instances: started on the first onExit. */
+  private static volatile PidfdExits exits;
 
   NativeProcesses(LibC libc) {
     this.libc = libc;
@@ -234,7 +235,7 @@ public final class NativeProcesses implements Processes {
   public CompletableFuture<Void> onExit(int pidfd) {
     PidfdExits watcher = exits;
     if (watcher == null) {
-      synchronized (this) {
+      synchronized (NativeProcesses.class) {
         if ((watcher = exits) == null) {
           exits = watcher = PidfdExits.start(libc);
         }
