@@ -134,13 +134,14 @@ abstract class ContainerLaunch {
     this.blocking = context.getSystem().dispatchers()
         .lookup(DispatcherSelector.fromConfig(IsolatorActor.BLOCKING_DISPATCHER));
     this.launcher = context.spawn(
-        LauncherActor.create(id(), settings.launcher(), context.getSelf().narrow(), !detached), "launcher");
+        LauncherActor.create(id(), settings.launcher(), context.getSelf().narrow(), !detached), "launcher",
+        ContainerizerActor.CHILD);
     int index = 0;
     for (Isolator isolator : settings.isolators()) {
       String name = "isolator-" + index++ + "-" + isolator.name().replaceAll("[^A-Za-z0-9_-]", "_");
       isolators.add(new IsolatorRef(isolator.name(), context.spawn(
           IsolatorActor.create(isolator, container, settings.isolatorPhaseTimeout(), context.getSelf().narrow(),
-              settings.metrics()), name)));
+              settings.metrics()), name, ContainerizerActor.CHILD)));
     }
   }
 
@@ -402,7 +403,8 @@ abstract class ContainerLaunch {
   final Behavior<Command> collect(Command request) {
     List<ActorRef<IsolatorProtocol.Command>> refs = isolators.stream().map(IsolatorRef::ref).toList();
     List<String> names = isolators.stream().map(IsolatorRef::name).toList();
-    context.spawnAnonymous(UsageCollector.create(refs, names, usageTimeout(), request, context.getSelf()));
+    context.spawnAnonymous(UsageCollector.create(refs, names, usageTimeout(), request, context.getSelf()),
+        ContainerizerActor.CHILD);
     return Behaviors.same();
   }
 

@@ -15,6 +15,9 @@ import org.apache.pekko.actor.typed.Behavior;
 /**
  * The public entry for embedding Corral: a scheduler spawns {@link #create} in its own
  * {@code ActorSystem} and talks to it with the commands below; the HTTP agent does the same.
+ * That actor forwards every command to the real root, its child {@code containerizer}, which
+ * runs with every actor below it on {@code corral.actor-dispatcher} (see reference.conf),
+ * whatever dispatcher the embedding chose; it stops when the root does.
  *
  * <p>Every command is answered exactly once on its {@code replyTo}, with its success reply or
  * {@link Rejected} carrying a {@link ContainerError}. {@link Wait} is answered when the container

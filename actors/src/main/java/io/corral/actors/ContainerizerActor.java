@@ -51,6 +51,10 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
 
   /** Commands that arrive while recovering; beyond this they are refused. */
   static final int RECOVERY_STASH_CAPACITY = 10_000;
+  /** Where every Corral actor runs (reference.conf says why). */
+  static final String DISPATCHER = "corral.actor-dispatcher";
+  /** For every actor Corral spawns below its root: children do not inherit a dispatcher. */
+  static final org.apache.pekko.actor.typed.Props CHILD = DispatcherSelector.sameAsParent();
 
   private record Deleted(String id, ActorRef<Containerizer.RemoveReply> replyTo, Optional<String> error)
       implements Containerizer.Command {}
@@ -81,6 +85,24 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
    * until then), then complete {@code recovered} with the number of containers found.
    */
   static Behavior<Containerizer.Command> create(ContainerizerSettings settings,
+      Containerizer.RecoverMode mode, CompletableFuture<Integer> recovered) {
+    return Behaviors.setup(context -> {
+      ActorRef<Containerizer.Command> root = context.spawn(
+          root(settings, mode, recovered), "containerizer", DispatcherSelector.fromConfig(DISPATCHER));
+      context.watch(root);
+      // The embedding's actor only forwards (one hop per request); a root that stops (it
+      // failed) stops it too, as when the root was the embedding's actor itself.
+      return Behaviors.receive(Containerizer.Command.class)
+          .onMessage(Containerizer.Command.class, command -> {
+            root.tell(command);
+            return Behaviors.same();
+          })
+          .onSignal(org.apache.pekko.actor.typed.Terminated.class, t -> Behaviors.stopped())
+          .build();
+    });
+  }
+
+  private static Behavior<Containerizer.Command> root(ContainerizerSettings settings,
       Containerizer.RecoverMode mode, CompletableFuture<Integer> recovered) {
     if (mode == null) {
       return Behaviors.setup(context -> {
@@ -123,7 +145,7 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     DuDiskIsolator du = find(settings, DuDiskIsolator.class);
     XfsDiskIsolator xfs = find(settings, XfsDiskIsolator.class);
     if (DiskWatchActor.needed(du, xfs)) {
-      context.spawn(DiskWatchActor.create(du, xfs, null, settings.metrics()), "disk-watch");
+      context.spawn(DiskWatchActor.create(du, xfs, null, settings.metrics()), "disk-watch", CHILD);
     }
     if (xfs != null) {
       settings.metrics().projectIds(xfs);
@@ -145,7 +167,7 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
       ContainerID id = found.container().id();
       Entry entry = new Entry();
       entry.ref = getContext().spawn(RecoveredContainer.create(settings, paths, found, getContext().getSelf()),
-          "container-" + id.getValue() + "-" + ++launches);
+          "container-" + id.getValue() + "-" + ++launches, CHILD);
       entry.last = RecoveredContainer.snapshot(found);
       getContext().watchWith(entry.ref, new ContainerStopped(id.getValue(), entry.ref));
       containers.put(id.getValue(), entry);
@@ -193,7 +215,7 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     entry.ref = getContext().spawn(
         ContainerActor.create(settings, paths, launch.request(), launch.stdio(), launch.replyTo(), getContext().getSelf(),
             detached),
-        "container-" + id.getValue() + "-" + ++launches);
+        "container-" + id.getValue() + "-" + ++launches, CHILD);
     entry.last = new ContainerSnapshot(id, ContainerState.PROVISIONING,
         io.corral.proto.v1.ContainerStatus.newBuilder().setContainerId(id).build(),
         ContainerStats.finish(io.corral.proto.v1.ResourceStatistics.newBuilder().buildPartial(), launch.request()),
@@ -300,7 +322,7 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     containers.values().stream().filter(e -> !e.removing)
         .forEach(e -> known.add(new ContainersAggregator.Known(e.ref, e.last)));
     Duration timeout = getContext().getSystem().settings().config().getDuration("corral.actors.list-timeout");
-    getContext().spawnAnonymous(ContainersAggregator.create(known, timeout, request.replyTo()));
+    getContext().spawnAnonymous(ContainersAggregator.create(known, timeout, request.replyTo()), CHILD);
     return this;
   }
 

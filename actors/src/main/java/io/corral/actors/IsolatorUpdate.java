@@ -174,7 +174,7 @@ final class IsolatorUpdate {
   static Behavior<ContainerActor.Command> start(
       org.apache.pekko.actor.typed.javadsl.ActorContext<ContainerActor.Command> context,
       List<IsolatorRef> isolators, ContainerActor.Update update, ContainerID id) {
-    context.spawnAnonymous(create(isolators, update, id, context.getSelf()));
+    context.spawnAnonymous(create(isolators, update, id, context.getSelf()), ContainerizerActor.CHILD);
     return Behaviors.same();
   }
 

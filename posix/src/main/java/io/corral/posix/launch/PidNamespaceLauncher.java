@@ -37,8 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Threads: {@code fork} blocks briefly (process spawn and one pipe read) and runs on the
  * caller's blocking dispatcher; exit handling (reaping the helper, reading the status file)
- * runs on the given executor, never on the pidfd watcher's thread. Stateless between calls; recovery of existing containers is the
- * caller's (it reopens a pidfd on the checkpointed init pid).
+ * runs on the given executor, never on the pidfd watcher's thread. Stateless between calls;
+ * recovery of existing containers is the caller's (it reopens a pidfd on the checkpointed init
+ * pid).
  */
 public final class PidNamespaceLauncher implements Launcher {
   private static final int SIGKILL = 9;

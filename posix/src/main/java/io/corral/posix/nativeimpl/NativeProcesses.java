@@ -145,23 +145,26 @@ public final class NativeProcesses implements Processes {
     try {
       check("posix_spawnattr_init", libc.posix_spawnattr_init(attributes), "");
       try {
-        check("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, stdin, 0), "fd 0");
-        check("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, stdout, 1), "fd 1");
-        if (stderr >= 0) {
-          check("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, stderr, 2), "fd 2");
+        int[] targets = {stdin, stdout, stderr};
+        for (int fd = 0; fd < targets.length; fd++) {
+          if (targets[fd] >= 0) {
+            check("posix_spawn_file_actions_adddup2",
+                libc.posix_spawn_file_actions_adddup2(actions, targets[fd], fd), "fd=" + targets[fd] + " to " + fd);
+          }
         }
         libc.sigemptyset(mask);
         // Every bit, not sigfillset(3): that leaves out glibc's internal signals (32, 33),
         // which posix_spawn would then set to SIG_IGN in the child, and exec keeps SIG_IGN.
         defaults.setMemory(0, SIGSET_BYTES, (byte) 0xff);
         check("posix_spawnattr_setsigmask", libc.posix_spawnattr_setsigmask(attributes, mask), "");
-        check("posix_spawnattr_setsigdefault", libc.posix_spawnattr_setsigdefault(attributes, defaults), "");
-        check("posix_spawnattr_setflags",
-            libc.posix_spawnattr_setflags(attributes, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)), "");
+        check("posix_spawnattr_setsigdefault",
+            libc.posix_spawnattr_setsigdefault(attributes, defaults), "");
+        short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+        check("posix_spawnattr_setflags", libc.posix_spawnattr_setflags(attributes, flags), "");
         String path = executable.toString();
         int[] pid = new int[1];
-        check("posix_spawn", libc.posix_spawn(pid, path, actions, attributes, new String[] {path}, new String[0]),
-            "path='" + path + "'");
+        int error = libc.posix_spawn(pid, path, actions, attributes, new String[] {path}, new String[0]);
+        check("posix_spawn", error, "path='" + path + "'");
         return pid[0];
       } finally {
         libc.posix_spawnattr_destroy(attributes);
