@@ -105,6 +105,7 @@ abstract class ContainerDestroy extends ContainerLaunch {
     return common(BehaviorBuilder.<Command>create()
         .onMessage(Forked.class, this::onForkedWhileDestroying)
         .onMessage(ForkFailed.class, this::onForkFailedWhileDestroying)
+        .onMessage(LauncherActor.BeforeForkFailed.class, f -> onForkFailedWhileDestroying(null))
         .onMessage(ProcessExited.class, this::onExitedWhileDestroying)
         .onMessage(KillSent.class, this::onKillSent)
         .onMessageEquals(AbortExpired.INSTANCE, this::onAbortExpired)

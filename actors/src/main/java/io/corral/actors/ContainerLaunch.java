@@ -46,8 +46,9 @@ import org.slf4j.Logger;
 /**
  * The launching half of {@link ContainerActor}: its state and the PREPARING and ISOLATING
  * behaviors. PREPARING creates the sandbox and runtime directory, checkpoints the config,
- * prepares every isolator serially in order and assembles the plan; ISOLATING forks the init,
- * checkpoints its pids (on the fork's blocking thread, see {@link LauncherActor.AfterFork}),
+ * prepares every isolator serially in order and assembles the plan; ISOLATING checkpoints the
+ * config again with the plan, forks the init and checkpoints its pids (all three on the fork's
+ * blocking thread, see {@link LauncherActor.BeforeFork} and {@link LauncherActor.AfterFork}),
  * arms every isolator's watch, isolates on all of them in parallel and
  * releases the init, which makes the container RUNNING. Any failure destroys the container with
  * a REASON_CONTAINER_LAUNCH_FAILED termination.
@@ -60,7 +61,6 @@ abstract class ContainerLaunch {
 
   private record DirsCreated(Optional<String> error) implements Command {}
 
-  private record ConfigWritten(Optional<String> error) implements Command {}
 
   /** The launch did not reach exec within {@code launchTimeout}. */
   private enum LaunchTimedOut implements Command { INSTANCE }
@@ -166,8 +166,7 @@ abstract class ContainerLaunch {
     return common(BehaviorBuilder.<Command>create()
         .onMessage(DirsCreated.class, this::onDirsCreated)
         .onMessage(Prepared.class, this::onPrepared)
-        .onMessage(Failed.class, this::onIsolatorFailed)
-        .onMessage(ConfigWritten.class, this::onConfigWritten));
+        .onMessage(Failed.class, this::onIsolatorFailed));
   }
 
   private Behavior<Command> onDirsCreated(DirsCreated created) {
@@ -197,24 +196,19 @@ abstract class ContainerLaunch {
     } catch (IsolatorException e) {
       return failLaunch(new ContainerError.LaunchFailed(e.getMessage()), null);
     }
+    // The config with the plan is written on the fork's thread just before the fork (see
+    // LauncherActor.BeforeFork): ISOLATING starts as it is written, and a failure to write it
+    // fails the launch before anything is forked, as it did from PREPARING.
     LaunchPlan checkpointed = plan;
-    io(() -> Paths.checkpoint(paths.config(id()), Checkpoints.config(container, settings.isolators(), checkpointed)),
-        ConfigWritten::new);
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onConfigWritten(ConfigWritten written) {
-    if (written.error().isPresent()) {
-      return failLaunch(new ContainerError.Internal(
-          "Failed to checkpoint '" + paths.config(id()) + "': " + written.error().get()), null);
-    }
     transition(ContainerState.ISOLATING);
     if (settings.launchTimeout() != null) {
       timers.startSingleTimer(LaunchTimedOut.INSTANCE, settings.launchTimeout());
     }
     forkPending = true;
-    launcher.tell(new LauncherActor.Fork(plan, stdio, (init, helper) -> Paths.checkpoint(paths.pids(id()),
-        Checkpoints.pids(init, helper, Checkpoints.startTicks(settings.linux(), init)))));
+    launcher.tell(new LauncherActor.Fork(plan, stdio,
+        () -> Paths.checkpoint(paths.config(id()), Checkpoints.config(container, settings.isolators(), checkpointed)),
+        (init, helper) -> Paths.checkpoint(paths.pids(id()),
+            Checkpoints.pids(init, helper, Checkpoints.startTicks(settings.linux(), init)))));
     return isolating();
   }
 
@@ -224,6 +218,11 @@ abstract class ContainerLaunch {
     return common(BehaviorBuilder.<Command>create()
         .onMessage(Forked.class, this::onForked)
         .onMessage(ForkFailed.class, this::onForkFailed)
+        .onMessage(LauncherActor.BeforeForkFailed.class, failed -> {
+          forkPending = false;
+          return failLaunch(new ContainerError.Internal(
+              "Failed to checkpoint '" + paths.config(id()) + "': " + failed.error()), null);
+        })
         .onMessage(Isolated.class, this::onIsolated)
         .onMessage(Failed.class, this::onIsolatorFailed)
         .onMessage(LimitationReached.class, l -> failLaunch(

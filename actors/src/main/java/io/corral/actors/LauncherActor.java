@@ -45,10 +45,23 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   }
 
   /**
-   * Spawns the helper for the complete plan, then runs {@code afterFork}; answered with
-   * {@link Forked} or {@link ForkFailed}.
+   * Runs {@code beforeFork}, spawns the helper for the complete plan, then runs
+   * {@code afterFork}; answered with {@link Forked}, {@link ForkFailed}, or
+   * {@link BeforeForkFailed} when nothing was forked because {@code beforeFork} failed.
    */
-  record Fork(LaunchPlan plan, Stdio stdio, AfterFork afterFork) implements Command {
+  /**
+   * What the container writes before any process exists (its config checkpoint, with the plan),
+   * on the fork's own blocking thread: one trip through the dispatcher instead of two.
+   */
+  interface BeforeFork {
+    void run() throws java.io.IOException;
+  }
+
+  record Fork(LaunchPlan plan, Stdio stdio, BeforeFork beforeFork, AfterFork afterFork) implements Command {
+    Fork(LaunchPlan plan, Stdio stdio, AfterFork afterFork) {
+      this(plan, stdio, () -> { }, afterFork);
+    }
+
     Fork(LaunchPlan plan, Stdio stdio) {
       this(plan, stdio, (init, helper) -> { });
     }
@@ -68,7 +81,12 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
 
   private record Done(Reply reply) implements Command {}
 
-  private record ForkDone(LaunchedContainer container, String afterForkError, Throwable error) implements Command {}
+  private record ForkDone(LaunchedContainer container, String afterForkError, Throwable error,
+      String beforeForkError) implements Command {
+    ForkDone(LaunchedContainer container, String afterForkError, Throwable error) {
+      this(container, afterForkError, error, null);
+    }
+  }
 
   private record Exited(Integer status, Throwable error) implements Command {}
 
@@ -82,6 +100,9 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   record Forked(int initPid, int helperPid, Optional<String> afterForkError) implements Reply {}
 
   record ForkFailed(String message) implements Reply {}
+
+  /** {@link BeforeFork} failed (why, as an I/O error describes it): nothing was forked. */
+  record BeforeForkFailed(String error) implements Reply {}
 
   enum Released implements Reply { INSTANCE }
 
@@ -150,6 +171,11 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
 
   private Behavior<Command> onFork(Fork fork) {
     CompletableFuture<ForkDone> forked = CompletableFuture.supplyAsync(() -> {
+      try {
+        fork.beforeFork().run();
+      } catch (java.io.IOException | RuntimeException e) {
+        return new ForkDone(null, null, null, ContainerLaunch.describeIo(e));
+      }
       LaunchedContainer container = launcher.fork(containerId, fork.plan(), fork.stdio());
       String afterForkError = null;
       if (container != null) {
@@ -172,6 +198,10 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   }
 
   private Behavior<Command> onForkDone(ForkDone done) {
+    if (done.beforeForkError() != null) {
+      parent.tell(new BeforeForkFailed(done.beforeForkError()));
+      return this;
+    }
     if (done.error() != null || done.container() == null) {
       parent.tell(new ForkFailed(done.error() == null ? "the launcher returned no container"
           : IsolatorActor.describe(done.error())));

@@ -189,6 +189,29 @@ class ContainerLaunchTest {
   }
 
   @Test
+  void aConfigCheckpointThatFailsBeforeTheForkForksNothing() throws Exception {
+    Fixture f = new Fixture(KIT, temp, "a");
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    f.isolator("a").prepareGate = gate;
+    TestProbe<Containerizer.LaunchReply> launch = KIT.createTestProbe();
+    f.containerizer.tell(new Containerizer.Launch(request("nc", "true"), null, launch.getRef()));
+    assertTrue(f.isolator("a").prepareEntered.await(10, java.util.concurrent.TimeUnit.SECONDS));
+    // Written once before prepare; the rewrite with the plan (on the fork's thread) meets a
+    // non-empty directory where the checkpoint goes, and its rename fails.
+    Files.delete(f.paths.config("nc"));
+    Files.createDirectories(f.paths.config("nc").resolve("in-the-way"));
+    gate.countDown();
+
+    ContainerError error = assertInstanceOf(Containerizer.Rejected.class, launch.receiveMessage(TIMEOUT)).error();
+    ContainerError.Internal internal = assertInstanceOf(ContainerError.Internal.class, error);
+    assertTrue(internal.message().startsWith("Failed to checkpoint '" + f.paths.config("nc") + "': "),
+        internal.message());
+    assertEquals(List.of("prepare a", "cleanup a"), f.eventsOf("nc"));
+    assertTrue(f.launcher.forked.isEmpty());
+    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, f.terminated("nc").getReason());
+  }
+
+  @Test
   void throwingIsolatorIsContainedAndTheContainerDestroyed() {
     Fixture f = new Fixture(KIT, temp, "a", "b");
     f.isolator("b").isolateFailure = new IllegalStateException("bug in b");
