@@ -21,7 +21,7 @@
 #   -u WARMUP     discarded warm-up iterations for floors and crun (default 20; env WARMUP)
 #   -U JVM_WARMUP discarded warm-up iterations per worker for Corral, at least (default 400); more
 #                 run, in batches of 100, until the JVM is warm: its JIT compiler threads busy
-#                 less than 5% of a batch's wall time (at most 5 x JVM_WARMUP in all)
+#                 less than 5% of a batch's wall time (at most 10 x JVM_WARMUP in all)
 #   -w W          workers for the concurrent variants (default 4)
 #   -c COUNT      idle containers for the memory measurement (default 1000; 0 skips it)
 #   -M WHO        memory measured on: embedded, http or both (default both)

@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  *   <li>{@code latency --target=embedded|http --n=N --warmup=W --workers=K[,K2..]
  *       --out=PREFIX --label=L}: for each K in turn, K threads each run at least W discarded
  *       iterations, then more in batches of 100 until the target JVM is warm (its JIT compiler
- *       threads busy less than 5% of a batch's wall time, at most 5 W in all), then ceil(N/K)
+ *       threads busy less than 5% of a batch's wall time, at most 10 W in all), then ceil(N/K)
  *       measured iterations back to back; writes one wall time in microseconds per measured
  *       iteration to {@code PREFIX.wK.us}, the CPU microseconds per measured container (of this
  *       JVM or of {@code --pid}, and their reaped children) to {@code PREFIX.wK.cpu}, and prints
@@ -165,7 +165,7 @@ public final class LaunchBench {
   /** ...until the JIT compiler threads were busy less than this share of a batch's wall time... */
   private static final double JIT_SETTLED = 0.05;
   /** ...or this many times the minimum warm-up has run. */
-  private static final int WARM_MAX_FACTOR = 5;
+  private static final int WARM_MAX_FACTOR = 10;
 
   private static void latency(
       Target target, int n, int warmup, int workers, String label, Path out, long cpuPid)

@@ -24,14 +24,53 @@ final class FdStreams {
     return new FdOut(processes, fd);
   }
 
-  private static final class FdIn extends InputStream {
+  /** One owned descriptor: I/O through {@link Processes}, closed once. */
+  private static final class Fd {
     private final Processes processes;
     private final int fd;
     private boolean closed;
 
-    FdIn(Processes processes, int fd) {
+    Fd(Processes processes, int fd) {
       this.processes = processes;
       this.fd = fd;
+    }
+
+    int read(byte[] buffer, int offset, int length) throws IOException {
+      try {
+        return processes.read(open(), buffer, offset, length);
+      } catch (LinuxException e) {
+        throw new IOException(e.getMessage(), e);
+      }
+    }
+
+    void write(byte[] buffer, int offset, int length) throws IOException {
+      try {
+        processes.write(open(), buffer, offset, length);
+      } catch (LinuxException e) {
+        throw new IOException(e.getMessage(), e);
+      }
+    }
+
+    private int open() throws IOException {
+      if (closed) {
+        throw new IOException("Stream closed");
+      }
+      return fd;
+    }
+
+    void close() {
+      if (!closed) {
+        closed = true;
+        processes.close(fd);
+      }
+    }
+  }
+
+  private static final class FdIn extends InputStream {
+    private final Fd fd;
+
+    FdIn(Processes processes, int fd) {
+      this.fd = new Fd(processes, fd);
     }
 
     @Override
@@ -42,37 +81,24 @@ final class FdStreams {
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
-      if (closed) {
-        throw new IOException("Stream closed");
-      }
       if (length == 0) {
         return 0;
       }
-      try {
-        int n = processes.read(fd, buffer, offset, length);
-        return n == 0 ? -1 : n;
-      } catch (LinuxException e) {
-        throw new IOException(e.getMessage(), e);
-      }
+      int n = fd.read(buffer, offset, length);
+      return n == 0 ? -1 : n;
     }
 
     @Override
     public void close() {
-      if (!closed) {
-        closed = true;
-        processes.close(fd);
-      }
+      fd.close();
     }
   }
 
   private static final class FdOut extends OutputStream {
-    private final Processes processes;
-    private final int fd;
-    private boolean closed;
+    private final Fd fd;
 
     FdOut(Processes processes, int fd) {
-      this.processes = processes;
-      this.fd = fd;
+      this.fd = new Fd(processes, fd);
     }
 
     @Override
@@ -82,22 +108,12 @@ final class FdStreams {
 
     @Override
     public void write(byte[] buffer, int offset, int length) throws IOException {
-      if (closed) {
-        throw new IOException("Stream closed");
-      }
-      try {
-        processes.write(fd, buffer, offset, length);
-      } catch (LinuxException e) {
-        throw new IOException(e.getMessage(), e);
-      }
+      fd.write(buffer, offset, length);
     }
 
     @Override
     public void close() {
-      if (!closed) {
-        closed = true;
-        processes.close(fd);
-      }
+      fd.close();
     }
   }
 }
