@@ -167,6 +167,16 @@ class ContainerLaunchTest {
   }
 
   @Test
+  void containerActorsRunOnCorralsOwnDispatcher() {
+    Fixture f = new Fixture(KIT, temp, "a");
+    f.launched("d");
+    // Also called from the test's thread and the blocking dispatcher; never from Pekko's default.
+    java.util.Set<String> threads = f.isolator("a").nameThreads;
+    assertTrue(threads.stream().anyMatch(t -> t.contains("corral.actor-dispatcher")), threads.toString());
+    assertTrue(threads.stream().noneMatch(t -> t.contains("default-dispatcher")), threads.toString());
+  }
+
+  @Test
   void forkFailureIsALaunchFailure() {
     Fixture f = new Fixture(KIT, temp, "a");
     f.launcher.forkFailure = new LaunchException("plan", null, "plan: unknown field 99");

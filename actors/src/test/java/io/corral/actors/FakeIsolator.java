@@ -51,9 +51,12 @@ final class FakeIsolator implements Isolator {
 
   /** When set, name() throws: a broken isolator that makes the container actor fail at start. */
   volatile boolean nameThrows;
+  /** The threads name() was called on (container and isolator actors call it). */
+  final java.util.Set<String> nameThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @Override
   public String name() {
+    nameThreads.add(Thread.currentThread().getName());
     if (nameThrows) {
       throw new IllegalStateException("broken isolator");
     }
