@@ -104,8 +104,8 @@ abstract class ContainerDestroy extends ContainerLaunch {
   private Behavior<Command> destroying() {
     return common(BehaviorBuilder.<Command>create()
         .onMessage(Forked.class, this::onForkedWhileDestroying)
-        .onMessage(ForkFailed.class, this::onForkFailedWhileDestroying)
-        .onMessage(LauncherActor.BeforeForkFailed.class, f -> onForkFailedWhileDestroying(null))
+        .onMessage(ForkFailed.class, f -> onForkEndedWhileDestroying())
+        .onMessage(LauncherActor.BeforeForkFailed.class, f -> onForkEndedWhileDestroying())
         .onMessage(ProcessExited.class, this::onExitedWhileDestroying)
         .onMessage(KillSent.class, this::onKillSent)
         .onMessageEquals(AbortExpired.INSTANCE, this::onAbortExpired)
@@ -123,7 +123,8 @@ abstract class ContainerDestroy extends ContainerLaunch {
     return advanceDestroy();
   }
 
-  private Behavior<Command> onForkFailedWhileDestroying(ForkFailed failed) {
+  /** The fork failed, or never happened (its config checkpoint failed): nothing to kill. */
+  private Behavior<Command> onForkEndedWhileDestroying() {
     forkPending = false;
     return advanceDestroy();
   }

@@ -61,7 +61,6 @@ abstract class ContainerLaunch {
 
   private record DirsCreated(Optional<String> error) implements Command {}
 
-
   /** The launch did not reach exec within {@code launchTimeout}. */
   private enum LaunchTimedOut implements Command { INSTANCE }
 

@@ -45,11 +45,6 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   }
 
   /**
-   * Runs {@code beforeFork}, spawns the helper for the complete plan, then runs
-   * {@code afterFork}; answered with {@link Forked}, {@link ForkFailed}, or
-   * {@link BeforeForkFailed} when nothing was forked because {@code beforeFork} failed.
-   */
-  /**
    * What the container writes before any process exists (its config checkpoint, with the plan),
    * on the fork's own blocking thread: one trip through the dispatcher instead of two.
    */
@@ -57,6 +52,11 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
     void run() throws java.io.IOException;
   }
 
+  /**
+   * Runs {@code beforeFork}, spawns the helper for the complete plan, then runs
+   * {@code afterFork}; answered with {@link Forked}, {@link ForkFailed}, or
+   * {@link BeforeForkFailed} when nothing was forked because {@code beforeFork} failed.
+   */
   record Fork(LaunchPlan plan, Stdio stdio, BeforeFork beforeFork, AfterFork afterFork) implements Command {
     Fork(LaunchPlan plan, Stdio stdio, AfterFork afterFork) {
       this(plan, stdio, () -> { }, afterFork);
