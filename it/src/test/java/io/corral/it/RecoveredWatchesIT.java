@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
+import io.corral.it.support.Agents;
 import io.corral.it.support.Fifos;
 import io.corral.it.support.Host;
 import io.corral.it.support.Leaks;
@@ -46,23 +47,19 @@ class RecoveredWatchesIT {
       "--cgroups_root=" + CGROUPS_ROOT};
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-  private final List<AgentProcess> agents = new ArrayList<>();
-  private final List<Integer> pids = new ArrayList<>();
+  private final Agents agents = new Agents(CGROUPS_ROOT, FLAGS);
+  private final List<Integer> pids = agents.pids();
   private final Leaks leaks = new Leaks(CGROUPS_ROOT, List.of("memory", "net_cls", "freezer"));
 
   @AfterEach
   void killWhatIsLeft() {
-    pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-    for (int i = agents.size() - 1; i >= 0; i--) {
-      agents.get(i).close();
-    }
-    AgentProcess.removeCgroupsRoot(CGROUPS_ROOT);
+    agents.close();
   }
 
   @Test
   void aRecoveredContainerIsStillWatchedForMemoryAndDiskAndKeepsItsNetClsHandle() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = track(AgentProcess.start(FLAGS));
+    AgentProcess first = agents.track(AgentProcess.start(FLAGS));
     String idle = "idle-" + RUN;
     String hog = "hog-" + RUN;
     String writer = "writer-" + RUN;
@@ -79,7 +76,7 @@ class RecoveredWatchesIT {
     }
 
     first.sigkill();
-    AgentProcess second = track(first.restart(FLAGS));
+    AgentProcess second = agents.track(first.restart(FLAGS));
     AgentClient client = second.client();
     Fifos.release(hogGo);
     Fifos.release(writerGo);
@@ -118,11 +115,6 @@ class RecoveredWatchesIT {
     leaks.assertRemovedWithoutLeaks(second, all, pids);
   }
 
-  private AgentProcess track(AgentProcess agent) {
-    agents.add(agent);
-    return agent;
-  }
-
   private static void launch(AgentClient client, String id, String command, double memMb, double diskMb) {
     HttpResponse<String> r = client.postJson(AgentClient.launchJsonRaw(
         "\"container_id\":{\"value\":" + AgentClient.quote(id) + "},"
@@ -136,6 +128,5 @@ class RecoveredWatchesIT {
   private static String classid(String id) throws IOException {
     return Files.readString(Path.of("/sys/fs/cgroup/net_cls", CGROUPS_ROOT, id, "net_cls.classid")).trim();
   }
-
 
 }

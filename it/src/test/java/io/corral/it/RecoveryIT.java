@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
+import io.corral.it.support.Agents;
 import io.corral.it.support.Eventually;
 import io.corral.it.support.Fifos;
 import io.corral.it.support.Host;
+import io.corral.it.support.Leaks;
 import io.corral.proto.v1.ContainerConfig;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.TaskState;
@@ -22,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -47,38 +48,32 @@ class RecoveryIT {
       "--cgroups_root=" + CGROUPS_ROOT};
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  private final List<AgentProcess> agents = new ArrayList<>();
-  private final List<Integer> inits = new ArrayList<>();
+  private final Agents agents = new Agents(CGROUPS_ROOT, ISOLATION);
+  private final Leaks leaks = new Leaks(CGROUPS_ROOT, List.of("cpu", "memory", "pids", "freezer"));
 
   @AfterEach
   void killWhatIsLeft() {
-    for (int pid : inits) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
-    for (int i = agents.size() - 1; i >= 0; i--) {
-      agents.get(i).close();
-    }
-    AgentProcess.removeCgroupsRoot(CGROUPS_ROOT);
+    agents.close();
   }
 
   @Test
   void runningContainersSurviveASigkilledAgentAndAreReadopted() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = start();
+    AgentProcess first = agents.start();
     AgentClient client = first.client();
     Path fifo = Fifos.beside(first, "exit3");
     String exits = "readopt-exits-" + RUN;
     String killed = "readopt-killed-" + RUN;
     assertEquals(200, client.launch(exits, "read x < " + fifo + "; exit 3"), first.logTail());
     assertEquals(200, client.launch(killed, "sleep 1000 & sleep 1000"), first.logTail());
-    int exitsInit = initPid(client, exits);
-    int killedInit = initPid(client, killed);
+    int exitsInit = agents.initPid(client, exits);
+    int killedInit = agents.initPid(client, killed);
 
     first.sigkill();
-    assertTrue(running(exitsInit), "the container outlives its agent");
-    assertTrue(running(killedInit), "the container outlives its agent");
+    assertTrue(Leaks.running(exitsInit), "the container outlives its agent");
+    assertTrue(Leaks.running(killedInit), "the container outlives its agent");
 
-    AgentProcess second = restart(first);
+    AgentProcess second = agents.restart(first);
     AgentClient again = second.client();
     Response.GetContainers.Container listed = again.container(exits).orElseThrow(
         () -> new AssertionError("GET_CONTAINERS does not list '" + exits + "'\n" + second.logTail()));
@@ -92,122 +87,122 @@ class RecoveryIT {
     assertEquals(200, again.kill(killed), second.logTail());
     assertEquals(9, again.waitFor(killed, TIMEOUT).getExitStatus(), second.logTail());
 
-    assertRemovedWithoutLeaks(second, List.of(exits, killed), List.of(exitsInit, killedInit));
+    leaks.assertRemovedWithoutLeaks(second, List.of(exits, killed), List.of(exitsInit, killedInit));
   }
 
   @Test
   void containersThatEndedWhileTheAgentWasDownReportTheirStatus() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = start();
+    AgentProcess first = agents.start();
     AgentClient client = first.client();
     Path fifo = Fifos.beside(first, "exit5");
     String exited = "ended-exit5-" + RUN;
     String murdered = "ended-killed-" + RUN;
     assertEquals(200, client.launch(exited, "read x < " + fifo + "; exit 5"), first.logTail());
     assertEquals(200, client.launch(murdered, "sleep 1000"), first.logTail());
-    int exitedInit = initPid(client, exited);
-    int murderedInit = initPid(client, murdered);
+    int exitedInit = agents.initPid(client, exited);
+    int murderedInit = agents.initPid(client, murdered);
 
     first.sigkill();
     Fifos.release(fifo);
     ProcessHandle.of(murderedInit).ifPresent(ProcessHandle::destroyForcibly);
-    Eventually.await(TIMEOUT, () -> !running(exitedInit) && !running(murderedInit),
+    Eventually.await(TIMEOUT, () -> !Leaks.running(exitedInit) && !Leaks.running(murderedInit),
         "both inits to exit while no agent runs");
 
-    AgentProcess second = restart(first);
+    AgentProcess second = agents.restart(first);
     AgentClient again = second.client();
     assertEquals(5 << 8, again.waitFor(exited, TIMEOUT).getExitStatus(), second.logTail());
     assertEquals(9, again.waitFor(murdered, TIMEOUT).getExitStatus(), "no recorded status: killed");
-    assertRemovedWithoutLeaks(second, List.of(exited, murdered), List.of(exitedInit, murderedInit));
+    leaks.assertRemovedWithoutLeaks(second, List.of(exited, murdered), List.of(exitedInit, murderedInit));
   }
 
   @Test
   void aSigtermedAgentLeavesItsContainersRunningForTheNextOne() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = start();
+    AgentProcess first = agents.start();
     String id = "sigterm-" + RUN;
     String done = "sigterm-done-" + RUN;
     assertEquals(200, first.client().launch(id, "sleep 1000"), first.logTail());
-    int init = initPid(first.client(), id);
+    int init = agents.initPid(first.client(), id);
     assertEquals(200, first.client().launch(done, "exit 7"), first.logTail());
     assertEquals(7 << 8, first.client().waitFor(done, TIMEOUT).getExitStatus());
 
     first.stop();
     assertEquals(0, first.exitValue(), first.logTail());
-    assertTrue(running(init), "SIGTERM of the agent leaves the container running");
+    assertTrue(Leaks.running(init), "SIGTERM of the agent leaves the container running");
 
-    AgentProcess second = restart(first);
+    AgentProcess second = agents.restart(first);
     assertEquals(7 << 8, second.client().waitFor(done, TIMEOUT).getExitStatus(), "a termination survives restarts");
     assertEquals(200, second.client().kill(id), second.logTail());
     assertEquals(9, second.client().waitFor(id, TIMEOUT).getExitStatus());
-    assertRemovedWithoutLeaks(second, List.of(id, done), List.of(init));
+    leaks.assertRemovedWithoutLeaks(second, List.of(id, done), List.of(init));
   }
 
   @Test
   void withoutAPidNamespaceTheAdoptedInitsSessionIsKilledToo() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: the agent's default directories");
-    AgentProcess first = track(AgentProcess.start("--isolation=posix/cpu,posix/mem"));
+    AgentProcess first = agents.track(AgentProcess.start("--isolation=posix/cpu,posix/mem"));
     String id = "nopidns-" + RUN;
     assertEquals(200, first.client().launch(id, "sleep 1000 & sleep 1000"), first.logTail());
-    int init = initPid(first.client(), id);
+    int init = agents.initPid(first.client(), id);
     Eventually.await(TIMEOUT, () -> Host.descendants(init).size() >= 2, "both sleeps to start");
     List<Integer> sleeps = Host.descendants(init).stream().map(Host.Proc::pid).toList();
 
     first.sigkill();
-    AgentProcess second = track(first.restart("--isolation=posix/cpu,posix/mem"));
+    AgentProcess second = agents.track(first.restart("--isolation=posix/cpu,posix/mem"));
     assertEquals(200, second.client().kill(id), second.logTail());
     assertEquals(9, second.client().waitFor(id, TIMEOUT).getExitStatus());
     List<Integer> all = new ArrayList<>(sleeps);
     all.add(init);
-    assertRemovedWithoutLeaks(second, List.of(id), all);
+    leaks.assertRemovedWithoutLeaks(second, List.of(id), all);
   }
 
   @Test
   void aCorruptCheckpointCostsOnlyItsOwnContainer() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = start();
+    AgentProcess first = agents.start();
     String corrupt = "corrupt-" + RUN;
     String healthy = "healthy-" + RUN;
     assertEquals(200, first.client().launch(corrupt, "sleep 1000"), first.logTail());
     assertEquals(200, first.client().launch(healthy, "sleep 1000"), first.logTail());
-    int corruptInit = initPid(first.client(), corrupt);
-    int healthyInit = initPid(first.client(), healthy);
+    int corruptInit = agents.initPid(first.client(), corrupt);
+    int healthyInit = agents.initPid(first.client(), healthy);
 
     first.sigkill();
     Files.write(first.runtimeDir().resolve("containers").resolve(corrupt).resolve("config"),
         new byte[] {(byte) 0xff, 0x01, 0x02, (byte) 0x80});
 
-    AgentProcess second = restart(first);
+    AgentProcess second = agents.restart(first);
     AgentClient again = second.client();
     Response.WaitContainer lost = again.waitFor(corrupt, TIMEOUT);
     assertEquals(TaskState.TASK_FAILED, lost.getState());
     assertTrue(lost.getMessage().startsWith("Failed to recover container '" + corrupt
         + "': Failed to read checkpoint 'config'"), lost.getMessage());
-    Eventually.await(TIMEOUT, () -> !running(corruptInit), "the unrecoverable container's init to be killed");
-    assertTrue(running(healthyInit), "its neighbour still runs");
+    Eventually.await(TIMEOUT, () -> !Leaks.running(corruptInit), "the unrecoverable container's init to be killed");
+    assertTrue(Leaks.running(healthyInit), "its neighbour still runs");
     assertEquals(healthyInit, again.container(healthy).orElseThrow().getContainerStatus().getExecutorPid());
 
     assertEquals(200, again.kill(healthy));
     assertEquals(9, again.waitFor(healthy, TIMEOUT).getExitStatus());
-    assertRemovedWithoutLeaks(second, List.of(corrupt, healthy), List.of(corruptInit, healthyInit));
+    leaks.assertRemovedWithoutLeaks(second, List.of(corrupt, healthy), List.of(corruptInit, healthyInit));
   }
 
   @Test
   void recoverCleanupDestroysEveryContainer() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = start();
+    AgentProcess first = agents.start();
     String id = "cleanup-" + RUN;
     assertEquals(200, first.client().launch(id, "sleep 1000"), first.logTail());
-    int init = initPid(first.client(), id);
+    int init = agents.initPid(first.client(), id);
 
     first.sigkill();
     String[] flags = List.of(ISOLATION[0], ISOLATION[1], "--recover=cleanup").toArray(String[]::new);
-    AgentProcess second = track(first.restart(flags));
+    AgentProcess second = agents.track(first.restart(flags));
     Response.WaitContainer wait = second.client().waitFor(id, TIMEOUT);
     assertEquals(TaskState.TASK_FAILED, wait.getState());
     assertTrue(wait.getMessage().contains("--recover=cleanup"), wait.getMessage());
-    assertFalse(running(init), "destroyed on recovery");
-    assertRemovedWithoutLeaks(second, List.of(id), List.of(init));
+    assertFalse(Leaks.running(init), "destroyed on recovery");
+    leaks.assertRemovedWithoutLeaks(second, List.of(id), List.of(init));
   }
 
   /**
@@ -219,7 +214,7 @@ class RecoveryIT {
   @Test
   void aSigkillWhileTheInitIsForkedDestroysAndReportsTheLaunch() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = start();
+    AgentProcess first = agents.start();
     String id = "isolating-real-" + RUN;
     Path sandbox = Files.createDirectories(first.sandbox(id));
     Fifos.make(sandbox.resolve("stdout"));
@@ -229,18 +224,18 @@ class RecoveryIT {
     Eventually.await(TIMEOUT, () -> hasPlan(config), () -> "the plan to be checkpointed\n" + first.logTail());
     Eventually.await(TIMEOUT, () -> helpers(first).size() == 1, "the launch helper to block on its stdout");
     int helper = helpers(first).get(0);
-    inits.add(helper);
+    agents.pids().add(helper);
     assertFalse(Files.exists(config.resolveSibling("pids")), "the init is not forked yet");
     assertFalse(launch.isDone(), "the launch is still in progress");
 
     String before = ps();
     first.sigkill();
-    assertTrue(running(helper), () -> "the helper outlives the agent: " + helper + "\nbefore:\n" + before + "\nafter:\n" + ps());
-    AgentProcess second = restart(first);
+    assertTrue(Leaks.running(helper), () -> "the helper outlives the agent: " + helper + "\nbefore:\n" + before + "\nafter:\n" + ps());
+    AgentProcess second = agents.restart(first);
     Response.WaitContainer wait = second.client().waitFor(id, TIMEOUT);
     assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, wait.getReason());
     assertEquals("Failed to launch container: the agent stopped while it was ISOLATING", wait.getMessage());
-    assertRemovedWithoutLeaks(second, List.of(id), List.of(helper));
+    leaks.assertRemovedWithoutLeaks(second, List.of(id), List.of(helper));
   }
 
   private static String ps() {
@@ -275,7 +270,7 @@ class RecoveryIT {
   @Test
   void launchesCutShortAndOrphansAreDestroyed() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = start();
+    AgentProcess first = agents.start();
     String sample = "sample-" + RUN;
     assertEquals(200, first.client().launch(sample, "sleep 1000"), first.logTail());
     first.sigkill();
@@ -291,10 +286,10 @@ class RecoveryIT {
     // An orphan freezer cgroup with a live process in it: the launcher kills it and removes it.
     Path ghostFreezer = Files.createDirectories(Path.of("/sys/fs/cgroup/freezer", CGROUPS_ROOT, "ghost-" + RUN));
     Process ghost = new ProcessBuilder("sleep", "1000").start();
-    inits.add((int) ghost.pid());
+    agents.pids().add((int) ghost.pid());
     Files.writeString(ghostFreezer.resolve("cgroup.procs"), Long.toString(ghost.pid()));
 
-    AgentProcess second = restart(first);
+    AgentProcess second = agents.restart(first);
     AgentClient again = second.client();
     for (String[] expected : new String[][] {{preparing, "PREPARING"}, {isolating, "ISOLATING"}}) {
       Response.WaitContainer wait = again.waitFor(expected[0], TIMEOUT);
@@ -309,38 +304,10 @@ class RecoveryIT {
     assertEquals(137, ghost.exitValue());
     assertEquals(200, again.kill(sample));
     again.waitFor(sample, TIMEOUT);
-    assertRemovedWithoutLeaks(second, List.of(preparing, isolating, sample), List.of());
+    leaks.assertRemovedWithoutLeaks(second, List.of(preparing, isolating, sample), List.of());
   }
 
   // ---- helpers --------------------------------------------------------------------------------
-
-  /** The process exists and is not a zombie. */
-  private static boolean running(int pid) {
-    Host.Proc p = Host.read(pid);
-    return p != null && p.running();
-  }
-
-  private AgentProcess start() {
-    return track(AgentProcess.start(ISOLATION));
-  }
-
-  private AgentProcess restart(AgentProcess previous) {
-    return track(previous.restart(ISOLATION));
-  }
-
-  private AgentProcess track(AgentProcess agent) {
-    agents.add(agent);
-    return agent;
-  }
-
-  private int initPid(AgentClient client, String id) {
-    int pid = client.container(id).orElseThrow().getContainerStatus().getExecutorPid();
-    assertTrue(pid > 0, "executor_pid of '" + id + "'");
-    inits.add(pid);
-    return pid;
-  }
-
-
 
   private static Call.LaunchContainer launch(String id) {
     return Call.LaunchContainer.newBuilder().setContainerId(ContainerID.newBuilder().setValue(id)).build();
@@ -350,25 +317,5 @@ class RecoveryIT {
     Path dir = Files.createDirectories(agent.runtimeDir().resolve("containers").resolve(id));
     Files.createDirectories(agent.sandbox(id));
     Files.write(dir.resolve("config"), config.toByteArray());
-  }
-
-  /** REMOVE each, then: nothing listed, no process, no cgroup of this run, empty directories. */
-  private static void assertRemovedWithoutLeaks(AgentProcess agent, List<String> ids, List<Integer> pids) {
-    for (String id : ids) {
-      assertEquals(200, agent.client().remove(id), "REMOVE '" + id + "'\n" + agent.logTail());
-    }
-    assertEquals(List.of(), agent.client().containers(), "GET_CONTAINERS after every REMOVE");
-    Eventually.await(TIMEOUT, () -> pids.stream().noneMatch(p -> running(p)),
-        () -> "the containers' processes to be gone: " + pids);
-    Set<String> cgroups = new java.util.TreeSet<>();
-    for (String hierarchy : List.of("cpu", "memory", "pids", "freezer")) {
-      Host.entries(Path.of("/sys/fs/cgroup", hierarchy, CGROUPS_ROOT)).stream()
-          .filter(e -> Files.isDirectory(Path.of("/sys/fs/cgroup", hierarchy, CGROUPS_ROOT, e)))
-          .forEach(e -> cgroups.add(hierarchy + "/" + e));
-    }
-    assertEquals(Set.of(), cgroups, "cgroups left");
-    assertEquals(Set.of(), Host.entries(agent.runtimeDir().resolve("containers")), "runtime_dir/containers");
-    assertEquals(Set.of(), Host.entries(agent.workDir().resolve("containers")), "work_dir/containers");
-    assertTrue(agent.client().healthy());
   }
 }

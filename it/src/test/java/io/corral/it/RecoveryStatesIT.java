@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
+import io.corral.it.support.Agents;
 import io.corral.it.support.Eventually;
 import io.corral.it.support.Fifos;
 import io.corral.it.support.Host;
@@ -21,7 +22,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -58,20 +58,14 @@ class RecoveryStatesIT {
       "--cgroups_root=" + CGROUPS_ROOT};
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  private final List<AgentProcess> agents = new ArrayList<>();
-  private final List<Integer> pids = new ArrayList<>();
+  private final Agents agents = new Agents(CGROUPS_ROOT, ISOLATION);
+  private final List<Integer> pids = agents.pids();
   private final Leaks leaks = new Leaks(CGROUPS_ROOT, HIERARCHIES);
 
   @AfterEach
   void killWhatIsLeft() throws IOException {
     thaw(CGROUPS_ROOT);
-    for (int pid : pids) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
-    for (int i = agents.size() - 1; i >= 0; i--) {
-      agents.get(i).close();
-    }
-    AgentProcess.removeCgroupsRoot(CGROUPS_ROOT);
+    agents.close();
   }
 
   /**
@@ -82,7 +76,7 @@ class RecoveryStatesIT {
   @Test
   void aSigkillWhilePreparingDestroysAndReportsTheLaunch() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = start();
+    AgentProcess first = agents.start();
     String id = "preparing-" + RUN;
     Path runtime = Files.createDirectories(first.runtimeDir().resolve("containers").resolve(id));
     Fifos.make(runtime.resolve("config.tmp"));
@@ -92,7 +86,7 @@ class RecoveryStatesIT {
     assertFalse(Files.exists(runtime.resolve("config")), "nothing checkpointed yet");
 
     first.sigkill();
-    AgentProcess second = restart(first);
+    AgentProcess second = agents.restart(first);
     Response.WaitContainer wait = second.client().waitFor(id, TIMEOUT);
     assertEquals(TaskState.TASK_FAILED, wait.getState());
     assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, wait.getReason());
@@ -109,7 +103,7 @@ class RecoveryStatesIT {
   @Test
   void aSigkillWithTheInitForkedButNotReleasedDestroysAndReportsTheLaunch() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = start();
+    AgentProcess first = agents.start();
     String id = "forked-" + RUN;
     Path runtime = Files.createDirectories(first.runtimeDir().resolve("containers").resolve(id));
     Fifos.make(runtime.resolve("pids.tmp"));
@@ -126,7 +120,7 @@ class RecoveryStatesIT {
     assertTrue(Files.exists(runtime.resolve("config")), "the plan is");
 
     first.sigkill();
-    AgentProcess second = restart(first);
+    AgentProcess second = agents.restart(first);
     Response.WaitContainer wait = second.client().waitFor(id, TIMEOUT);
     assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, wait.getReason());
     assertEquals("Failed to launch container: the agent stopped while it was ISOLATING", wait.getMessage());
@@ -142,7 +136,7 @@ class RecoveryStatesIT {
   @Test
   void aSigkillWhileDestroyingAFrozenContainerEndsItOnRestart() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = start();
+    AgentProcess first = agents.start();
     String id = "destroying-" + RUN;
     String neighbour = "neighbour-" + RUN;
     assertEquals(200, first.client().launch(id, "sleep 1000"), first.logTail());
@@ -161,7 +155,7 @@ class RecoveryStatesIT {
 
     first.sigkill();
     assertTrue(running(init), "the frozen init outlives the agent");
-    AgentProcess second = restart(first);
+    AgentProcess second = agents.restart(first);
     Response.WaitContainer ended = second.client().waitFor(id, TIMEOUT);
     assertEquals(9, ended.getExitStatus(), "the pending SIGKILL ends it: " + ended + "\n" + second.logTail());
     assertEquals("THAWED", read(freezer.resolveSibling(neighbour).resolve("freezer.state")), "the neighbour is untouched");
@@ -180,7 +174,7 @@ class RecoveryStatesIT {
   @Test
   void aSigkillBeforeTheTerminationIsCheckpointedReportsTheKill() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = start();
+    AgentProcess first = agents.start();
     String id = "terminating-" + RUN;
     assertEquals(200, first.client().launch(id, "sleep 1000"), first.logTail());
     int init = initPid(first.client(), id);
@@ -193,14 +187,14 @@ class RecoveryStatesIT {
     assertFalse(Files.exists(runtime.resolve("termination")), "the termination is not checkpointed");
 
     first.sigkill();
-    AgentProcess second = restart(first);
+    AgentProcess second = agents.restart(first);
     Response.WaitContainer ended = second.client().waitFor(id, TIMEOUT);
     assertEquals(9, ended.getExitStatus(), ended + "\n" + second.logTail());
     Eventually.await(TIMEOUT, () -> Files.exists(runtime.resolve("termination")), "the termination checkpoint");
 
     // TERMINATED, not yet removed: it survives a SIGKILL too.
     second.sigkill();
-    AgentProcess third = restart(second);
+    AgentProcess third = agents.restart(second);
     assertEquals(ended, third.client().waitFor(id, TIMEOUT), "the same termination after another restart");
     leaks.assertRemovedWithoutLeaks(third, List.of(id), pids);
   }
@@ -214,7 +208,7 @@ class RecoveryStatesIT {
   @Test
   void theApiAnswers503UntilRecoveryEnds() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: namespaces and cgroups");
-    AgentProcess first = start();
+    AgentProcess first = agents.start();
     String running = "recovering-" + RUN;
     assertEquals(200, first.client().launch(running, "sleep 1000"), first.logTail());
     int init = initPid(first.client(), running);
@@ -224,7 +218,7 @@ class RecoveryStatesIT {
     Path config = slowRuntime.resolve("config");
     Fifos.make(config);
 
-    AgentProcess second = track(first.restartRecovering(ISOLATION));
+    AgentProcess second = agents.restartRecovering(first);
     AgentClient client = second.client();
     HttpResponse<String> health = client.postJson("{\"type\":\"GET_HEALTH\"}");
     assertEquals(503, health.statusCode(), health.body());
@@ -256,23 +250,9 @@ class RecoveryStatesIT {
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  private AgentProcess start() {
-    return track(AgentProcess.start(ISOLATION));
-  }
-
-  private AgentProcess restart(AgentProcess previous) {
-    return track(previous.restart(ISOLATION));
-  }
-
-  private AgentProcess track(AgentProcess agent) {
-    agents.add(agent);
-    return agent;
-  }
-
+  /** The init's pid, and its descendants', all killed after the test if still there. */
   private int initPid(AgentClient client, String id) {
-    int pid = client.container(id).orElseThrow().getContainerStatus().getExecutorPid();
-    assertTrue(pid > 0, "executor_pid of '" + id + "'");
-    pids.add(pid);
+    int pid = agents.initPid(client, id);
     pids.addAll(Host.descendants(pid).stream().map(Host.Proc::pid).toList());
     return pid;
   }
@@ -280,7 +260,6 @@ class RecoveryStatesIT {
   private static boolean running(int pid) {
     return Leaks.running(pid);
   }
-
 
   private static String read(Path file) {
     try {
