@@ -3,7 +3,6 @@ package io.corral.isolators;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,10 +15,9 @@ import org.slf4j.LoggerFactory;
  * names are refused. The result is in Mesos' FIXED table order, not in flag order (MESOS-7643):
  * isolators are prepared in it and cleaned up in reverse.
  *
- * <p>The table holds the isolators Corral implements now ({@link #IMPLEMENTED}) and those of
- * later issues, which parse but which {@link IsolatorRegistry#create} still refuses with
- * {@code Isolator 'x' is not supported yet}. Unlike Mesos, {@code network/cni} and
- * {@code environment_secret} are not added implicitly (Corral has neither yet).
+ * <p>The names and aliases are those of {@link IsolatorCatalog}. Unlike Mesos,
+ * {@code network/cni} and {@code environment_secret} are not added implicitly (Corral has
+ * neither).
  *
  * <p>Pure functions; any thread. Errors are {@link IllegalArgumentException}s whose message is
  * meant to stop the agent.
@@ -27,29 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class IsolationFlag {
   private static final Logger LOG = LoggerFactory.getLogger(IsolationFlag.class);
 
-  /** Every name Corral knows, in Mesos' fixed creation/prepare order (Linux table). */
-  public static final List<String> ORDER = List.of(
-      "filesystem/posix", "filesystem/shared",
-      "posix/cpu", "posix/mem", "posix/rlimits",
-      "cgroups/cpu", "cgroups/mem", "cgroups/pids", "cgroups/net_cls",
-      "linux/capabilities", "linux/nnp",
-      "namespaces/ipc", "namespaces/pid",
-      "disk/du", "disk/xfs");
-
-  /** The names {@link IsolatorRegistry} can create today. */
-  public static final Set<String> IMPLEMENTED = Set.of(
-      "filesystem/posix", "filesystem/shared", "posix/cpu", "posix/mem", "posix/rlimits",
-      "cgroups/cpu", "cgroups/mem", "cgroups/pids", "cgroups/net_cls",
-      "linux/capabilities", "linux/nnp", "namespaces/ipc", "namespaces/pid",
-      "disk/du", "disk/xfs");
-
   /** Mesos' default flag value (a non-root agent gets this). */
   public static final String MESOS_DEFAULT = "posix/cpu,posix/mem";
-
-  private static final Map<String, List<String>> ALIASES = Map.of(
-      "process", List.of("posix/cpu", "posix/mem"),
-      "cgroups", List.of("cgroups/cpu", "cgroups/mem"),
-      "posix/disk", List.of("disk/du"));
 
   private IsolationFlag() {}
 
@@ -86,7 +63,7 @@ public final class IsolationFlag {
     // that is not a duplicate.
     Set<String> names = new LinkedHashSet<>();
     for (String token : tokens) {
-      List<String> expansion = ALIASES.get(token);
+      List<String> expansion = IsolatorCatalog.ALIASES.get(token);
       if (expansion == null) {
         names.add(token);
       } else {
@@ -104,10 +81,10 @@ public final class IsolationFlag {
       names.add("filesystem/posix");
     }
     for (String name : names) {
-      if (!ORDER.contains(name)) {
+      if (IsolatorCatalog.find(name).isEmpty()) {
         throw new IllegalArgumentException("Unknown or unsupported isolator '" + name + "'");
       }
     }
-    return ORDER.stream().filter(names::contains).toList();
+    return IsolatorCatalog.names().stream().filter(names::contains).toList();
   }
 }

@@ -1,26 +1,13 @@
 package io.corral.isolators;
 
 import io.corral.isolators.cgroups.CgroupsConfig;
-import io.corral.isolators.cgroups.CgroupsCpuIsolator;
-import io.corral.isolators.cgroups.CgroupsMemIsolator;
-import io.corral.isolators.cgroups.CgroupsNetClsIsolator;
-import io.corral.isolators.cgroups.CgroupsPidsIsolator;
 import io.corral.isolators.cgroups.Hierarchies;
 import io.corral.isolators.disk.DuConfig;
 import io.corral.isolators.disk.DuDiskIsolator;
 import io.corral.isolators.disk.XfsConfig;
 import io.corral.isolators.disk.XfsDiskIsolator;
-import io.corral.isolators.filesystem.PosixFilesystemIsolator;
-import io.corral.isolators.filesystem.SharedFilesystemIsolator;
-import io.corral.isolators.linux.CapabilitiesIsolator;
-import io.corral.isolators.linux.NoNewPrivilegesIsolator;
 import io.corral.isolators.namespaces.IpcNamespaceIsolator;
-import io.corral.isolators.namespaces.PidNamespaceIsolator;
-import io.corral.isolators.posix.PosixCpuIsolator;
-import io.corral.isolators.posix.PosixMemIsolator;
-import io.corral.isolators.posix.RlimitsIsolator;
 import io.corral.posix.Linux;
-import io.corral.posix.du.ProcessDu;
 import io.corral.proto.v1.CapabilityInfo.Capability;
 import io.corral.proto.v1.ContainerInfo;
 import java.util.ArrayList;
@@ -30,12 +17,11 @@ import java.util.Set;
 
 /**
  * Creates the isolators named by a parsed {@code --isolation} value ({@link IsolationFlag#parse}),
- * in the order given. Names in {@link IsolationFlag#ORDER} but not yet in
- * {@link IsolationFlag#IMPLEMENTED} (none today) are refused with
- * {@code Isolator 'x' is not supported yet} until their issue lands. Called once at agent start,
- * on the caller's thread; errors are {@link IllegalArgumentException}s that stop the agent (for
- * the cgroups isolators: a hierarchy that cannot be mounted or written, or a root another live
- * agent has locked; see {@link Hierarchies}).
+ * in the order given, with the factories of {@link IsolatorCatalog}. Called once at agent start,
+ * on the caller's thread; errors are {@link IllegalArgumentException}s that stop the agent: an
+ * unknown name, an isolator that needs root in an agent that is not root (as Mesos: "The 'x'
+ * isolator requires root permissions"), and for the cgroups isolators a hierarchy that cannot be
+ * mounted or written, or a root another live agent has locked (see {@link Hierarchies}).
  */
 public final class IsolatorRegistry {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IsolatorRegistry.class);
@@ -155,31 +141,16 @@ public final class IsolatorRegistry {
   public static List<Isolator> create(List<String> names, Linux linux, Options options,
       Hierarchies hierarchies) {
     warnings(names).forEach(LOG::warn);
+    boolean root = linux.processes().geteuid() == 0;
     List<Isolator> isolators = new ArrayList<>();
     for (String name : names) {
-      isolators.add(switch (name) {
-        case "filesystem/posix" -> new PosixFilesystemIsolator();
-        case "filesystem/shared" -> new SharedFilesystemIsolator();
-        case "posix/cpu" -> new PosixCpuIsolator(linux.proc());
-        case "posix/mem" -> new PosixMemIsolator(linux.proc());
-        case "posix/rlimits" -> new RlimitsIsolator();
-        case "cgroups/cpu" -> new CgroupsCpuIsolator(hierarchies);
-        case "cgroups/mem" -> new CgroupsMemIsolator(hierarchies);
-        case "cgroups/pids" -> new CgroupsPidsIsolator(hierarchies);
-        case "cgroups/net_cls" -> new CgroupsNetClsIsolator(hierarchies);
-        case "linux/capabilities" -> new CapabilitiesIsolator(options.effectiveCapabilities(),
-            options.boundingCapabilities());
-        case "linux/nnp" -> new NoNewPrivilegesIsolator();
-        case "namespaces/ipc" -> new IpcNamespaceIsolator(options.defaultContainerShmSize(),
-            options.disallowSharingAgentIpcNamespace());
-        case "namespaces/pid" -> new PidNamespaceIsolator(options.disallowSharingAgentPidNamespace());
-        case "disk/xfs" -> new XfsDiskIsolator(linux.quotas(), options.xfs());
-        case "disk/du" -> new DuDiskIsolator(options.du(),
-            new ProcessDu(options.du().command(), linux.processes()));
-        default -> throw new IllegalArgumentException(IsolationFlag.ORDER.contains(name)
-            ? "Isolator '" + name + "' is not supported yet"
-            : "Unknown or unsupported isolator '" + name + "'");
-      });
+      IsolatorCatalog.Entry entry = IsolatorCatalog.find(name).orElseThrow(
+          () -> new IllegalArgumentException("Unknown or unsupported isolator '" + name + "'"));
+      if (entry.needsRoot() && !root) {
+        throw new IllegalArgumentException(
+            "The '" + name + "' isolator requires root permissions");
+      }
+      isolators.add(entry.factory().create(linux, options, hierarchies));
     }
     if (options.defaultContainerInfo().isPresent()) {
       // disk/du and disk/xfs read no ContainerInfo; left unwrapped, the containerizer finds them

@@ -28,8 +28,29 @@ class IsolatorRegistryTest {
   }
 
   @Test
-  void everyKnownNameIsImplemented() {
-    assertEquals(Set.copyOf(IsolationFlag.ORDER), IsolationFlag.IMPLEMENTED);
+  void everyCatalogEntryCreatesTheIsolatorOfItsName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path work) {
+    Linux xfsHost = new FakeLinux().xfs(work, java.nio.file.Path.of("/dev/loop5"), "rw,prjquota").linux();
+    IsolatorRegistry.Options options = IsolatorRegistry.Options.defaults()
+        .withXfs(io.corral.isolators.disk.XfsConfig.defaults().withWorkDir(work));
+    for (IsolatorCatalog.Entry entry : IsolatorCatalog.ENTRIES) {
+      assertEquals(List.of(entry.name()), IsolatorRegistry.create(List.of(entry.name()), xfsHost,
+          options).stream().map(Isolator::name).toList());
+    }
+  }
+
+  @Test
+  void isolatorsThatNeedRootAreRefusedToANonRootAgentByName() {
+    Linux user = new FakeLinux().identity(1000, 1000).linux();
+    for (IsolatorCatalog.Entry entry : IsolatorCatalog.ENTRIES) {
+      if (entry.needsRoot()) {
+        assertEquals("The '" + entry.name() + "' isolator requires root permissions",
+            assertThrows(IllegalArgumentException.class,
+                () -> IsolatorRegistry.create(List.of(entry.name()), user)).getMessage());
+      }
+    }
+    List<String> mesosDefault = IsolationFlag.parse(IsolationFlag.hostDefault(false));
+    assertEquals(mesosDefault,
+        IsolatorRegistry.create(mesosDefault, user).stream().map(Isolator::name).toList());
   }
 
   @Test
@@ -94,7 +115,7 @@ class IsolatorRegistryTest {
   }
 
   @Test
-  void createsEveryIssue4Isolator() {
+  void createsTheFilesystemRlimitsCapabilitiesNnpAndIpcIsolators() {
     List<String> names = IsolationFlag.parse(
         "filesystem/shared,posix/rlimits,linux/capabilities,linux/nnp,namespaces/ipc");
     assertEquals(names,

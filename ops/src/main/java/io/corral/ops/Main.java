@@ -1,5 +1,6 @@
 package io.corral.ops;
 
+import io.corral.isolators.IsolatorCatalog;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -47,6 +48,11 @@ public final class Main implements Callable<Integer> {
     });
     // `corral run sh -c 'x'`: everything from CMD on is the command's, even without `--`.
     cli.getSubcommands().get("run").setStopAtPositional(true);
+    for (String name : new String[] {"agent", "run"}) {
+      cli.getSubcommands().get(name).getCommandSpec().usageMessage()
+          .footerHeading("%nIsolators for --isolation (Mesos' names, in the order they run):%n")
+          .footer(IsolatorCatalog.helpLines().stream().map(l -> "  " + l).toArray(String[]::new));
+    }
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof StartupException) {
         PrintWriter err = cmd.getErr();

@@ -85,4 +85,18 @@ class MainTest {
     assertTrue(help.contains("--container_id=ID"), help);
     assertFalse(help.contains("--port"), "run has no HTTP flags:\n" + help);
   }
+
+  @Test
+  void agentAndRunHelpListEveryIsolatorOfTheCatalog() {
+    for (String command : new String[] {"agent", "run"}) {
+      out.getBuffer().setLength(0);
+      assertEquals(0, execute(command, "--help"));
+      String help = out.toString();
+      for (io.corral.isolators.IsolatorCatalog.Entry entry
+          : io.corral.isolators.IsolatorCatalog.ENTRIES) {
+        assertTrue(help.contains("  " + entry.name() + " "), command + " --help lacks "
+            + entry.name() + ":\n" + help);
+      }
+    }
+  }
 }

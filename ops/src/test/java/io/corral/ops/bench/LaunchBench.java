@@ -1,6 +1,5 @@
 package io.corral.ops.bench;
 
-import io.corral.isolators.IsolationFlag;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -96,19 +95,9 @@ public final class LaunchBench {
     System.exit(0);
   }
 
-  /**
-   * The isolation to compare with crun's pid/mount/ipc namespaces and memory limit: the root
-   * default plus {@code namespaces/ipc} and {@code cgroups/mem} once they are implemented.
-   */
+  /** The isolation to compare with crun's pid/mount/ipc namespaces and memory limit. */
   static String isolation() {
-    List<String> names = new ArrayList<>(
-        List.of("filesystem/posix", "posix/cpu", "posix/mem", "namespaces/pid"));
-    for (String extra : List.of("namespaces/ipc", "cgroups/mem")) {
-      if (IsolationFlag.IMPLEMENTED.contains(extra)) {
-        names.add(extra);
-      }
-    }
-    return String.join(",", names);
+    return "filesystem/posix,posix/cpu,posix/mem,namespaces/pid,namespaces/ipc,cgroups/mem";
   }
 
   private static Map<String, String> options(String[] args) {
