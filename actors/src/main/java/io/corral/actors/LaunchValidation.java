@@ -1,7 +1,10 @@
 package io.corral.actors;
 
+import io.corral.isolators.UnsupportedFields;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.agent.Call;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -36,6 +39,12 @@ final class LaunchValidation {
     }
     if (!launch.getCommand().hasValue()) {
       return invalid("Launch request for container '" + id + "' has a command without a value");
+    }
+    List<String> unsupported = new ArrayList<>(UnsupportedFields.of(launch.getContainer()));
+    unsupported.addAll(UnsupportedFields.of(launch.getCommand()));
+    if (!unsupported.isEmpty()) {
+      return invalid(UnsupportedFields.message(unsupported,
+          "the launch request for container '" + id + "'"));
     }
     return Optional.empty();
   }

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -121,6 +122,31 @@ class BadInputIT {
     assertEquals(work, Host.entries(agent.workDir().resolve("containers")), "work_dir/containers");
     assertEquals(runtime, Host.entries(agent.runtimeDir().resolve("containers")), "runtime_dir/containers");
     assertTrue(Files.notExists(agent.workDir().resolve("escape")), "nothing outside containers/");
+  }
+
+  /**
+   * A request field no isolator honours is refused at LAUNCH naming it (a container that asked
+   * for an image must not run on the host's root filesystem); nothing is created for it.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "container.mesos.image | \"container\":{\"type\":\"MESOS\",\"mesos\":{\"image\":{\"type\":\"DOCKER\",\"docker\":{\"name\":\"alpine\"}}}}",
+      "container.docker | \"container\":{\"type\":\"MESOS\",\"docker\":{\"image\":\"alpine\"}}",
+      "container.network_infos | \"container\":{\"type\":\"MESOS\",\"network_infos\":[{\"name\":\"net1\"}]}",
+      "container.hostname | \"container\":{\"type\":\"MESOS\",\"hostname\":\"box\"}",
+      "container.tty_info | \"container\":{\"type\":\"MESOS\",\"tty_info\":{}}",
+      "container.linux_info.seccomp | \"container\":{\"type\":\"MESOS\",\"linux_info\":{\"seccomp\":{\"unconfined\":true}}}",
+      "command.uris | \"container\":{\"type\":\"MESOS\"}"})
+  void unsupportedFieldIs400NamingItAndCreatesNothing(String field, String container) {
+    String id = "unsupported-" + field.replace('.', '-').replace('_', '-');
+    String uris = field.equals("command.uris") ? ",\"uris\":[{\"value\":\"http://127.0.0.1:1/x\"}]" : "";
+    HttpResponse<String> r = client.postJson(AgentClient.launchJsonRaw("\"container_id\":{\"value\":\""
+        + id + "\"},\"command\":{\"value\":\"touch /tmp/" + id + "\"" + uris + "}," + container));
+    assertEquals(400, r.statusCode(), r.body());
+    assertTrue(r.body().contains("'" + field + "'"), "the message names the field: " + r.body());
+    assertTrue(client.container(id).isEmpty(), "not listed by GET_CONTAINERS");
+    assertEquals(404, client.waitRaw(id).statusCode(), "unknown to WAIT");
+    assertTrue(Files.notExists(java.nio.file.Path.of("/tmp", id)), "the command never ran");
   }
 
   @ParameterizedTest(name = "{0} of ''..''")

@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.corral.http.MesosJson;
 import io.corral.isolators.IsolatorRegistry;
+import io.corral.isolators.UnsupportedFields;
 import io.corral.isolators.namespaces.IpcNamespaceIsolator;
 import io.corral.proto.v1.CapabilityInfo;
 import io.corral.proto.v1.CapabilityInfo.Capability;
@@ -40,6 +41,12 @@ final class IsolatorOptions {
       if (!builder.isInitialized()) {
         throw new StartupException("Failed to parse --default_container_info: missing "
             + builder.buildPartial().findInitializationErrors());
+      }
+      List<String> unsupported = UnsupportedFields.of(builder.build()).stream()
+          .map(field -> field.substring("container.".length())).toList();
+      if (!unsupported.isEmpty()) {
+        throw new StartupException("Failed to parse --default_container_info: "
+            + UnsupportedFields.message(unsupported, "the default ContainerInfo"));
       }
       return builder.build();
     });

@@ -50,6 +50,14 @@ class IsolatorOptionsTest {
   }
 
   @Test
+  void aDefaultContainerInfoWithAFieldCorralCannotHonourStopsTheAgent() {
+    assertEquals("Failed to parse --default_container_info: Unsupported field 'hostname' in the"
+        + " default ContainerInfo: Corral cannot honour it", assertThrows(StartupException.class,
+            () -> parse("--default_container_info={\"type\":\"MESOS\",\"hostname\":\"h\"}")
+                .isolatorOptions()).getMessage());
+  }
+
+  @Test
   void everyFlagReachesTheOptions() {
     IsolatorRegistry.Options options = parse(
         "--default_container_info={\"type\":\"MESOS\",\"volumes\":[{\"host_path\":\"tmp\","
