@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# du.sh -- Corral's disk/du benchmark (issue 5).
+# du.sh -- Corral's disk/du benchmark.
 #
 # Measures in ONE run on this machine:
 #   pass    the cost of one watch pass over a sandbox of 10k and of 100k (empty) files, N passes

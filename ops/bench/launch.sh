@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# launch.sh -- Corral's launch benchmark (issue 6): launch-and-reap of an isolated /bin/true.
+# launch.sh -- Corral's launch benchmark: launch-and-reap of an isolated /bin/true.
 #
 # Measures in ONE run on this machine, warm-up iterations discarded, wall ms per container:
 #   floors      fork+exec of /bin/true; unshare -pfm --mount-proc /bin/true

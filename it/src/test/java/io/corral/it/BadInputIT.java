@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Every kind of bad input of issue 2 gets a clear 4xx/5xx answer, and nothing else happens: a
+ * Every kind of bad input gets a clear 4xx/5xx answer, and nothing else happens: a
  * neighbour container launched before the first test keeps running with the same init (checked
  * after every test), the agent keeps answering GET_HEALTH, and no directory is left for a
  * container that was refused.

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 5's "50 containers with disk/du do not delay launches", without a clock: the agent's
+ * "50 containers with disk/du do not delay launches", without a clock: the agent's
  * {@code du} is testkit's {@link FaultyDu} that hangs, first on its {@code PATH}, and the first
  * two containers take both {@code --container_disk_watch_parallelism} slots with runs that never
  * end. Then 48 more containers with a {@code disk} resource are launched at once: every launch

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The read-only calls and endpoints of issue 2 against a real agent with one running container:
+ * The read-only calls and endpoints against a real agent with one running container:
  * GET_VERSION, GET_FLAGS, GET_CONTAINERS in both encodings, {@code /state}, {@code /containers}
  * and {@code /monitor/statistics} (which, unlike stock Mesos, lists standalone containers).
  */

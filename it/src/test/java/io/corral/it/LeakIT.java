@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Twenty containers that end in every way issue 2 names (a clean exit, a failing exit, an
+ * Twenty containers that end in every way a container can end (a clean exit, a failing exit, an
  * executable that does not exist, an isolator whose prepare fails, a KILL mid-run), each
  * REMOVEd, leave the host as it was: no process of theirs, no mount, no cgroup, and empty
  * {@code work_dir/containers} and {@code runtime_dir/containers}.

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * What an agent re-adopts besides the init (issue 6), on the real kernel: after a SIGKILL and a
+ * What an agent re-adopts besides the init, on the real kernel: after a SIGKILL and a
  * restart, a recovered container that goes over its memory limit is still caught by the OOM
  * watch, one that writes past its disk quota by the disk watch (disk/du, enforced), and the
  * net_cls handle of a recovered container that still runs is not handed out to a new one.

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Agent restart recovery on the real kernel (issue 6): an agent is SIGKILLed (or SIGTERMed)
+ * Agent restart recovery on the real kernel: an agent is SIGKILLed (or SIGTERMed)
  * while its containers run, and a new agent on the same directories re-adopts them (WAIT,
  * KILL, usage and REMOVE work), reports the status of those that ended meanwhile, destroys and
  * reports those it cannot recover (a corrupt checkpoint, a launch cut short in PREPARING or

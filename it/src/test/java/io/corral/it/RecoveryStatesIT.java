@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The agent SIGKILLed for real while a container is in each lifecycle state that
- * {@link RecoveryIT} does not reach with a live agent (issue 6), then restarted on the same
+ * {@link RecoveryIT} does not reach with a live agent, then restarted on the same
  * directories; and the 503 window of a recovering agent. The states are held open without
  * timing: a FIFO where the agent writes a checkpoint blocks that write until the test opens it,
  * and a frozen freezer cgroup keeps a SIGKILLed init alive (a v1 freezer delivers fatal signals

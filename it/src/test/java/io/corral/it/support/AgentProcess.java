@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * Owned and used by one test class, from the test thread.
  */
 public final class AgentProcess implements AutoCloseable {
-  /** The isolators of issue 2, as {@code corral agent} takes them. */
+  /** The full isolation of the ITs, as {@code corral agent} takes them. */
   public static final String FULL_ISOLATION =
       "--isolation=filesystem/posix,posix/cpu,posix/mem,namespaces/pid";
 
