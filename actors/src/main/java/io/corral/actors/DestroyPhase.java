@@ -169,7 +169,7 @@ final class DestroyPhase {
     if (kill.signal() != ContainerActor.SIGKILL) {
       return RunPhases.rejectSignal(s, d, kill);
     }
-    if (d.step() instanceof Killing || d.step() instanceof AwaitingFork) {
+    if (d.step() instanceof Killing) {
       s.askers().awaitKill(kill.replyTo());
       return Behaviors.same();
     }
