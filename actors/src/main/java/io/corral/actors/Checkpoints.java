@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.util.List;
 
 /**
- * The records a container checkpoints under its runtime directory ({@link Paths} draws the
+ * The records a container checkpoints under its runtime directory ({@link Layout} draws the
  * layout). Building them is pure; {@link #createDirectories} blocks and runs on the blocking
  * dispatcher.
  */

@@ -1,39 +1,49 @@
 package io.corral.actors;
 
-import io.corral.actors.IsolatorProtocol.Failed;
-import io.corral.actors.IsolatorProtocol.LimitationReached;
-import io.corral.actors.LauncherActor.ProcessExited;
-import io.corral.actors.LauncherActor.Signalled;
+import io.corral.actors.ContainerServices.IsolatorRef;
+import io.corral.actors.Lifecycle.Destroying;
+import io.corral.actors.Lifecycle.Isolating;
+import io.corral.actors.Lifecycle.Preparing;
+import io.corral.actors.Lifecycle.Running;
+import io.corral.actors.Lifecycle.Terminated;
 import io.corral.isolators.ContainerContext;
+import io.corral.isolators.Isolator;
 import io.corral.posix.launch.Stdio;
-import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerStatus;
+import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.ResourceStatistics;
+import io.corral.proto.v1.TaskState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * One container: the state machine of DESIGN.md, and the only writer of its state. Spawned by
- * the {@link ContainerizerActor}; it spawns one {@link IsolatorActor} per isolator and one
- * {@link LauncherActor}, and drives them with per-state behaviors ({@link ContainerLaunch} for
- * PREPARING and ISOLATING, {@code running()} here, {@link ContainerDestroy} for DESTROYING,
- * {@code terminated()} here); the class chain only splits the code, the actor is one.
+ * One container: the state machine of {@code docs/design.md}, and the only writer of its state
+ * and the one owner of its answers. Spawned by the {@link ContainerizerActor}; it spawns one
+ * {@link IsolatorActor} per isolator and one {@link LauncherActor}, and drives them. Its phase
+ * is a {@link Lifecycle} record and its behavior a function of that record:
+ * {@link LaunchPhases} (PREPARING, ISOLATING), {@link RunPhases} (RUNNING, TERMINATED) and
+ * {@link DestroyPhase} (DESTROYING), each with the handlers every phase shares ({@link #common}).
+ * Everything the phases share is one {@link ContainerServices} value.
  *
- * <p>Destroy works from every state and is idempotent (see {@link ContainerDestroy}). A phase
- * still running when destroy begins delays its isolator's cleanup at most until the phase
- * timeout (see {@link IsolatorActor}). An isolator failure in any phase while RUNNING (watch,
- * usage, status; a hung update) destroys the container with a message naming the isolator and
- * phase.
+ * <p>Destroy works from every phase and is idempotent. Whatever happens, every pending LAUNCH,
+ * WAIT and KILL is answered: as the lifecycle gets there, or when the actor stops
+ * ({@link Askers#stopped}).
  *
- * <p>Threading: runs on the default dispatcher and never blocks; files are written on the
- * blocking dispatcher and come back with {@code pipeToSelf}. {@code containerId} is in the MDC.
+ * <p>Threading: runs on {@code corral.actor-dispatcher} and never blocks; files are written on
+ * the blocking dispatcher and come back with {@code pipeToSelf}. {@code containerId} is in the MDC.
  */
-final class ContainerActor extends ContainerDestroy {
+final class ContainerActor {
+  private ContainerActor() {}
 
   /** A message to a container; the public ones are forwarded by the root. */
   interface Command {}
@@ -55,198 +65,145 @@ final class ContainerActor extends ContainerDestroy {
   /** A handler of this actor threw (see {@link Containment}): a bug, contained by destroying. */
   record Crashed(String detail) implements Command {}
 
-  private final Map<Integer, List<ActorRef<Containerizer.KillReply>>> signallers = new java.util.HashMap<>();
+  static final int SIGKILL = 9;
 
-  static Behavior<Command> create(
-      ContainerizerSettings settings,
-      Paths paths,
-      io.corral.proto.v1.agent.Call.LaunchContainer launch,
-      Stdio stdio,
-      ActorRef<Containerizer.LaunchReply> replyTo,
-      ActorRef<Containerizer.Command> root) {
-    return create(settings, paths, launch, stdio, replyTo, root, false);
+  /** How a container actor starts, given its services. */
+  private interface Start {
+    Behavior<Command> start(ContainerServices services);
   }
 
-  /** {@code detached}: the container outlives this actor (the agent recovers it later). */
-  static Behavior<Command> create(
-      ContainerizerSettings settings,
-      Paths paths,
-      io.corral.proto.v1.agent.Call.LaunchContainer launch,
-      Stdio stdio,
-      ActorRef<Containerizer.LaunchReply> replyTo,
-      ActorRef<Containerizer.Command> root,
-      boolean detached) {
+  /** A container launched by this agent; {@code detached}: it outlives this actor (recovery on). */
+  static Behavior<Command> create(ContainerizerSettings settings, ActorsConfig config, Layout layout,
+      io.corral.proto.v1.agent.Call.LaunchContainer launch, Stdio stdio, ActorRef<Containerizer.LaunchReply> replyTo,
+      ActorRef<Containerizer.Command> root, boolean detached) {
     String id = launch.getContainerId().getValue();
-    return Behaviors.withMdc(Command.class, Map.of("containerId", id), Behaviors.intercept(Containment::new,
-        Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-          ContainerContext container = new ContainerContext(
-              launch.getContainerId(), launch, paths.sandbox(id), paths.runtime(id));
-          return new ContainerActor(new Setup(context, timers, settings, paths, container,
-              stdio == null ? Stdio.sandbox(container.sandbox()) : stdio, replyTo, root, detached)).start();
+    ContainerContext container = new ContainerContext(launch.getContainerId(), launch, layout.sandbox(id),
+        layout.runtime(id));
+    return actor(settings, config, layout, container, stdio == null ? Stdio.sandbox(container.sandbox()) : stdio,
+        replyTo, root, !detached, LaunchPhases::start);
+  }
+
+  /** A container a restarted agent found, in the phase {@code found} says (see {@link RecoveredContainer}). */
+  static Behavior<Command> recovered(ContainerizerSettings settings, ActorsConfig config, Layout layout,
+      Recovery.Found found, ActorRef<Containerizer.Command> root) {
+    ContainerContext container = found.container();
+    return actor(settings, config, layout, container, Stdio.sandbox(container.sandbox()), null, root, false,
+        s -> RecoveredContainer.resume(s, found));
+  }
+
+  private static Behavior<Command> actor(ContainerizerSettings settings, ActorsConfig config, Layout layout,
+      ContainerContext container, Stdio stdio, ActorRef<Containerizer.LaunchReply> replyTo,
+      ActorRef<Containerizer.Command> root, boolean killOnStop, Start start) {
+    return Behaviors.withMdc(Command.class, Map.of("containerId", container.name()), Behaviors.intercept(
+        Containment::new, Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+          settings.metrics().transitioned(null, ContainerState.PROVISIONING);
+          ActorRef<LauncherActor.Command> launcher = context.spawn(LauncherActor.create(container.name(),
+              settings.launcher(), context.getSelf().narrow(), killOnStop), "launcher", ContainerizerActor.CHILD);
+          Askers askers = new Askers(container.id(), replyTo);
+          List<IsolatorRef> isolators = new ArrayList<>();
+          RuntimeException broken = spawnIsolators(context, settings, container, isolators);
+          ContainerServices s = new ContainerServices(context, timers, settings, config, layout, container, stdio,
+              root, launcher, broken == null ? List.copyOf(isolators) : List.of(),
+              context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(IsolatorActor.BLOCKING_DISPATCHER)),
+              askers, new Transitions());
+          return broken == null ? start.start(s) : brokenAtStart(s, broken);
         }))));
   }
 
-  ContainerActor(Setup setup) {
-    super(setup);
-  }
-
-  // ---- RUNNING -------------------------------------------------------------------------------
-
-  @Override
-  Behavior<Command> running() {
-    return common(BehaviorBuilder.<Command>create()
-        .onMessage(ProcessExited.class, e -> {
-          recordExit(e);
-          return destroy(null);
-        })
-        .onMessage(LimitationReached.class, l -> destroy(limitation(l.limitation())))
-        .onMessage(Failed.class, this::onFailedWhileRunning)
-        .onMessage(Kill.class, this::onKill)
-        .onMessage(Signalled.class, this::onSignalled)
-        .onMessage(Usage.class, u -> collect(u))
-        .onMessage(Update.class, u -> IsolatorUpdate.start(context, isolators, u, containerId()))
-        .onMessage(GetSnapshot.class, g -> collect(g)));
-  }
-
-  /** An isolator failed (or timed out) in any phase while running: destroy, saying why. */
-  private Behavior<Command> onFailedWhileRunning(Failed failed) {
-    String message = new ContainerError.IsolatorFailed(failed.isolator(), failed.phase(), failed.message()).message();
-    log().warn("Destroying container [{}]: {}", id(), message);
-    return destroy(io.corral.proto.v1.ContainerTermination.newBuilder()
-        .setState(io.corral.proto.v1.TaskState.TASK_FAILED)
-        .setMessage(message));
-  }
-
-  private Behavior<Command> onKill(Kill kill) {
-    if (kill.signal() == SIGKILL) {
-      killers.add(kill.replyTo());
-      return destroy(null);
+  private static RuntimeException spawnIsolators(ActorContext<Command> context, ContainerizerSettings settings,
+      ContainerContext container, List<IsolatorRef> isolators) {
+    try {
+      int index = 0;
+      for (Isolator isolator : settings.isolators()) {
+        String name = isolator.name();
+        isolators.add(new IsolatorRef(name, context.spawn(
+            IsolatorActor.create(isolator, container, settings.isolatorPhaseTimeout(), context.getSelf().narrow(),
+                settings.metrics()), "isolator-" + index++ + "-" + name.replaceAll("[^A-Za-z0-9_-]", "_"),
+            ContainerizerActor.CHILD)));
+      }
+      return null;
+    } catch (RuntimeException e) {
+      return e;
     }
-    signallers.computeIfAbsent(kill.signal(), s -> new ArrayList<>()).add(kill.replyTo());
-    launcher.tell(new LauncherActor.Signal(kill.signal()));
-    return Behaviors.same();
   }
 
-  @Override
-  Behavior<Command> onSignalled(Signalled signalled) {
-    List<ActorRef<Containerizer.KillReply>> waiting = signallers.get(signalled.signal());
-    if (waiting != null && !waiting.isEmpty()) {
-      waiting.remove(0).tell(signalled.error().<Containerizer.KillReply>map(e -> new Containerizer.Rejected(
-              new ContainerError.Internal("Failed to signal container '" + id() + "': " + e)))
-          .orElse(new Containerizer.Killed(containerId())));
+  /**
+   * A bug stopped the actor's start (an isolator that cannot even be named): nothing was
+   * prepared, so nothing is cleaned up; the container is TERMINATED at once and says so.
+   */
+  private static Behavior<Command> brokenAtStart(ContainerServices s, RuntimeException bug) {
+    s.log().error("Bug while starting the actor of container [{}]", s.id(), bug);
+    ContainerTermination termination = ContainerTermination.newBuilder()
+        .setState(TaskState.TASK_FAILED).setMessage(Askers.STOPPED).build();
+    s.askers().launchFailed(new ContainerError.Internal(Askers.STOPPED));
+    return Transitions.enter(s, new Terminated(termination, s.container().launch(), OptionalInt.empty()));
+  }
+
+  /** The behavior of {@code phase}. */
+  static Behavior<Command> behavior(ContainerServices s, Lifecycle phase) {
+    if (phase instanceof Preparing p) {
+      return LaunchPhases.preparing(s, p);
+    } else if (phase instanceof Isolating i) {
+      return LaunchPhases.isolating(s, i);
+    } else if (phase instanceof Running r) {
+      return RunPhases.running(s, r);
+    } else if (phase instanceof Destroying d) {
+      return DestroyPhase.destroying(s, d);
     }
-    return Behaviors.same();
+    return RunPhases.terminated(s, (Terminated) phase);
   }
 
-  // ---- TERMINATED ----------------------------------------------------------------------------
-
-  @Override
-  Behavior<Command> terminated() {
-    return common(BehaviorBuilder.<Command>create()
-        .onMessage(Kill.class, k -> k.signal() == SIGKILL ? ack(k) : rejectKill(k))
-        .onMessage(Usage.class, this::onUsageWhenTerminated));
-  }
-
-  private Behavior<Command> onUsageWhenTerminated(Usage usage) {
-    usage.replyTo().tell(new Containerizer.Rejected(new ContainerError.InvalidState(
-        containerId(), state, "Failed to get usage")));
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> ack(Kill kill) {
-    kill.replyTo().tell(new Containerizer.Killed(containerId()));
-    return Behaviors.same();
-  }
-
-  // ---- Every state ---------------------------------------------------------------------------
-
-  /** The handlers every state shares, after the state's own; unknown messages are ignored. */
-  @Override
-  Behavior<Command> common(BehaviorBuilder<Command> builder) {
+  /**
+   * The handlers every phase shares, after the phase's own: WAIT, KILL of a launching container,
+   * usage and snapshot without the isolators, UPDATE refused, the answers of updates, collected
+   * usage, a contained bug, an incomplete destroy, and the answers owed when the actor stops.
+   * Anything else is ignored.
+   */
+  static Behavior<Command> common(ContainerServices s, Lifecycle phase, BehaviorBuilder<Command> builder) {
     return builder
-        .onMessage(Wait.class, this::onWait)
-        .onMessage(Kill.class, this::onKillDuringLaunch)
-        .onMessage(Usage.class, this::onUsageWithoutIsolators)
-        .onMessage(Update.class, u -> reject(u.replyTo(), "Failed to update"))
-        .onMessage(IsolatorUpdate.Finished.class, f -> IsolatorUpdate.onFinished(this, f))
-        .onMessage(IsolatorUpdate.ConfigRewritten.class, w -> IsolatorUpdate.onConfigRewritten(this, w))
-        .onMessage(GetSnapshot.class, this::onSnapshotWithoutIsolators)
-        .onMessage(Collected.class, this::onCollected)
-        .onMessage(Crashed.class, this::onCrashed)
-        .onMessage(LauncherActor.DestroyIncomplete.class, this::onDestroyIncomplete)
-        .onAnyMessage(this::onIgnored)
+        .onMessage(Wait.class, w -> onWait(s, phase, w))
+        .onMessage(Kill.class, k -> LaunchPhases.onKill(s, phase, k))
+        .onMessage(Usage.class, u -> reply(u.replyTo(), new Containerizer.Statistics(s.containerId(),
+            s.statistics(phase, null))))
+        .onMessage(Update.class, u -> reply(u.replyTo(), new Containerizer.Rejected(
+            new ContainerError.InvalidState(s.containerId(), phase.state(), "Failed to update"))))
+        .onMessage(IsolatorUpdate.Finished.class, f -> IsolatorUpdate.onFinished(s, phase, f))
+        .onMessage(IsolatorUpdate.ConfigRewritten.class, w -> IsolatorUpdate.onConfigRewritten(s, phase, w))
+        .onMessage(GetSnapshot.class, g -> reply(g.replyTo(), s.snapshot(phase, null, null)))
+        .onMessage(Collected.class, c -> onCollected(s, phase, c))
+        .onMessage(Crashed.class, c -> LaunchPhases.onCrashed(s, phase, c))
+        .onMessage(LauncherActor.DestroyIncomplete.class, d -> DestroyPhase.onDestroyIncomplete(s, phase, d))
+        .onAnyMessage(m -> {
+          s.log().debug("Ignoring [{}] in state {}", m, phase.state());
+          return Behaviors.same();
+        })
+        .onSignal(PostStop.class, stop -> {
+          s.askers().stopped(phase instanceof Terminated t ? Optional.of(t.termination()) : Optional.empty());
+          return Behaviors.same();
+        })
         .build();
   }
 
-  /** Before RUNNING and while destroying, usage is the launch limits only. */
-  private Behavior<Command> onUsageWithoutIsolators(Usage usage) {
-    usage.replyTo().tell(new Containerizer.Statistics(containerId(), statistics(null)));
+  static <R> Behavior<Command> reply(ActorRef<R> replyTo, R reply) {
+    replyTo.tell(reply);
     return Behaviors.same();
   }
 
-  private Behavior<Command> onSnapshotWithoutIsolators(GetSnapshot request) {
-    request.replyTo().tell(snapshot(null, null));
-    return Behaviors.same();
-  }
-
-  /** Mesos' wording for a launcher destroy that failed; the termination carries it. */
-  private Behavior<Command> onDestroyIncomplete(LauncherActor.DestroyIncomplete incomplete) {
-    String failure = "Failed to kill all processes in the container: " + incomplete.message();
-    log().error("Container [{}]: {}", id(), failure);
-    settings.metrics().destroyFailed();
-    pending.setState(io.corral.proto.v1.TaskState.TASK_FAILED)
-        .setMessage(pending.hasMessage() ? pending.getMessage() + "; " + failure : failure);
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onIgnored(Command message) {
-    log().debug("Ignoring [{}] in state {}", message, state);
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onWait(Wait wait) {
-    if (state == ContainerState.TERMINATED) {
-      wait.replyTo().tell(new Containerizer.Terminated(containerId(), termination));
+  private static Behavior<Command> onWait(ContainerServices s, Lifecycle phase, Wait wait) {
+    if (phase instanceof Terminated t) {
+      wait.replyTo().tell(new Containerizer.Terminated(s.containerId(), t.termination()));
     } else {
-      waiters.add(wait.replyTo());
+      s.askers().awaitTermination(wait.replyTo());
     }
     return Behaviors.same();
   }
 
-  /** SIGKILL destroys a container that is still launching; other signals cannot reach it yet. */
-  private Behavior<Command> onKillDuringLaunch(Kill kill) {
-    if (kill.signal() != SIGKILL) {
-      return rejectKill(kill);
-    }
-    killers.add(kill.replyTo());
-    return failLaunch(new ContainerError.LaunchFailed("killed while " + state), null);
-  }
-
-  private <R> Behavior<Command> reject(ActorRef<R> replyTo, String detail) {
-    @SuppressWarnings("unchecked")
-    ActorRef<Containerizer.Rejected> rejected = (ActorRef<Containerizer.Rejected>) (ActorRef<?>) replyTo;
-    rejected.tell(new Containerizer.Rejected(new ContainerError.InvalidState(containerId(), state, detail)));
-    return Behaviors.same();
-  }
-
-  @Override
-  Behavior<Command> rejectKill(Kill kill) {
-    kill.replyTo().tell(new Containerizer.Rejected(new ContainerError.InvalidState(
-        containerId(), state, "Failed to send signal " + kill.signal())));
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onCollected(Collected collected) {
+  private static Behavior<Command> onCollected(ContainerServices s, Lifecycle phase, Collected collected) {
     if (collected.request() instanceof Usage u) {
-      u.replyTo().tell(new Containerizer.Statistics(containerId(), statistics(collected.statistics())));
+      u.replyTo().tell(new Containerizer.Statistics(s.containerId(), s.statistics(phase, collected.statistics())));
     } else if (collected.request() instanceof GetSnapshot g) {
-      g.replyTo().tell(snapshot(collected.statistics(), collected.status()));
+      g.replyTo().tell(s.snapshot(phase, collected.statistics(), collected.status()));
     }
     return Behaviors.same();
-  }
-
-  @Override
-  ContainerID containerId() {
-    return container.id();
   }
 }

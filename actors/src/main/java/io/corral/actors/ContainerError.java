@@ -2,11 +2,16 @@ package io.corral.actors;
 
 import io.corral.isolators.Limitation;
 import io.corral.isolators.Phase;
+import io.corral.posix.Errno;
+import io.corral.posix.launch.LaunchException;
 import io.corral.proto.v1.ContainerID;
+import java.util.Optional;
 
 /**
- * Expected failures, as values. {@code http}'s {@code ErrorMapping} maps each to one status code
- * and a stable code; messages follow Mesos' {@code Failed to <verb>: <cause>} with ids quoted.
+ * Expected failures, as values: the one failure type the actors pass between them, turned into
+ * text ({@link #message}) only where it leaves the process (an HTTP answer, a log line, a
+ * termination). {@code http}'s {@code ErrorMapping} maps each to one status code and a stable
+ * code; messages follow Mesos' {@code Failed to <verb>: <cause>} with ids quoted.
  */
 public sealed interface ContainerError {
 
@@ -42,8 +47,25 @@ public sealed interface ContainerError {
     }
   }
 
-  /** The launch failed at a named step of the helper, or before it. */
-  record LaunchFailed(String detail) implements ContainerError {
+  /**
+   * The launch failed: at {@code step} of the helper (with its errno when a system call failed),
+   * or before the helper ran (no step).
+   */
+  record LaunchFailed(Optional<String> step, Optional<Errno> errno, String detail) implements ContainerError {
+    /** A launch that failed before or outside the helper. */
+    public LaunchFailed(String detail) {
+      this(Optional.empty(), Optional.empty(), detail);
+    }
+
+    /** The failure {@code error} describes: a {@link LaunchException} keeps its step and errno. */
+    public static LaunchFailed of(Throwable error) {
+      Throwable cause = Failures.unwrap(error);
+      if (cause instanceof LaunchException l) {
+        return new LaunchFailed(Optional.ofNullable(l.step()), l.errno(), Failures.describe(l));
+      }
+      return new LaunchFailed(Failures.describe(cause));
+    }
+
     public String message() {
       return "Failed to launch container: " + detail;
     }

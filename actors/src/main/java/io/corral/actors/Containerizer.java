@@ -32,7 +32,7 @@ public final class Containerizer {
    * containers when it stops (what {@code corral run} and most embeddings want).
    */
   public static Behavior<Command> create(ContainerizerSettings settings) {
-    return ContainerizerActor.create(settings, null, new CompletableFuture<>());
+    return ContainerizerStart.create(settings, null, new CompletableFuture<>());
   }
 
   /**
@@ -43,7 +43,7 @@ public final class Containerizer {
    */
   public static Behavior<Command> create(
       ContainerizerSettings settings, RecoverMode mode, CompletableFuture<Integer> recovered) {
-    return ContainerizerActor.create(settings, java.util.Objects.requireNonNull(mode), recovered);
+    return ContainerizerStart.create(settings, java.util.Objects.requireNonNull(mode), recovered);
   }
 
   /** Mesos' {@code --recover} values. */

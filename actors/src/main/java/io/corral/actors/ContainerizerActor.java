@@ -1,14 +1,11 @@
 package io.corral.actors;
 
 import io.corral.actors.Containerizer.ContainerSnapshot;
-import io.corral.isolators.disk.DuDiskIsolator;
-import io.corral.isolators.disk.XfsDiskIsolator;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.TaskState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +17,6 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
@@ -36,8 +32,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * {@link Recovery} and {@link RecoveredContainer}), stashing every command until then, and its
  * containers outlive it; without, they are killed when it stops.
  *
- * <p>Threading: runs on the default dispatcher and never blocks; recovery and directory removal
- * run on the blocking dispatcher and come back with {@code pipeToSelf}.
+ * <p>Threading: runs on {@code corral.actor-dispatcher} and never blocks; recovery and directory
+ * removal run on the blocking dispatcher and come back with {@code pipeToSelf}. The
+ * {@code corral.actors} configuration is read once, here ({@link ActorsConfig}).
  */
 final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
 
@@ -46,127 +43,54 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
 
   private record ContainerStopped(String id, ActorRef<ContainerActor.Command> ref) implements Containerizer.Command {}
 
-  /** The blocking part of recovery finished (see {@link Recovery}). */
-  private record Recovered(List<Recovery.Found> found, Throwable error) implements Containerizer.Command {}
-
-  /** Commands that arrive while recovering; beyond this they are refused. */
-  static final int RECOVERY_STASH_CAPACITY = 10_000;
   /** Where every Corral actor runs (reference.conf says why). */
   static final String DISPATCHER = "corral.actor-dispatcher";
   /** For every actor Corral spawns below its root: children do not inherit a dispatcher. */
   static final org.apache.pekko.actor.typed.Props CHILD = DispatcherSelector.sameAsParent();
 
-  private record Deleted(String id, ActorRef<Containerizer.RemoveReply> replyTo, Optional<String> error)
+  private record Deleted(String id, ActorRef<Containerizer.RemoveReply> replyTo, Optional<ContainerError> error)
       implements Containerizer.Command {}
 
   /**
-   * One known container; {@code ref} is null once its actor stopped unexpectedly. Until the
-   * container reports RUNNING or TERMINATED, the root remembers the launch's replyTo, and until
-   * TERMINATED the Wait requests it forwarded, so that it can answer them itself should the
-   * container's actor stop without answering (a bug).
+   * One known container: its actor ({@code null} once the actor stopped unexpectedly) and its
+   * last known snapshot. The container answers its own requests (see {@link Askers}).
    */
   private static final class Entry {
     ActorRef<ContainerActor.Command> ref;
     ContainerSnapshot last;
     boolean removing;
-    ActorRef<Containerizer.LaunchReply> launchReplyTo;
-    final List<ActorRef<Containerizer.WaitReply>> waiters = new ArrayList<>();
   }
 
   private final ContainerizerSettings settings;
-  private final Paths paths;
+  private final ActorsConfig config;
+  private final Layout paths;
   /** Whether containers outlive this actor (recovery on): their actors then never kill them. */
   private final boolean detached;
   private final Map<String, Entry> containers = new LinkedHashMap<>();
   private long launches;
 
-  /**
-   * {@code mode} null: no recovery, ready at once; else recover first (commands are stashed
-   * until then), then complete {@code recovered} with the number of containers found.
-   */
-  static Behavior<Containerizer.Command> create(ContainerizerSettings settings,
-      Containerizer.RecoverMode mode, CompletableFuture<Integer> recovered) {
-    return Behaviors.setup(context -> {
-      ActorRef<Containerizer.Command> root = context.spawn(
-          root(settings, mode, recovered), "containerizer", DispatcherSelector.fromConfig(DISPATCHER));
-      context.watch(root);
-      // The embedding's actor only forwards (one hop per request); a root that stops (it
-      // failed) stops it too, as when the root was the embedding's actor itself.
-      return Behaviors.receive(Containerizer.Command.class)
-          .onMessage(Containerizer.Command.class, command -> {
-            root.tell(command);
-            return Behaviors.same();
-          })
-          .onSignal(org.apache.pekko.actor.typed.Terminated.class, t -> Behaviors.stopped())
-          .build();
-    });
-  }
-
-  private static Behavior<Containerizer.Command> root(ContainerizerSettings settings,
-      Containerizer.RecoverMode mode, CompletableFuture<Integer> recovered) {
-    if (mode == null) {
-      return Behaviors.setup(context -> {
-        recovered.complete(0);
-        return new ContainerizerActor(context, settings, false);
-      });
-    }
-    return Behaviors.withStash(RECOVERY_STASH_CAPACITY, stash -> Behaviors.setup(context -> {
-      Paths paths = new Paths(settings.workDir(), settings.runtimeDir());
-      Recovery recovery = new Recovery(settings, paths, mode == Containerizer.RecoverMode.CLEANUP);
-      context.getLog().info("Recovering containers from '{}' and '{}' (--recover={})",
-          paths.runtimes(), paths.sandboxes(), mode.flag());
-      context.pipeToSelf(CompletableFuture.supplyAsync(recovery::run, context.getSystem().dispatchers()
-          .lookup(DispatcherSelector.fromConfig(IsolatorActor.BLOCKING_DISPATCHER))), Recovered::new);
-      return Behaviors.receive(Containerizer.Command.class)
-          .onMessage(Recovered.class, done -> {
-            ContainerizerActor root = new ContainerizerActor(context, settings, true);
-            int count = root.onRecovered(done);
-            recovered.complete(count);
-            return stash.unstashAll(root);
-          })
-          .onMessage(Containerizer.Command.class, command -> {
-            if (stash.isFull()) {
-              context.getLog().warn("Dropping [{}] while recovering: too many waiting", command);
-            } else {
-              stash.stash(command);
-            }
-            return Behaviors.same();
-          })
-          .build();
-    }));
-  }
-
-  private ContainerizerActor(ActorContext<Containerizer.Command> context, ContainerizerSettings settings,
+  /** {@code detached}: the containers outlive this actor (recovery is on). */
+  ContainerizerActor(ActorContext<Containerizer.Command> context, ContainerizerSettings settings,
       boolean detached) {
     super(context);
     this.settings = settings;
-    this.paths = new Paths(settings.workDir(), settings.runtimeDir());
+    this.config = ActorsConfig.fromConfig(context.getSystem().settings().config());
+    this.paths = new Layout(settings.workDir(), settings.runtimeDir());
     this.detached = detached;
-    DuDiskIsolator du = find(settings, DuDiskIsolator.class);
-    XfsDiskIsolator xfs = find(settings, XfsDiskIsolator.class);
-    if (DiskWatchActor.needed(du, xfs)) {
-      context.spawn(DiskWatchActor.create(du, xfs, null, settings.metrics()), "disk-watch", CHILD);
-    }
-    if (xfs != null) {
-      settings.metrics().projectIds(xfs);
-    }
-  }
-
-  private static <T> T find(ContainerizerSettings settings, Class<T> type) {
-    return settings.isolators().stream().filter(type::isInstance).map(type::cast).findFirst().orElse(null);
+    DiskWatchActor.spawnIfNeeded(context, settings);
   }
 
   /** Rebuilds one container actor per recovered container; returns how many. */
-  private int onRecovered(Recovered done) {
+  int onRecovered(ContainerizerStart.Recovered done) {
     if (done.error() != null) {
       // Recovery decides per container and never throws; this is a bug. Serve without them.
-      getContext().getLog().error("Failed to recover containers: {}", IsolatorActor.describe(done.error()));
+      getContext().getLog().error("Failed to recover containers: {}", Failures.describe(done.error()));
       return 0;
     }
     for (Recovery.Found found : done.found()) {
       ContainerID id = found.container().id();
       Entry entry = new Entry();
-      entry.ref = getContext().spawn(RecoveredContainer.create(settings, paths, found, getContext().getSelf()),
+      entry.ref = getContext().spawn(ContainerActor.recovered(settings, config, paths, found, getContext().getSelf()),
           "container-" + id.getValue() + "-" + ++launches, CHILD);
       entry.last = RecoveredContainer.snapshot(found);
       getContext().watchWith(entry.ref, new ContainerStopped(id.getValue(), entry.ref));
@@ -213,14 +137,13 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     }
     Entry entry = new Entry();
     entry.ref = getContext().spawn(
-        ContainerActor.create(settings, paths, launch.request(), launch.stdio(), launch.replyTo(), getContext().getSelf(),
-            detached),
+        ContainerActor.create(settings, config, paths, launch.request(), launch.stdio(), launch.replyTo(),
+            getContext().getSelf(), detached),
         "container-" + id.getValue() + "-" + ++launches, CHILD);
     entry.last = new ContainerSnapshot(id, ContainerState.PROVISIONING,
         io.corral.proto.v1.ContainerStatus.newBuilder().setContainerId(id).build(),
         ContainerStats.finish(io.corral.proto.v1.ResourceStatistics.newBuilder().buildPartial(), launch.request()),
         Optional.empty());
-    entry.launchReplyTo = launch.replyTo();
     getContext().watchWith(entry.ref, new ContainerStopped(id.getValue(), entry.ref));
     containers.put(id.getValue(), entry);
     return this;
@@ -230,9 +153,6 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     Entry entry = live(wait.id(), wait.replyTo());
     if (entry != null && entry.ref != null) {
       entry.ref.tell(new ContainerActor.Wait(wait.replyTo()));
-      if (entry.last.state() != ContainerState.TERMINATED) {
-        entry.waiters.add(wait.replyTo());
-      }
     } else if (entry != null) {
       wait.replyTo().tell(new Containerizer.Terminated(wait.id(), entry.last.termination().orElseThrow()));
     }
@@ -293,14 +213,15 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     String id = remove.id().getValue();
     CompletableFuture<Void> deleted = CompletableFuture.runAsync(() -> {
       try {
-        Paths.deleteRecursively(paths.sandbox(id));
-        Paths.deleteRecursively(paths.runtime(id));
+        Layout.deleteRecursively(paths.sandbox(id));
+        Layout.deleteRecursively(paths.runtime(id));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }, getContext().getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(IsolatorActor.BLOCKING_DISPATCHER)));
     getContext().pipeToSelf(deleted, (ok, error) -> new Deleted(id, remove.replyTo(),
-        Optional.ofNullable(error).map(IsolatorActor::describe)));
+        Optional.ofNullable(error).map(e -> new ContainerError.Internal(
+            "Failed to remove container '" + id + "': " + Failures.describe(e)))));
     return this;
   }
 
@@ -308,8 +229,7 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     Entry entry = containers.remove(deleted.id());
     ContainerID id = entry != null ? entry.last.id() : ContainerID.newBuilder().setValue(deleted.id()).build();
     if (deleted.error().isPresent()) {
-      deleted.replyTo().tell(new Containerizer.Rejected(new ContainerError.Internal(
-          "Failed to remove container '" + deleted.id() + "': " + deleted.error().get())));
+      deleted.replyTo().tell(new Containerizer.Rejected(deleted.error().get()));
     } else {
       getContext().getLog().info("Removed container [{}]", deleted.id());
       deleted.replyTo().tell(new Containerizer.Removed(id));
@@ -321,8 +241,7 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     List<ContainersAggregator.Known> known = new ArrayList<>();
     containers.values().stream().filter(e -> !e.removing)
         .forEach(e -> known.add(new ContainersAggregator.Known(e.ref, e.last)));
-    Duration timeout = getContext().getSystem().settings().config().getDuration("corral.actors.list-timeout");
-    getContext().spawnAnonymous(ContainersAggregator.create(known, timeout, request.replyTo()), CHILD);
+    getContext().spawnAnonymous(ContainersAggregator.create(known, config.listTimeout(), request.replyTo()), CHILD);
     return this;
   }
 
@@ -330,18 +249,15 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     Entry entry = containers.get(changed.snapshot().id().getValue());
     if (entry != null && !entry.removing) {
       entry.last = changed.snapshot();
-      ContainerState state = entry.last.state();
-      if (state == ContainerState.RUNNING || state == ContainerState.TERMINATED) {
-        entry.launchReplyTo = null;
-      }
-      if (state == ContainerState.TERMINATED) {
-        entry.waiters.clear();
-      }
     }
     return this;
   }
 
-  /** A container actor stopped without Remove: a bug. Keep it listed as failed. */
+  /**
+   * A container actor stopped without Remove: a bug (its {@link Askers} answered whoever
+   * waited). Keep it listed as failed; a request forwarded just before the root heard of the
+   * stop is lost with the actor's mailbox.
+   */
   private Behavior<Containerizer.Command> onContainerStopped(ContainerStopped stopped) {
     Entry entry = containers.get(stopped.id());
     if (entry == null || entry.removing || entry.ref != stopped.ref()) {
@@ -351,17 +267,11 @@ final class ContainerizerActor extends AbstractBehavior<Containerizer.Command> {
     entry.ref = null;
     ContainerTermination termination = entry.last.termination().orElse(ContainerTermination.newBuilder()
         .setState(TaskState.TASK_FAILED)
-        .setMessage("Failed to run container: its actor stopped unexpectedly")
+        .setMessage(Askers.STOPPED)
         .build());
     ContainerSnapshot last = entry.last;
     entry.last = new ContainerSnapshot(last.id(), ContainerState.TERMINATED, last.status(), last.statistics(),
         Optional.of(termination));
-    if (entry.launchReplyTo != null) {
-      entry.launchReplyTo.tell(new Containerizer.Rejected(new ContainerError.Internal(termination.getMessage())));
-      entry.launchReplyTo = null;
-    }
-    entry.waiters.forEach(w -> w.tell(new Containerizer.Terminated(last.id(), termination)));
-    entry.waiters.clear();
     return this;
   }
 

@@ -15,7 +15,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * {@code timeout}, and lists each container with its fresh snapshot or, when it did not answer
  * in time, with the last one the root knows. A short-lived child of the root, one per request.
  *
- * <p>Threading: the default dispatcher; it never blocks.
+ * <p>Threading: {@code corral.actor-dispatcher}, like its parent; it never blocks.
  */
 final class ContainersAggregator {
   private ContainersAggregator() {}

@@ -28,7 +28,7 @@ final class Containment extends BehaviorInterceptor<ContainerActor.Command, Cont
       return target.apply(context, message);
     } catch (RuntimeException e) {
       context.asJava().getLog().error("Bug while handling [{}]; destroying the container", message, e);
-      context.asJava().getSelf().tell(new ContainerActor.Crashed(IsolatorActor.describe(e)));
+      context.asJava().getSelf().tell(new ContainerActor.Crashed(Failures.describe(e)));
       return Behaviors.same();
     }
   }

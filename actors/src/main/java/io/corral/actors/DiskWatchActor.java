@@ -42,7 +42,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * this actor existed (those {@code recover} re-tracked), and a replayed container that was
  * untracked meanwhile is dropped on arrival, so the order of spawn and recovery does not matter.
  *
- * <p>Threading: runs on the default dispatcher and never blocks; each run goes to the blocking
+ * <p>Threading: runs on {@code corral.actor-dispatcher} and never blocks; each run goes to the blocking
  * dispatcher and comes back with {@code pipeToSelf}.
  */
 final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
@@ -120,6 +120,22 @@ final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
   /** Whether an agent with these isolators needs a watcher at all. */
   static boolean needed(DuDiskIsolator du, XfsDiskIsolator xfs) {
     return du != null || (xfs != null && xfs.config().killContainers());
+  }
+
+  /** Spawns the agent-wide watcher below {@code context} when the settings' isolators need one. */
+  static void spawnIfNeeded(ActorContext<?> context, ContainerizerSettings settings) {
+    DuDiskIsolator du = find(settings, DuDiskIsolator.class);
+    XfsDiskIsolator xfs = find(settings, XfsDiskIsolator.class);
+    if (needed(du, xfs)) {
+      context.spawn(create(du, xfs, null, settings.metrics()), "disk-watch", ContainerizerActor.CHILD);
+    }
+    if (xfs != null) {
+      settings.metrics().projectIds(xfs);
+    }
+  }
+
+  private static <T> T find(ContainerizerSettings settings, Class<T> type) {
+    return settings.isolators().stream().filter(type::isInstance).map(type::cast).findFirst().orElse(null);
   }
 
   private DiskWatchActor(ActorContext<Command> context, TimerScheduler<Command> timers,
@@ -225,7 +241,7 @@ final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
     Watched w = watched.get(sampled.container()) == sampled.watched() ? sampled.watched() : null;
     if (sampled.error() != null) {
       getContext().getLog().error("Failed to sample the disk usage of container '{}': {}",
-          sampled.container(), IsolatorActor.describe(sampled.error()));
+          sampled.container(), Failures.describe(sampled.error()));
     }
     if (w != null) {
       w.running = false;
@@ -256,7 +272,7 @@ final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Command> {
   private Behavior<Command> onXfsChecked(XfsChecked checked) {
     if (checked.error() != null) {
       getContext().getLog().error("Failed to check the XFS disk quotas: {}",
-          IsolatorActor.describe(checked.error()));
+          Failures.describe(checked.error()));
     }
     scheduleXfsCheck();
     return this;

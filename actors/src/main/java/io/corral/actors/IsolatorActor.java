@@ -21,8 +21,6 @@ import io.corral.isolators.Phase;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.ResourceStatistics;
 import java.time.Duration;
-import java.util.EnumSet;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -74,34 +72,6 @@ final class IsolatorActor extends AbstractBehavior<Command> {
 
   /** Call number {@code call} has not returned within the phase timeout. */
   private record TimedOut(long call, Phase phase, ActorRef<Reply> replyTo) implements Command {}
-
-  /** The phases an isolator class implements itself, rather than inheriting a no-op default. */
-  private static final ClassValue<Set<Phase>> IMPLEMENTED = new ClassValue<>() {
-    @Override
-    protected Set<Phase> computeValue(Class<?> type) {
-      Set<Phase> phases = EnumSet.noneOf(Phase.class);
-      overrides(type, phases, Phase.PREPARE, "prepare", ContainerContext.class);
-      overrides(type, phases, Phase.ISOLATE, "isolate", ContainerContext.class, int.class);
-      overrides(type, phases, Phase.WATCH, "watch", ContainerContext.class);
-      overrides(type, phases, Phase.UPDATE, "update", ContainerContext.class, java.util.List.class,
-          java.util.Map.class);
-      overrides(type, phases, Phase.USAGE, "usage", ContainerContext.class, ResourceStatistics.Builder.class);
-      overrides(type, phases, Phase.STATUS, "status", ContainerContext.class, ContainerStatus.Builder.class);
-      overrides(type, phases, Phase.CLEANUP, "cleanup", ContainerContext.class);
-      return phases;
-    }
-  };
-
-  private static void overrides(Class<?> type, Set<Phase> phases, Phase phase, String method,
-      Class<?>... parameters) {
-    try {
-      if (type.getMethod(method, parameters).getDeclaringClass() != Isolator.class) {
-        phases.add(phase);
-      }
-    } catch (NoSuchMethodException e) {
-      phases.add(phase); // cannot tell: take the safe path through the blocking dispatcher
-    }
-  }
 
   private final Isolator isolator;
   private final String name;
@@ -257,7 +227,7 @@ final class IsolatorActor extends AbstractBehavior<Command> {
       call(Phase.WATCH, w.replyTo(), () -> {
         isolator.watch(container).whenComplete((limitation, error) -> w.replyTo().tell(
             error != null || limitation == null
-                ? new Failed(name, Phase.WATCH, error == null ? "no limitation" : describe(error))
+                ? new Failed(name, Phase.WATCH, error == null ? "no limitation" : Failures.describe(error))
                 : new LimitationReached(name, limitation)));
         return null; // the watch itself is answered when the limitation arrives
       });
@@ -295,12 +265,12 @@ final class IsolatorActor extends AbstractBehavior<Command> {
    * the blocking dispatcher for each of the others would cost every launch.
    */
   private void call(Phase phase, ActorRef<Reply> replyTo, Supplier<Reply> work) {
-    if (!IMPLEMENTED.get(isolator.getClass()).contains(phase)) {
+    if (!ImplementedPhases.of(isolator.getClass()).contains(phase)) {
       Reply reply;
       try {
         reply = work.get();
       } catch (RuntimeException e) {
-        reply = new Failed(name, phase, describe(e));
+        reply = new Failed(name, phase, Failures.describe(e));
       }
       if (reply != null) {
         tell(replyTo, reply);
@@ -317,19 +287,12 @@ final class IsolatorActor extends AbstractBehavior<Command> {
       try {
         return work.get();
       } catch (RuntimeException e) {
-        return new Failed(name, phase, describe(e));
+        return new Failed(name, phase, Failures.describe(e));
       } finally {
         metrics.phase(name, phase, System.nanoTime() - start);
       }
     }, blocking);
     getContext().pipeToSelf(result, (reply, error) -> new Completed(number, phase,
-        error != null ? new Failed(name, phase, describe(error)) : reply, replyTo));
-  }
-
-  static String describe(Throwable error) {
-    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-        ? error.getCause() : error;
-    String message = cause.getMessage();
-    return message == null || message.isEmpty() ? cause.getClass().getName() : message;
+        error != null ? new Failed(name, phase, Failures.describe(error)) : reply, replyTo));
   }
 }

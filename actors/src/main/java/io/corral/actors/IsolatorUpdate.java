@@ -1,6 +1,6 @@
 package io.corral.actors;
 
-import io.corral.actors.ContainerLaunch.IsolatorRef;
+import io.corral.actors.ContainerServices.IsolatorRef;
 import io.corral.actors.IsolatorProtocol.Failed;
 import io.corral.actors.IsolatorProtocol.Reply;
 import io.corral.actors.IsolatorProtocol.Updated;
@@ -41,11 +41,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * ({@code cpus_limit}, {@code mem_limit_bytes}, ...) and which it checkpoints in its
  * {@code config}, so an agent that recovers it reports them too; the caller hears
  * {@link Containerizer.Updated} once that checkpoint is written. A refused update leaves them as
- * they were.
+ * they were. What is in flight lives in the RUNNING record ({@link Updates}).
  *
  * <p>Every {@link IsolatorActor} answers each command exactly once (a fault becomes
- * {@link Failed}), so there is no timeout here. Threading: the default dispatcher, never blocks;
- * {@link #rewriteConfig} runs on the blocking dispatcher.
+ * {@link Failed}), so there is no timeout here. Threading: {@code corral.actor-dispatcher}, never
+ * blocks; {@link #rewriteConfig} runs on the blocking dispatcher.
  */
 final class IsolatorUpdate {
   private IsolatorUpdate() {}
@@ -56,35 +56,31 @@ final class IsolatorUpdate {
   record Finished(ContainerActor.Update update, Containerizer.UpdateReply reply) implements ContainerActor.Command {}
 
   /** The config checkpoint with the updated resources was written (or failed to be). */
-  record ConfigRewritten(Optional<String> error) implements ContainerActor.Command {}
+  record ConfigRewritten(Optional<ContainerError> error) implements ContainerActor.Command {}
 
   /**
-   * The resources a container runs with: its launch's, then each successful update's (Mesos
-   * replaces a container's requests and limits with those of the update). Owned by the
-   * {@link ContainerActor}, used on its thread but for {@link #awaitWrites}; it also serializes
-   * the config rewrites, one at a time, the last one with the latest resources, and holds the
-   * answers to the updates until their resources are checkpointed.
+   * The resources a container runs with (its launch's, then each successful update's: Mesos
+   * replaces a container's requests and limits with those of the update) and the config
+   * rewrites that checkpoint them: one in flight at a time ({@code writing}, whose answers wait
+   * for it), the answers of updates applied since ({@code unwritten}, rewritten next, with the
+   * latest resources), and the last rewrite's completion. Held by the RUNNING and DESTROYING
+   * records; immutable but for the completion, which {@link #awaitWrites} reads on any thread.
    */
-  static final class InUse {
-    private Call.LaunchContainer launch;
-    private final List<Finished> unwritten = new ArrayList<>();
-    private List<Finished> writing = List.of();
-    private volatile CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
+  record Updates(Call.LaunchContainer resources, List<Finished> writing, List<Finished> unwritten,
+      CompletableFuture<Void> lastWrite) {
 
-    InUse(Call.LaunchContainer launch) {
-      this.launch = launch;
+    static Updates of(Call.LaunchContainer launch) {
+      return new Updates(launch, List.of(), List.of(), CompletableFuture.completedFuture(null));
     }
 
-    /** The launch request with the resources in use now. */
-    Call.LaunchContainer launch() {
-      return launch;
-    }
-
-    void apply(ContainerActor.Update update) {
-      Call.LaunchContainer.Builder updated = launch.toBuilder().clearResources()
+    private Updates applied(Finished finished) {
+      ContainerActor.Update update = finished.update();
+      Call.LaunchContainer.Builder updated = resources.toBuilder().clearResources()
           .addAllResources(update.requests()).clearLimits();
       update.limits().forEach((name, value) -> updated.putLimits(name, Value.Scalar.newBuilder().setValue(value).build()));
-      launch = updated.build();
+      List<Finished> queued = new ArrayList<>(unwritten);
+      queued.add(finished);
+      return new Updates(updated.build(), writing, List.copyOf(queued), lastWrite);
     }
 
     /**
@@ -94,60 +90,66 @@ final class IsolatorUpdate {
     void awaitWrites() {
       lastWrite.join();
     }
+
+    /** Answers every update still waiting for its checkpoint (the container terminated). */
+    void answerAll() {
+      writing.forEach(f -> f.update().replyTo().tell(f.reply()));
+      unwritten.forEach(f -> f.update().replyTo().tell(f.reply()));
+    }
   }
 
   /** A container's answer to {@link Finished}: apply a success (when RUNNING), checkpoint, then reply. */
-  static Behavior<ContainerActor.Command> onFinished(ContainerActor actor, Finished finished) {
-    if (finished.reply() instanceof Containerizer.Updated && actor.state == ContainerState.RUNNING) {
-      actor.inUse.apply(finished.update());
-      actor.inUse.unwritten.add(finished);
-      if (actor.inUse.writing.isEmpty()) {
-        startRewrite(actor);
-      }
-    } else {
-      finished.update().replyTo().tell(finished.reply());
+  static Behavior<ContainerActor.Command> onFinished(ContainerServices s, Lifecycle phase, Finished finished) {
+    if (finished.reply() instanceof Containerizer.Updated && phase instanceof Lifecycle.Running r) {
+      Updates updates = r.updates().applied(finished);
+      return ContainerActor.behavior(s, new Lifecycle.Running(r.init(),
+          updates.writing().isEmpty() ? startRewrite(s, updates) : updates));
     }
+    finished.update().replyTo().tell(finished.reply());
     return Behaviors.same();
   }
 
-  static Behavior<ContainerActor.Command> onConfigRewritten(ContainerActor actor, ConfigRewritten written) {
-    written.error().ifPresent(e -> actor.log().warn("Failed to checkpoint the updated resources of container '{}': {}",
-        actor.id(), e));
-    actor.inUse.writing.forEach(f -> f.update().replyTo().tell(f.reply()));
-    actor.inUse.writing = List.of();
-    if (actor.inUse.unwritten.isEmpty()) {
+  static Behavior<ContainerActor.Command> onConfigRewritten(ContainerServices s, Lifecycle phase,
+      ConfigRewritten written) {
+    written.error().ifPresent(e -> s.log().warn("Failed to checkpoint the updated resources of container '{}': {}",
+        s.id(), e.message()));
+    Updates updates = phase instanceof Lifecycle.Running r ? r.updates()
+        : phase instanceof Lifecycle.Destroying d ? d.updates() : null;
+    if (updates == null) { // terminated: every answer went out with the termination
       return Behaviors.same();
     }
-    if (actor.state == ContainerState.RUNNING) {
-      startRewrite(actor);
-    } else { // being destroyed: applied by the isolators, no longer worth a checkpoint
-      actor.inUse.unwritten.forEach(f -> f.update().replyTo().tell(f.reply()));
-      actor.inUse.unwritten.clear();
+    updates.writing().forEach(f -> f.update().replyTo().tell(f.reply()));
+    Updates next = new Updates(updates.resources(), List.of(), updates.unwritten(), updates.lastWrite());
+    if (phase instanceof Lifecycle.Running r) {
+      return ContainerActor.behavior(s, new Lifecycle.Running(r.init(),
+          next.unwritten().isEmpty() ? next : startRewrite(s, next)));
     }
-    return Behaviors.same();
+    // Being destroyed: applied by the isolators, no longer worth a checkpoint.
+    next.unwritten().forEach(f -> f.update().replyTo().tell(f.reply()));
+    Lifecycle.Destroying d = (Lifecycle.Destroying) phase;
+    return ContainerActor.behavior(s, new Lifecycle.Destroying(d.termination(), d.launchError(),
+        new Updates(next.resources(), List.of(), List.of(), next.lastWrite()), d.initPid(), d.toClean(),
+        d.exitStatus(), d.step()));
   }
 
-  private static void startRewrite(ContainerActor actor) {
-    InUse inUse = actor.inUse;
-    inUse.writing = List.copyOf(inUse.unwritten);
-    inUse.unwritten.clear();
-    Call.LaunchContainer launch = inUse.launch();
-    Path config = actor.paths.config(actor.id());
+  private static Updates startRewrite(ContainerServices s, Updates updates) {
+    Call.LaunchContainer launch = updates.resources();
+    Path config = s.layout().config(s.id());
     CompletableFuture<Void> written = new CompletableFuture<>();
-    inUse.lastWrite = written;
-    actor.io(() -> {
+    s.io(() -> {
       try {
         rewriteConfig(config, launch);
       } finally {
         written.complete(null);
       }
-    }, ConfigRewritten::new);
+    }, "checkpoint '" + config + "'", ConfigRewritten::new);
+    return new Updates(launch, updates.unwritten(), List.of(), written);
   }
 
   /** Replaces the launch in the {@code config} checkpoint, keeping the rest (the plan). */
   static void rewriteConfig(Path config, Call.LaunchContainer launch) throws IOException {
     ContainerConfig old = ContainerConfig.parseFrom(Files.readAllBytes(config));
-    Paths.checkpoint(config, old.toBuilder().setLaunch(launch).build());
+    Layout.checkpoint(config, old.toBuilder().setLaunch(launch).build());
   }
 
   /** Refuses values no isolator could apply: negative, NaN, or infinite requests. */
@@ -171,10 +173,9 @@ final class IsolatorUpdate {
   }
 
   /** Spawns the child that runs {@code update} for a RUNNING container; the container stays as it is. */
-  static Behavior<ContainerActor.Command> start(
-      org.apache.pekko.actor.typed.javadsl.ActorContext<ContainerActor.Command> context,
-      List<IsolatorRef> isolators, ContainerActor.Update update, ContainerID id) {
-    context.spawnAnonymous(create(isolators, update, id, context.getSelf()), ContainerizerActor.CHILD);
+  static Behavior<ContainerActor.Command> start(ContainerServices s, ContainerActor.Update update) {
+    s.context().spawnAnonymous(create(s.isolators(), update, s.containerId(), s.context().getSelf()),
+        ContainerizerActor.CHILD);
     return Behaviors.same();
   }
 

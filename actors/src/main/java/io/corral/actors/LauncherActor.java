@@ -1,9 +1,13 @@
 package io.corral.actors;
 
+import io.corral.posix.Linux;
 import io.corral.posix.launch.LaunchedContainer;
 import io.corral.posix.launch.Launcher;
 import io.corral.posix.launch.Stdio;
+import io.corral.proto.v1.ContainerConfig;
 import io.corral.proto.v1.LaunchPlan;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -21,8 +25,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * Owns one container's processes through the {@link Launcher}: a child of its
  * {@link ContainerActor}, to which every {@link Reply} goes.
  *
- * <p>Threading: each {@link Launcher} and {@link LaunchedContainer} call blocks and runs on the
- * blocking dispatcher; calls are NOT serialized, because {@link Kill} must be able to interrupt
+ * <p>A {@link Fork} is one blocking step (config checkpoint, fork, pids checkpoint) answered
+ * with one {@link ForkOutcome}; failures travel as {@link ContainerError}s.
+ *
+ * <p>Threading: runs on {@code corral.actor-dispatcher}; each {@link Launcher} and
+ * {@link LaunchedContainer} call blocks and runs on the blocking dispatcher; calls are NOT serialized, because {@link Kill} must be able to interrupt
  * a {@link Release} that waits for exec. The parent learns of the exit from
  * {@link LaunchedContainer#exited()} as {@link ProcessExited}, exactly once. If this actor stops
  * while the container still runs (its parent failed, or the system stops), it kills the
@@ -37,33 +44,20 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   record Adopt(LaunchedContainer container) implements Command {}
 
   /**
-   * What the container does with a fresh init's pids before it hears of them, on the fork's own
-   * blocking thread (its pids checkpoint): one trip through the dispatcher instead of two.
+   * What a fork checkpoints, as data: the container's {@code config} record (with the plan)
+   * written to {@code configFile} before anything is forked, and its init's pids (with the
+   * init's start time read through {@code linux}, when there is one) to {@code pidsFile} after.
    */
-  interface AfterFork {
-    void run(int initPid, int helperPid) throws java.io.IOException;
-  }
+  record ForkCheckpoints(Path configFile, ContainerConfig config, Path pidsFile, Linux linux) {}
 
   /**
-   * What the container writes before any process exists (its config checkpoint, with the plan),
-   * on the fork's own blocking thread: one trip through the dispatcher instead of two.
+   * One blocking step: checkpoints the config, spawns the helper for the complete plan, then
+   * checkpoints the pids; answered with one {@link ForkOutcome}.
    */
-  interface BeforeFork {
-    void run() throws java.io.IOException;
-  }
-
-  /**
-   * Runs {@code beforeFork}, spawns the helper for the complete plan, then runs
-   * {@code afterFork}; answered with {@link Forked}, {@link ForkFailed}, or
-   * {@link BeforeForkFailed} when nothing was forked because {@code beforeFork} failed.
-   */
-  record Fork(LaunchPlan plan, Stdio stdio, BeforeFork beforeFork, AfterFork afterFork) implements Command {
-    Fork(LaunchPlan plan, Stdio stdio, AfterFork afterFork) {
-      this(plan, stdio, () -> { }, afterFork);
-    }
-
+  record Fork(LaunchPlan plan, Stdio stdio, Optional<ForkCheckpoints> checkpoints) implements Command {
+    /** A fork that checkpoints nothing. */
     Fork(LaunchPlan plan, Stdio stdio) {
-      this(plan, stdio, (init, helper) -> { });
+      this(plan, stdio, Optional.empty());
     }
   }
 
@@ -81,44 +75,41 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
 
   private record Done(Reply reply) implements Command {}
 
-  private record ForkDone(LaunchedContainer container, String afterForkError, Throwable error,
-      String beforeForkError) implements Command {
-    ForkDone(LaunchedContainer container, String afterForkError, Throwable error) {
-      this(container, afterForkError, error, null);
-    }
-  }
+  /** The fork's step ended; {@code container} is null when nothing was forked. */
+  record ForkDone(ForkOutcome outcome, LaunchedContainer container) implements Command {}
 
   private record Exited(Integer status, Throwable error) implements Command {}
 
   /** What the launcher tells its container. */
   sealed interface Reply extends ContainerActor.Command {}
 
-  /**
-   * The init waits for the go byte; {@code afterForkError} says why {@link AfterFork} failed
-   * (the container then aborts it).
-   */
-  record Forked(int initPid, int helperPid, Optional<String> afterForkError) implements Reply {}
+  /** How a {@link Fork} ended. */
+  sealed interface ForkOutcome extends Reply {}
 
-  record ForkFailed(String message) implements Reply {}
+  /** The init exists, waits for the go byte, and its pids are checkpointed. */
+  record Forked(int initPid, int helperPid) implements ForkOutcome {}
 
-  /** {@link BeforeFork} failed (why, as an I/O error describes it): nothing was forked. */
-  record BeforeForkFailed(String error) implements Reply {}
+  /** Nothing was forked: the config checkpoint or the helper failed ({@code error} says which). */
+  record ForkFailed(ContainerError error) implements ForkOutcome {}
+
+  /** The init exists but its pids could not be checkpointed: the container must abort it. */
+  record PidsNotCheckpointed(int initPid, int helperPid, ContainerError error) implements ForkOutcome {}
 
   enum Released implements Reply { INSTANCE }
 
-  record ReleaseFailed(String message) implements Reply {}
+  record ReleaseFailed(ContainerError.LaunchFailed failure) implements Reply {}
 
   /** {@code error} is empty when the signal was delivered. */
-  record Signalled(int signal, Optional<String> error) implements Reply {}
+  record Signalled(int signal, Optional<ContainerError> error) implements Reply {}
 
   /** {@code error} is empty when SIGKILL was delivered. */
-  record KillSent(Optional<String> error) implements Reply {}
+  record KillSent(Optional<ContainerError> error) implements Reply {}
 
   /**
    * Sent just before {@link ProcessExited} when the launcher could not prove the container's
    * processes gone (its freezer cgroup kept pids past the destroy timeout): why, with the pids.
    */
-  record DestroyIncomplete(String message) implements Reply {}
+  record DestroyIncomplete(ContainerError error) implements Reply {}
 
   /** The init has been reaped; the command's raw wait status when known. */
   record ProcessExited(Optional<Integer> status) implements Reply {}
@@ -170,24 +161,9 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   }
 
   private Behavior<Command> onFork(Fork fork) {
-    CompletableFuture<ForkDone> forked = CompletableFuture.supplyAsync(() -> {
-      try {
-        fork.beforeFork().run();
-      } catch (java.io.IOException | RuntimeException e) {
-        return new ForkDone(null, null, null, ContainerLaunch.describeIo(e));
-      }
-      LaunchedContainer container = launcher.fork(containerId, fork.plan(), fork.stdio());
-      String afterForkError = null;
-      if (container != null) {
-        try {
-          fork.afterFork().run(container.initPid(), container.helperPid());
-        } catch (java.io.IOException | RuntimeException e) {
-          afterForkError = ContainerLaunch.describeIo(e);
-        }
-      }
-      return new ForkDone(container, afterForkError, null);
-    }, blocking);
-    getContext().pipeToSelf(forked, (done, error) -> error != null ? new ForkDone(null, null, error) : done);
+    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> ForkStep.run(launcher, containerId, fork), blocking),
+        (done, error) ->
+        error != null ? new ForkDone(new ForkFailed(ContainerError.LaunchFailed.of(error)), null) : done);
     return this;
   }
 
@@ -198,18 +174,11 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
   }
 
   private Behavior<Command> onForkDone(ForkDone done) {
-    if (done.beforeForkError() != null) {
-      parent.tell(new BeforeForkFailed(done.beforeForkError()));
-      return this;
+    if (done.container() != null) {
+      container = done.container();
+      getContext().pipeToSelf(container.exited(), Exited::new);
     }
-    if (done.error() != null || done.container() == null) {
-      parent.tell(new ForkFailed(done.error() == null ? "the launcher returned no container"
-          : IsolatorActor.describe(done.error())));
-      return this;
-    }
-    container = done.container();
-    parent.tell(new Forked(container.initPid(), container.helperPid(), Optional.ofNullable(done.afterForkError())));
-    getContext().pipeToSelf(container.exited(), Exited::new);
+    parent.tell(done.outcome());
     return this;
   }
 
@@ -217,7 +186,7 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
     return blocking(c -> {
       c.release();
       return Released.INSTANCE;
-    }, error -> new ReleaseFailed(error));
+    }, error -> new ReleaseFailed(ContainerError.LaunchFailed.of(error)));
   }
 
   private Behavior<Command> onAbort() {
@@ -225,7 +194,7 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
       c.abort();
       return null;
     }, error -> {
-      getContext().getLog().warn("Failed to abort container [{}]: {}", containerId, error);
+      getContext().getLog().warn("Failed to abort container [{}]: {}", containerId, Failures.describe(error));
       return null;
     });
   }
@@ -234,22 +203,22 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
     return blocking(c -> {
       c.signal(signal.signal());
       return new Signalled(signal.signal(), Optional.empty());
-    }, error -> new Signalled(signal.signal(), Optional.of(error)));
+    }, error -> new Signalled(signal.signal(), Optional.of(internal(error))));
   }
 
   private Behavior<Command> onKill() {
     return blocking(c -> {
       c.kill();
       return new KillSent(Optional.empty());
-    }, error -> new KillSent(Optional.of(error)));
+    }, error -> new KillSent(Optional.of(internal(error))));
   }
 
   /** Runs {@code call} on the forked container on the blocking dispatcher; replies if non-null. */
   private Behavior<Command> blocking(
-      Function<LaunchedContainer, Reply> call, Function<String, Reply> onError) {
+      Function<LaunchedContainer, Reply> call, Function<Throwable, Reply> onError) {
     LaunchedContainer target = container;
     if (target == null) {
-      Reply reply = onError.apply("the container has not been forked");
+      Reply reply = onError.apply(new IllegalStateException("the container has not been forked"));
       if (reply != null) {
         parent.tell(reply);
       }
@@ -257,8 +226,12 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
     }
     CompletableFuture<Reply> result = CompletableFuture.supplyAsync(() -> call.apply(target), blocking);
     getContext().pipeToSelf(result, (reply, error) ->
-        new Done(error != null ? onError.apply(IsolatorActor.describe(error)) : reply));
+        new Done(error != null ? onError.apply(error) : reply));
     return this;
+  }
+
+  private static ContainerError internal(Throwable error) {
+    return new ContainerError.Internal(Failures.describe(error));
   }
 
   private Behavior<Command> onDone(Done done) {
@@ -273,8 +246,8 @@ final class LauncherActor extends AbstractBehavior<LauncherActor.Command> {
       exited = true;
       if (exit.error() != null) {
         getContext().getLog().warn("Failed to reap container [{}]: {}", containerId,
-            IsolatorActor.describe(exit.error()));
-        parent.tell(new DestroyIncomplete(IsolatorActor.describe(exit.error())));
+            Failures.describe(exit.error()));
+        parent.tell(new DestroyIncomplete(internal(exit.error())));
       }
       parent.tell(new ProcessExited(Optional.ofNullable(exit.status())));
     }

@@ -6,17 +6,16 @@ import io.corral.actors.RecoveryDecision.Destroy;
 import io.corral.actors.RecoveryDecision.Ended;
 import io.corral.actors.RecoveryDecision.Terminated;
 import io.corral.posix.launch.LaunchedContainer;
-import io.corral.posix.launch.Stdio;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.ResourceStatistics;
+import io.corral.proto.v1.agent.Call;
 import java.util.Optional;
-import org.apache.pekko.actor.typed.ActorRef;
+import java.util.OptionalInt;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * Puts a freshly built {@link ContainerActor} into the state a restarted agent found its
+ * Builds the first {@link Lifecycle} record of a container actor in the state a restarted agent found its
  * container in (a {@link Recovery.Found}): TERMINATED with its checkpointed termination;
  * RUNNING with its init adopted by the launcher and every isolator's watch armed again; or
  * DESTROYING — every isolator cleaned up (their state was recovered, so cleanup finds it), the
@@ -29,45 +28,32 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 final class RecoveredContainer {
   private RecoveredContainer() {}
 
-  /** A container actor for {@code found}, rebuilt in the state the recovery decided. */
-  static Behavior<Command> create(
-      ContainerizerSettings settings, Paths paths, Recovery.Found found, ActorRef<Containerizer.Command> root) {
-    io.corral.isolators.ContainerContext container = found.container();
-    return Behaviors.withMdc(Command.class, java.util.Map.of("containerId", container.name()), Behaviors.intercept(
-        Containment::new, Behaviors.setup(context -> Behaviors.withTimers(timers -> resume(
-            new ContainerActor(new ContainerLaunch.Setup(context, timers, settings, paths, container,
-                Stdio.sandbox(container.sandbox()), null, root, true)), found)))));
-  }
-
-  static Behavior<Command> resume(ContainerActor actor, Recovery.Found found) {
-    actor.prepared = actor.isolators.size(); // every isolator may hold something: all are cleaned up
+  /** The first phase of a recovered container's actor, as the recovery decided. */
+  static Behavior<Command> resume(ContainerServices s, Recovery.Found found) {
     Optional<LaunchedContainer> adopted = found.adopted();
-    adopted.ifPresent(c -> {
-      actor.launcher.tell(new LauncherActor.Adopt(c));
-      actor.onForked(c.initPid(), c.helperPid());
-      actor.releaseStarted = true;
-    });
+    adopted.ifPresent(c -> s.launcher().tell(new LauncherActor.Adopt(c)));
+    OptionalInt init = adopted.map(c -> OptionalInt.of(c.initPid())).orElse(OptionalInt.empty());
+    Call.LaunchContainer launch = found.container().launch();
     if (found.outcome() instanceof Terminated t) {
-      actor.termination = t.termination();
-      actor.transition(ContainerState.TERMINATED);
-      return actor.terminated();
+      return Transitions.enter(s, new Lifecycle.Terminated(t.termination(), launch, init));
     }
     if (found.outcome() instanceof Adopt) {
-      actor.transition(ContainerState.RUNNING);
-      ActorRef<IsolatorProtocol.Reply> self = actor.context.getSelf().narrow();
-      actor.isolators.forEach(i -> i.ref().tell(new IsolatorProtocol.Watch(self)));
-      return actor.running();
+      s.isolators().forEach(i -> i.ref().tell(new IsolatorProtocol.Watch(s.self())));
+      return Transitions.enter(s, new Lifecycle.Running(init.orElseThrow(), IsolatorUpdate.Updates.of(launch)));
     }
-    if (adopted.isEmpty()) {
-      actor.exited = true; // nothing of it runs: straight to cleanup
-    }
+    // Every isolator may hold something (their state was recovered): all are cleaned up.
+    DestroyPhase.Process process = adopted.isPresent() ? DestroyPhase.Process.RELEASED : DestroyPhase.Process.GONE;
+    ContainerTermination termination;
+    Optional<Integer> status = Optional.empty();
     if (found.outcome() instanceof Ended e) {
-      actor.exitStatus = Optional.of(e.status());
-      return actor.destroy(ContainerTermination.newBuilder());
+      termination = ContainerTermination.getDefaultInstance();
+      status = Optional.of(e.status());
+    } else {
+      termination = ((Destroy) found.outcome()).termination();
+      s.log().warn("Destroying container [{}]: {}", s.id(), termination.getMessage());
     }
-    Destroy destroy = (Destroy) found.outcome();
-    actor.log().warn("Destroying container [{}]: {}", actor.id(), destroy.termination().getMessage());
-    return actor.destroy(destroy.termination().toBuilder());
+    return DestroyPhase.begin(s, new Lifecycle.Destroying(termination, Optional.empty(),
+        IsolatorUpdate.Updates.of(launch), init, s.isolators().size(), status, new Lifecycle.AwaitingFork()), process);
   }
 
   /** What the root lists for a recovered container until its actor reports. */

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads back what a previous agent left under {@code --work_dir}/{@code --runtime_dir} (the
- * layout of {@link Paths}) and gets every container ready to be rebuilt: one {@link Found} per
+ * layout of {@link Layout}) and gets every container ready to be rebuilt: one {@link Found} per
  * runtime directory, decided by {@link RecoveryDecision}, with the adopted init of each running
  * one. On the way it destroys orphans: sandboxes without a runtime directory, half-written
  * checkpoints, and corral-init processes that hold files of our containers but that no adopted
@@ -54,18 +54,15 @@ import org.slf4j.LoggerFactory;
  */
 final class Recovery {
   private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
-  private static final String INIT_COMM = "corral-init";
-  private static final int SIGKILL = 9;
-  private static final long STRAY_EXIT_TIMEOUT_NANOS = 5_000_000_000L;
 
   /** One recovered container: what it is, what becomes of it, and its adopted init if alive. */
   record Found(ContainerContext container, Outcome outcome, Optional<LaunchedContainer> adopted) {}
 
   private final ContainerizerSettings settings;
-  private final Paths paths;
+  private final Layout paths;
   private final boolean cleanup;
 
-  Recovery(ContainerizerSettings settings, Paths paths, boolean cleanup) {
+  Recovery(ContainerizerSettings settings, Layout paths, boolean cleanup) {
     this.settings = settings;
     this.paths = paths;
     this.cleanup = cleanup;
@@ -80,7 +77,7 @@ final class Recovery {
       found.add(recover(id, isolators));
     }
     removeOrphanSandboxes(ids);
-    killStrayInits(found);
+    StrayInits.kill(settings.linux(), paths, found);
     Set<String> adopted = new TreeSet<>();
     found.forEach(f -> f.adopted().ifPresent(c -> adopted.add(f.container().name())));
     try {
@@ -185,67 +182,11 @@ final class Recovery {
       if (!known.contains(id)) {
         LOG.info("Removing orphan sandbox '{}'", paths.sandbox(id));
         try {
-          Paths.deleteRecursively(paths.sandbox(id));
+          Layout.deleteRecursively(paths.sandbox(id));
         } catch (IOException e) {
           LOG.error("Failed to remove orphan sandbox '{}': {}", paths.sandbox(id), e.toString());
         }
       }
-    }
-  }
-
-  /**
-   * Kills every corral-init process that holds a file under our sandboxes or runtime
-   * directories (its status file, the command's stdout or stderr) and is not the init or helper
-   * of an adopted container: the init of a launch cut short, or of a container whose
-   * checkpoints were lost. Its whole session goes with it when it has no pid namespace.
-   */
-  private void killStrayInits(List<Found> found) {
-    Linux linux = settings.linux();
-    if (linux == null) {
-      return;
-    }
-    Set<Integer> explained = new HashSet<>();
-    found.forEach(f -> f.adopted().ifPresent(c -> {
-      explained.add(c.initPid());
-      explained.add(c.helperPid());
-    }));
-    String runtimeRoot = paths.runtimes() + "/";
-    String sandboxRoot = paths.sandboxes() + "/";
-    Set<Integer> killed = new HashSet<>();
-    try {
-      List<ProcStat> all = linux.proc().processes();
-      for (ProcStat p : all) {
-        if (!INIT_COMM.equals(p.comm()) || explained.contains(p.pid()) || p.state() == 'Z') {
-          continue;
-        }
-        Optional<String> held = linux.proc().openFiles(p.pid()).stream()
-            .filter(f -> f.startsWith(runtimeRoot) || f.startsWith(sandboxRoot)).findFirst();
-        if (held.isPresent()) {
-          LOG.warn("Killing orphan corral-init process {} (it holds '{}')", p.pid(), held.get());
-          kill(linux, p.pid(), killed);
-          for (ProcStat q : all) {
-            if (q.session() == p.pid() && q.pid() != p.pid()) {
-              kill(linux, q.pid(), killed);
-            }
-          }
-        }
-      }
-      long deadline = System.nanoTime() + STRAY_EXIT_TIMEOUT_NANOS;
-      while (!killed.isEmpty() && System.nanoTime() < deadline) {
-        killed.removeIf(pid -> linux.proc().stat(pid).map(s -> s.state() == 'Z').orElse(true));
-        LockSupport.parkNanos(1_000_000);
-      }
-    } catch (LinuxException e) {
-      LOG.error("Failed to look for orphan corral-init processes: {}", e.getMessage());
-    }
-  }
-
-  private static void kill(Linux linux, int pid, Set<Integer> killed) {
-    try {
-      linux.processes().kill(pid, SIGKILL);
-      killed.add(pid);
-    } catch (LinuxException e) {
-      LOG.debug("Failed to kill orphan process {}: {}", pid, e.getMessage());
     }
   }
 
@@ -283,7 +224,7 @@ final class Recovery {
   }
 
   private static void deleteTemporaries(Path dir) {
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*" + Paths.TEMP_SUFFIX)) {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*" + Layout.TEMP_SUFFIX)) {
       for (Path temp : entries) {
         LOG.info("Removing half-written checkpoint '{}'", temp);
         Files.deleteIfExists(temp);

@@ -18,7 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * back as {@link ContainerActor.Collected}, then stops. Failed isolators are skipped, and so
  * are those that have not answered when {@code timeout} passes.
  *
- * <p>Threading: runs on the default dispatcher and never blocks; the isolators' calls run on
+ * <p>Threading: runs on {@code corral.actor-dispatcher} and never blocks; the isolators' calls run on
  * the blocking dispatcher inside their {@link IsolatorActor}s.
  */
 final class UsageCollector {

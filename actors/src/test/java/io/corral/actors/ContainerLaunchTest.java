@@ -155,7 +155,8 @@ class ContainerLaunchTest {
         "exec '/no/such': ENOENT (No such file or directory)");
 
     ContainerError error = assertInstanceOf(Containerizer.Rejected.class, f.launch(request("rf", "/no/such"))).error();
-    assertEquals(new ContainerError.LaunchFailed("exec '/no/such': ENOENT (No such file or directory)"), error);
+    assertEquals(new ContainerError.LaunchFailed(java.util.Optional.of("exec"), java.util.Optional.of(Errno.ENOENT),
+        "exec '/no/such': ENOENT (No such file or directory)"), error);
     List<String> events = f.eventsOf("rf");
     assertEquals(List.of("release", "kill", "cleanup b", "cleanup a"), events.subList(events.size() - 4, events.size()));
 
@@ -174,51 +175,6 @@ class ContainerLaunchTest {
     java.util.Set<String> threads = f.isolator("a").nameThreads;
     assertTrue(threads.stream().anyMatch(t -> t.contains("corral.actor-dispatcher")), threads.toString());
     assertTrue(threads.stream().noneMatch(t -> t.contains("default-dispatcher")), threads.toString());
-  }
-
-  @Test
-  void forkFailureIsALaunchFailure() {
-    Fixture f = new Fixture(KIT, temp, "a");
-    f.launcher.forkFailure = new LaunchException("plan", null, "plan: unknown field 99");
-    ContainerError error = assertInstanceOf(Containerizer.Rejected.class, f.launch(request("ff", "true"))).error();
-    assertEquals("Failed to launch container: plan: unknown field 99", error.message());
-    assertEquals(List.of("prepare a", "fork", "cleanup a"), f.eventsOf("ff"));
-  }
-
-  @Test
-  void aPidsCheckpointThatFailsAbortsTheInitBeforeIsolate() throws Exception {
-    Fixture f = new Fixture(KIT, temp, "a");
-    // A non-empty directory where the pids checkpoint goes: its rename fails.
-    Files.createDirectories(f.paths.pids("np").resolve("in-the-way"));
-    ContainerError error = assertInstanceOf(Containerizer.Rejected.class, f.launch(request("np", "true"))).error();
-    ContainerError.Internal internal = assertInstanceOf(ContainerError.Internal.class, error);
-    assertTrue(internal.message().startsWith("Failed to checkpoint '" + f.paths.pids("np") + "': "),
-        internal.message());
-    assertEquals(List.of("prepare a", "fork", "abort", "cleanup a"), f.eventsOf("np"));
-    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, f.terminated("np").getReason());
-  }
-
-  @Test
-  void aConfigCheckpointThatFailsBeforeTheForkForksNothing() throws Exception {
-    Fixture f = new Fixture(KIT, temp, "a");
-    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
-    f.isolator("a").prepareGate = gate;
-    TestProbe<Containerizer.LaunchReply> launch = KIT.createTestProbe();
-    f.containerizer.tell(new Containerizer.Launch(request("nc", "true"), null, launch.getRef()));
-    assertTrue(f.isolator("a").prepareEntered.await(10, java.util.concurrent.TimeUnit.SECONDS));
-    // Written once before prepare; the rewrite with the plan (on the fork's thread) meets a
-    // non-empty directory where the checkpoint goes, and its rename fails.
-    Files.delete(f.paths.config("nc"));
-    Files.createDirectories(f.paths.config("nc").resolve("in-the-way"));
-    gate.countDown();
-
-    ContainerError error = assertInstanceOf(Containerizer.Rejected.class, launch.receiveMessage(TIMEOUT)).error();
-    ContainerError.Internal internal = assertInstanceOf(ContainerError.Internal.class, error);
-    assertTrue(internal.message().startsWith("Failed to checkpoint '" + f.paths.config("nc") + "': "),
-        internal.message());
-    assertEquals(List.of("prepare a", "cleanup a"), f.eventsOf("nc"));
-    assertTrue(f.launcher.forked.isEmpty());
-    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, f.terminated("nc").getReason());
   }
 
   @Test
@@ -256,19 +212,6 @@ class ContainerLaunchTest {
     assertEquals(new ContainerError.LaunchFailed("exec did not happen within 300ms"), error);
     List<String> events = f.eventsOf("slow");
     assertEquals(List.of("release", "kill", "cleanup a"), events.subList(events.size() - 3, events.size()));
-  }
-
-  @Test
-  void sandboxThatCannotBeCreatedIsAnInternalError() throws Exception {
-    Fixture f = new Fixture(KIT, temp, "a");
-    Files.createDirectories(f.workDir);
-    Files.writeString(f.workDir.resolve("containers"), "not a directory");
-    ContainerError error = assertInstanceOf(Containerizer.Rejected.class, f.launch(request("nodir", "true"))).error();
-    ContainerError.Internal internal = assertInstanceOf(ContainerError.Internal.class, error);
-    assertTrue(internal.message().startsWith("Failed to create sandbox '" + f.paths.sandbox("nodir") + "'"),
-        internal.message());
-    assertTrue(f.eventsOf("nodir").isEmpty(), f.events.toString());
-    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED, f.terminated("nodir").getReason());
   }
 
   @Test

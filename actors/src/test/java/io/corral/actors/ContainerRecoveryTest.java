@@ -80,7 +80,7 @@ class ContainerRecoveryTest {
     Files.write(bad.resolve("config"), new byte[] {(byte) 0xff, 0x01});
     Files.createDirectories(f.paths.sandbox("bad"));
     Files.createDirectories(f.paths.sandbox("ghost"));
-    Files.writeString(f.paths.runtime("run").resolve("config" + Paths.TEMP_SUFFIX), "half");
+    Files.writeString(f.paths.runtime("run").resolve("config" + Layout.TEMP_SUFFIX), "half");
     KIT.stop(f.containerizer, java.time.Duration.ofSeconds(10));
     assertFalse(f.events.contains("kill run"), "a detached containerizer leaves its containers: " + f.events);
     assertFalse(f.launcher.only("run").exited.isDone());
@@ -112,7 +112,7 @@ class ContainerRecoveryTest {
         bad.getMessage());
     assertEquals(List.of("recover a", "recover b", "cleanup b", "cleanup a"), f.eventsOf("bad"));
     assertFalse(Files.exists(f.paths.sandbox("ghost")), "orphan sandbox removed");
-    assertFalse(Files.exists(f.paths.runtime("run").resolve("config" + Paths.TEMP_SUFFIX)), "half-written checkpoint removed");
+    assertFalse(Files.exists(f.paths.runtime("run").resolve("config" + Layout.TEMP_SUFFIX)), "half-written checkpoint removed");
     assertTrue(f.eventsOf("run").containsAll(List.of("recover", "recover a", "recover b", "watch a", "watch b")),
         f.eventsOf("run").toString());
 

@@ -33,7 +33,7 @@ final class Fixture {
   final ScriptedLauncher launcher;
   final List<FakeIsolator> isolators = new ArrayList<>();
   final ActorRef<Containerizer.Command> containerizer;
-  final Paths paths;
+  final Layout paths;
 
   Fixture(ActorTestKit kit, Path temp, String... isolatorNames) {
     this(kit, temp, Duration.ofSeconds(30), isolatorNames);
@@ -73,7 +73,7 @@ final class Fixture {
     for (String name : isolatorNames) {
       isolators.add(new FakeIsolator(name, events));
     }
-    this.paths = new Paths(workDir, runtimeDir);
+    this.paths = new Layout(workDir, runtimeDir);
     ContainerizerSettings settings = new ContainerizerSettings(
         workDir, runtimeDir, List.copyOf(isolators), launcher, null, launchTimeout, phaseTimeout);
     if (faults != null) {

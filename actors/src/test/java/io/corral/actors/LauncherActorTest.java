@@ -9,7 +9,12 @@ import io.corral.posix.Errno;
 import io.corral.posix.launch.LaunchException;
 import io.corral.posix.launch.Stdio;
 import io.corral.proto.v1.LaunchPlan;
+import io.corral.proto.v1.ContainerConfig;
+import io.corral.proto.v1.ContainerPids;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.io.TempDir;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -52,19 +57,42 @@ class LauncherActorTest {
   void forkFailureIsReported() {
     launcher.forkFailure = new LaunchException("spawn", Errno.ENOENT, "spawn 'corral-init': ENOENT");
     actor.tell(new LauncherActor.Fork(PLAN, Stdio.inherit()));
-    assertEquals(new LauncherActor.ForkFailed("spawn 'corral-init': ENOENT"), parent.receiveMessage(TIMEOUT));
+    assertEquals(new LauncherActor.ForkFailed(new ContainerError.LaunchFailed(Optional.of("spawn"),
+        Optional.of(Errno.ENOENT), "spawn 'corral-init': ENOENT")), parent.receiveMessage(TIMEOUT));
   }
 
   @Test
-  void afterForkRunsOnTheForkedPidsAndItsFailureComesWithForked() {
-    List<String> seen = new CopyOnWriteArrayList<>();
-    actor.tell(new LauncherActor.Fork(PLAN, Stdio.inherit(), (init, helper) -> {
-      seen.add(init + "/" + helper);
-      throw new java.io.IOException("No space left on device");
-    }));
+  void theForkCheckpointsTheConfigBeforeAndThePidsAfter(@TempDir Path dir) throws Exception {
+    ContainerConfig config = ContainerConfig.newBuilder().setLaunch(Fixture.request("c", "true")).setPlan(PLAN).build();
+    actor.tell(new LauncherActor.Fork(PLAN, Stdio.inherit(), Optional.of(new LauncherActor.ForkCheckpoints(
+        dir.resolve("config"), config, dir.resolve("pids"), null))));
     LauncherActor.Forked forked = assertInstanceOf(LauncherActor.Forked.class, parent.receiveMessage(TIMEOUT));
-    assertEquals(List.of(forked.initPid() + "/" + forked.helperPid()), seen);
-    assertEquals(Optional.of("IOException: No space left on device"), forked.afterForkError());
+    assertEquals(config, ContainerConfig.parseFrom(Files.readAllBytes(dir.resolve("config"))));
+    assertEquals(Checkpoints.pids(forked.initPid(), forked.helperPid(), 0),
+        ContainerPids.parseFrom(Files.readAllBytes(dir.resolve("pids"))));
+  }
+
+  @Test
+  void aFailedConfigCheckpointForksNothing(@TempDir Path dir) {
+    Path config = dir.resolve("missing/config");
+    actor.tell(new LauncherActor.Fork(PLAN, Stdio.inherit(), Optional.of(new LauncherActor.ForkCheckpoints(
+        config, ContainerConfig.getDefaultInstance(), dir.resolve("pids"), null))));
+    LauncherActor.ForkFailed failed = assertInstanceOf(LauncherActor.ForkFailed.class, parent.receiveMessage(TIMEOUT));
+    assertTrue(failed.error().message().startsWith("Failed to checkpoint '" + config + "': NoSuchFileException"),
+        failed.error().message());
+    assertEquals(List.of(), events);
+  }
+
+  @Test
+  void aFailedPidsCheckpointComesWithThePidsOfTheForkedInit(@TempDir Path dir) {
+    Path pids = dir.resolve("missing/pids");
+    actor.tell(new LauncherActor.Fork(PLAN, Stdio.inherit(), Optional.of(new LauncherActor.ForkCheckpoints(
+        dir.resolve("config"), ContainerConfig.getDefaultInstance(), pids, null))));
+    LauncherActor.PidsNotCheckpointed forked = assertInstanceOf(LauncherActor.PidsNotCheckpointed.class,
+        parent.receiveMessage(TIMEOUT));
+    assertEquals(launcher.only("c").initPid(), forked.initPid());
+    assertTrue(forked.error().message().startsWith("Failed to checkpoint '" + pids + "': NoSuchFileException"),
+        forked.error().message());
     // The container is known to the launcher all the same: it can be aborted.
     actor.tell(LauncherActor.Abort.INSTANCE);
     assertEquals(new LauncherActor.ProcessExited(Optional.of(256)), parent.receiveMessage(TIMEOUT));
@@ -88,7 +116,8 @@ class LauncherActorTest {
     fork();
     launcher.releaseFailure = new LaunchException("exec", Errno.ENOENT, "exec '/no/such': ENOENT (No such file or directory)");
     actor.tell(LauncherActor.Release.INSTANCE);
-    assertEquals(new LauncherActor.ReleaseFailed("exec '/no/such': ENOENT (No such file or directory)"),
+    assertEquals(new LauncherActor.ReleaseFailed(new ContainerError.LaunchFailed(Optional.of("exec"),
+        Optional.of(Errno.ENOENT), "exec '/no/such': ENOENT (No such file or directory)")),
         parent.receiveMessage(TIMEOUT));
   }
 
@@ -102,7 +131,8 @@ class LauncherActorTest {
     List<Reply> replies = parent.receiveSeveralMessages(3, TIMEOUT);
     assertTrue(replies.contains(new LauncherActor.KillSent(Optional.empty())), replies.toString());
     assertTrue(replies.contains(new LauncherActor.ProcessExited(Optional.of(9))), replies.toString());
-    assertTrue(replies.contains(new LauncherActor.ReleaseFailed("init: the helper exited before exec")), replies.toString());
+    assertTrue(replies.contains(new LauncherActor.ReleaseFailed(new ContainerError.LaunchFailed(Optional.of("init"),
+        Optional.empty(), "init: the helper exited before exec"))), replies.toString());
   }
 
   @Test
@@ -118,9 +148,10 @@ class LauncherActorTest {
   @Test
   void commandsBeforeForkAreAnsweredWithAnError() {
     actor.tell(LauncherActor.Release.INSTANCE);
-    assertEquals(new LauncherActor.ReleaseFailed("the container has not been forked"), parent.receiveMessage(TIMEOUT));
+    assertEquals(new LauncherActor.ReleaseFailed(new ContainerError.LaunchFailed("the container has not been forked")),
+        parent.receiveMessage(TIMEOUT));
     actor.tell(LauncherActor.Kill.INSTANCE);
-    assertEquals(new LauncherActor.KillSent(Optional.of("the container has not been forked")),
+    assertEquals(new LauncherActor.KillSent(Optional.of(new ContainerError.Internal("the container has not been forked"))),
         parent.receiveMessage(TIMEOUT));
   }
 

@@ -19,8 +19,8 @@ class PathsTest {
   @Test
   void aCheckpointReplacesTheOldOneAndLeavesNoTemporaryFile() throws IOException {
     Path target = dir.resolve("pids");
-    Paths.checkpoint(target, Checkpoints.pids(10, 9, 1234));
-    Paths.checkpoint(target, Checkpoints.pids(11, 10, 5678));
+    Layout.checkpoint(target, Checkpoints.pids(10, 9, 1234));
+    Layout.checkpoint(target, Checkpoints.pids(11, 10, 5678));
     assertEquals(ContainerPids.newBuilder().setInitPid(11).setHelperPid(10).setInitStartTicks(5678).build(),
         ContainerPids.parseFrom(Files.readAllBytes(target)));
     try (Stream<Path> files = Files.list(dir)) {
@@ -31,7 +31,7 @@ class PathsTest {
   @Test
   void aCheckpointIntoAMissingDirectoryFailsAndCreatesNothing() {
     Path target = dir.resolve("gone").resolve("pids");
-    assertThrows(IOException.class, () -> Paths.checkpoint(target, Checkpoints.pids(1, 1, 1)));
+    assertThrows(IOException.class, () -> Layout.checkpoint(target, Checkpoints.pids(1, 1, 1)));
     assertEquals(false, Files.exists(dir.resolve("gone")));
   }
 }

@@ -39,12 +39,12 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: pure path arithmetic is safe anywhere; the methods that touch the file system
  * block and are called on the blocking dispatcher only.
  */
-public final class Paths {
-  private static final Logger LOG = LoggerFactory.getLogger(Paths.class);
+public final class Layout {
+  private static final Logger LOG = LoggerFactory.getLogger(Layout.class);
   private final Path workDir;
   private final Path runtimeDir;
 
-  public Paths(Path workDir, Path runtimeDir) {
+  public Layout(Path workDir, Path runtimeDir) {
     this.workDir = workDir;
     this.runtimeDir = runtimeDir;
   }
