@@ -3,7 +3,7 @@ package io.corral.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.corral.isolators.IsolationFlag;
+import io.corral.isolators.IsolatorCatalog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -71,9 +71,9 @@ class DocumentationTest {
       files.filter(f -> f.toString().endsWith(".md") && !f.getFileName().toString().equals("README.md"))
           .forEach(f -> pages.add(dir.relativize(f).toString().replaceFirst("\\.md$", "")));
     }
-    assertEquals(new TreeSet<>(IsolationFlag.ORDER), pages, "docs/isolators/<name>.md, one per isolator");
+    assertEquals(new TreeSet<>(IsolatorCatalog.names()), pages, "docs/isolators/<name>.md, one per isolator");
     String index = read("docs/isolators/README.md");
-    for (String name : IsolationFlag.ORDER) {
+    for (String name : IsolatorCatalog.names()) {
       assertTrue(index.contains("(" + name + ".md)"), "docs/isolators/README.md links " + name);
     }
   }
