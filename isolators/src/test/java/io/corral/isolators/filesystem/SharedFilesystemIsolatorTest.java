@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Contexts;
@@ -152,7 +153,12 @@ class SharedFilesystemIsolatorTest {
   }
 
   @Test
-  void tmpOntoSlashTmpIsAPrivateStickyTmp() {
+  void tmpOntoSlashTmpIsAPrivateStickyTmp() throws IOException {
+    // The volume directory gets the owner of /tmp (root): only root, or /tmp's owner, may chown.
+    Path tmp = Path.of("/tmp");
+    assumeTrue(Files.getAttribute(tmp, "unix:uid").equals(Files.getAttribute(sandbox, "unix:uid"))
+        && Files.getAttribute(tmp, "unix:gid").equals(Files.getAttribute(sandbox, "unix:gid")),
+        "needs root: the volume directory gets the owner of /tmp");
     LaunchPlan plan = isolator.prepare(context(volume("tmp", "/tmp", Volume.Mode.RW)));
     assertEquals("/tmp", plan.getMounts(0).getTarget());
     assertEquals(sandbox.resolve("tmp").toString(), plan.getMounts(0).getSource());
