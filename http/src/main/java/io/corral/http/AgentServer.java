@@ -22,9 +22,18 @@ import scala.concurrent.duration.Duration;
  * {@code ApiCodec.PARSER_MEDIA_TYPES}, which {@code /api/v1} needs to check {@code Content-Type}
  * exactly as Mesos does; routes bound without them accept {@code application/json;
  * charset=utf-8} and answer 400 rather than 415 to an explicit {@code application/octet-stream}.
+ * A malformed {@code Authorization} header is never logged (it may hold a secret).
  */
 public final class AgentServer {
   private static final Logger LOG = LoggerFactory.getLogger(AgentServer.class);
+
+  /**
+   * Headers whose malformed values Pekko must not log: its warning quotes the value, which may
+   * hold a secret.
+   */
+  private static final scala.collection.immutable.List<String> CREDENTIAL_HEADERS =
+      scala.jdk.javaapi.CollectionConverters.asScala(
+          java.util.List.of("authorization", "proxy-authorization")).toList();
 
   private AgentServer() {}
 
@@ -46,7 +55,8 @@ public final class AgentServer {
 
   private static ServerSettings adapt(ServerSettings s, Duration idle) {
     return s.withTimeouts(s.getTimeouts().withIdleTimeout(idle))
-        .withParserSettings(
-            s.getParserSettings().withCustomMediaTypes(ApiCodec.PARSER_MEDIA_TYPES));
+        .withParserSettings(s.getParserSettings()
+            .withCustomMediaTypes(ApiCodec.PARSER_MEDIA_TYPES)
+            .withIgnoreIllegalHeaderFor(CREDENTIAL_HEADERS));
   }
 }
