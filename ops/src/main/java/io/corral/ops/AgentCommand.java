@@ -1,6 +1,7 @@
 package io.corral.ops;
 
 import io.corral.actors.Containerizer;
+import io.corral.http.security.HttpSecurity;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -40,6 +41,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Mixin AgentFlags.Http http;
   @Mixin AgentFlags flags;
+  @Mixin SecurityFlags security;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -52,13 +54,14 @@ final class AgentCommand implements Callable<Integer> {
     List<String> isolators = Wiring.isolation(flags.isolation());
     Directories.ensureWritable("work", flags.workDir());
     Directories.ensureWritable("runtime", flags.runtimeDir());
+    HttpSecurity httpSecurity = security.resolve(root, flags.workDir(), http.ip());
 
     Containerizer.RecoverMode recover = http.recover();
     CompletableFuture<Integer> recovered = new CompletableFuture<>();
     PrometheusMeterRegistry registry = Wiring.meterRegistry();
     ActorSystem<Containerizer.Command> system = Systems.start(Containerizer.create(
         Wiring.containerizer(flags, isolators).withMeterRegistry(registry), recover, recovered), flags.loggingLevel());
-    ServerBinding binding = bind(system, recovered::isDone, registry);
+    ServerBinding binding = bind(system, recovered::isDone, registry, httpSecurity);
     LOG.info("Agent listening on http://{}:{} (pid {}) with isolation '{}'",
         http.ip(), binding.localAddress().getPort(), ProcessHandle.current().pid(), flags.isolation());
 
@@ -81,10 +84,11 @@ final class AgentCommand implements Callable<Integer> {
   }
 
   private ServerBinding bind(ActorSystem<Containerizer.Command> system, BooleanSupplier ready,
-      PrometheusMeterRegistry registry) throws InterruptedException {
+      PrometheusMeterRegistry registry, HttpSecurity httpSecurity) throws InterruptedException {
     String where = http.ip() + ":" + http.port();
     try {
-      return Wiring.bind(system, http, AgentFlags.render(http, flags), ready, registry)
+      return Wiring.bind(system, http, AgentFlags.render(http, flags, security), ready, registry,
+              httpSecurity)
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException | StartupException e) {

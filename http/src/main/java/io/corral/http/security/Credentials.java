@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +95,22 @@ public final class Credentials {
     Map<String, byte[]> bytes = new LinkedHashMap<>();
     secrets.forEach((p, s) -> bytes.put(p, s.getBytes(StandardCharsets.UTF_8)));
     return new Credentials(bytes);
+  }
+
+  /**
+   * The {@code Authorization} header value that proves {@code principal} (or, when empty, the
+   * first principal of the file), for a client of the agent.
+   *
+   * @throws IllegalArgumentException {@code Failed to find principal '<p>' in the credentials}
+   */
+  public String basicAuthorization(Optional<String> principal) {
+    String who = principal.orElseGet(() -> secrets.keySet().iterator().next());
+    byte[] secret = secrets.get(who);
+    if (secret == null) {
+      throw new IllegalArgumentException("Failed to find principal '" + who + "' in the credentials");
+    }
+    String pair = who + ":" + new String(secret, StandardCharsets.UTF_8);
+    return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
   }
 
   /** The secret of {@code principal}, or null; for {@link BasicAuthenticator} only. */

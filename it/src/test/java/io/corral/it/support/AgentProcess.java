@@ -56,7 +56,15 @@ public final class AgentProcess implements AutoCloseable {
     this.log = root.resolve("agent.log");
     this.port = port;
     this.process = process;
-    this.client = new AgentClient(URI.create("http://127.0.0.1:" + port));
+    this.client = new AgentClient(URI.create("http://127.0.0.1:" + port), credentials());
+  }
+
+  /**
+   * The credentials file the agent generated as root ({@code <work_dir>/credentials}): its
+   * {@link #client()} authenticates with it, so the ITs exercise the secure default.
+   */
+  public Path credentials() {
+    return workDir.resolve("credentials");
   }
 
   /** The runnable jar built by {@code ops} ({@code -Dcorral.jar}, set by the it pom). */
