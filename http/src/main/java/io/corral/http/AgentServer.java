@@ -40,12 +40,28 @@ public final class AgentServer {
   /** Binds {@code routes} on {@code ip:port} (port 0 picks a free port; see the binding). */
   public static CompletionStage<ServerBinding> bind(
       ActorSystem<?> system, String ip, int port, AgentRoutes routes, HttpSettings settings) {
+    return bind(system, ip, port, routes, settings, java.util.Optional.empty());
+  }
+
+  /**
+   * As above, speaking TLS only when {@code tls} is given: its context is built here, so a bad
+   * certificate or key fails the bind with a message naming the file.
+   */
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, String ip, int port,
+      AgentRoutes routes, HttpSettings settings,
+      java.util.Optional<io.corral.http.security.Tls> tls) {
     Duration idle = settings.idleTimeout()
         .<Duration>map(d -> Duration.create(d.toMillis(), TimeUnit.MILLISECONDS))
         .orElse(Duration.Inf());
-    return Http.get(system)
+    org.apache.pekko.http.javadsl.ServerBuilder server = Http.get(system)
         .newServerAt(ip, port)
-        .adaptSettings(s -> adapt(s, idle))
+        .adaptSettings(s -> adapt(s, idle));
+    if (tls.isPresent()) {
+      javax.net.ssl.SSLContext context = tls.get().context();
+      server = server.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(
+          () -> tls.get().engine(context)));
+    }
+    return server
         .bind(routes.routes())
         .thenApply(binding -> {
           LOG.info("Agent API listening on {}", binding.localAddress());

@@ -3,9 +3,12 @@ package io.corral.ops;
 import io.corral.http.security.Acls;
 import io.corral.http.security.Credentials;
 import io.corral.http.security.HttpSecurity;
+import io.corral.http.security.Tls;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +57,56 @@ final class SecurityFlags {
           + " loopback (anyone who reaches it can run commands as the agent's user)."
           + " Default: ${DEFAULT-VALUE}.")
   boolean insecureHttp;
+
+  @Option(names = "--ssl_enabled", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+      description = "Serve TLS only, as libprocess' LIBPROCESS_SSL_ENABLED (read when the flag"
+          + " is not given), with --ssl_cert_file and --ssl_key_file. Default: false.")
+  Boolean sslEnabled;
+
+  @Option(names = "--ssl_cert_file", paramLabel = "PATH",
+      description = "PEM certificate chain of the agent. Default: $LIBPROCESS_SSL_CERT_FILE.")
+  String sslCertFile;
+
+  @Option(names = "--ssl_key_file", paramLabel = "PATH",
+      description = "PEM (PKCS#8) private key of the agent. Default: $LIBPROCESS_SSL_KEY_FILE.")
+  String sslKeyFile;
+
+  @Option(names = "--ssl_ca_file", paramLabel = "PATH",
+      description = "PEM CA certificates; client certificates are asked for and verified"
+          + " against them. Default: $LIBPROCESS_SSL_CA_FILE.")
+  String sslCaFile;
+
+  @Option(names = "--ssl_require_cert", paramLabel = "BOOL", arity = "0..1",
+      fallbackValue = "true",
+      description = "Refuse clients without a certificate. Default: $LIBPROCESS_SSL_REQUIRE_CERT,"
+          + " else false.")
+  Boolean sslRequireCert;
+
+  /**
+   * TLS from the {@code --ssl_*} flags, each falling back to its libprocess variable in
+   * {@code environment}; empty when it is not enabled.
+   *
+   * @throws StartupException when enabled without a certificate or key
+   */
+  Optional<Tls> tls(Map<String, String> environment) {
+    Map<String, String> merged = new HashMap<>(environment);
+    put(merged, Tls.ENABLED, sslEnabled);
+    put(merged, Tls.CERT_FILE, sslCertFile);
+    put(merged, Tls.KEY_FILE, sslKeyFile);
+    put(merged, Tls.CA_FILE, sslCaFile);
+    put(merged, Tls.REQUIRE_CERT, sslRequireCert);
+    try {
+      return Tls.fromEnvironment(merged);
+    } catch (IllegalArgumentException e) {
+      throw new StartupException(e.getMessage(), e);
+    }
+  }
+
+  private static void put(Map<String, String> env, String key, Object flag) {
+    if (flag != null) {
+      env.put(key, flag.toString());
+    }
+  }
 
   /**
    * Fills the defaults and builds what the routes enforce: the credentials file read (or, as

@@ -80,7 +80,8 @@ final class Wiring {
   /** Binds the agent API on {@code ip:port}, answering for {@code system}'s containerizer. */
   static CompletionStage<ServerBinding> bind(
       ActorSystem<Containerizer.Command> system, AgentFlags.Http http, Map<String, String> flags) {
-    return bind(system, http, flags, () -> true, meterRegistry(), HttpSecurity.open());
+    return bind(system, http, flags, () -> true, meterRegistry(), HttpSecurity.open(),
+        java.util.Optional.empty());
   }
 
   /**
@@ -90,7 +91,8 @@ final class Wiring {
    */
   static CompletionStage<ServerBinding> bind(ActorSystem<Containerizer.Command> system,
       AgentFlags.Http http, Map<String, String> flags, java.util.function.BooleanSupplier ready,
-      PrometheusMeterRegistry registry, HttpSecurity security) {
+      PrometheusMeterRegistry registry, HttpSecurity security,
+      java.util.Optional<io.corral.http.security.Tls> tls) {
     AgentInfo info = new AgentInfo(
         AgentInfo.MESOS_VERSION,
         Version.get(),
@@ -105,6 +107,6 @@ final class Wiring {
     HttpSettings settings = HttpSettings.fromConfig(system.settings().config());
     AgentRoutes routes =
         new AgentRoutes(system, system, info, settings, ready, registry, security);
-    return AgentServer.bind(system, http.ip(), http.port(), routes, settings);
+    return AgentServer.bind(system, http.ip(), http.port(), routes, settings, tls);
   }
 }

@@ -7,6 +7,8 @@ import com.google.protobuf.util.JsonFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads the small JSON documents of the security flags (credentials, ACLs) as protobuf
@@ -101,10 +103,15 @@ final class JsonFields {
     return value.getBoolValue();
   }
 
+  /**
+   * The parser's complaint without the document's text (which may hold a secret): where it
+   * is, when the parser says so, else nothing.
+   */
   private static String reason(Exception e) {
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    // Never echo the document (it may hold secrets): only the parser's first line.
-    int nl = message.indexOf('\n');
-    return nl < 0 ? message : message.substring(0, nl);
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    Matcher where = POSITION.matcher(message);
+    return where.find() ? "malformed " + where.group() : "not a JSON object";
   }
+
+  private static final Pattern POSITION = Pattern.compile("at line \\d+ column \\d+");
 }
