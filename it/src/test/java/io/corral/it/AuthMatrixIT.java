@@ -104,6 +104,17 @@ class AuthMatrixIT {
   }
 
   @Test
+  void getFlagsShowsTheCredentialsPathAndNoSecret() {
+    HttpResponse<String> r = agent.client().postJson("{\"type\":\"GET_FLAGS\"}");
+    assertEquals(200, r.statusCode());
+    assertTrue(r.body().contains("credentials.json"), r.body());
+    for (String secret : List.of("rw-secret", "ro-secret", "blind-secret")) {
+      assertFalse(r.body().contains(secret), r.body());
+      assertFalse(agent.logTail().contains(secret), "no secret in the agent's log");
+    }
+  }
+
+  @Test
   void principalsGetWhatTheAclsGrantAndRefusalsChangeNothing() {
     AgentClient rw = client(AgentClient.basic(RW, "rw-secret"));
     AgentClient ro = client(AgentClient.basic(RO, "ro-secret"));

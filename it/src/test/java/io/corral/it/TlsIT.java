@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.it.support.AgentProcess;
+import io.corral.it.support.Commands;
+import io.corral.it.support.Commands.Result;
 import io.corral.it.support.Eventually;
 import io.corral.it.support.Host;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +43,7 @@ class TlsIT {
   @BeforeAll
   static void start() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: a root agent");
-    assumeTrue(run("sh", "-c", "command -v openssl && command -v curl").exit == 0,
+    assumeTrue(Commands.run("sh", "-c", "command -v openssl && command -v curl").exit() == 0,
         "needs openssl and curl (ops/scripts/setup-debian.sh installs them)");
     dir = Files.createTempDirectory("corral-tls-");
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=corral-it-ca",
@@ -69,7 +70,7 @@ class TlsIT {
     agent = builder.redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile())
         .start();
     Eventually.await(Duration.ofSeconds(90), () -> !agent.isAlive() || curl("--cacert",
-        "ca.pem", "--cert", "client.pem", "--key", "client.key", https("/health")).out.equals("200"),
+        "ca.pem", "--cert", "client.pem", "--key", "client.key", https("/health")).out().equals("200"),
         () -> "the TLS agent to answer\n" + log());
     assertTrue(agent.isAlive(), log());
   }
@@ -93,27 +94,27 @@ class TlsIT {
   @Test
   void aVerifiedClientWithItsCertificateGetsThroughAndTheApiStillAuthenticates() throws Exception {
     String[] client = {"--cacert", "ca.pem", "--cert", "client.pem", "--key", "client.key"};
-    assertEquals("200", curl(concat(client, https("/health"))).out);
+    assertEquals("200", curl(concat(client, https("/health"))).out());
     assertEquals("401", curl(concat(client, "-H", "Content-Type: application/json", "-d",
-        "{\"type\":\"GET_HEALTH\"}", https("/api/v1"))).out, "TLS does not replace credentials");
+        "{\"type\":\"GET_HEALTH\"}", https("/api/v1"))).out(), "TLS does not replace credentials");
   }
 
   @Test
   void clientsThatCannotVerifyOrBeVerifiedAreRefused() throws Exception {
     Result untrusted = curl("--cert", "client.pem", "--key", "client.key", https("/health"));
-    assertNotEquals(0, untrusted.exit, "the server's certificate is not trusted without the CA");
+    assertNotEquals(0, untrusted.exit(), "the server's certificate is not trusted without the CA");
     Result anonymous = curl("--cacert", "ca.pem", https("/health"));
-    assertNotEquals("200", anonymous.out, "a client without a certificate is refused");
+    assertNotEquals("200", anonymous.out(), "a client without a certificate is refused");
     Result plaintext = curl("http://127.0.0.1:" + port + "/health");
-    assertNotEquals("200", plaintext.out, "plaintext to the TLS port is refused");
+    assertNotEquals("200", plaintext.out(), "plaintext to the TLS port is refused");
     assertTrue(agent.isAlive());
   }
 
   @Test
   void opensslVerifiesTheServerChain() throws Exception {
-    Result r = run(dir, "sh", "-c", "echo | openssl s_client -connect 127.0.0.1:" + port
+    Result r = Commands.run(dir, "sh", "-c", "echo | openssl s_client -connect 127.0.0.1:" + port
         + " -CAfile ca.pem -cert client.pem -key client.key -verify_return_error 2>&1");
-    assertTrue(r.out.contains("Verify return code: 0 (ok)"), r.out);
+    assertTrue(r.out().contains("Verify return code: 0 (ok)"), r.out());
   }
 
   private static String https(String path) {
@@ -129,19 +130,15 @@ class TlsIT {
   private static void openssl(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("openssl"));
     cmd.addAll(List.of(args));
-    Result r = run(dir, cmd.toArray(String[]::new));
-    assertEquals(0, r.exit, String.join(" ", cmd) + ": " + r.out);
+    Result r = Commands.run(dir, cmd.toArray(String[]::new));
+    assertEquals(0, r.exit(), String.join(" ", cmd) + ": " + r.err());
   }
 
   private static Result curl(String... args) {
     List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-o", "/dev/null", "-w",
         "%{http_code}", "--max-time", "10"));
     cmd.addAll(List.of(args));
-    try {
-      return run(dir, cmd.toArray(String[]::new));
-    } catch (Exception e) {
-      return new Result(-1, e.toString());
-    }
+    return Commands.run(dir, cmd.toArray(String[]::new));
   }
 
   private static String log() {
@@ -150,19 +147,5 @@ class TlsIT {
     } catch (IOException e) {
       return "(no log)";
     }
-  }
-
-  private record Result(int exit, String out) {}
-
-  private static Result run(String... cmd) throws Exception {
-    return run(Path.of("."), cmd);
-  }
-
-  private static Result run(Path cwd, String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd));
-    return new Result(p.exitValue(), out);
   }
 }

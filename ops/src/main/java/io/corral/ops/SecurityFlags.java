@@ -135,6 +135,8 @@ final class SecurityFlags {
       Optional<Credentials> credentials =
           Optional.ofNullable(httpCredentials).map(Credentials::read);
       Optional<Acls> parsed = Optional.ofNullable(acls).map(Acls::fromFlag);
+      parsed.filter(a -> !a.unusedFields().isEmpty()).ifPresent(a -> LOG.warn(
+          "Ignoring the ACLs of actions this agent does not serve: {}", a.unusedFields()));
       return new HttpSecurity(
           authenticateHttpReadwrite, authenticateHttpReadonly, credentials, parsed);
     } catch (IllegalArgumentException e) {

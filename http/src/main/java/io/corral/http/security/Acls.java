@@ -41,10 +41,17 @@ public final class Acls {
 
   private final boolean permissive;
   private final Map<Action, List<Rule>> rules;
+  private final Set<String> unused;
 
-  private Acls(boolean permissive, Map<Action, List<Rule>> rules) {
+  private Acls(boolean permissive, Map<Action, List<Rule>> rules, Set<String> unused) {
     this.permissive = permissive;
     this.rules = rules;
+    this.unused = unused;
+  }
+
+  /** The fields of Mesos' other actions that the JSON had: accepted, and never consulted. */
+  public Set<String> unusedFields() {
+    return unused;
   }
 
   /**
@@ -81,13 +88,17 @@ public final class Acls {
         }
         rules.put(action, List.copyOf(list));
       }
+      Set<String> unused = new java.util.TreeSet<>();
       for (String field : root.getFieldsMap().keySet()) {
-        if (!field.equals("permissive") && !MESOS_ACTIONS.contains(field)
+        if (MESOS_ACTIONS.contains(field)) {
+          unused.add(field);
+        } else if (!field.equals("permissive")
             && rules.keySet().stream().noneMatch(a -> a.field().equals(field))) {
           throw new IllegalArgumentException("unknown field '" + field + "'");
         }
       }
-      return new Acls(JsonFields.bool(root, "permissive", true), rules);
+      return new Acls(JsonFields.bool(root, "permissive", true), rules,
+          java.util.Collections.unmodifiableSet(unused));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("Failed to parse ACLs: " + e.getMessage());
     }
