@@ -329,7 +329,8 @@ corral() {
 }
 EMBEDDED=(--target=embedded --work_dir="$WORK/embedded-work" --runtime_dir="$STATE/embedded-run"
           --isolation="$ISOLATION")
-HTTP=(--target=http --url="$URL" --pid="$AGENT")
+# A root agent requires authentication for /api/v1 and generated these credentials at start.
+HTTP=(--target=http --url="$URL" --pid="$AGENT" --http_credentials="$WORK/agent-work/credentials")
 
 # ---- sequential: crun, embedded and HTTP in ROUNDS interleaved rounds (rotating order), so
 # that the machine's load drifting during the run does not favour one of them

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing Corral needs on a fresh Debian or Ubuntu machine:
 # a JDK 17, Maven, a C compiler with the libc headers (for the launch helper corral-init)
-# procps (`ps`, used by the tests and the README's demo) and xfsprogs (`mkfs.xfs`: the disk/xfs
-# tests make their own XFS image on a loop device). Run as root. Idempotent: it runs apt-get only
-# when a package is missing.
+# procps (`ps`, used by the tests and the README's demo), xfsprogs (`mkfs.xfs`: the disk/xfs
+# tests make their own XFS image on a loop device), curl and openssl (the security tests call the
+# agent as another user, and over TLS with certificates they make). Run as root. Idempotent: it
+# runs apt-get only when a package is missing.
 set -euo pipefail
 
 if [[ "$(id -u)" -ne 0 ]]; then
@@ -11,7 +12,7 @@ if [[ "$(id -u)" -ne 0 ]]; then
   exit 1
 fi
 
-packages=(openjdk-17-jdk-headless maven gcc libc6-dev procps xfsprogs)
+packages=(openjdk-17-jdk-headless maven gcc libc6-dev procps xfsprogs curl openssl)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -3,6 +3,9 @@ package io.corral.http;
 import io.corral.actors.Containerizer;
 import io.corral.http.ApiCodec.Encoding;
 import io.corral.http.ApiCodec.Result;
+import io.corral.http.security.Action;
+import io.corral.http.security.HttpSecurity;
+import io.corral.http.security.HttpSecurity.Caller;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.agent.Call;
 import io.corral.proto.v1.agent.Response;
@@ -30,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * validation 400, and {@code Accept} 406), then turns the call into one ask of the containerizer
  * and the reply into a response. Failures of the ask go to {@link ErrorMapping}; nothing here
  * catches per call. Unknown call types are 501; known ones that Corral does not serve (GET_STATE,
- * GET_METRICS, the nested-container calls, ...) are 501 "is not supported".
+ * GET_METRICS, the nested-container calls, ...) are 501 "is not supported". Authentication
+ * happened before ({@link AgentRoutes}); a valid call that the ACLs refuse its caller is 403
+ * and reaches no actor, and GET_CONTAINERS lists nothing to a caller that may not view
+ * standalone containers, as Mesos' agent does.
  *
  * <p>Runs on Pekko HTTP's dispatcher and the futures' completing threads; it holds no mutable
  * state.
@@ -44,13 +50,16 @@ final class AgentApi {
   private final HttpSettings settings;
   private final ActorSystem<?> system;
   private final BooleanSupplier ready;
+  private final HttpSecurity security;
 
   AgentApi(
       ActorRef<Containerizer.Command> containerizer,
       AgentInfo info,
       HttpSettings settings,
       ActorSystem<?> system,
-      BooleanSupplier ready) {
+      BooleanSupplier ready,
+      HttpSecurity security) {
+    this.security = security;
     this.containerizer = containerizer;
     this.info = info;
     this.settings = settings;
@@ -58,8 +67,20 @@ final class AgentApi {
     this.ready = ready;
   }
 
-  /** The response to one request to {@code /api/v1}. */
-  CompletionStage<HttpResponse> handle(HttpRequest request) {
+  /**
+   * Answers {@code refusal} (a 401) to a request that carries no valid credentials, once its
+   * body has been drained, so that the client reads the refusal rather than a reset.
+   */
+  CompletionStage<HttpResponse> refuse(HttpRequest request, HttpResponse refusal) {
+    OptionalLong length = request.entity().getContentLengthOption();
+    if (length.isPresent() && length.getAsLong() > BodyReader.drainCap(settings.maxRequestBytes())) {
+      return done(refusal);
+    }
+    return afterDraining(request, settings.maxRequestBytes(), refusal);
+  }
+
+  /** The response to one request to {@code /api/v1} from {@code caller}. */
+  CompletionStage<HttpResponse> handle(HttpRequest request, Caller caller) {
     long max = settings.maxRequestBytes();
     OptionalLong length = request.entity().getContentLengthOption();
     if (length.isPresent() && length.getAsLong() > BodyReader.drainCap(max)) {
@@ -83,7 +104,7 @@ final class AgentApi {
           }
           return body.tooLarge()
               ? done(ErrorMapping.tooLarge(max))
-              : serve(request, encoding.value(), body.bytes());
+              : serve(request, encoding.value(), body.bytes(), caller);
         })
         .thenCompose(Function.identity());
   }
@@ -99,7 +120,8 @@ final class AgentApi {
         .handle((body, failure) -> refusal);
   }
 
-  private CompletionStage<HttpResponse> serve(HttpRequest request, Encoding in, byte[] body) {
+  private CompletionStage<HttpResponse> serve(
+      HttpRequest request, Encoding in, byte[] body, Caller caller) {
     Result<Call> call = ApiCodec.decode(in, body);
     if (call.refusal() != null) {
       return done(call.refusal());
@@ -112,16 +134,34 @@ final class AgentApi {
     if (out.refusal() != null) {
       return done(out.refusal());
     }
-    return dispatch(call.value(), out.value());
+    Optional<Action> action = action(call.value().getType());
+    if (action.isPresent() && !security.approved(action.get(), caller)) {
+      LOG.info("Refused {} to principal '{}'", call.value().getType(),
+          caller.principal().orElse("ANY"));
+      return done(ErrorMapping.forbidden());
+    }
+    return dispatch(call.value(), out.value(), security.approved(
+        Action.VIEW_STANDALONE_CONTAINER, caller));
   }
 
-  private CompletionStage<HttpResponse> dispatch(Call call, Encoding out) {
+  /** The ACL action that guards a call, if one does. */
+  private static Optional<Action> action(Call.Type type) {
+    return switch (type) {
+      case LAUNCH_CONTAINER -> Optional.of(Action.LAUNCH_STANDALONE_CONTAINER);
+      case WAIT_CONTAINER -> Optional.of(Action.WAIT_STANDALONE_CONTAINER);
+      case KILL_CONTAINER -> Optional.of(Action.KILL_STANDALONE_CONTAINER);
+      case REMOVE_CONTAINER -> Optional.of(Action.REMOVE_STANDALONE_CONTAINER);
+      default -> Optional.empty();
+    };
+  }
+
+  private CompletionStage<HttpResponse> dispatch(Call call, Encoding out, boolean mayView) {
     LOG.debug("Serving {} as {}", call.getType(), out);
     return switch (call.getType()) {
       case GET_HEALTH -> done(ApiCodec.encode(ApiResponses.health(), out));
       case GET_VERSION -> done(ApiCodec.encode(ApiResponses.version(info), out));
       case GET_FLAGS -> done(ApiCodec.encode(ApiResponses.flags(info), out));
-      case GET_CONTAINERS -> getContainers(call.getGetContainers(), out);
+      case GET_CONTAINERS -> getContainers(call.getGetContainers(), out, mayView);
       case LAUNCH_CONTAINER -> launch(call.getLaunchContainer());
       case WAIT_CONTAINER -> wait(call.getWaitContainer().getContainerId(), out);
       case KILL_CONTAINER -> kill(call.getKillContainer());
@@ -130,10 +170,12 @@ final class AgentApi {
     };
   }
 
-  private CompletionStage<HttpResponse> getContainers(Call.GetContainers request, Encoding out) {
+  private CompletionStage<HttpResponse> getContainers(
+      Call.GetContainers request, Encoding out, boolean mayView) {
     return this.<Containerizer.Containers>ask(
         Containerizer.GetContainers::new, settings.askTimeout(), "get containers",
-        reply -> ApiCodec.encode(ApiResponses.containers(request, reply.containers()), out));
+        reply -> ApiCodec.encode(ApiResponses.containers(
+            request, mayView ? reply.containers() : java.util.List.of()), out));
   }
 
   private CompletionStage<HttpResponse> launch(Call.LaunchContainer launch) {

@@ -3,9 +3,14 @@ package io.corral.http;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.corral.actors.Containerizer;
+import io.corral.http.security.Action;
+import io.corral.http.security.HttpSecurity;
+import io.corral.http.security.HttpSecurity.Caller;
+import io.corral.http.security.Realm;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -25,6 +30,13 @@ import org.apache.pekko.http.javadsl.server.Route;
  *       ({@link MetricsViews}).
  * </ul>
  *
+ * <p>Who may call what is {@link HttpSecurity}'s: {@code /api/v1} is in the read-write realm,
+ * the GET endpoints but {@code /health} in the read-only realm; a realm that requires
+ * authentication answers a request without valid credentials 401 with {@code WWW-Authenticate:
+ * Basic realm="<realm>"} before anything else, as libprocess does. A caller that may not view
+ * standalone containers sees none in {@code /state}, {@code /containers} and
+ * {@code /monitor/statistics}.
+ *
  * <p>While {@code ready} is false (the containerizer is still recovering) every endpoint but
  * {@code /health} and the metrics answers 503, as the Mesos agent does during recovery. {@code /api/v1} has no
  * request timeout of the server's own, since WAIT_CONTAINER lasts as long as the container; each
@@ -39,6 +51,7 @@ public final class AgentRoutes extends AllDirectives {
   private final AgentApi api;
   private final AgentViews views;
   private final MetricsViews metrics;
+  private final HttpSecurity security;
 
   /**
    * @param system the actor system whose scheduler times the asks
@@ -67,9 +80,22 @@ public final class AgentRoutes extends AllDirectives {
       HttpSettings settings,
       BooleanSupplier ready,
       PrometheusMeterRegistry registry) {
+    this(system, containerizer, info, settings, ready, registry, HttpSecurity.open());
+  }
+
+  /** Routes as above, guarded by {@code security}. */
+  public AgentRoutes(
+      ActorSystem<?> system,
+      ActorRef<Containerizer.Command> containerizer,
+      AgentInfo info,
+      HttpSettings settings,
+      BooleanSupplier ready,
+      PrometheusMeterRegistry registry,
+      HttpSecurity security) {
     this.ready = ready;
+    this.security = security;
     this.metrics = new MetricsViews(registry);
-    this.api = new AgentApi(containerizer, info, settings, system, ready);
+    this.api = new AgentApi(containerizer, info, settings, system, ready, security);
     this.views = new AgentViews(containerizer, info, settings, system);
   }
 
@@ -82,24 +108,45 @@ public final class AgentRoutes extends AllDirectives {
     return concat(
         path(segment("api").slash("v1"), this::api),
         path("health", () -> get(() -> complete(HttpResponse.create()))),
-        path("metrics", () -> get(() -> complete(metrics.prometheus()))),
-        path(segment("metrics").slash("snapshot"), () -> get(() -> complete(metrics.snapshot()))),
-        path("state", () -> get(() -> whenReady(() -> completeWithFuture(views.state())))),
-        path("containers", () -> get(() -> whenReady(this::containers))),
-        path(segment("monitor").slash("statistics"),
-            () -> get(() -> whenReady(() -> completeWithFuture(views.statistics())))));
+        path("metrics", () -> get(() -> readonly(c -> complete(metrics.prometheus())))),
+        path(segment("metrics").slash("snapshot"),
+            () -> get(() -> readonly(c -> complete(metrics.snapshot())))),
+        path("state", () -> get(() -> readonly(c -> whenReady(
+            () -> completeWithFuture(views.state(mayView(c))))))),
+        path("containers", () -> get(() -> readonly(c -> whenReady(() -> containers(c))))),
+        path(segment("monitor").slash("statistics"), () -> get(() -> readonly(c -> whenReady(
+            () -> completeWithFuture(views.statistics(mayView(c))))))));
   }
 
   private Route api() {
-    return withoutRequestTimeout(
-        () -> extractRequest(request -> completeWithFuture(api.handle(request))));
+    return withoutRequestTimeout(() -> extractRequest(request -> authenticated(Realm.READWRITE,
+        caller -> completeWithFuture(api.handle(request, caller)),
+        refusal -> completeWithFuture(api.refuse(request, refusal)))));
   }
 
-  private Route containers() {
+  private Route containers(Caller caller) {
     return parameterOptional("container_id", containerId ->
         parameterOptional("framework_id", frameworkId ->
             parameterOptional("executor_id", executorId ->
-                completeWithFuture(views.containers(containerId, frameworkId, executorId)))));
+                completeWithFuture(views.containers(
+                    containerId, frameworkId, executorId, mayView(caller))))));
+  }
+
+  private boolean mayView(Caller caller) {
+    return security.approved(Action.VIEW_STANDALONE_CONTAINER, caller);
+  }
+
+  private Route readonly(Function<Caller, Route> inner) {
+    return authenticated(Realm.READONLY, inner, this::complete);
+  }
+
+  /** {@code inner} for the caller that the request's credentials prove, else {@code refused}. */
+  private Route authenticated(
+      Realm realm, Function<Caller, Route> inner, Function<HttpResponse, Route> refused) {
+    return optionalHeaderValueByName("Authorization", header ->
+        security.authenticate(realm, header)
+            .map(inner)
+            .orElseGet(() -> refused.apply(ErrorMapping.unauthorized(realm))));
   }
 
   private Route whenReady(Supplier<Route> inner) {

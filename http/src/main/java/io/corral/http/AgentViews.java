@@ -24,6 +24,8 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
  * and {@code /monitor/statistics}. Each asks the containerizer once (and, for statistics, once
  * more per running container) and renders the replies; failures go to {@link ErrorMapping}.
  *
+ * <p>A caller that may not view standalone containers ({@code mayView} false) sees none.
+ *
  * <p>Differences from stock Mesos, which hides standalone containers from these endpoints:
  * Corral has only standalone containers, so it lists them. In {@code /monitor/statistics} a
  * standalone container appears with its container id as {@code executor_id}, {@code
@@ -51,8 +53,8 @@ final class AgentViews {
   }
 
   /** {@code GET /state}: the agent's identity, its flags and every container it knows. */
-  CompletionStage<HttpResponse> state() {
-    return withSnapshots("get state", snapshots -> {
+  CompletionStage<HttpResponse> state(boolean mayView) {
+    return withSnapshots("get state", mayView, snapshots -> {
       JsonWriter out = new JsonWriter().beginObject();
       out.name("version").value(info.version());
       out.name("corral_version").value(info.corralVersion());
@@ -94,7 +96,8 @@ final class AgentViews {
    * come together (400 otherwise) and match nothing, since no container has an executor.
    */
   CompletionStage<HttpResponse> containers(
-      Optional<String> containerId, Optional<String> frameworkId, Optional<String> executorId) {
+      Optional<String> containerId, Optional<String> frameworkId, Optional<String> executorId,
+      boolean mayView) {
     if (frameworkId.isPresent() != executorId.isPresent()) {
       return CompletableFuture.completedFuture(ErrorMapping.badRequest(
           "Both 'framework_id' and 'executor_id' should be specified"));
@@ -103,7 +106,7 @@ final class AgentViews {
       return CompletableFuture.completedFuture(ErrorMapping.badRequest(
           "'container_id' cannot be specified with 'framework_id' and 'executor_id'"));
     }
-    return withSnapshots("get containers", snapshots -> {
+    return withSnapshots("get containers", mayView, snapshots -> {
       JsonWriter out = new JsonWriter().beginArray();
       for (ContainerSnapshot snapshot : running(snapshots)) {
         if (frameworkId.isPresent()
@@ -123,8 +126,8 @@ final class AgentViews {
    * {@code GET /monitor/statistics}: a fresh {@code Usage} of every running container. A
    * container that ends or fails to answer meanwhile is left out, as Mesos drops failed usages.
    */
-  CompletionStage<HttpResponse> statistics() {
-    return snapshots().thenCompose(snapshots -> {
+  CompletionStage<HttpResponse> statistics(boolean mayView) {
+    return snapshots(mayView).thenCompose(snapshots -> {
       List<CompletableFuture<Optional<Containerizer.Statistics>>> usages = new ArrayList<>();
       for (ContainerSnapshot snapshot : running(snapshots)) {
         usages.add(usage(snapshot.id()));
@@ -174,15 +177,19 @@ final class AgentViews {
     return snapshots.stream().filter(s -> s.state() != ContainerState.TERMINATED).toList();
   }
 
-  private CompletionStage<List<ContainerSnapshot>> snapshots() {
+  /** Every container, or none for a caller that may not view them (no ask then). */
+  private CompletionStage<List<ContainerSnapshot>> snapshots(boolean mayView) {
+    if (!mayView) {
+      return CompletableFuture.completedFuture(List.of());
+    }
     CompletionStage<Containerizer.Containers> reply = AskPattern.ask(containerizer,
         Containerizer.GetContainers::new, settings.askTimeout(), system.scheduler());
     return reply.thenApply(Containerizer.Containers::containers);
   }
 
   private CompletionStage<HttpResponse> withSnapshots(
-      String verb, Function<List<ContainerSnapshot>, HttpResponse> render) {
-    return snapshots()
+      String verb, boolean mayView, Function<List<ContainerSnapshot>, HttpResponse> render) {
+    return snapshots(mayView)
         .thenApply(render)
         .exceptionally(f -> ErrorMapping.fromFailure(f, verb, settings.askTimeout()));
   }

@@ -110,6 +110,20 @@ public final class ErrorMapping {
         .addHeader(Allow.create(HttpMethods.POST));
   }
 
+  /**
+   * 401 for a request to {@code realm} without valid credentials, as libprocess answers it: the
+   * challenge {@code Basic realm="<realm>"} and the body {@code 401 Unauthorized.}.
+   */
+  public static HttpResponse unauthorized(io.corral.http.security.Realm realm) {
+    return plain(StatusCodes.UNAUTHORIZED, "request.unauthenticated", "401 Unauthorized.")
+        .addHeader(RawHeader.create("WWW-Authenticate", "Basic realm=\"" + realm.id() + "\""));
+  }
+
+  /** 403 for a call the ACLs refuse the caller, with libprocess' body {@code 403 Forbidden.}. */
+  public static HttpResponse forbidden() {
+    return plain(StatusCodes.FORBIDDEN, "request.forbidden", "403 Forbidden.");
+  }
+
   /** 503 while the agent recovers its containers. */
   static HttpResponse recovering() {
     return plain(StatusCodes.SERVICE_UNAVAILABLE, "agent.recovering",

@@ -53,10 +53,19 @@ final class AgentFixture implements AutoCloseable {
   }
 
   AgentFixture(HttpSettings settings, ActorTestKit testKit) throws Exception {
+    this(settings, testKit, io.corral.http.security.HttpSecurity.open());
+  }
+
+  AgentFixture(io.corral.http.security.HttpSecurity security) throws Exception {
+    this(HttpSettings.defaults(), ActorTestKit.create(), security);
+  }
+
+  AgentFixture(HttpSettings settings, ActorTestKit testKit,
+      io.corral.http.security.HttpSecurity security) throws Exception {
     this.testKit = testKit;
     ActorRef<Containerizer.Command> containerizer = testKit.spawn(fake.behavior(), "containerizer");
-    AgentRoutes routes =
-        new AgentRoutes(testKit.system(), containerizer, INFO, settings, ready::get, registry);
+    AgentRoutes routes = new AgentRoutes(
+        testKit.system(), containerizer, INFO, settings, ready::get, registry, security);
     binding = AgentServer.bind(testKit.system(), "127.0.0.1", 0, routes, settings)
         .toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     base = "http://127.0.0.1:" + binding.localAddress().getPort();

@@ -118,7 +118,8 @@ class XfsDiskIT {
           .redirectErrorStream(true).redirectOutput(xfs.directory().resolve("agent.log").toFile())
           .start();
       try {
-        AgentClient client = new AgentClient(URI.create("http://127.0.0.1:" + port));
+        AgentClient client = new AgentClient(URI.create("http://127.0.0.1:" + port),
+            work.resolve("credentials"));
         assertTrue(Eventually.poll(Duration.ofSeconds(60), client::healthy), "agent up");
         // disk/xfs publishes its project ids in Mesos' snapshot keys: none is taken yet.
         com.google.gson.JsonObject metrics = com.google.gson.JsonParser.parseString(

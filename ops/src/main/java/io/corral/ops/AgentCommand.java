@@ -1,9 +1,12 @@
 package io.corral.ops;
 
 import io.corral.actors.Containerizer;
+import io.corral.http.security.HttpSecurity;
+import io.corral.http.security.Tls;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -40,6 +43,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Mixin AgentFlags.Http http;
   @Mixin AgentFlags flags;
+  @Mixin SecurityFlags security;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -52,15 +56,17 @@ final class AgentCommand implements Callable<Integer> {
     List<String> isolators = Wiring.isolation(flags.isolation());
     Directories.ensureWritable("work", flags.workDir());
     Directories.ensureWritable("runtime", flags.runtimeDir());
+    HttpSecurity httpSecurity = security.resolve(root, flags.workDir(), http.ip());
+    Optional<Tls> tls = security.tls(System.getenv());
 
     Containerizer.RecoverMode recover = http.recover();
     CompletableFuture<Integer> recovered = new CompletableFuture<>();
     PrometheusMeterRegistry registry = Wiring.meterRegistry();
     ActorSystem<Containerizer.Command> system = Systems.start(Containerizer.create(
         Wiring.containerizer(flags, isolators).withMeterRegistry(registry), recover, recovered), flags.loggingLevel());
-    ServerBinding binding = bind(system, recovered::isDone, registry);
-    LOG.info("Agent listening on http://{}:{} (pid {}) with isolation '{}'",
-        http.ip(), binding.localAddress().getPort(), ProcessHandle.current().pid(), flags.isolation());
+    ServerBinding binding = bind(system, recovered::isDone, registry, httpSecurity, tls);
+    LOG.info("Agent listening on {}://{}:{} (pid {}) with isolation '{}'",
+        tls.isPresent() ? "https" : "http", http.ip(), binding.localAddress().getPort(), ProcessHandle.current().pid(), flags.isolation());
 
     AtomicBoolean stopping = new AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -81,13 +87,15 @@ final class AgentCommand implements Callable<Integer> {
   }
 
   private ServerBinding bind(ActorSystem<Containerizer.Command> system, BooleanSupplier ready,
-      PrometheusMeterRegistry registry) throws InterruptedException {
+      PrometheusMeterRegistry registry, HttpSecurity httpSecurity, Optional<Tls> tls)
+      throws InterruptedException {
     String where = http.ip() + ":" + http.port();
     try {
-      return Wiring.bind(system, http, AgentFlags.render(http, flags), ready, registry)
+      return Wiring.bind(system, http, AgentFlags.render(http, flags, security), ready, registry,
+              httpSecurity, tls)
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException | StartupException e) {
+    } catch (ExecutionException | TimeoutException | StartupException | IllegalArgumentException e) {
       Systems.stop(system, STOP_TIMEOUT);
       Throwable cause = e instanceof ExecutionException ? rootCause(e) : e;
       throw new StartupException("Failed to bind to '" + where + "': " + cause.getMessage(), e);

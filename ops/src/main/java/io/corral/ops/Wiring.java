@@ -6,6 +6,7 @@ import io.corral.http.AgentInfo;
 import io.corral.http.AgentRoutes;
 import io.corral.http.AgentServer;
 import io.corral.http.HttpSettings;
+import io.corral.http.security.HttpSecurity;
 import io.corral.isolators.IsolationFlag;
 import io.corral.posix.Linux;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -79,16 +80,19 @@ final class Wiring {
   /** Binds the agent API on {@code ip:port}, answering for {@code system}'s containerizer. */
   static CompletionStage<ServerBinding> bind(
       ActorSystem<Containerizer.Command> system, AgentFlags.Http http, Map<String, String> flags) {
-    return bind(system, http, flags, () -> true, meterRegistry());
+    return bind(system, http, flags, () -> true, meterRegistry(), HttpSecurity.open(),
+        java.util.Optional.empty());
   }
 
   /**
    * As above; until {@code ready} (recovery done) every endpoint but /health and the metrics
-   * answers 503. {@code /metrics} and {@code /metrics/snapshot} read {@code registry}.
+   * answers 503. {@code /metrics} and {@code /metrics/snapshot} read {@code registry}; who may
+   * call what is {@code security}'s.
    */
   static CompletionStage<ServerBinding> bind(ActorSystem<Containerizer.Command> system,
       AgentFlags.Http http, Map<String, String> flags, java.util.function.BooleanSupplier ready,
-      PrometheusMeterRegistry registry) {
+      PrometheusMeterRegistry registry, HttpSecurity security,
+      java.util.Optional<io.corral.http.security.Tls> tls) {
     AgentInfo info = new AgentInfo(
         AgentInfo.MESOS_VERSION,
         Version.get(),
@@ -101,7 +105,8 @@ final class Wiring {
         UUID.randomUUID() + "-S0",
         flags.entrySet().stream().map(f -> new AgentInfo.Flag(f.getKey(), f.getValue())).toList());
     HttpSettings settings = HttpSettings.fromConfig(system.settings().config());
-    AgentRoutes routes = new AgentRoutes(system, system, info, settings, ready, registry);
-    return AgentServer.bind(system, http.ip(), http.port(), routes, settings);
+    AgentRoutes routes =
+        new AgentRoutes(system, system, info, settings, ready, registry, security);
+    return AgentServer.bind(system, http.ip(), http.port(), routes, settings, tls);
   }
 }

@@ -137,7 +137,8 @@ class CgroupsAgentIT {
 
   private HttpResponse<String> post(URI uri, String json) {
     try {
-      return http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+      return http.send(AgentCredentials.authorize(HttpRequest.newBuilder(uri), tmp.resolve("work"))
+          .timeout(TIMEOUT)
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
           HttpResponse.BodyHandlers.ofString());

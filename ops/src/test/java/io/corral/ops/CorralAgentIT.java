@@ -84,7 +84,15 @@ class CorralAgentIT {
       return status(http, URI.create("http://127.0.0.1:" + port + "/health"), null) == 200;
     }, "GET /health to answer 200");
     assertTrue(read(err).contains("Agent listening on http://127.0.0.1:" + port), read(err));
-    assertEquals(200, status(http, URI.create("http://127.0.0.1:" + port + "/api/v1"), "{\"type\":\"GET_HEALTH\"}"));
+    URI api = URI.create("http://127.0.0.1:" + port + "/api/v1");
+    // The secure default as root: /api/v1 needs the credentials the agent generated.
+    assertEquals(401, status(http, HttpRequest.newBuilder(api), "{\"type\":\"GET_HEALTH\"}"));
+    assertEquals(200, status(http, AgentCredentials.authorize(HttpRequest.newBuilder(api),
+        tmp.resolve("work")), "{\"type\":\"GET_HEALTH\"}"));
+    String file = Files.readString(tmp.resolve("work/credentials"));
+    String secret = file.substring(file.indexOf("\"secret\":\"") + 10, file.lastIndexOf('"'));
+    assertTrue(secret.length() >= 40, "a 256-bit secret");
+    assertFalse(read(err).contains(secret), "the secret is never logged");
 
     assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(agent.pid())).start().waitFor());
     assertTrue(agent.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "corral agent did not stop");
@@ -109,7 +117,11 @@ class CorralAgentIT {
 
   /** The status of a GET (body null) or a JSON POST; -1 when the agent does not answer. */
   private static int status(HttpClient http, URI uri, String json) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT);
+    return status(http, HttpRequest.newBuilder(uri), json);
+  }
+
+  private static int status(HttpClient http, HttpRequest.Builder request, String json) {
+    request.timeout(TIMEOUT);
     if (json != null) {
       request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
     }

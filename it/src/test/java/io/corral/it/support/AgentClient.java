@@ -2,6 +2,7 @@ package io.corral.it.support;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import io.corral.http.security.Credentials;
 import io.corral.proto.v1.agent.Call;
 import io.corral.proto.v1.agent.Response;
 import java.io.IOException;
@@ -10,6 +11,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -32,13 +35,59 @@ public final class AgentClient {
 
   private final URI base;
   private final HttpClient http;
+  /** Where the credentials to prove are, read at each request while it is missing; or null. */
+  private final Path credentials;
+  /** A fixed {@code Authorization} value (or none) for tests of authentication; or null. */
+  private final Optional<String> authorization;
+  private volatile String cached;
 
+  /** A client that sends no credentials. */
   public AgentClient(URI base) {
+    this(base, null, Optional.empty());
+  }
+
+  /**
+   * A client that authenticates with the first principal of the credentials file
+   * {@code credentials} (Mesos' JSON) once that file exists, as an operator tool that finds a
+   * root agent's generated {@code <work_dir>/credentials} does.
+   */
+  public AgentClient(URI base, Path credentials) {
+    this(base, credentials, null);
+  }
+
+  private AgentClient(URI base, Path credentials, Optional<String> authorization) {
     this.base = base;
+    this.credentials = credentials;
+    this.authorization = authorization;
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5))
         .build();
+  }
+
+  /** This client with {@code header} as its {@code Authorization} value (null: none sent). */
+  public AgentClient withAuthorization(String header) {
+    return new AgentClient(base, null, Optional.ofNullable(header));
+  }
+
+  /** {@code Basic <base64 of principal:secret>}. */
+  public static String basic(String principal, String secret) {
+    return "Basic " + java.util.Base64.getEncoder().encodeToString(
+        (principal + ":" + secret).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private HttpRequest.Builder authorized(HttpRequest.Builder b) {
+    if (authorization != null) {
+      authorization.ifPresent(value -> b.header("Authorization", value));
+      return b;
+    }
+    if (cached == null && credentials != null && Files.isReadable(credentials)) {
+      cached = Credentials.read(credentials.toString()).basicAuthorization(Optional.empty());
+    }
+    if (cached != null) {
+      b.header("Authorization", cached);
+    }
+    return b;
   }
 
   // ---------------------------------------------------------------- raw requests
@@ -66,14 +115,14 @@ public final class AgentClient {
 
   /** Any method on any path, for the endpoint tests ({@code GET /api/v1}, {@code GET /health}). */
   public HttpResponse<String> request(String method, String path) {
-    HttpRequest r = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
-        .method(method, HttpRequest.BodyPublishers.noBody()).build();
+    HttpRequest r = authorized(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
+        .method(method, HttpRequest.BodyPublishers.noBody())).build();
     return sendString(r);
   }
 
   private HttpRequest request(byte[] body, String contentType, String accept) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/api/v1")).timeout(TIMEOUT)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpRequest.Builder b = authorized(HttpRequest.newBuilder(base.resolve("/api/v1"))
+        .timeout(TIMEOUT).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     if (contentType != null) {
       b.header("Content-Type", contentType);
     }

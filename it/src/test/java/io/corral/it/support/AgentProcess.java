@@ -47,16 +47,28 @@ public final class AgentProcess implements AutoCloseable {
   private boolean gone;
 
   private final String cgroupsRoot;
+  private final Path credentials;
 
-  private AgentProcess(Path root, int port, Process process, String cgroupsRoot) {
+  private AgentProcess(Path root, int port, Process process, String cgroupsRoot,
+      Path credentials) {
     this.cgroupsRoot = cgroupsRoot;
+    this.credentials = credentials != null ? credentials : root.resolve("work").resolve("credentials");
     this.root = root;
     this.workDir = root.resolve("work");
     this.runtimeDir = root.resolve("runtime");
     this.log = root.resolve("agent.log");
     this.port = port;
     this.process = process;
-    this.client = new AgentClient(URI.create("http://127.0.0.1:" + port));
+    this.client = new AgentClient(URI.create("http://127.0.0.1:" + port), this.credentials);
+  }
+
+  /**
+   * The credentials file its {@link #client()} authenticates with: {@code --http_credentials}
+   * when given, else the one the agent generated as root ({@code <work_dir>/credentials}), so
+   * the ITs exercise the secure default.
+   */
+  public Path credentials() {
+    return credentials;
   }
 
   /** The runnable jar built by {@code ops} ({@code -Dcorral.jar}, set by the it pom). */
@@ -190,7 +202,10 @@ public final class AgentProcess implements AutoCloseable {
           .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("agent.log").toFile()))
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .start();
-      AgentProcess agent = new AgentProcess(root, port, p, cgroupsRoot);
+      Path credentials = args.stream().filter(a -> a.startsWith("--http_credentials="))
+          .findFirst().map(a -> Path.of(a.substring("--http_credentials=".length())
+              .replaceFirst("^file://", ""))).orElse(null);
+      AgentProcess agent = new AgentProcess(root, port, p, cgroupsRoot, credentials);
       agent.awaitHealthy();
       if (awaitRecovered) {
         agent.awaitRecovered();

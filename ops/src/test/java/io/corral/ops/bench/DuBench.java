@@ -183,6 +183,9 @@ public final class DuBench {
 
   private static void delay(URI url, Path workDir, int n, int intervalMs) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
+    // A root agent authenticates /api/v1 with the credentials it generated in its work_dir.
+    authorization = io.corral.http.security.Credentials.read(workDir.resolve("credentials")
+        .toString()).basicAuthorization(java.util.Optional.empty());
     List<Long> delays = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       String id = "du-delay-" + i + "-" + ProcessHandle.current().pid();
@@ -216,8 +219,12 @@ public final class DuBench {
     return "{\"type\":\"" + type + "\",\"" + type.toLowerCase() + "\":{\"container_id\":{\"value\":\"" + id + "\"}}}";
   }
 
+  /** The {@code Authorization} header of the agent's credentials, set by {@link #delay}. */
+  private static String authorization;
+
   private static String call(HttpClient http, URI url, int expected, String json) throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(url.resolve("/api/v1"))
+        .header("Authorization", authorization)
         .header("Content-Type", "application/json").header("Accept", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != expected) {

@@ -25,8 +25,18 @@ final class HttpTarget implements LaunchBench.Target {
       .connectTimeout(Duration.ofSeconds(10))
       .build();
 
-  HttpTarget(String url) {
+  /** The {@code Authorization} header sent with each call, or null. */
+  private final String authorization;
+
+  /**
+   * @param credentials the agent's credentials file (its {@code <work_dir>/credentials} when it
+   *     generated one), or null to send none
+   */
+  HttpTarget(String url, String credentials) {
     this.api = URI.create(url);
+    this.authorization = credentials == null ? null
+        : io.corral.http.security.Credentials.read(credentials)
+            .basicAuthorization(java.util.Optional.empty());
   }
 
   @Override
@@ -72,12 +82,15 @@ final class HttpTarget implements LaunchBench.Target {
   }
 
   private String call(String json, String verb) {
-    HttpRequest request = HttpRequest.newBuilder(api)
+    HttpRequest.Builder builder = HttpRequest.newBuilder(api)
         .timeout(Duration.ofSeconds(60))
         .header("Content-Type", "application/json")
         .header("Accept", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json))
-        .build();
+        .POST(HttpRequest.BodyPublishers.ofString(json));
+    if (authorization != null) {
+      builder.header("Authorization", authorization);
+    }
+    HttpRequest request = builder.build();
     HttpResponse<String> response;
     try {
       response = client.send(request, HttpResponse.BodyHandlers.ofString());

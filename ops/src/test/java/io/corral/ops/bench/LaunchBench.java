@@ -127,7 +127,7 @@ public final class LaunchBench {
           Path.of(required(opts, "work_dir")),
           Path.of(required(opts, "runtime_dir")),
           required(opts, "isolation"));
-      case "http" -> new HttpTarget(required(opts, "url"));
+      case "http" -> new HttpTarget(required(opts, "url"), opts.get("http_credentials"));
       default -> throw new IllegalArgumentException("Unknown target '" + opts.get("target") + "'");
     };
   }
