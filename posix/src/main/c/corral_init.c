@@ -418,6 +418,9 @@ static void close_inherited(void) {
 }
 
 int main(void) {
+  /* The agent executes us from a sealed memfd as /proc/self/fd/<n>, so the kernel named us
+     "<n>": take back the name that the agent's recovery and ps(1) know us by. */
+  prctl(PR_SET_NAME, "corral-init", 0, 0, 0);
   close_inherited();
   /* The agent may die: its pipes then give EPIPE instead of killing us. */
   signal(SIGPIPE, SIG_IGN);

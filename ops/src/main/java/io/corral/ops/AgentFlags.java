@@ -58,7 +58,8 @@ public final class AgentFlags {
   String isolation;
 
   @Option(names = "--launcher_dir", paramLabel = "DIR",
-      description = "Directory the launch helper corral-init is extracted to. Default: <runtime_dir>/bin.")
+      description = "Directory for a private copy of the launch helper corral-init, written only where"
+          + " the kernel refuses a sealed in-memory copy. Default: <runtime_dir>/bin.")
   Path launcherDir;
 
   @Option(names = "--container_launch_timeout", paramLabel = "DURATION", defaultValue = "1mins",

@@ -135,6 +135,11 @@ public final class NativeProcesses implements Processes {
     }
   }
 
+  @Override
+  public int sealedCopy(String name, byte[] content) {
+    return SealedCopies.create(libc, runtime, name, content);
+  }
+
   /** posix_spawn with the three descriptors dup'ed onto 0, 1 and (when >= 0) 2. */
   private int posixSpawn(Path executable, int stdin, int stdout, int stderr) {
     Pointer actions = Memory.allocateDirect(runtime, SPAWN_STRUCT_BYTES);
