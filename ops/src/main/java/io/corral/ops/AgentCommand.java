@@ -51,7 +51,7 @@ final class AgentCommand implements Callable<Integer> {
     }
     List<String> isolators = Wiring.isolation(flags.isolation());
     Directories.ensureWritable("work", flags.workDir());
-    Directories.ensureWritable("runtime", flags.runtimeDir());
+    Directories.ensurePrivate("runtime", flags.runtimeDir());
 
     Containerizer.RecoverMode recover = http.recover();
     CompletableFuture<Integer> recovered = new CompletableFuture<>();
