@@ -11,6 +11,9 @@
  * Any failure is one line "ERR <step> <errno> <message>" on the status pipe.
  */
 #define _GNU_SOURCE
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "corral-init is built for x86_64 and aarch64 only, the architectures whose kernel ABI the agent knows"
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,11 +31,15 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "plan.h"
+
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define CGROUP2_SUPER_MAGIC 0x63677270
 
 extern char **environ;
 
@@ -187,11 +194,55 @@ static void create_target(const struct plan_mount *m) {
   }
 }
 
+/* The first subdirectory of "/" (any will do), or NULL. */
+static const char *some_subdirectory(char *name, size_t len) {
+  DIR *d = opendir("/");
+  struct dirent *e;
+  const char *found = NULL;
+  while (d && (e = readdir(d)) && !found) {
+    struct stat st;
+    bool dir = e->d_type == DT_DIR || (e->d_type == DT_UNKNOWN && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+                                       && S_ISDIR(st.st_mode));
+    if (!dir || !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (snprintf(name, len, "/%s", e->d_name) < (int)len) found = name;
+  }
+  if (d) closedir(d);
+  return found;
+}
+
+/* "/" is not a mount point: the agent runs chrooted into a directory, whose mount (shared on
+   systemd hosts) cannot be named from inside. So the init steps out to the real root of its
+   new mount namespace (chroot into a subdirectory while the working directory stays above it,
+   then ".." up to the top), marks every mount there a slave, and returns to the same root and
+   working directory. Only this namespace's view changes; nothing is mounted. */
+static void make_slave_from_outside(void) {
+  char sub[300];
+  struct stat here, up;
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0 || cwd < 0) die("mount", errno, "open '/' or '.'");
+  if (!some_subdirectory(sub, sizeof sub)) die("mount", 0, "'/' is not a mount point and has no subdirectory to step out by");
+  if (chdir("/") < 0 || chroot(sub) < 0) die("mount", errno, "chroot '%s'", sub);
+  for (int i = 0; i < 4096; i++) {
+    if (stat(".", &here) < 0 || stat("..", &up) < 0) die("mount", errno, "stat '..'");
+    if (here.st_dev == up.st_dev && here.st_ino == up.st_ino) break;
+    if (chdir("..") < 0) die("mount", errno, "chdir '..'");
+  }
+  if (chroot(".") < 0) die("mount", errno, "chroot to the namespace's root");
+  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    die("mount", errno, "mount the namespace's '/' flags=MS_REC|MS_SLAVE");
+  if (fchdir(root) < 0 || chroot(".") < 0 || fchdir(cwd) < 0) die("mount", errno, "return to the root");
+  close(root);
+  close(cwd);
+}
+
 static void apply_mounts(void) {
   if (!(plan.clone_flags & CLONE_NEWNS)) return;
   /* NOTE: a new mount namespace starts with copies of the host's mounts, and on systemd hosts
      they are shared: without this, our mounts (a private /proc) would propagate to the host. */
-  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) die("mount", errno, "mount '/' flags=MS_REC|MS_SLAVE");
+  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+    if (errno != EINVAL) die("mount", errno, "mount '/' flags=MS_REC|MS_SLAVE");
+    make_slave_from_outside(); /* EINVAL: "/" is not a mount point */
+  }
   for (size_t i = 0; i < plan.n_mounts; i++) {
     const struct plan_mount *m = &plan.mounts[i];
     if (m->create_target) create_target(m);
@@ -205,6 +256,14 @@ static void apply_init_steps(void) {
   apply_mounts();
   if (plan.hostname && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
     die("hostname", errno, "sethostname '%s'", plan.hostname);
+  if (plan.working_directory && chdir(plan.working_directory) < 0)
+    die("chdir", errno, "chdir '%s'", plan.working_directory);
+}
+
+/* In C2 only: the container's limits (RLIMIT_NOFILE, NPROC, AS...) must never bind the init,
+   which has to open /proc, reap and kill whatever the command leaves behind. Before
+   the switch of user, while raising a hard limit is still allowed. */
+static void apply_rlimits(void) {
   for (size_t i = 0; i < plan.n_rlimits; i++) {
     const struct plan_rlimit *l = &plan.rlimits[i];
     struct rlimit rl = {.rlim_cur = l->soft, .rlim_max = l->hard}; /* RLIM_INFINITY is 2^64-1 */
@@ -212,8 +271,6 @@ static void apply_init_steps(void) {
       die("rlimit", errno, "setrlimit resource=%u soft=%llu hard=%llu", l->resource,
           (unsigned long long)l->soft, (unsigned long long)l->hard);
   }
-  if (plan.working_directory && chdir(plan.working_directory) < 0)
-    die("chdir", errno, "chdir '%s'", plan.working_directory);
 }
 
 /*
@@ -259,6 +316,7 @@ static noreturn void command_main(void) {
   sigemptyset(&none);
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL); /* SIGPIPE was ignored; EINVAL for KILL/STOP is fine */
   sigprocmask(SIG_SETMASK, &none, NULL);
+  apply_rlimits();
   apply_user_and_capabilities();
   environ = plan.env;
   execvp(plan.argv[0], plan.argv); /* looks argv[0] up in the plan's PATH */
@@ -343,8 +401,15 @@ static void join_cgroups(void) {
   close(joined[0]);
   for (size_t i = 0; i < plan.n_join_cgroups; i++) {
     const char *path = plan.join_cgroups[i];
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    struct statfs fs;
+    /* The decoder let through only .../tasks and .../cgroup.procs; the file system must be a
+       cgroup one too, checked on what was opened (no race with the path), before any write.
+       O_NONBLOCK: a FIFO of that name must not hang the init. */
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) die("cgroup", errno, "open '%s'", path);
+    if (fstatfs(fd, &fs) < 0) die("cgroup", errno, "fstatfs '%s'", path);
+    if (fs.f_type != CGROUP_SUPER_MAGIC && fs.f_type != CGROUP2_SUPER_MAGIC)
+      die("cgroup", 0, "join_cgroups file '%s' is not on a cgroup file system", path);
     ssize_t n;
     while ((n = write(fd, "0", 1)) < 0 && errno == EINTR) {
     }
