@@ -3,6 +3,7 @@
  * Built by Maven with -fsanitize=address,undefined and run by PlanFuzzTest.
  *
  *   plan_fuzz <iterations> <seed>
+ *   plan_fuzz --decode            (framed plans on stdin, one line each on stdout; PlanPropertyTest)
  *
  * Inputs: valid plans made at random (every field, packed and unpacked repeated scalars),
  * then mutated (bit flips, interesting bytes, inserts, deletes, truncation, duplicated and
@@ -256,9 +257,40 @@ static void dump_and_exit(const struct buf *in, const char *why, const char *err
   exit(1);
 }
 
+/* --decode: framed plans (a 4-byte little-endian length, then the plan) from stdin until its
+   end; for each, one line on stdout saying what the decoder made of it. */
+static int decode_stdin(void) {
+  static struct buf in;
+  uint8_t hdr[4];
+  struct plan *p = malloc(sizeof *p);
+  char err[512];
+  if (!p) return 2;
+  while (fread(hdr, 1, 4, stdin) == 4) {
+    in.n = (size_t)hdr[0] | (size_t)hdr[1] << 8 | (size_t)hdr[2] << 16 | (size_t)hdr[3] << 24;
+    if (in.n > MAX_INPUT || fread(in.b, 1, in.n, stdin) != in.n) return 2;
+    memset(p, 0, sizeof *p);
+    err[0] = 0;
+    if (plan_decode(in.b, in.n, p, err, sizeof err)) {
+      printf("ERR %s\n", err);
+    } else {
+      size_t arg_bytes = 0;
+      for (size_t i = 0; i < p->n_argv; i++) arg_bytes += strlen(p->argv[i]);
+      printf("OK clone=%#x mounts=%zu env=%zu argv=%zu/%zu rlimits=%zu groups=%zu joins=%zu uid=%s%u gid=%s%u"
+             " effective=%#" PRIx64 " nnp=%d\n", (unsigned)p->clone_flags, p->n_mounts, p->n_env, p->n_argv,
+             arg_bytes, p->n_rlimits, p->n_groups, p->n_join_cgroups, p->has_uid ? "" : "-", p->uid,
+             p->has_gid ? "" : "-", p->gid, p->effective, p->no_new_privileges);
+    }
+    fflush(stdout);
+    plan_free(p);
+  }
+  free(p);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 2 && !strcmp(argv[1], "--decode")) return decode_stdin();
   if (argc != 3) {
-    fprintf(stderr, "usage: plan_fuzz <iterations> <seed>\n");
+    fprintf(stderr, "usage: plan_fuzz <iterations> <seed> | plan_fuzz --decode\n");
     return 2;
   }
   long iterations = atol(argv[1]);
