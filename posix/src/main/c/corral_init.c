@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "init.h"
 #include "plan.h"
 
 #define CGROUP_SUPER_MAGIC 0x27e0eb
@@ -69,8 +70,8 @@ static void report(const char *fmt, ...) {
   }
 }
 
-/* Reports a failed step (err = errno, or 0 for a refusal) and exits. */
-static noreturn void die(const char *step, int err, const char *fmt, ...) {
+/* Reports a failed step (err = errno, or 0 for a refusal) and exits (init.h). */
+noreturn void die(const char *step, int err, const char *fmt, ...) {
   char msg[3500];
   va_list ap;
   va_start(ap, fmt);
@@ -163,97 +164,8 @@ static void on_signal(int sig) {
     _exit(128 + sig);
 }
 
-static int mkdir_p(const char *path) {
-  char buf[4096];
-  if (!*path) return errno = ENOENT, -1;
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return errno = ENAMETOOLONG, -1;
-  for (char *s = buf + 1;; s++) {
-    if (*s != '/' && *s != 0) continue;
-    char c = *s;
-    *s = 0;
-    if (mkdir(buf, 0755) < 0 && errno != EEXIST) return -1;
-    if (!(*s = c)) return 0;
-  }
-}
-
-/* create_target: an empty file when the source is not a directory (a file bind), else a directory. */
-static void create_target(const struct plan_mount *m) {
-  struct stat st;
-  if (lstat(m->target, &st) == 0) return;
-  if (m->source && stat(m->source, &st) == 0 && !S_ISDIR(st.st_mode)) {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", m->target);
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) *slash = 0;
-    if (slash && slash != dir && mkdir_p(dir) < 0) die("mount", errno, "mkdir '%s'", dir);
-    int fd = open(m->target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) die("mount", errno, "create '%s'", m->target);
-    close(fd);
-  } else if (mkdir_p(m->target) < 0) {
-    die("mount", errno, "mkdir '%s'", m->target);
-  }
-}
-
-/* The first subdirectory of "/" (any will do), or NULL. */
-static const char *some_subdirectory(char *name, size_t len) {
-  DIR *d = opendir("/");
-  struct dirent *e;
-  const char *found = NULL;
-  while (d && (e = readdir(d)) && !found) {
-    struct stat st;
-    bool dir = e->d_type == DT_DIR || (e->d_type == DT_UNKNOWN && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
-                                       && S_ISDIR(st.st_mode));
-    if (!dir || !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-    if (snprintf(name, len, "/%s", e->d_name) < (int)len) found = name;
-  }
-  if (d) closedir(d);
-  return found;
-}
-
-/* "/" is not a mount point: the agent runs chrooted into a directory, whose mount (shared on
-   systemd hosts) cannot be named from inside. So the init steps out to the real root of its
-   new mount namespace (chroot into a subdirectory while the working directory stays above it,
-   then ".." up to the top), marks every mount there a slave, and returns to the same root and
-   working directory. Only this namespace's view changes; nothing is mounted. */
-static void make_slave_from_outside(void) {
-  char sub[300];
-  struct stat here, up;
-  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0 || cwd < 0) die("mount", errno, "open '/' or '.'");
-  if (!some_subdirectory(sub, sizeof sub)) die("mount", 0, "'/' is not a mount point and has no subdirectory to step out by");
-  if (chdir("/") < 0 || chroot(sub) < 0) die("mount", errno, "chroot '%s'", sub);
-  for (int i = 0; i < 4096; i++) {
-    if (stat(".", &here) < 0 || stat("..", &up) < 0) die("mount", errno, "stat '..'");
-    if (here.st_dev == up.st_dev && here.st_ino == up.st_ino) break;
-    if (chdir("..") < 0) die("mount", errno, "chdir '..'");
-  }
-  if (chroot(".") < 0) die("mount", errno, "chroot to the namespace's root");
-  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-    die("mount", errno, "mount the namespace's '/' flags=MS_REC|MS_SLAVE");
-  if (fchdir(root) < 0 || chroot(".") < 0 || fchdir(cwd) < 0) die("mount", errno, "return to the root");
-  close(root);
-  close(cwd);
-}
-
-static void apply_mounts(void) {
-  if (!(plan.clone_flags & CLONE_NEWNS)) return;
-  /* NOTE: a new mount namespace starts with copies of the host's mounts, and on systemd hosts
-     they are shared: without this, our mounts (a private /proc) would propagate to the host. */
-  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
-    if (errno != EINVAL) die("mount", errno, "mount '/' flags=MS_REC|MS_SLAVE");
-    make_slave_from_outside(); /* EINVAL: "/" is not a mount point */
-  }
-  for (size_t i = 0; i < plan.n_mounts; i++) {
-    const struct plan_mount *m = &plan.mounts[i];
-    if (m->create_target) create_target(m);
-    if (mount(m->source, m->target, m->type, m->flags, m->data) < 0)
-      die("mount", errno, "mount src='%s' dst='%s' type='%s' flags=%#llx", m->source ? m->source : "",
-          m->target, m->type ? m->type : "", (unsigned long long)m->flags);
-  }
-}
-
 static void apply_init_steps(void) {
-  apply_mounts();
+  apply_mounts(&plan);
   if (plan.hostname && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
     die("hostname", errno, "sethostname '%s'", plan.hostname);
   if (plan.working_directory && chdir(plan.working_directory) < 0)
@@ -321,66 +233,6 @@ static noreturn void command_main(void) {
   environ = plan.env;
   execvp(plan.argv[0], plan.argv); /* looks argv[0] up in the plan's PATH */
   die("exec", errno, "exec '%s'", plan.argv[0]);
-}
-
-/* Without a pid namespace nothing kills the command's leftovers when the init exits, so the
-   init kills them: every process of its session and every descendant, found through the ppid
-   links in /proc (a process that left the session with setsid is still a descendant, and as a
-   child subreaper the init inherits every orphan). A process forked during a pass is killed on
-   the next one; the loop ends when the init has no child left. */
-#define MAX_PID (1 << 22) /* the kernel's PID_MAX_LIMIT on 64-bit */
-static unsigned char in_tree[MAX_PID / 8];
-
-static pid_t parent_of(pid_t pid) {
-  char path[64], buf[512];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return -1;
-  buf[n] = 0;
-  char *end = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-  int ppid;
-  return end && sscanf(end + 1, " %*c %d", &ppid) == 1 ? ppid : -1;
-}
-
-static void kill_leftovers(pid_t self) {
-  static pid_t pids[MAX_PID / 16], ppids[MAX_PID / 16];
-  size_t n = 0;
-  DIR *d = opendir("/proc");
-  struct dirent *e;
-  while (d && (e = readdir(d)) && n < sizeof pids / sizeof pids[0]) {
-    pid_t pid = atoi(e->d_name);
-    if (pid <= 0 || pid >= MAX_PID || pid == self) continue;
-    pid_t ppid = parent_of(pid);
-    if (ppid < 0 || ppid >= MAX_PID) continue;
-    pids[n] = pid;
-    ppids[n++] = ppid;
-  }
-  if (d) closedir(d);
-  memset(in_tree, 0, sizeof in_tree);
-  in_tree[self / 8] |= 1 << (self % 8);
-  for (bool grown = true; grown;) { /* /proc lists parents before most children: few passes */
-    grown = false;
-    for (size_t i = 0; i < n; i++) {
-      bool known = in_tree[pids[i] / 8] & 1 << (pids[i] % 8);
-      if (!known && (in_tree[ppids[i] / 8] & 1 << (ppids[i] % 8) || getsid(pids[i]) == self)) {
-        in_tree[pids[i] / 8] |= 1 << (pids[i] % 8);
-        grown = true;
-      }
-    }
-  }
-  for (size_t i = 0; i < n; i++)
-    if (in_tree[pids[i] / 8] & 1 << (pids[i] % 8)) kill(pids[i], SIGKILL);
-}
-
-static void reap_leftovers(void) {
-  pid_t self = getpid();
-  for (;;) {
-    kill_leftovers(self);
-    if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD) return;
-  }
 }
 
 /* NOTE: pid 1 of a pid namespace gets only the signals it has a handler for (and SIGKILL/SIGSTOP
