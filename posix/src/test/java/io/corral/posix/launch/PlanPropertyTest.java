@@ -37,12 +37,12 @@ class PlanPropertyTest {
   private static Process driver;
   private static BufferedReader lines;
 
-  @Property(tries = 500)
+  @Property(tries = 200)
   void everyPlanTheAgentCanBuildIsDecodedAsBuilt(@ForAll("plans") LaunchPlan plan) throws Exception {
     assertEquals(expected(plan), decode(plan.toByteArray()));
   }
 
-  @Property(tries = 200)
+  @Property(tries = 50)
   void aNulInsideAnArgumentIsRefusedNamingItsField(@ForAll("plans") LaunchPlan plan) throws Exception {
     LaunchPlan withNul = plan.toBuilder().setArgv(0, plan.getArgv(0) + "\0tail").build();
     assertEquals("ERR LaunchPlan field 6: string contains NUL", decode(withNul.toByteArray()));
