@@ -44,7 +44,7 @@
 # host's mounts are untouched. Corral runs in that namespace too (it sees the same v1 trees).
 #
 # Cleanup on exit, error or Ctrl-C: the driver and agent JVMs it started (by pid), every
-# process whose executable is a corral-init under this run's runtime dir, crun containers and
+# corral-init holding a file under this run's runtime dir open, crun containers and
 # state, the per-run cgroup dirs (/sys/fs/cgroup/<ctrl>/corral-bench.<pid>), the temp dir.
 set -uo pipefail
 
@@ -127,12 +127,16 @@ if [[ -e /sys/fs/cgroup/unified ]]; then
   umount -R "$view" && rmdir "$view"
 fi
 
-# Processes started from a corral-init under $STATE (containers of the driver or the agent).
+# The inits of this run's containers (of the driver or the agent): a corral-init (run from a
+# sealed memfd, so its exe is no path) holding its status file under $STATE open, or one run
+# from a file under $STATE where the kernel has no executable memfd.
 corral_pids() {
-  local p exe
+  local p fd
   for p in /proc/[0-9]*; do
-    exe=$(readlink "$p/exe" 2>/dev/null) || continue
-    [[ $exe == "$STATE"/* ]] && echo "${p#/proc/}"
+    [[ $(cat "$p/comm" 2>/dev/null) == corral-init ]] || continue
+    for fd in "$p/exe" "$p"/fd/*; do
+      [[ $(readlink "$fd" 2>/dev/null) == "$STATE"/* ]] && { echo "${p#/proc/}"; break; }
+    done
   done
 }
 

@@ -11,6 +11,9 @@
  * Any failure is one line "ERR <step> <errno> <message>" on the status pipe.
  */
 #define _GNU_SOURCE
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "corral-init is built for x86_64 and aarch64 only, the architectures whose kernel ABI the agent knows"
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,11 +31,16 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "init.h"
 #include "plan.h"
+
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define CGROUP2_SUPER_MAGIC 0x63677270
 
 extern char **environ;
 
@@ -62,8 +70,8 @@ static void report(const char *fmt, ...) {
   }
 }
 
-/* Reports a failed step (err = errno, or 0 for a refusal) and exits. */
-static noreturn void die(const char *step, int err, const char *fmt, ...) {
+/* Reports a failed step (err = errno, or 0 for a refusal) and exits (init.h). */
+noreturn void die(const char *step, int err, const char *fmt, ...) {
   char msg[3500];
   va_list ap;
   va_start(ap, fmt);
@@ -156,55 +164,18 @@ static void on_signal(int sig) {
     _exit(128 + sig);
 }
 
-static int mkdir_p(const char *path) {
-  char buf[4096];
-  if (!*path) return errno = ENOENT, -1;
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return errno = ENAMETOOLONG, -1;
-  for (char *s = buf + 1;; s++) {
-    if (*s != '/' && *s != 0) continue;
-    char c = *s;
-    *s = 0;
-    if (mkdir(buf, 0755) < 0 && errno != EEXIST) return -1;
-    if (!(*s = c)) return 0;
-  }
-}
-
-/* create_target: an empty file when the source is not a directory (a file bind), else a directory. */
-static void create_target(const struct plan_mount *m) {
-  struct stat st;
-  if (lstat(m->target, &st) == 0) return;
-  if (m->source && stat(m->source, &st) == 0 && !S_ISDIR(st.st_mode)) {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", m->target);
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) *slash = 0;
-    if (slash && slash != dir && mkdir_p(dir) < 0) die("mount", errno, "mkdir '%s'", dir);
-    int fd = open(m->target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) die("mount", errno, "create '%s'", m->target);
-    close(fd);
-  } else if (mkdir_p(m->target) < 0) {
-    die("mount", errno, "mkdir '%s'", m->target);
-  }
-}
-
-static void apply_mounts(void) {
-  if (!(plan.clone_flags & CLONE_NEWNS)) return;
-  /* NOTE: a new mount namespace starts with copies of the host's mounts, and on systemd hosts
-     they are shared: without this, our mounts (a private /proc) would propagate to the host. */
-  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) die("mount", errno, "mount '/' flags=MS_REC|MS_SLAVE");
-  for (size_t i = 0; i < plan.n_mounts; i++) {
-    const struct plan_mount *m = &plan.mounts[i];
-    if (m->create_target) create_target(m);
-    if (mount(m->source, m->target, m->type, m->flags, m->data) < 0)
-      die("mount", errno, "mount src='%s' dst='%s' type='%s' flags=%#llx", m->source ? m->source : "",
-          m->target, m->type ? m->type : "", (unsigned long long)m->flags);
-  }
-}
-
 static void apply_init_steps(void) {
-  apply_mounts();
+  apply_mounts(&plan);
   if (plan.hostname && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
     die("hostname", errno, "sethostname '%s'", plan.hostname);
+  if (plan.working_directory && chdir(plan.working_directory) < 0)
+    die("chdir", errno, "chdir '%s'", plan.working_directory);
+}
+
+/* In C2 only: the container's limits (RLIMIT_NOFILE, NPROC, AS...) must never bind the init,
+   which has to open /proc, reap and kill whatever the command leaves behind. Before
+   the switch of user, while raising a hard limit is still allowed. */
+static void apply_rlimits(void) {
   for (size_t i = 0; i < plan.n_rlimits; i++) {
     const struct plan_rlimit *l = &plan.rlimits[i];
     struct rlimit rl = {.rlim_cur = l->soft, .rlim_max = l->hard}; /* RLIM_INFINITY is 2^64-1 */
@@ -212,8 +183,6 @@ static void apply_init_steps(void) {
       die("rlimit", errno, "setrlimit resource=%u soft=%llu hard=%llu", l->resource,
           (unsigned long long)l->soft, (unsigned long long)l->hard);
   }
-  if (plan.working_directory && chdir(plan.working_directory) < 0)
-    die("chdir", errno, "chdir '%s'", plan.working_directory);
 }
 
 /*
@@ -259,70 +228,11 @@ static noreturn void command_main(void) {
   sigemptyset(&none);
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL); /* SIGPIPE was ignored; EINVAL for KILL/STOP is fine */
   sigprocmask(SIG_SETMASK, &none, NULL);
+  apply_rlimits();
   apply_user_and_capabilities();
   environ = plan.env;
   execvp(plan.argv[0], plan.argv); /* looks argv[0] up in the plan's PATH */
   die("exec", errno, "exec '%s'", plan.argv[0]);
-}
-
-/* Without a pid namespace nothing kills the command's leftovers when the init exits, so the
-   init kills them: every process of its session and every descendant, found through the ppid
-   links in /proc (a process that left the session with setsid is still a descendant, and as a
-   child subreaper the init inherits every orphan). A process forked during a pass is killed on
-   the next one; the loop ends when the init has no child left. */
-#define MAX_PID (1 << 22) /* the kernel's PID_MAX_LIMIT on 64-bit */
-static unsigned char in_tree[MAX_PID / 8];
-
-static pid_t parent_of(pid_t pid) {
-  char path[64], buf[512];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return -1;
-  buf[n] = 0;
-  char *end = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-  int ppid;
-  return end && sscanf(end + 1, " %*c %d", &ppid) == 1 ? ppid : -1;
-}
-
-static void kill_leftovers(pid_t self) {
-  static pid_t pids[MAX_PID / 16], ppids[MAX_PID / 16];
-  size_t n = 0;
-  DIR *d = opendir("/proc");
-  struct dirent *e;
-  while (d && (e = readdir(d)) && n < sizeof pids / sizeof pids[0]) {
-    pid_t pid = atoi(e->d_name);
-    if (pid <= 0 || pid >= MAX_PID || pid == self) continue;
-    pid_t ppid = parent_of(pid);
-    if (ppid < 0 || ppid >= MAX_PID) continue;
-    pids[n] = pid;
-    ppids[n++] = ppid;
-  }
-  if (d) closedir(d);
-  memset(in_tree, 0, sizeof in_tree);
-  in_tree[self / 8] |= 1 << (self % 8);
-  for (bool grown = true; grown;) { /* /proc lists parents before most children: few passes */
-    grown = false;
-    for (size_t i = 0; i < n; i++) {
-      bool known = in_tree[pids[i] / 8] & 1 << (pids[i] % 8);
-      if (!known && (in_tree[ppids[i] / 8] & 1 << (ppids[i] % 8) || getsid(pids[i]) == self)) {
-        in_tree[pids[i] / 8] |= 1 << (pids[i] % 8);
-        grown = true;
-      }
-    }
-  }
-  for (size_t i = 0; i < n; i++)
-    if (in_tree[pids[i] / 8] & 1 << (pids[i] % 8)) kill(pids[i], SIGKILL);
-}
-
-static void reap_leftovers(void) {
-  pid_t self = getpid();
-  for (;;) {
-    kill_leftovers(self);
-    if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD) return;
-  }
 }
 
 /* NOTE: pid 1 of a pid namespace gets only the signals it has a handler for (and SIGKILL/SIGSTOP
@@ -343,8 +253,15 @@ static void join_cgroups(void) {
   close(joined[0]);
   for (size_t i = 0; i < plan.n_join_cgroups; i++) {
     const char *path = plan.join_cgroups[i];
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    struct statfs fs;
+    /* The decoder let through only .../tasks and .../cgroup.procs; the file system must be a
+       cgroup one too, checked on what was opened (no race with the path), before any write.
+       O_NONBLOCK: a FIFO of that name must not hang the init. */
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) die("cgroup", errno, "open '%s'", path);
+    if (fstatfs(fd, &fs) < 0) die("cgroup", errno, "fstatfs '%s'", path);
+    if (fs.f_type != CGROUP_SUPER_MAGIC && fs.f_type != CGROUP2_SUPER_MAGIC)
+      die("cgroup", 0, "join_cgroups file '%s' is not on a cgroup file system", path);
     ssize_t n;
     while ((n = write(fd, "0", 1)) < 0 && errno == EINTR) {
     }
@@ -418,6 +335,9 @@ static void close_inherited(void) {
 }
 
 int main(void) {
+  /* The agent executes us from a sealed memfd as /proc/self/fd/<n>, so the kernel named us
+     "<n>": take back the name that the agent's recovery and ps(1) know us by. */
+  prctl(PR_SET_NAME, "corral-init", 0, 0, 0);
   close_inherited();
   /* The agent may die: its pipes then give EPIPE instead of killing us. */
   signal(SIGPIPE, SIG_IGN);

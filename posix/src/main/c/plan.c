@@ -81,11 +81,13 @@ static int u32(const struct field *f, const char *msg, uint32_t *out) {
   return 0;
 }
 
-/* A string field as a fresh NUL-terminated copy; an embedded NUL would cut it short, so refuse. */
+/* A string field as a fresh NUL-terminated copy; an embedded NUL would cut it short, so refuse.
+   A singular field given twice keeps the last value, as protobuf does (the first is freed). */
 static int string(const struct field *f, const char *msg, char **out) {
   if (want(f, msg, 2)) return -1;
   size_t n = (size_t)(f->sub.end - f->sub.p);
   if (memchr(f->sub.p, 0, n)) return fail("%s field %llu: string contains NUL", msg, (unsigned long long)f->num);
+  free(*out);
   if (!(*out = strndup((const char *)f->sub.p, n))) return fail("%s field %llu: out of memory", msg, (unsigned long long)f->num);
   return 0;
 }
@@ -162,6 +164,16 @@ static int decode_rlimit(struct reader r, struct plan_rlimit *l) {
   return seen == 0xe ? 0 : fail("RLimit: required fields 1, 2 and 3 (resource, soft, hard) must all be set");
 }
 
+/* join_cgroups: an absolute path to a cgroup's "tasks" (v1) or "cgroup.procs" file; the init
+   checks the file system when it joins. */
+static int check_join(const char *path) {
+  const char *base = strrchr(path, '/');
+  if (path[0] != '/') return fail("LaunchPlan field 18: cgroup file '%s' is not an absolute path", path);
+  if (strcmp(base, "/tasks") && strcmp(base, "/cgroup.procs"))
+    return fail("LaunchPlan field 18: cgroup file '%s' is not a 'tasks' or 'cgroup.procs' file", path);
+  return 0;
+}
+
 int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *err, size_t errlen) {
   const char *msg = "LaunchPlan";
   struct reader r = {buf, buf + len};
@@ -202,8 +214,7 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *err, size_
       case 18:
         if (p->n_join_cgroups == PLAN_MAX_JOINS) return fail("LaunchPlan field 18: more than %d cgroups", PLAN_MAX_JOINS);
         rc = string(&f, msg, &p->join_cgroups[p->n_join_cgroups++]);
-        if (!rc && p->join_cgroups[p->n_join_cgroups - 1][0] != '/')
-          return fail("LaunchPlan field 18: cgroup file '%s' is not an absolute path", p->join_cgroups[p->n_join_cgroups - 1]);
+        if (!rc) rc = check_join(p->join_cgroups[p->n_join_cgroups - 1]);
         break;
       default: return fail("%s: unknown field number %llu", msg, (unsigned long long)f.num);
     }
@@ -213,4 +224,18 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *err, size_
     return has_version ? fail("LaunchPlan version %u is not supported (expected 1)", p->version)
                        : fail("LaunchPlan field 1 (version) is missing");
   return 0;
+}
+
+void plan_free(struct plan *p) {
+  for (size_t i = 0; i < p->n_mounts; i++) {
+    free(p->mounts[i].source);
+    free(p->mounts[i].target);
+    free(p->mounts[i].type);
+    free(p->mounts[i].data);
+  }
+  for (size_t i = 0; i < p->n_env; i++) free(p->env[i]);
+  for (size_t i = 0; i < p->n_argv; i++) free(p->argv[i]);
+  for (size_t i = 0; i < p->n_join_cgroups; i++) free(p->join_cgroups[i]);
+  char *single[] = {p->working_directory, p->hostname, p->status_path, p->stdin_path, p->stdout_path};
+  for (size_t i = 0; i < sizeof single / sizeof single[0]; i++) free(single[i]);
 }

@@ -53,4 +53,7 @@ struct plan {
  */
 int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *err, size_t errlen);
 
+/* Frees every string of *p, whole or partly decoded (corral-init never needs to: it execs). */
+void plan_free(struct plan *p);
+
 #endif

@@ -55,7 +55,7 @@ final class AgentCommand implements Callable<Integer> {
     }
     List<String> isolators = Wiring.isolation(flags.isolation());
     Directories.ensureWritable("work", flags.workDir());
-    Directories.ensureWritable("runtime", flags.runtimeDir());
+    Directories.ensurePrivate("runtime", flags.runtimeDir());
     HttpSecurity httpSecurity = security.resolve(root, flags.workDir(), http.ip());
     Optional<Tls> tls = security.tls(System.getenv());
 

@@ -35,7 +35,7 @@ public final class AgentFlags {
   public static final String ROOT_ISOLATION = IsolationFlag.ROOT_DEFAULT;
   /** Mesos' default {@code --isolation}, used when not root. */
   public static final String MESOS_ISOLATION = IsolationFlag.MESOS_DEFAULT;
-  /** {@code --runtime_dir} as root; otherwise {@code ${java.io.tmpdir}/corral/runtime}. */
+  /** {@code --runtime_dir} as root; otherwise see {@link #userRuntimeDir}. */
   public static final String ROOT_RUNTIME_DIR = "/var/run/corral";
 
   /** Mesos' {@code --logging_level} values. */
@@ -49,7 +49,9 @@ public final class AgentFlags {
 
   @Option(names = "--runtime_dir", paramLabel = "DIR",
       description = "Directory for the runtime state of containers, expected to be cleared on reboot."
-          + " Default: " + ROOT_RUNTIME_DIR + " as root, else ${sys:java.io.tmpdir}/corral/runtime.")
+          + " Only this user may enter it (0700, owned by this user, checked at start)."
+          + " Default: " + ROOT_RUNTIME_DIR + " as root, else $XDG_RUNTIME_DIR/corral or"
+          + " ${sys:java.io.tmpdir}/corral-<uid>/runtime.")
   Path runtimeDir;
 
   @Option(names = "--isolation", paramLabel = "ISOLATORS",
@@ -58,7 +60,8 @@ public final class AgentFlags {
   String isolation;
 
   @Option(names = "--launcher_dir", paramLabel = "DIR",
-      description = "Directory the launch helper corral-init is extracted to. Default: <runtime_dir>/bin.")
+      description = "Directory for a private copy of the launch helper corral-init, written only where"
+          + " the kernel refuses a sealed in-memory copy. Default: <runtime_dir>/bin.")
   Path launcherDir;
 
   @Option(names = "--container_launch_timeout", paramLabel = "DURATION", defaultValue = "1mins",
@@ -247,7 +250,7 @@ public final class AgentFlags {
     if (runtimeDir == null) {
       runtimeDir = root
           ? Path.of(ROOT_RUNTIME_DIR)
-          : Path.of(System.getProperty("java.io.tmpdir"), "corral", "runtime");
+          : userRuntimeDir(System.getenv("XDG_RUNTIME_DIR"), System.getProperty("java.io.tmpdir"), Host.effectiveUid());
     }
     if (launcherDir == null) {
       launcherDir = runtimeDir.resolve("bin");
@@ -263,6 +266,17 @@ public final class AgentFlags {
     }
     LOG.info("Using isolation '{}' ({})", isolation, isolationReason);
     return this;
+  }
+
+  /**
+   * The default {@code --runtime_dir} of a user other than root, private to that user (checked
+   * at start, see {@code Directories.ensurePrivate}): {@code $XDG_RUNTIME_DIR/corral} where the
+   * session has one, else {@code <tmpdir>/corral-<uid>/runtime}.
+   */
+  static Path userRuntimeDir(String xdgRuntimeDir, String tmpdir, int uid) {
+    return xdgRuntimeDir != null && xdgRuntimeDir.startsWith("/")
+        ? Path.of(xdgRuntimeDir, "corral")
+        : Path.of(tmpdir, "corral-" + uid, "runtime");
   }
 
   public Path workDir() {

@@ -1,6 +1,7 @@
 package io.corral.ops;
 
 import io.corral.posix.MountSafeDelete;
+import io.corral.posix.PrivateDirectory;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -33,6 +34,22 @@ final class Directories {
     } catch (IOException | SecurityException e) {
       throw new StartupException("Failed to create " + what + " directory '" + dir + "': " + describe(e), e);
     }
+  }
+
+  /**
+   * As {@link #ensureWritable}, for a directory only this user may enter
+   * ({@link PrivateDirectory}): created 0700, owned by this process's effective uid, below
+   * directories no other user can rename it out of.
+   *
+   * @throws StartupException {@code Failed to use runtime directory '/x': owned by uid 0, not 1000}
+   */
+  static void ensurePrivate(String what, Path dir) {
+    try {
+      PrivateDirectory.ensure(dir, Host.effectiveUid());
+    } catch (IOException | SecurityException e) {
+      throw new StartupException("Failed to use " + what + " directory '" + dir + "': " + describe(e), e);
+    }
+    ensureWritable(what, dir);
   }
 
   /**

@@ -16,7 +16,12 @@ public final class Host {
 
   /** True when the effective uid of this process is 0. */
   public static boolean isRoot() {
-    return effectiveUid(Path.of("/proc/self/status")) == 0;
+    return effectiveUid() == 0;
+  }
+
+  /** The effective uid of this process. */
+  public static int effectiveUid() {
+    return effectiveUid(Path.of("/proc/self/status"));
   }
 
   /** The effective uid from a {@code /proc/<pid>/status} file (its {@code Uid:} line, 2nd field). */

@@ -87,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
     };
     try {
       Directories.ensureWritable("work", flags.workDir());
-      Directories.ensureWritable("runtime", flags.runtimeDir());
+      Directories.ensurePrivate("runtime", flags.runtimeDir());
       Call.LaunchContainer request = launchRequest();
       ActorSystem<Containerizer.Command> system =
           Systems.start(Containerizer.create(Wiring.containerizer(flags, isolators)), flags.loggingLevel());

@@ -47,8 +47,9 @@ final class Wiring {
   }
 
   /**
-   * Builds the containerizer for resolved flags: the real kernel, {@code corral-init} extracted
-   * to {@code --launcher_dir}, and the isolators {@code names} in their fixed order.
+   * Builds the containerizer for resolved flags: the real kernel, {@code corral-init} run from a
+   * sealed in-memory copy (or, where the kernel has none, from {@code --launcher_dir}), and the
+   * isolators {@code names} in their fixed order.
    *
    * @throws StartupException when an isolator or the launch helper cannot be set up
    */

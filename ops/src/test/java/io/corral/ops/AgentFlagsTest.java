@@ -45,9 +45,17 @@ class AgentFlagsTest {
 
     AgentCommand user = parseAgent("--work_dir=/w");
     user.flags.resolve(false, AgentFlags.MESOS_ISOLATION);
-    assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "corral", "runtime"), user.flags.runtimeDir());
+    assertEquals(AgentFlags.userRuntimeDir(System.getenv("XDG_RUNTIME_DIR"), System.getProperty("java.io.tmpdir"),
+        Host.effectiveUid()), user.flags.runtimeDir());
     assertEquals(AgentFlags.MESOS_ISOLATION, user.flags.isolation());
     assertTrue(user.flags.isolationReason().contains("Mesos default"), user.flags.isolationReason());
+  }
+
+  @Test
+  void aUserRuntimeDirIsTheSessionsOrOneNamedForTheUid() {
+    assertEquals(Path.of("/run/user/1000/corral"), AgentFlags.userRuntimeDir("/run/user/1000", "/tmp", 1000));
+    assertEquals(Path.of("/tmp/corral-1000/runtime"), AgentFlags.userRuntimeDir(null, "/tmp", 1000));
+    assertEquals(Path.of("/tmp/corral-1000/runtime"), AgentFlags.userRuntimeDir("relative", "/tmp", 1000));
   }
 
   @Test
@@ -211,7 +219,8 @@ class AgentFlagsTest {
     assertTrue(flat.contains("quota is measured sooner. Default: 15secs"), help);
     assertTrue(flat.contains("sample stays. Default: 5mins"), help);
     assertTrue(flat.contains(AgentFlags.ROOT_ISOLATION + " as root"), help);
-    assertTrue(flat.contains("/var/run/corral as root,else " + System.getProperty("java.io.tmpdir")), help);
+    assertTrue(flat.contains("/var/run/corral as root,else $XDG_RUNTIME_DIR/corral or "
+        + System.getProperty("java.io.tmpdir") + "/corral-<uid>/runtime"), help);
   }
 
   @Test

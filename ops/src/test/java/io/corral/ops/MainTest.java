@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -56,6 +57,31 @@ class MainTest {
     String message = err.toString().strip();
     assertTrue(message.startsWith("Failed to create work directory '" + file.resolve("work") + "': "), message);
     assertFalse(message.contains("Exception"), "no stack trace: " + message);
+  }
+
+  @Test
+  void agentRefusesARuntimeDirThatAnotherUserCouldSwap(@TempDir Path tmp) throws IOException {
+    Path shared = Files.createDirectory(tmp.resolve("shared"));
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path runtime = shared.resolve("runtime");
+    assertEquals(1, execute("agent", "--work_dir=" + tmp.resolve("w"), "--runtime_dir=" + runtime));
+    assertEquals("Failed to use runtime directory '" + runtime + "': its ancestor '" + shared
+        + "' is writable by others and not sticky", err.toString().strip());
+  }
+
+  @Test
+  void agentRefusesARuntimeDirOfAnotherUserAndMakesItsOwnPrivate(@TempDir Path tmp) throws IOException {
+    Path runtime = Files.createDirectory(tmp.resolve("runtime"));
+    Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwxr-xr-x"));
+    int uid = Host.effectiveUid();
+    Directories.ensurePrivate("runtime", runtime);
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(runtime)));
+    if (uid == 0) { // only root can give the directory away
+      Files.setAttribute(runtime, "unix:uid", 4242);
+      assertEquals(1, execute("agent", "--work_dir=" + tmp.resolve("w"), "--runtime_dir=" + runtime));
+      assertEquals("Failed to use runtime directory '" + runtime + "': owned by uid 4242, not 0",
+          err.toString().strip());
+    }
   }
 
   @Test

@@ -39,6 +39,16 @@ public interface Processes {
   Spawned spawn(Path executable, Path stderr);
 
   /**
+   * A sealed, read-only, executable in-memory copy of {@code content}: a memfd_create(2) file
+   * named {@code name}, close-on-exec, written once and then sealed with F_SEAL_SHRINK,
+   * F_SEAL_GROW, F_SEAL_WRITE, F_SEAL_EXEC (where the kernel has it: its mode bits stay) and
+   * F_SEAL_SEAL, so no process, root included, can change its bytes again. Returns the
+   * descriptor; {@link #spawn} runs it as {@code /proc/self/fd/<fd>}, which the kernel resolves in
+   * the child before close-on-exec takes the descriptor away.
+   */
+  int sealedCopy(String name, byte[] content);
+
+  /**
    * waitpid(2) for a child of this process, blocking until it has exited; returns its raw wait
    * status. Called once {@link #onExit} of its pidfd has fired, it returns at once.
    */

@@ -30,6 +30,8 @@ public interface LibC {
   @Variadic(fixedCount = 2)
   int fcntl(int fd, int cmd, int arg);
 
+  int memfd_create(String name, int flags);
+
   int pipe2(@jnr.ffi.annotations.Out int[] fds, int flags);
 
   int waitpid(int pid, @jnr.ffi.annotations.Out int[] status, int options);

@@ -23,11 +23,6 @@ public final class NativeProcesses implements Processes {
 
   static final long SYS_PIDFD_OPEN = 434;
 
-  /** The older, per-architecture syscall numbers: gettid, setpriority, ioprio_set. */
-  private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
-  static final long SYS_GETTID = ARM64 ? 178 : 186;
-  static final long SYS_SETPRIORITY = ARM64 ? 140 : 141;
-  static final long SYS_IOPRIO_SET = ARM64 ? 30 : 251;
 
   private static final int PRIO_PROCESS = 0;
   private static final int IOPRIO_WHO_PROCESS = 1;
@@ -48,10 +43,13 @@ public final class NativeProcesses implements Processes {
 
   private final LibC libc;
   private final Runtime runtime;
+  /** The older, per-architecture syscall numbers: gettid, setpriority, ioprio_set. */
+  private final Arch arch;
   /** One exit watcher per JVM, however many instances: started on the first onExit. */
   private static volatile PidfdExits exits;
 
   NativeProcesses(LibC libc) {
+    this.arch = Arch.current(); // an unknown architecture stops here, before any syscall
     this.libc = libc;
     this.runtime = Runtime.getRuntime(libc);
   }
@@ -133,6 +131,11 @@ public final class NativeProcesses implements Processes {
         libc.close(err);
       }
     }
+  }
+
+  @Override
+  public int sealedCopy(String name, byte[] content) {
+    return SealedCopies.create(libc, runtime, name, content);
   }
 
   /** posix_spawn with the three descriptors dup'ed onto 0, 1 and (when >= 0) 2. */
@@ -261,13 +264,13 @@ public final class NativeProcesses implements Processes {
 
   @Override
   public void lowerCallingThreadPriority() {
-    long tid = libc.syscall(SYS_GETTID, 0, 0, 0, 0);
-    while (libc.syscall(SYS_SETPRIORITY, PRIO_PROCESS, tid, 19, 0) < 0) {
+    long tid = libc.syscall(arch.gettid, 0, 0, 0, 0);
+    while (libc.syscall(arch.setpriority, PRIO_PROCESS, tid, 19, 0) < 0) {
       retryOrThrow("setpriority", "tid=" + tid + " nice=19");
     }
     // NOTE: the idle class only takes effect under an I/O scheduler that has classes (BFQ,
     // CFQ); with none or mq-deadline the kernel accepts it and ignores it.
-    while (libc.syscall(SYS_IOPRIO_SET, IOPRIO_WHO_PROCESS, tid,
+    while (libc.syscall(arch.ioprioSet, IOPRIO_WHO_PROCESS, tid,
         IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT, 0) < 0) {
       retryOrThrow("ioprio_set", "tid=" + tid + " class=IDLE");
     }

@@ -29,10 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PidfdExits {
   private static final Logger LOG = LoggerFactory.getLogger(PidfdExits.class);
-  private static final boolean X86_64 = "amd64".equals(System.getProperty("os.arch"))
-      || "x86_64".equals(System.getProperty("os.arch"));
-  private static final int EVENT_SIZE = X86_64 ? 12 : 16;
-  private static final int DATA_OFFSET = X86_64 ? 4 : 8;
+  private static final int EVENT_SIZE = Arch.current().epollEventSize;
+  private static final int DATA_OFFSET = Arch.current().epollDataOffset;
   private static final int EPOLL_CLOEXEC = 0x80000;
   private static final int EPOLL_CTL_ADD = 1;
   private static final int EPOLL_CTL_DEL = 2;

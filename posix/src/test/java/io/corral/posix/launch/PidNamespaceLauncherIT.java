@@ -290,6 +290,24 @@ class PidNamespaceLauncherIT {
     assertFalse(alive(leftover), "pid " + leftover + " survived");
   }
 
+  /**
+   * RLIMIT_NOFILE of 4 binds the command only: the init (its parent, no pid namespace) keeps its
+   * own limits, and can still open /proc to find and kill what the command left behind.
+   */
+  @Test
+  void theContainersRlimitsBindTheCommandNotTheInit() throws Exception {
+    LaunchPlan.Builder plan = plan("/bin/sh", "-c",
+        "grep 'Max open files' /proc/$PPID/limits; ulimit -n; sleep 1000 & echo $!")
+        .addRlimits(io.corral.proto.v1.RLimit.newBuilder().setResource(7).setSoft(4).setHard(4));
+    assertEquals(0, run(plan), String.join("\n", stdout()));
+    List<String> out = stdout();
+    String agents = Files.readAllLines(Path.of("/proc/self/limits")).stream()
+        .filter(l -> l.startsWith("Max open files")).findFirst().orElseThrow();
+    assertEquals(agents.split("\\s+")[3], out.get(0).split("\\s+")[3], "the init's soft limit is the agent's: " + out);
+    assertEquals("4", out.get(1), "the command's own limit");
+    assertFalse(alive(Integer.parseInt(out.get(2))), "the command's leftover survived: " + out);
+  }
+
   @Test
   void appliesHostnameRlimitsWorkingDirectoryUserCapabilitiesAndNoNewPrivs() throws Exception {
     Path work = Files.createDirectories(dir.resolve("work"));

@@ -41,9 +41,18 @@ class PlanRefusalTest {
         () -> launcher.fork("c1", plan, new Stdio(null, dir.resolve("stdout"), dir.resolve("stderr"))));
   }
 
-  /** Writes raw bytes to the helper, closes its stdin and returns what it reports. */
+  /**
+   * Writes raw bytes to the helper, closes its stdin and returns what it reports. The JDK's
+   * ProcessBuilder closes every descriptor before its exec, the sealed copy's too, so this runs a
+   * file copy of the helper.
+   */
   private String raw(byte[] bytes) throws Exception {
-    Process helper = new ProcessBuilder(CorralInit.install(dir.resolve("bin")).toString()).start();
+    Path copy = dir.resolve("corral-init");
+    if (!Files.exists(copy)) {
+      Files.write(copy, CorralInit.bytes());
+      Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
+    Process helper = new ProcessBuilder(copy.toString()).start();
     try (var in = helper.getOutputStream()) {
       in.write(bytes);
     } catch (java.io.IOException e) {
@@ -115,6 +124,19 @@ class PlanRefusalTest {
     LaunchException e = refused(plan().addJoinCgroups("freezer/c1/tasks").build());
     assertEquals("plan", e.step());
     assertEquals("LaunchPlan field 18: cgroup file 'freezer/c1/tasks' is not an absolute path", e.getMessage());
+  }
+
+  @Test
+  void aCgroupToJoinMustBeATasksOrProcsFileOfACgroupFileSystem() throws Exception {
+    LaunchException e = refused(plan().addJoinCgroups("/sys/fs/cgroup/memory/c1/memory.limit_in_bytes").build());
+    assertEquals("plan", e.step());
+    assertEquals("LaunchPlan field 18: cgroup file '/sys/fs/cgroup/memory/c1/memory.limit_in_bytes' is not a"
+        + " 'tasks' or 'cgroup.procs' file", e.getMessage());
+    Path notCgroup = Files.writeString(dir.resolve("tasks"), "");
+    e = refused(plan().addJoinCgroups(notCgroup.toString()).build());
+    assertEquals("cgroup", e.step());
+    assertEquals("join_cgroups file '" + notCgroup + "' is not on a cgroup file system", e.getMessage());
+    assertEquals("", Files.readString(notCgroup), "nothing was written to it");
   }
 
   @Test

@@ -125,6 +125,16 @@ public final class FakeProcesses implements Processes {
     throw new UnsupportedOperationException("FakeProcesses cannot spawn '" + executable + "'");
   }
 
+  /**
+   * The fake has no memory files: sealed copies are tested on the real kernel. A scripted fault
+   * ({@code failNext("memfd_create", EACCES)}) is thrown as a kernel that refuses them would.
+   */
+  @Override
+  public int sealedCopy(String name, byte[] content) {
+    kernel.check("memfd_create", null, "name='" + name + "'");
+    throw new UnsupportedOperationException("FakeProcesses cannot make a sealed copy of '" + name + "'");
+  }
+
   @Override
   public int reap(int pid) {
     throw new UnsupportedOperationException("FakeProcesses has no children to reap");

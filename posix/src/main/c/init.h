@@ -1,0 +1,20 @@
+/* What corral_init.c and mounts.c share. */
+#ifndef CORRAL_INIT_H
+#define CORRAL_INIT_H
+
+#include <stdnoreturn.h>
+
+#include "plan.h"
+
+/* One line "ERR <step> <errno> <message>" on the status pipe, then _exit(127). err = errno, or 0
+   for a refusal. */
+noreturn void die(const char *step, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* In a new mount namespace: every mount a slave, then the plan's mounts; dies on a failure. */
+void apply_mounts(const struct plan *plan);
+
+/* Without a pid namespace, after the command's exit: kills every process of the init's session
+   and every descendant, and reaps them, until the init has no child left. */
+void reap_leftovers(void);
+
+#endif
