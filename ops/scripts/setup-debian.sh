@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing Corral needs on a fresh Debian or Ubuntu machine:
 # a JDK 17, Maven, a C compiler with the libc headers (for the launch helper corral-init)
-# procps (`ps`, used by the tests and the README's demo) and xfsprogs (`mkfs.xfs`: the disk/xfs
-# tests make their own XFS image on a loop device). Run as root. Idempotent: it runs apt-get only
+# procps (`ps`, used by the tests and the README's demo), xfsprogs (`mkfs.xfs`: the disk/xfs
+# tests make their own XFS image on a loop device), and for the test guest of `it/vm/` (a
+# cgroup v2 kernel of its own): mmdebstrap, which builds its image, and qemu and user-mode Linux,
+# which run it. Run as root. Idempotent: it runs apt-get only
 # when a package is missing.
 set -euo pipefail
 
@@ -11,7 +13,8 @@ if [[ "$(id -u)" -ne 0 ]]; then
   exit 1
 fi
 
-packages=(openjdk-17-jdk-headless maven gcc libc6-dev procps xfsprogs)
+packages=(openjdk-17-jdk-headless maven gcc libc6-dev procps xfsprogs
+  mmdebstrap qemu-system-x86 user-mode-linux)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

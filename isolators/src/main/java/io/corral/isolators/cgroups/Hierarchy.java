@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class Hierarchy {
   private static final Logger LOG = LoggerFactory.getLogger(Hierarchy.class);
   private static final int SIGKILL = 9;
+  /** The v2 leaf cgroup the agent moves itself into (see {@link Hierarchies}). */
+  static final String AGENT_LEAF = "agent";
 
   private final String subsystem;
   private final CgroupFs fs;
@@ -64,9 +66,13 @@ public final class Hierarchy {
     return fs.root().resolve(cgroup(container));
   }
 
-  /** The names of the cgroups under the agent's root (one per container). */
+  /**
+   * The names of the cgroups under the agent's root (one per container), without the v2 leaf
+   * {@link #AGENT_LEAF} that holds the agent itself when it was started in its root.
+   */
   public List<String> containers() {
-    return fs.children(root);
+    List<String> children = fs.children(root);
+    return v2 ? children.stream().filter(c -> !c.equals(AGENT_LEAF)).toList() : children;
   }
 
   /** Creates the container's cgroup; an existing one is refused as Mesos does. */

@@ -86,6 +86,19 @@ class CgroupsV2Test {
   }
 
   @Test
+  void anAgentStartedInItsRootMovesIntoALeafBeforeEnablingControllers() {
+    int self = kernel.linux().processes().getpid();
+    kernel.addProcess(self, 1, self, 0, 0, 0);
+    unified().mkdir("corral");
+    unified().assign("corral", self);
+    Hierarchy cpu = hierarchies.get("cpu");
+    assertEquals(List.of(self), unified().procs("corral/agent"));
+    assertEquals(List.of(), unified().procs("corral"));
+    assertEquals("+cpu", unified().read("corral", "cgroup.subtree_control"));
+    assertEquals(List.of(), cpu.containers(), "the agent's leaf is no container");
+  }
+
+  @Test
   void theFreezerIsTheUnifiedHierarchysCgroupFreeze() {
     kernel.cgroupFile(UNIFIED, "cgroup.freeze", "0");
     kernel.cgroupFile(UNIFIED, "cgroup.events", "populated 0\nfrozen 0");

@@ -181,10 +181,15 @@ public final class Host {
     }
   }
 
-  /** Every cgroup directory named {@code corral*} under any hierarchy, and everything below it. */
+  /**
+   * Every cgroup directory named {@code corral*} under any hierarchy, and everything below it:
+   * the v1 hierarchies under {@code /sys/fs/cgroup}, or the v2 hierarchy mounted there itself.
+   */
   public static Set<String> corralCgroups() {
     Set<String> found = new TreeSet<>();
-    for (String hierarchy : entries(CGROUP)) {
+    List<String> hierarchies = new ArrayList<>(entries(CGROUP));
+    hierarchies.add("");
+    for (String hierarchy : hierarchies) {
       Path root = CGROUP.resolve(hierarchy);
       if (!Files.isDirectory(root)) {
         continue;
