@@ -3,12 +3,13 @@
 # a bookworm root filesystem (minbase) with Debian's kernel and a JDK 17, as an ext4 image, plus
 # the kernel and initrd for qemu. The image lives outside the checkout, under
 # $CORRAL_TESTVM_CACHE (default /var/cache/corral-testvm), in a directory named after the digest
-# of the files that define it (this script and the guest's init), so every clone on the machine
-# shares it and a change of recipe builds a new one. Prints that directory. Run as root.
+# of this script, which defines it, so every clone on the machine shares it and a change of recipe
+# builds a new one. Prints that directory. Run as root. The image's PID 1 is a stub that runs the
+# init run.sh hands over (it/vm/init), so the init changes without a new image.
 set -euo pipefail
 here=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 cache=${CORRAL_TESTVM_CACHE:-/var/cache/corral-testvm}
-digest=$(cat "$here/image.sh" "$here/init" | sha256sum | cut -c1-16)
+digest=$(sha256sum < "$here/image.sh" | cut -c1-16)
 dir=$cache/$digest
 if [[ -f $dir/ready ]]; then
   echo "$dir"
@@ -27,6 +28,20 @@ fi
 work=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 started=$SECONDS
+# PID 1: mount the host's control directory (corral.ctl=SRC:TYPE, see init) and run its init
+cat > "$work/stub" <<'STUB'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t tmpfs -o mode=755 tmpfs /run
+mkdir -p /run/corral-testvm/ctl
+ctl=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^corral\.ctl=//p')
+case "${ctl##*:}" in
+  hostfs) mount -t hostfs -o "${ctl%:*}" hostfs /run/corral-testvm/ctl ;;
+  *) mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 "${ctl%:*}" /run/corral-testvm/ctl ;;
+esac
+exec /bin/sh /run/corral-testvm/ctl/init
+STUB
+chmod 755 "$work/stub"
 modules='virtio_pci virtio_blk virtio_console virtio_rng ext4 9p 9pnet_virtio overlay'
 # Only the kernel modules a virtual machine and the tests use: no hardware drivers.
 mods=/lib/modules/*/kernel
@@ -43,13 +58,13 @@ mmdebstrap --variant=minbase --dpkgopt=force-unsafe-io \
   --essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/usr/share/man/man1"' \
   --essential-hook='echo MODULES=list > "$1/etc/initramfs-tools/conf.d/corral-testvm.conf"' \
   --essential-hook="printf '%s\n' $modules > \"\$1/etc/initramfs-tools/modules\"" \
-  --customize-hook="cp '$here/init' \"\$1/sbin/corral-testvm-init\"; chmod 755 \"\$1/sbin/corral-testvm-init\"" \
+  --customize-hook="cp '$work/stub' \"\$1/sbin/corral-testvm-init\"" \
   --customize-hook='chroot "$1" apt-get clean' \
   --customize-hook='cp -L "$1/vmlinuz" "$1/initrd.img" "'"$work"'/"' \
   bookworm "$work/root" http://deb.debian.org/debian
 size=$(( $(du -sm "$work/root" | cut -f1) + 512 ))
 mkfs.ext4 -q -L corral-testvm -d "$work/root" "$work/rootfs.img" "${size}M"
-rm -rf "$work/root"
+rm -rf "$work/root" "$work/stub"
 echo "image.sh: built in $((SECONDS - started)) s" >&2
 touch "$work/ready"
 mv "$work" "$dir"

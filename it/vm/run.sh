@@ -47,6 +47,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
 mkdir "$tmp/ctl"
+cp "$here/init" "$tmp/ctl/init"
 printf 'cd %q || exit 125\n%s\n' "$checkout" "$(printf '%q ' "$@")" > "$tmp/ctl/cmd.sh"
 shares=("$checkout")
 [[ -d $HOME/.m2/repository ]] && shares+=("$(readlink -f "$HOME/.m2/repository")")
@@ -79,7 +80,7 @@ qemu() {
 }
 
 uml() {
-  local list=("/usr/lib/uml/modules:/lib/modules:hostfs") s
+  local list=("/usr/lib/uml/modules:/lib/modules:hostfs:ro") s
   mkdir "$tmp/mem"
   for s in "${shares[@]}"; do list+=("$s:$s:hostfs"); done
   TMPDIR=$tmp/mem start linux.uml mem="${memory}M" \
@@ -98,7 +99,7 @@ case $engine in
 esac
 wait "$engine_pid" || true
 engine_pid=
-rc=$(tr -dc 0-9 < "$tmp/ctl/rc" 2>/dev/null || true)
+rc=$(cat "$tmp/ctl/rc" 2>/dev/null | tr -dc 0-9)
 if [[ -z $rc ]]; then
   echo "run.sh: the guest ($engine) gave no exit status; the end of its console:" >&2
   tail -n 40 "$tmp/console.log" >&2 || true

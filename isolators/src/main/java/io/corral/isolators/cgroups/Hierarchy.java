@@ -34,6 +34,8 @@ public final class Hierarchy {
   private final String root;
   private final CgroupKernel.Lock lock;
   private final boolean v2;
+  /** The container cgroups this agent created and has not removed yet. */
+  private final java.util.Set<String> created = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   Hierarchy(String subsystem, CgroupFs fs, String root, CgroupKernel.Lock lock, boolean v2) {
     this.subsystem = subsystem;
@@ -75,13 +77,21 @@ public final class Hierarchy {
     return v2 ? children.stream().filter(c -> !c.equals(AGENT_LEAF)).toList() : children;
   }
 
-  /** Creates the container's cgroup; an existing one is refused as Mesos does. */
+  /**
+   * Creates the container's cgroup; an existing one is refused as Mesos does. On v2 every
+   * {@code cgroups/*} isolator and the launcher share this one hierarchy and the container's one
+   * cgroup: the first creates it, the others find it created (by this agent, since its start).
+   */
   public void create(String container) {
+    if (v2 && created.contains(container)) {
+      return;
+    }
     if (fs.exists(cgroup(container))) {
       throw new IsolatorException("Failed to prepare: the cgroup at '" + path(container)
           + "' already exists");
     }
     fs.mkdir(cgroup(container));
+    created.add(container);
   }
 
   /**
@@ -112,6 +122,7 @@ public final class Hierarchy {
    */
   public void destroy(String container, Processes processes, Duration timeout) {
     String cgroup = cgroup(container);
+    created.remove(container);
     if (!fs.exists(cgroup)) {
       return;
     }

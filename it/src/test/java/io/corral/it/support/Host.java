@@ -48,6 +48,19 @@ public final class Host {
     }
   }
 
+  /** True when {@code /sys/fs/cgroup} is the cgroup v2 unified hierarchy (no v1 hierarchies). */
+  public static boolean unifiedCgroups() {
+    return Files.exists(CGROUP.resolve("cgroup.controllers"));
+  }
+
+  /**
+   * A cgroup's directory: {@code /sys/fs/cgroup/<hierarchy>/<path>} on v1, where
+   * {@code hierarchy} names a v1 subsystem, and {@code /sys/fs/cgroup/<path>} on v2.
+   */
+  public static Path cgroup(String hierarchy, String... path) {
+    return Path.of(unifiedCgroups() ? CGROUP.toString() : CGROUP.resolve(hierarchy).toString(), path);
+  }
+
   /** True when the tests run with effective uid 0 (namespaces, mounts and cgroups need it). */
   public static boolean isRoot() {
     try {

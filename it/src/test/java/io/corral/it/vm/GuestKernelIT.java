@@ -29,8 +29,13 @@ import org.junit.jupiter.api.Test;
 class GuestKernelIT {
   /** The tests run in the guest: cgroup v2, destroy, recovery, leaks and XFS quotas. */
   static final List<String> TESTS = List.of(
-      "io.corral.posix.NativeQuotasIT",
-      "io.corral.it.XfsDiskIT");
+      "io.corral.it.CgroupsV2IT",
+      "io.corral.it.CgroupsUpdateIT",
+      "io.corral.it.RecoveryIT",
+      "io.corral.it.LeakIT",
+      "io.corral.it.KillTreeIT",
+      "io.corral.it.XfsDiskIT",
+      "io.corral.posix.NativeQuotasIT");
 
   @Test
   void theKernelTestsPassOnCgroupV2AndXfsQuota() throws Exception {
@@ -39,7 +44,7 @@ class GuestKernelIT {
     Path script = module.resolve("vm/run.sh");
     List<String> command = new ArrayList<>(List.of(script.toString(), "bash", "-c",
         "cd \"$0\" && exec \"$@\"", module.toString(),
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "java", // the guest's JRE 17
         "--enable-native-access=ALL-UNNAMED",
         "-Dcorral.jar=" + Path.of(System.getProperty("corral.jar")).toAbsolutePath(),
         "-cp", System.getProperty("java.class.path"), GuestTests.class.getName()));
