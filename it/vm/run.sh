@@ -11,8 +11,8 @@
 # engine runs in its own process group, which is killed, and the temporary directory removed,
 # however the script ends.
 #
-# Environment: CORRAL_TESTVM_ENGINE  kvm, tcg or uml (default: the first of kvm, uml that boots;
-#                                    see README.md for the measurements behind the order)
+# Environment: CORRAL_TESTVM_ENGINE  kvm, tcg or uml (default: kvm if it boots here, else uml;
+#                                    see README.md for the measurements behind the choice)
 #              CORRAL_TESTVM_MEMORY  guest memory in MiB (default 3072)
 #              CORRAL_TESTVM_CPUS    guest cpus (default: the host's, at most 4)
 #              CORRAL_TESTVM_TIMEOUT seconds before the guest is killed (default 1500)
@@ -40,6 +40,10 @@ cleanup() {
     kill -KILL -- "-$engine_pid" 2>/dev/null || true
     wait "$engine_pid" 2>/dev/null || true
   fi
+  # UML starts a session of its own (its pid is the group of all its processes)
+  local uml
+  uml=$(cat "$tmp"/uml/*/pid 2>/dev/null || true)
+  [[ $uml =~ ^[0-9]+$ ]] && kill -KILL -- "-$uml" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -81,16 +85,30 @@ qemu() {
 
 uml() {
   local list=("/usr/lib/uml/modules:/lib/modules:hostfs:ro") s
-  mkdir "$tmp/mem"
+  mkdir "$tmp/mem" "$tmp/uml"
   for s in "${shares[@]}"; do list+=("$s:$s:hostfs"); done
-  TMPDIR=$tmp/mem start linux.uml mem="${memory}M" \
+  TMPDIR=$tmp/mem start linux.uml mem="${memory}M" uml_dir="$tmp/uml" umid=guest \
     ubd0="$tmp/root.cow,$image/rootfs.img" root=/dev/ubda \
     con=null con0=null,fd:3 con1=null,fd:1 \
     $kernel_args corral.out=tty1 corral.ctl="$tmp/ctl:hostfs" \
     corral.share="$(IFS=,; echo "${list[*]}")" 3>"$tmp/console.log"
 }
 
-engine=${CORRAL_TESTVM_ENGINE:-uml}
+# KVM where /dev/kvm exists and a guest boots on it within a minute (KVM inside some virtual
+# machines hangs at boot), remembered until the host reboots; else user-mode Linux (README.md).
+choose_engine() {
+  local known=/run/corral-testvm-engine
+  if [[ -s $known ]]; then
+    cat "$known"
+  elif [[ -c /dev/kvm && -w /dev/kvm ]] &&
+      CORRAL_TESTVM_ENGINE=kvm CORRAL_TESTVM_TIMEOUT=60 "$here/run.sh" true >/dev/null 2>&1; then
+    echo kvm | tee "$known"
+  else
+    echo uml | tee "$known"
+  fi
+}
+
+engine=${CORRAL_TESTVM_ENGINE:-$(choose_engine)}
 case $engine in
   kvm) qemu "-accel kvm -cpu host" ;;
   tcg) qemu "-accel tcg,thread=multi,tb-size=256 -cpu max" ;;

