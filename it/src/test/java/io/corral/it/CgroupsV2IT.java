@@ -12,6 +12,7 @@ import io.corral.it.support.AgentProcess;
 import io.corral.it.support.EmbeddedContainerizer;
 import io.corral.it.support.Eventually;
 import io.corral.it.support.Host;
+import io.corral.it.support.Patience;
 import io.corral.proto.v1.CommandInfo;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.ResourceStatistics;
@@ -47,7 +48,7 @@ import org.junit.jupiter.api.Test;
 class CgroupsV2IT {
   private static final Path UNIFIED = Path.of("/sys/fs/cgroup");
   /** A whole {@code corral run} (a JVM): slow in an emulated guest. */
-  private static final Duration RUN = Duration.ofMinutes(5);
+  private static final Duration RUN = Patience.of(Duration.ofMinutes(2));
   private static final String ISOLATION = "filesystem/posix,cgroups/cpu,cgroups/mem,cgroups/pids";
 
   private EmbeddedContainerizer corral;
@@ -104,7 +105,7 @@ class CgroupsV2IT {
   void anOomKillIsAMemoryLimitation() {
     // tail keeps its newline-free input in memory: 256 MB through a 32 MB limit
     corral.launch("oom", "head -c 268435456 /dev/zero | tail; exec sleep 1000", 32);
-    ContainerTermination end = corral.awaitAndRemove("oom", Duration.ofSeconds(60));
+    ContainerTermination end = corral.awaitAndRemove("oom", Patience.of(Duration.ofSeconds(60)));
     assertEquals(TaskStatus.Reason.REASON_CONTAINER_LIMITATION_MEMORY, end.getReason(), end.toString());
     assertEquals(TaskState.TASK_FAILED, end.getState(), end.toString());
     assertTrue(end.getMessage().startsWith("Memory limit exceeded: Requested: 32MB"), end.getMessage());

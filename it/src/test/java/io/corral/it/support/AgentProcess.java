@@ -34,7 +34,7 @@ public final class AgentProcess implements AutoCloseable {
   /** The name of a variable set in every agent's environment and in no container's. */
   public static final String AGENT_ENV_MARKER = "CORRAL_IT_AGENT_ONLY";
 
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration START_TIMEOUT = Patience.of(Duration.ofSeconds(90));
 
   private final Path root;
   private final Path workDir;

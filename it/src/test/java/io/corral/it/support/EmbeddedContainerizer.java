@@ -33,7 +33,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * runs) and removes its root cgroup. Used from the test thread.
  */
 public final class EmbeddedContainerizer implements AutoCloseable {
-  public static final Duration REPLY = Duration.ofSeconds(30);
+  public static final Duration REPLY = Patience.of(Duration.ofSeconds(30));
 
   private final ActorTestKit kit;
   private final CgroupsConfig cgroups;

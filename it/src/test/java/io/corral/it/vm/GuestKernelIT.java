@@ -33,6 +33,9 @@ class GuestKernelIT {
       "io.corral.it.XfsDiskIT",
       "io.corral.posix.NativeQuotasIT");
 
+  /** The guest runs a JVM several times slower than the host (README.md's measurements). */
+  private static final int PATIENCE = 5;
+
   @Test
   void theKernelTestsPassOnCgroupV2AndXfsQuota() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: the guest boots with the host's qemu or user-mode Linux");
@@ -41,7 +44,7 @@ class GuestKernelIT {
     List<String> command = new ArrayList<>(List.of(script.toString(), "bash", "-c",
         "cd \"$0\" && exec \"$@\"", module.toString(),
         "java", // the guest's JRE 17
-        "--enable-native-access=ALL-UNNAMED",
+        "--enable-native-access=ALL-UNNAMED", "-Dcorral.it.patience=" + PATIENCE,
         "-Dcorral.jar=" + Path.of(System.getProperty("corral.jar")).toAbsolutePath(),
         "-cp", System.getProperty("java.class.path"), GuestTests.class.getName()));
     command.addAll(TESTS);
