@@ -3,8 +3,10 @@
 # a JDK 17, Maven, a C compiler with the libc headers (for the launch helper corral-init)
 # procps (`ps`, used by the tests and the README's demo), xfsprogs (`mkfs.xfs`: the disk/xfs
 # tests make their own XFS image on a loop device), curl and openssl (the security tests call the
-# agent as another user, and over TLS with certificates they make). Run as root. Idempotent: it
-# runs apt-get only when a package is missing.
+# agent as another user, and over TLS with certificates they make), and for the test guest of
+# `it/vm/` (a cgroup v2 kernel of its own): mmdebstrap, which builds its image, and qemu and
+# user-mode Linux, which run it. Run as root. Idempotent: it runs apt-get only when a package is
+# missing.
 set -euo pipefail
 
 if [[ "$(id -u)" -ne 0 ]]; then
@@ -12,7 +14,8 @@ if [[ "$(id -u)" -ne 0 ]]; then
   exit 1
 fi
 
-packages=(openjdk-17-jdk-headless maven gcc libc6-dev procps xfsprogs curl openssl)
+packages=(openjdk-17-jdk-headless maven gcc libc6-dev procps xfsprogs curl openssl
+  mmdebstrap qemu-system-x86 user-mode-linux)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -1,5 +1,7 @@
 package io.corral.it;
 
+import static io.corral.it.support.EmbeddedContainerizer.id;
+import static io.corral.it.support.EmbeddedContainerizer.scalar;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,21 +11,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.corral.actors.ContainerError;
 import io.corral.actors.ContainerState;
 import io.corral.actors.Containerizer;
-import io.corral.actors.ContainerizerSettings;
-import io.corral.isolators.IsolationFlag;
-import io.corral.isolators.IsolatorRegistry;
 import io.corral.isolators.Phase;
-import io.corral.isolators.cgroups.CgroupsConfig;
-import io.corral.isolators.cgroups.Hierarchies;
+import io.corral.isolators.cgroups.CpuController;
+import io.corral.it.support.EmbeddedContainerizer;
 import io.corral.it.support.Eventually;
 import io.corral.it.support.Host;
-import io.corral.posix.Linux;
-import io.corral.posix.testing.TestDirectories;
 import io.corral.proto.v1.CommandInfo;
-import io.corral.proto.v1.ContainerID;
-import io.corral.proto.v1.Resource;
 import io.corral.proto.v1.ResourceStatistics;
-import io.corral.proto.v1.Value;
 import io.corral.proto.v1.agent.Call;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,10 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -43,44 +34,36 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code Containerizer.Update} and the memory pressure counters on the real kernel, through an
  * embedded containerizer with {@code cgroups/cpu} and {@code cgroups/mem} on its own
- * {@code --cgroups_root}: limits are raised and lowered in {@code memory.limit_in_bytes}, a
- * limit below the usage is refused and the container keeps running, usage reports the limits of
- * the last update, and a container that streams a file through a small memory cgroup sees its
- * low pressure counter rise.
+ * {@code --cgroups_root}: limits are raised and lowered in the kernel's files (v1
+ * {@code memory.limit_in_bytes}, v2 {@code memory.max}), a limit below the usage is refused and
+ * the container keeps running, usage reports the limits of the last update, and a container that
+ * streams a file through a small memory cgroup sees its pressure counters rise. Runs on either
+ * cgroup layout: v1 on this host, v2 in the test guest ({@code GuestKernelIT}).
  */
 @Tag("root")
 class CgroupsUpdateIT {
-  private static final Duration REPLY = Duration.ofSeconds(30);
-  private static final Path MEMORY = Path.of("/sys/fs/cgroup/memory");
-  private static final Path CPU = Path.of("/sys/fs/cgroup/cpu");
+  private static final Duration REPLY = EmbeddedContainerizer.REPLY;
+  private static final Path HIERARCHY = Path.of("/sys/fs/cgroup");
+  private static final boolean V2 = Files.exists(HIERARCHY.resolve("cgroup.controllers"));
+  private static final Path MEMORY = V2 ? HIERARCHY : HIERARCHY.resolve("memory");
+  private static final Path CPU = V2 ? HIERARCHY : HIERARCHY.resolve("cpu");
+  private static final String LIMIT = V2 ? "memory.max" : "memory.limit_in_bytes";
+  private static final String USAGE = V2 ? "memory.current" : "memory.usage_in_bytes";
 
-  private ActorTestKit kit;
-  private Path dir;
-  private CgroupsConfig cgroups;
-  private ActorRef<Containerizer.Command> containerizer;
+  private EmbeddedContainerizer corral;
 
   @BeforeEach
   void start() throws IOException {
     assumeTrue(Host.isRoot(), "needs root: cgroups");
-    assumeTrue(Files.isRegularFile(MEMORY.resolve("memory.limit_in_bytes")),
-        "needs the cgroup v1 memory hierarchy at " + MEMORY);
-    dir = TestDirectories.notUnderTmp("it-update", "cgroups");
-    cgroups = CgroupsConfig.defaults().withRoot(CgroupsConfig.DEFAULT_HIERARCHY,
-        "corral-it-update-" + UUID.randomUUID().toString().substring(0, 8));
-    ContainerizerSettings settings = ContainerizerSettings.forHost(Linux.nativeDefault(),
-        dir.resolve("work"), dir.resolve("runtime"), IsolationFlag.parse("filesystem/posix,cgroups/cpu,cgroups/mem"),
-        IsolatorRegistry.Options.defaults().withCgroups(cgroups), dir.resolve("runtime").resolve("bin"),
-        ContainerizerSettings.DEFAULT_LAUNCH_TIMEOUT);
-    kit = ActorTestKit.create("update");
-    containerizer = kit.spawn(Containerizer.create(settings), "containerizer");
+    assumeTrue(Files.isRegularFile(MEMORY.resolve(V2 ? "cgroup.controllers" : LIMIT)),
+        "needs the cgroup v1 memory hierarchy at " + MEMORY + " or the v2 hierarchy at " + HIERARCHY);
+    corral = EmbeddedContainerizer.start("update", "filesystem/posix,cgroups/cpu,cgroups/mem", c -> c);
   }
 
   @AfterEach
   void stop() {
-    if (kit != null) {
-      kit.stop(containerizer); // kills what still runs and releases the root lock
-      kit.shutdownTestKit();
-      Hierarchies.removeRoot(Linux.nativeDefault(), cgroups);
+    if (corral != null) {
+      corral.close();
     }
   }
 
@@ -88,25 +71,25 @@ class CgroupsUpdateIT {
   void limitsAreRaisedAndLoweredForRealAndALimitBelowUsageIsRefused() {
     // tail keeps its newline-free input in memory: about 40 MB, held until it is killed.
     launch("u", "(head -c 41943040 /dev/zero; exec sleep 1000) | tail", 64);
-    Path cgroup = MEMORY.resolve(cgroups.root()).resolve("u");
-    assertEquals(64L << 20, number(cgroup.resolve("memory.limit_in_bytes")));
-    Eventually.await(REPLY, () -> number(cgroup.resolve("memory.usage_in_bytes")) > 40L << 20,
-        () -> "40 MB in use: " + number(cgroup.resolve("memory.usage_in_bytes")));
+    Path cgroup = MEMORY.resolve(corral.cgroups().root()).resolve("u");
+    assertEquals(64L << 20, number(cgroup.resolve(LIMIT)));
+    Eventually.await(REPLY, () -> number(cgroup.resolve(USAGE)) > 40L << 20,
+        () -> "40 MB in use: " + number(cgroup.resolve(USAGE)));
 
     assertEquals(new Containerizer.Updated(id("u")), update("u", 64, 256));
-    assertEquals(256L << 20, number(cgroup.resolve("memory.limit_in_bytes")), "raised");
+    assertEquals(256L << 20, number(cgroup.resolve(LIMIT)), "raised");
     assertEquals(new Containerizer.Updated(id("u")), update("u", 64, 96));
-    assertEquals(96L << 20, number(cgroup.resolve("memory.limit_in_bytes")), "lowered above the usage");
+    assertEquals(96L << 20, number(cgroup.resolve(LIMIT)), "lowered above the usage");
 
     Containerizer.Rejected refused = assertInstanceOf(Containerizer.Rejected.class, update("u", 32, 32));
     ContainerError.IsolatorFailed failed = assertInstanceOf(ContainerError.IsolatorFailed.class, refused.error());
     assertEquals("cgroups/mem", failed.isolator());
     assertEquals(Phase.UPDATE, failed.phase());
     assertTrue(failed.message().contains("is above the new limit (32MB)"), failed.message());
-    assertEquals(96L << 20, number(cgroup.resolve("memory.limit_in_bytes")), "unchanged by the refusal");
+    assertEquals(96L << 20, number(cgroup.resolve(LIMIT)), "unchanged by the refusal");
 
-    TestProbe<Containerizer.Containers> lists = kit.createTestProbe();
-    containerizer.tell(new Containerizer.GetContainers(lists.ref()));
+    TestProbe<Containerizer.Containers> lists = corral.kit().createTestProbe();
+    corral.ref().tell(new Containerizer.GetContainers(lists.ref()));
     assertEquals(ContainerState.RUNNING,
         lists.expectMessageClass(Containerizer.Containers.class, REPLY).containers().get(0).state(),
         "the container keeps running");
@@ -125,25 +108,26 @@ class CgroupsUpdateIT {
         .addResources(scalar("cpus", 0.5))
         .addResources(scalar("mem", 64))
         .build();
-    TestProbe<Containerizer.LaunchReply> launches = kit.createTestProbe();
-    containerizer.tell(new Containerizer.Launch(request, null, launches.ref()));
-    launches.expectMessage(REPLY, new Containerizer.Launched(id("l")));
+    corral.launch(request);
     ResourceStatistics before = usage("l");
     assertEquals(0.5, before.getCpusSoftLimit(), before.toString());
     assertEquals(64L << 20, before.getMemLimitBytes(), before.toString());
     assertFalse(before.hasCpusLimit(), before.toString());
 
-    TestProbe<Containerizer.UpdateReply> probe = kit.createTestProbe();
-    containerizer.tell(new Containerizer.Update(id("l"), List.of(scalar("cpus", 1), scalar("mem", 96)),
-        Map.of("cpus", 2.0, "mem", 128.0), probe.ref()));
-    assertEquals(new Containerizer.Updated(id("l")), probe.expectMessageClass(Containerizer.UpdateReply.class, REPLY));
+    assertEquals(new Containerizer.Updated(id("l")), corral.update("l",
+        List.of(scalar("cpus", 1), scalar("mem", 96)), Map.of("cpus", 2.0, "mem", 128.0)));
 
-    Path cpu = CPU.resolve(cgroups.root()).resolve("l");
-    Path memory = MEMORY.resolve(cgroups.root()).resolve("l");
-    assertEquals(1024, number(cpu.resolve("cpu.shares")));
-    assertEquals(2 * number(cpu.resolve("cpu.cfs_period_us")), number(cpu.resolve("cpu.cfs_quota_us")));
-    assertEquals(128L << 20, number(memory.resolve("memory.limit_in_bytes")));
-    assertEquals(96L << 20, number(memory.resolve("memory.soft_limit_in_bytes")));
+    Path cpu = CPU.resolve(corral.cgroups().root()).resolve("l");
+    Path memory = MEMORY.resolve(corral.cgroups().root()).resolve("l");
+    if (V2) {
+      assertEquals(CpuController.weight(1024), number(cpu.resolve("cpu.weight")));
+      assertEquals("200000 100000", read(cpu.resolve("cpu.max")));
+    } else {
+      assertEquals(1024, number(cpu.resolve("cpu.shares")));
+      assertEquals(2 * number(cpu.resolve("cpu.cfs_period_us")), number(cpu.resolve("cpu.cfs_quota_us")));
+    }
+    assertEquals(128L << 20, number(memory.resolve(LIMIT)));
+    assertEquals(96L << 20, number(memory.resolve(V2 ? "memory.low" : "memory.soft_limit_in_bytes")));
     ResourceStatistics after = usage("l");
     assertEquals(1.0, after.getCpusSoftLimit(), after.toString());
     assertEquals(2.0, after.getCpusLimit(), after.toString());
@@ -152,15 +136,16 @@ class CgroupsUpdateIT {
     assertEquals(9, killAndWait("l"));
   }
 
+  /** v1: the low vmpressure level; v2: memory.events' max count (reclaim at the limit). */
   @Test
-  void theLowPressureCounterRisesUnderRealMemoryPressure() {
-    assumeTrue(Files.exists(MEMORY.resolve("memory.pressure_level")),
+  void aPressureCounterRisesUnderRealMemoryPressure() {
+    assumeTrue(V2 || Files.exists(MEMORY.resolve("memory.pressure_level")),
         "needs memory.pressure_level (the v1 memory controller's vmpressure events)");
     // 256 MB of page cache through a 32 MB cgroup: the kernel reclaims it over and over.
     launch("p", "dd if=/dev/zero of=big bs=1M count=256 status=none; "
         + "while :; do cat big > /dev/null; done", 32);
-    Eventually.await(Duration.ofSeconds(60), () -> usage("p").getMemLowPressureCounter() > 0,
-        () -> "a low pressure event: " + usage("p"));
+    Eventually.await(Duration.ofSeconds(60), () -> (V2 ? usage("p").getMemCriticalPressureCounter()
+        : usage("p").getMemLowPressureCounter()) > 0, () -> "a pressure event: " + usage("p"));
     ResourceStatistics statistics = usage("p");
     assertTrue(statistics.hasMemMediumPressureCounter() && statistics.hasMemCriticalPressureCounter(),
         statistics.toString());
@@ -168,40 +153,19 @@ class CgroupsUpdateIT {
   }
 
   private void launch(String id, String command, double mem) {
-    Call.LaunchContainer request = Call.LaunchContainer.newBuilder()
-        .setContainerId(id(id))
-        .setCommand(CommandInfo.newBuilder().setValue(command))
-        .addResources(scalar("mem", mem))
-        .build();
-    TestProbe<Containerizer.LaunchReply> launches = kit.createTestProbe();
-    containerizer.tell(new Containerizer.Launch(request, null, launches.ref()));
-    launches.expectMessage(REPLY, new Containerizer.Launched(id(id)));
+    corral.launch(id, command, mem);
   }
 
   private Containerizer.UpdateReply update(String id, double request, double limit) {
-    TestProbe<Containerizer.UpdateReply> probe = kit.createTestProbe();
-    containerizer.tell(new Containerizer.Update(id(id), List.of(scalar("mem", request)),
-        Map.of("mem", limit), probe.ref()));
-    return probe.expectMessageClass(Containerizer.UpdateReply.class, REPLY);
+    return corral.update(id, List.of(scalar("mem", request)), Map.of("mem", limit));
   }
 
   private ResourceStatistics usage(String id) {
-    TestProbe<Containerizer.UsageReply> probe = kit.createTestProbe();
-    containerizer.tell(new Containerizer.Usage(id(id), probe.ref()));
-    return probe.expectMessageClass(Containerizer.Statistics.class, REPLY).statistics();
+    return corral.usage(id);
   }
 
   private int killAndWait(String id) {
-    TestProbe<Containerizer.WaitReply> waits = kit.createTestProbe();
-    containerizer.tell(new Containerizer.Wait(id(id), waits.ref()));
-    TestProbe<Containerizer.KillReply> kills = kit.createTestProbe();
-    containerizer.tell(new Containerizer.Kill(id(id), 9, kills.ref()));
-    kills.expectMessage(REPLY, new Containerizer.Killed(id(id)));
-    int status = waits.expectMessageClass(Containerizer.Terminated.class, REPLY).termination().getStatus();
-    TestProbe<Containerizer.RemoveReply> removes = kit.createTestProbe();
-    containerizer.tell(new Containerizer.Remove(id(id), removes.ref()));
-    removes.expectMessage(REPLY, new Containerizer.Removed(id(id)));
-    return status;
+    return corral.killAndWait(id);
   }
 
   private static long number(Path file) {
@@ -212,12 +176,11 @@ class CgroupsUpdateIT {
     }
   }
 
-  private static ContainerID id(String value) {
-    return ContainerID.newBuilder().setValue(value).build();
-  }
-
-  private static Resource scalar(String name, double value) {
-    return Resource.newBuilder().setName(name).setType(Value.Type.SCALAR)
-        .setScalar(Value.Scalar.newBuilder().setValue(value)).build();
+  private static String read(Path file) {
+    try {
+      return Files.readString(file).trim();
+    } catch (IOException e) {
+      return "";
+    }
   }
 }

@@ -282,9 +282,10 @@ class RecoveryIT {
     checkpoint(first, preparing, running.toBuilder().clearPlan().setLaunch(launch(preparing)).build());
     checkpoint(first, isolating, running.toBuilder().setLaunch(launch(isolating)).build());
     Path ghostSandbox = Files.createDirectories(first.sandbox("ghost-" + RUN));
-    Path ghostCgroup = Files.createDirectories(Path.of("/sys/fs/cgroup/cpu", CGROUPS_ROOT, "ghost-" + RUN));
+    Path ghostCgroup = Files.createDirectories(Host.cgroup("cpu", CGROUPS_ROOT, "ghost-" + RUN));
     // An orphan freezer cgroup with a live process in it: the launcher kills it and removes it.
-    Path ghostFreezer = Files.createDirectories(Path.of("/sys/fs/cgroup/freezer", CGROUPS_ROOT, "ghost-" + RUN));
+    Path ghostFreezer = Files.createDirectories(Host.cgroup("freezer", CGROUPS_ROOT,
+        (Host.unifiedCgroups() ? "ghost-with-process-" : "ghost-") + RUN));
     Process ghost = new ProcessBuilder("sleep", "1000").start();
     agents.pids().add((int) ghost.pid());
     Files.writeString(ghostFreezer.resolve("cgroup.procs"), Long.toString(ghost.pid()));

@@ -8,6 +8,7 @@ import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Eventually;
 import io.corral.it.support.Host;
+import io.corral.it.support.Patience;
 import io.corral.posix.Linux;
 import io.corral.posix.LinuxException;
 import io.corral.posix.Quotas;
@@ -56,7 +57,7 @@ class XfsDiskIT {
     Path out = root.resolve("agent.log");
     Process agent = new ProcessBuilder(AgentProcess.corralCommand(args.toArray(String[]::new)))
         .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-    boolean exited = agent.waitFor(60, TimeUnit.SECONDS);
+    boolean exited = agent.waitFor(Patience.seconds(60), TimeUnit.SECONDS);
     if (!exited) {
       agent.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
@@ -120,7 +121,7 @@ class XfsDiskIT {
       try {
         AgentClient client = new AgentClient(URI.create("http://127.0.0.1:" + port),
             work.resolve("credentials"));
-        assertTrue(Eventually.poll(Duration.ofSeconds(60), client::healthy), "agent up");
+        assertTrue(Eventually.poll(Patience.of(Duration.ofSeconds(60)), client::healthy), "agent up");
         // disk/xfs publishes its project ids in Mesos' snapshot keys: none is taken yet.
         com.google.gson.JsonObject metrics = com.google.gson.JsonParser.parseString(
             client.request("GET", "/metrics/snapshot").body()).getAsJsonObject();
@@ -131,7 +132,7 @@ class XfsDiskIT {
             + "\"big\"},\"command\":{\"value\":\"dd if=/dev/zero of=f bs=1M count=3 conv=fsync;"
             + " sleep 120\"},\"resources\":[{\"name\":\"disk\",\"type\":\"SCALAR\",\"scalar\":"
             + "{\"value\":1}}]")).statusCode());
-        Response.WaitContainer wait = client.waitFor("big", Duration.ofSeconds(90));
+        Response.WaitContainer wait = client.waitFor("big", Patience.of(Duration.ofSeconds(90)));
         assertEquals(TaskStatus.Reason.REASON_CONTAINER_LIMITATION_DISK, wait.getReason(),
             wait.toString());
         assertEquals(200, client.remove("big"));

@@ -43,7 +43,7 @@ public abstract class QuotasContract {
   /** The block device of {@link #quotaXfsDirectory()}'s file system. */
   protected abstract Path quotaXfsDevice();
 
-  /** Writes {@code bytes} to a new file and syncs it, as the kernel charges a write; EDQUOT throws. */
+  /** Writes {@code bytes} to a new file and syncs it, as the kernel charges a write; ENOSPC throws. */
   protected abstract void write(Path file, int bytes);
 
   /** A directory name no other test of this JVM uses. */
@@ -167,16 +167,18 @@ public abstract class QuotasContract {
     assertTrue(quota.usedBytes() >= 256 << 10, quota.toString());
     LinuxException full = assertThrows(LinuxException.class,
         () -> write(dir.resolve("big"), 2 << 20));
-    assertEquals(Errno.EDQUOT, full.errno());
+    // XFS fails a write past a project's limit with ENOSPC (EDQUOT is for user and group quota)
+    assertEquals(Errno.ENOSPC, full.errno());
   }
 
   @Test
-  void limitsAreRoundedUpToBasicBlocksAndZeroRemovesThem() throws IOException {
+  void limitsAreRoundedUpToFileSystemBlocksAndZeroRemovesThem() throws IOException {
     assumeProjectQuota();
-    quotas().setProjectLimit(quotaXfsDevice(), 5102, 1000, 1500);
+    // sent in 512-byte basic blocks; XFS keeps whole file system blocks (4 KiB by mkfs default)
+    quotas().setProjectLimit(quotaXfsDevice(), 5102, 1000, 5000);
     Quotas.ProjectQuota quota = quotas().projectQuota(quotaXfsDevice(), 5102);
-    assertEquals(1024, quota.softLimitBytes());
-    assertEquals(1536, quota.hardLimitBytes());
+    assertEquals(4096, quota.softLimitBytes());
+    assertEquals(8192, quota.hardLimitBytes());
     quotas().setProjectLimit(quotaXfsDevice(), 5102, 0, 0);
     try {
       Quotas.ProjectQuota cleared = quotas().projectQuota(quotaXfsDevice(), 5102);

@@ -125,7 +125,12 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
     MemoryController controller = controller(container);
     try {
       if (!controller.oomHappened()) {
-        LOG.warn("OOM event without an OOM for container '{}'; listening again", container.name());
+        // v2 wakes the listener for any change of memory.events (low, high, max): routine there
+        if (hierarchy("memory").v2()) {
+          LOG.debug("memory.events changed without an OOM kill for container '{}'", container.name());
+        } else {
+          LOG.warn("OOM event without an OOM for container '{}'; listening again", container.name());
+        }
         listen(container);
         return;
       }

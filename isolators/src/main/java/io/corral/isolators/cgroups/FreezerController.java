@@ -1,6 +1,7 @@
 package io.corral.isolators.cgroups;
 
 import io.corral.isolators.IsolatorException;
+import io.corral.posix.Errno;
 import io.corral.posix.LinuxException;
 import io.corral.posix.Processes;
 import io.corral.posix.cgroup.CgroupFs;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * The freezer of one cgroup: v1 {@code freezer.state} ({@code FROZEN}/{@code THAWED}) or v2
  * {@code cgroup.freeze} (1/0, with {@code frozen 1} in {@code cgroup.events} once done), and the
  * kill that uses it (Mesos' {@code TasksKiller}): freeze, SIGKILL every pid in
- * {@code cgroup.procs}, thaw, and again until the cgroup is empty. A frozen process cannot
+ * {@code cgroup.procs}, thaw, and again until the cgroup is empty; on a v2 kernel with
+ * {@code cgroup.kill} (5.14+) one write of that file replaces the freeze and the kills. A frozen process cannot
  * fork, so a fork bomb cannot outrun the kill as it can a walk of the process tree.
  *
  * <p>NOTE: freezing can stall (a task in uninterruptible sleep, kernel freezer bugs MESOS-1758
@@ -75,20 +77,46 @@ public final class FreezerController {
             + fs.root().resolve(cgroup) + "' within " + timeout.toMillis() + "ms: pids left "
             + left);
       }
-      freezeAndWait(deadline);
-      for (int pid : procs()) {
-        try {
-          processes.kill(pid, SIGKILL);
-        } catch (LinuxException e) {
-          LOG.debug("Failed to kill pid {} of cgroup '{}': {}", pid, cgroup, e.getMessage());
-        }
+      if (!killByKernel()) {
+        freezeAndKill(processes, deadline);
       }
-      thaw();
       if (pass > 0) { // killed tasks need a moment to exit and leave cgroup.procs
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMillis));
         backoffMillis = Math.min(backoffMillis * 2, 100);
       }
     }
+  }
+
+  /**
+   * v2 from kernel 5.14: one write of "1" to {@code cgroup.kill} SIGKILLs every process of the
+   * cgroup and of its descendants, atomically with respect to forks. False where the kernel has
+   * no such file (v1, or an older v2), and the caller freezes and kills pid by pid instead.
+   */
+  private boolean killByKernel() {
+    if (!v2) {
+      return false;
+    }
+    try {
+      fs.write(cgroup, "cgroup.kill", "1");
+      return true;
+    } catch (LinuxException e) {
+      if (e.errno() == Errno.ENOENT && fs.exists(cgroup)) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private void freezeAndKill(Processes processes, long deadline) {
+    freezeAndWait(deadline);
+    for (int pid : procs()) {
+      try {
+        processes.kill(pid, SIGKILL);
+      } catch (LinuxException e) {
+        LOG.debug("Failed to kill pid {} of cgroup '{}': {}", pid, cgroup, e.getMessage());
+      }
+    }
+    thaw();
   }
 
   private List<Integer> procs() {

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * <p>When {@code --cgroups_hierarchy} is itself a cgroup v2 mount (it has
  * {@code cgroup.controllers}), every subsystem maps onto that one unified hierarchy (cpuacct onto
  * the cpu controller); each controller must be available there and is enabled in
- * {@code cgroup.subtree_control} down to the root. {@code net_cls} is refused: v2 has no such
- * controller. Nothing is mounted on v2.
+ * {@code cgroup.subtree_control} down to the root, the agent first moving itself out of any
+ * cgroup on that path into a leaf {@code agent} beside (v2 lets only leaves hold processes).
+ * {@code net_cls} is refused: v2 has no such controller. Nothing is mounted on v2.
  *
  * <p>Every failure is an {@link IllegalArgumentException} meant to stop the agent, with the path
  * and errno. Threading: created on the agent's start thread; afterwards read-only.
@@ -143,12 +144,36 @@ public final class Hierarchies implements AutoCloseable {
       String partial = "";
       for (String part : ("/" + config.root()).split("/")) {
         partial = partial.isEmpty() ? part : partial + "/" + part;
+        if (!partial.isEmpty()) {
+          leaveForLeaf(fs, partial);
+        }
         fs.write(partial, "cgroup.subtree_control", "+" + controller);
       }
     } catch (LinuxException e) {
       throw refuse("enable the '" + controller + "' controller under '" + mount + "'", e);
     }
     return shared;
+  }
+
+  /**
+   * v2's "no internal processes" rule: a non-root cgroup that enables controllers for its
+   * children may hold no process itself. An agent started in one of the cgroups on the way to
+   * its root (its unit's cgroup under systemd with {@code Delegate=yes}, or the root itself)
+   * moves itself into the leaf {@code <that cgroup>/agent} first, as Mesos does; a leaf directly
+   * under the root is not a container ({@link Hierarchy#containers}).
+   */
+  private void leaveForLeaf(CgroupFs fs, String cgroup) {
+    int self = linux.processes().getpid();
+    if (!fs.procs(cgroup).contains(self)) {
+      return;
+    }
+    String leaf = cgroup + "/" + Hierarchy.AGENT_LEAF;
+    if (!fs.exists(leaf)) {
+      fs.mkdir(leaf);
+    }
+    fs.assign(leaf, self);
+    LOG.info("Moved the agent (pid {}) into cgroup '{}': '{}' enables controllers for its children",
+        self, fs.root().resolve(leaf), fs.root().resolve(cgroup));
   }
 
   private Hierarchy prepareRoot(String subsystem, CgroupFs fs, boolean v2) {

@@ -26,12 +26,16 @@ import org.slf4j.LoggerFactory;
 public final class Hierarchy {
   private static final Logger LOG = LoggerFactory.getLogger(Hierarchy.class);
   private static final int SIGKILL = 9;
+  /** The v2 leaf cgroup the agent moves itself into (see {@link Hierarchies}). */
+  static final String AGENT_LEAF = "agent";
 
   private final String subsystem;
   private final CgroupFs fs;
   private final String root;
   private final CgroupKernel.Lock lock;
   private final boolean v2;
+  /** The container cgroups this agent created and has not removed yet. */
+  private final java.util.Set<String> created = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   Hierarchy(String subsystem, CgroupFs fs, String root, CgroupKernel.Lock lock, boolean v2) {
     this.subsystem = subsystem;
@@ -64,18 +68,30 @@ public final class Hierarchy {
     return fs.root().resolve(cgroup(container));
   }
 
-  /** The names of the cgroups under the agent's root (one per container). */
+  /**
+   * The names of the cgroups under the agent's root (one per container), without the v2 leaf
+   * {@link #AGENT_LEAF} that holds the agent itself when it was started in its root.
+   */
   public List<String> containers() {
-    return fs.children(root);
+    List<String> children = fs.children(root);
+    return v2 ? children.stream().filter(c -> !c.equals(AGENT_LEAF)).toList() : children;
   }
 
-  /** Creates the container's cgroup; an existing one is refused as Mesos does. */
+  /**
+   * Creates the container's cgroup; an existing one is refused as Mesos does. On v2 every
+   * {@code cgroups/*} isolator and the launcher share this one hierarchy and the container's one
+   * cgroup: the first creates it, the others find it created (by this agent, since its start).
+   */
   public void create(String container) {
+    if (v2 && created.contains(container)) {
+      return;
+    }
     if (fs.exists(cgroup(container))) {
       throw new IsolatorException("Failed to prepare: the cgroup at '" + path(container)
           + "' already exists");
     }
     fs.mkdir(cgroup(container));
+    created.add(container);
   }
 
   /**
@@ -106,6 +122,7 @@ public final class Hierarchy {
    */
   public void destroy(String container, Processes processes, Duration timeout) {
     String cgroup = cgroup(container);
+    created.remove(container);
     if (!fs.exists(cgroup)) {
       return;
     }

@@ -41,7 +41,7 @@ final class XfsCheck {
       if (state.accounting() && mount.projectQuotaOption()) {
         if (!state.enforcement()) {
           LOG.warn("XFS project quota on '{}' is accounted but not enforced: writes past a"
-              + " container's disk quota will not fail with EDQUOT", mount.mountPoint());
+              + " container's disk quota will not fail with ENOSPC", mount.mountPoint());
         }
         return mount;
       }

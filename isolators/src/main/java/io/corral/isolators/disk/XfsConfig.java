@@ -10,7 +10,7 @@ import java.time.Duration;
  *     the containerizer fills it in ({@link #withWorkDir})
  * @param projectRange {@code --xfs_project_range}
  * @param killContainers {@code --xfs_kill_containers}: destroy a container over its quota
- *     (checked every {@code watchInterval}) instead of only failing its writes with EDQUOT
+ *     (checked every {@code watchInterval}) instead of only failing its writes with ENOSPC
  * @param watchInterval how often usage is checked against the quota when killing
  *     ({@code --container_disk_watch_interval})
  */

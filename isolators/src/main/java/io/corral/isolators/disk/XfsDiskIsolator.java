@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>prepare gives the sandbox the lowest free id of {@code --xfs_project_range}, set with
  * {@code PROJINHERIT} on it and its contents ({@link SandboxProjects}), and sets the quota from
- * the {@code disk} resource (MB): soft = hard = request, so writes past it fail with EDQUOT; with
+ * the {@code disk} resource (MB): soft = hard = request, so writes past it fail with ENOSPC (XFS's errno for a project quota); with
  * {@code --xfs_kill_containers} the hard limit is {@link XfsConfig#KILL_HEADROOM_BYTES} higher and
  * {@link #checkLimits}, which the agent-wide {@code DiskWatchActor} runs every watch interval,
  * completes {@link #watch} with {@code REASON_CONTAINER_LIMITATION_DISK} once usage is above the

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.corral.isolators.ContainerContext;
+import io.corral.isolators.IsolatorException;
 import io.corral.isolators.Limitation;
 import io.corral.posix.cgroup.CgroupFs;
 import io.corral.posix.testing.FakeLinux;
@@ -83,6 +84,35 @@ class CgroupsV2Test {
     assertEquals(2, stats.getMemMediumPressureCounter());
     assertEquals(1, stats.getMemCriticalPressureCounter());
     assertTrue(kernel.calls().stream().noneMatch(c -> c.startsWith("count_pressure")), "no v1 eventfds on v2");
+  }
+
+  @Test
+  void theIsolatorsShareTheContainersOneCgroup() {
+    ContainerContext c1 = Launches.of("c1", Map.of("cpus", 1.0, "mem", 64.0), Map.of());
+    List<CgroupsIsolator> isolators = List.of(new CgroupsCpuIsolator(hierarchies),
+        new CgroupsMemIsolator(hierarchies), new CgroupsPidsIsolator(hierarchies));
+    isolators.forEach(i -> i.prepare(c1));
+    assertEquals(Long.toString(64L << 20), unified().read("corral/c1", "memory.max"));
+    isolators.forEach(i -> i.cleanup(c1));
+    assertTrue(!unified().exists("corral/c1"), "removed");
+    isolators.get(0).prepare(Launches.of("c2", Map.of("cpus", 1.0), Map.of()));
+    unified().mkdir("corral/stale");
+    IsolatorException stale = assertThrows(IsolatorException.class,
+        () -> isolators.get(1).prepare(Launches.of("stale", Map.of("mem", 64.0), Map.of())));
+    assertTrue(stale.getMessage().contains("already exists"), stale.getMessage());
+  }
+
+  @Test
+  void anAgentStartedInItsRootMovesIntoALeafBeforeEnablingControllers() {
+    int self = kernel.linux().processes().getpid();
+    kernel.addProcess(self, 1, self, 0, 0, 0);
+    unified().mkdir("corral");
+    unified().assign("corral", self);
+    Hierarchy cpu = hierarchies.get("cpu");
+    assertEquals(List.of(self), unified().procs("corral/agent"));
+    assertEquals(List.of(), unified().procs("corral"));
+    assertEquals("+cpu", unified().read("corral", "cgroup.subtree_control"));
+    assertEquals(List.of(), cpu.containers(), "the agent's leaf is no container");
   }
 
   @Test

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /**
  * disk/xfs on the real kernel: the start check on a directory that is not XFS and on XFS mounted
  * without quota (its refusal carries the kernel's answer), and — where the kernel has XFS quota —
- * the quota policy end to end: limit from the {@code disk} resource, EDQUOT, usage and the kill
+ * the quota policy end to end: limit from the {@code disk} resource, ENOSPC, usage and the kill
  * check. Where the kernel has no XFS quota, the policy test is skipped naming the missing feature
  * and the kernel's answers. Root only.
  */
@@ -103,7 +103,7 @@ class XfsDiskIsolatorIT {
       assertEquals(TaskStatus.Reason.REASON_CONTAINER_LIMITATION_DISK, limitation.reason());
       // Past the headroom the kernel refuses the write.
       IOException full = assertThrows(IOException.class, () -> write(sandbox.resolve("g"), 20 << 20));
-      assertTrue(full.getMessage().contains("Disk quota exceeded"), full.getMessage());
+      assertTrue(full.getMessage().contains("No space left on device"), full.getMessage());
       isolator.cleanup(container);
       assertEquals(0, quotas.project(sandbox).id());
     }

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The quota policy of {@code disk/xfs} against {@link FakeLinux}: ids, limits from the
- * {@code disk} resource, EDQUOT, usage, the kill check, cleanup, scans and every failure path.
+ * {@code disk} resource, ENOSPC at the limit, usage, the kill check, cleanup, scans and every failure path.
  */
 class XfsDiskIsolatorTest {
   private static final Path DEVICE = Path.of("/dev/loop77");
@@ -103,7 +103,7 @@ class XfsDiskIsolatorTest {
     fake.charge(a.sandbox().resolve("f"), MB);
     LinuxException full = assertThrows(LinuxException.class,
         () -> fake.charge(a.sandbox().resolve("g"), 2 * MB));
-    assertEquals(Errno.EDQUOT, full.errno());
+    assertEquals(Errno.ENOSPC, full.errno());
     // Without --xfs_kill_containers the container is not destroyed: writes just fail.
     CompletableFuture<Limitation> watch = xfs.watch(a).toCompletableFuture();
     xfs.checkLimits();

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeoutException;
 public final class AgentClient {
   public static final String JSON = "application/json";
   public static final String PROTOBUF = "application/x-protobuf";
-  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration TIMEOUT = Patience.of(Duration.ofSeconds(60));
 
   private final URI base;
   private final HttpClient http;

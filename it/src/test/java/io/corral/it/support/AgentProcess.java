@@ -34,7 +34,7 @@ public final class AgentProcess implements AutoCloseable {
   /** The name of a variable set in every agent's environment and in no container's. */
   public static final String AGENT_ENV_MARKER = "CORRAL_IT_AGENT_ONLY";
 
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration START_TIMEOUT = Patience.of(Duration.ofSeconds(90));
 
   private final Path root;
   private final Path workDir;
@@ -319,14 +319,16 @@ public final class AgentProcess implements AutoCloseable {
   }
 
   /**
-   * Removes a stopped agent's root cgroup from every hierarchy under /sys/fs/cgroup (an agent
+   * Removes a stopped agent's root cgroup from every hierarchy under /sys/fs/cgroup, or from the
+   * v2 hierarchy there (an agent
    * leaves its root behind, as Mesos does, and a stopped agent leaves its containers running for
    * the next one): what is still in a container cgroup below it is SIGKILLed, the container
    * cgroups are removed (retried for a few seconds while killed tasks exit), then the root. Test
    * hygiene only: the tests' own leak checks run before this.
    */
   public static void removeCgroupsRoot(String cgroupsRoot) {
-    try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+    Path unified = Path.of("/sys/fs/cgroup");
+    try (Stream<Path> hierarchies = Stream.concat(Stream.of(unified), Files.list(unified))) {
       for (Path h : hierarchies.toList()) {
         Path dir = h.resolve(cgroupsRoot);
         if (Files.isDirectory(dir) && !Files.isSymbolicLink(h)) {

@@ -48,6 +48,19 @@ public final class Host {
     }
   }
 
+  /** True when {@code /sys/fs/cgroup} is the cgroup v2 unified hierarchy (no v1 hierarchies). */
+  public static boolean unifiedCgroups() {
+    return Files.exists(CGROUP.resolve("cgroup.controllers"));
+  }
+
+  /**
+   * A cgroup's directory: {@code /sys/fs/cgroup/<hierarchy>/<path>} on v1, where
+   * {@code hierarchy} names a v1 subsystem, and {@code /sys/fs/cgroup/<path>} on v2.
+   */
+  public static Path cgroup(String hierarchy, String... path) {
+    return Path.of(unifiedCgroups() ? CGROUP.toString() : CGROUP.resolve(hierarchy).toString(), path);
+  }
+
   /** True when the tests run with effective uid 0 (namespaces, mounts and cgroups need it). */
   public static boolean isRoot() {
     try {
@@ -181,10 +194,15 @@ public final class Host {
     }
   }
 
-  /** Every cgroup directory named {@code corral*} under any hierarchy, and everything below it. */
+  /**
+   * Every cgroup directory named {@code corral*} under any hierarchy, and everything below it:
+   * the v1 hierarchies under {@code /sys/fs/cgroup}, or the v2 hierarchy mounted there itself.
+   */
   public static Set<String> corralCgroups() {
     Set<String> found = new TreeSet<>();
-    for (String hierarchy : entries(CGROUP)) {
+    List<String> hierarchies = new ArrayList<>(entries(CGROUP));
+    hierarchies.add("");
+    for (String hierarchy : hierarchies) {
       Path root = CGROUP.resolve(hierarchy);
       if (!Files.isDirectory(root)) {
         continue;

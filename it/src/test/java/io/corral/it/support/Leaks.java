@@ -24,10 +24,13 @@ public final class Leaks {
   private final List<String> hierarchies;
   private final Set<String> mountsBefore = Host.mounts();
 
-  /** For agents on {@code cgroupsRoot}, whose cgroups live in {@code hierarchies} (v1 names). */
+  /**
+   * For agents on {@code cgroupsRoot}, whose cgroups live in {@code hierarchies} (v1 names; on
+   * a v2 host, the one unified hierarchy instead).
+   */
   public Leaks(String cgroupsRoot, List<String> hierarchies) {
     this.cgroupsRoot = cgroupsRoot;
-    this.hierarchies = hierarchies;
+    this.hierarchies = Host.unifiedCgroups() ? List.of("") : hierarchies;
   }
 
   /** The cgroups of container {@code id}, as {@code <hierarchy>/<id>}. */

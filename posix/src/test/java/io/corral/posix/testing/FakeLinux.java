@@ -178,7 +178,7 @@ public final class FakeLinux {
   /**
    * Charges {@code bytes} written to {@code path} (created empty when missing) to its project, as
    * the kernel does on a write;
-   * throws {@code LinuxException("write", EDQUOT)} past the project's enforced hard limit.
+   * throws {@code LinuxException("write", ENOSPC)} past the project's enforced hard limit.
    */
   public void charge(Path path, long bytes) {
     quotas.charge(path, bytes);

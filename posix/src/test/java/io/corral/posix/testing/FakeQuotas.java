@@ -25,7 +25,8 @@ import java.util.Map;
  * accounting and enforcement on; without, with both off, and {@code Q_XSETQLIM} and
  * {@code Q_XGETQUOTA} fail with {@code ESRCH}; {@link FakeLinux#quotaUnsupported} makes every
  * quotactl fail with an errno (a kernel without quota support answers {@code ENOSYS}). Usage is
- * whatever {@link FakeLinux#charge} added; a charge past a hard limit fails with {@code EDQUOT}.
+ * whatever {@link FakeLinux#charge} added; a charge past a hard limit fails with {@code ENOSPC}
+ * (XFS's answer for a project quota); limits are kept in whole 4 KiB file system blocks.
  */
 final class FakeQuotas implements Quotas {
   static final long EXT4_SUPER_MAGIC = 0xEF53L;
@@ -55,7 +56,7 @@ final class FakeQuotas implements Quotas {
 
   /**
    * Charges bytes written to path (created empty if missing, as a write would) to its project;
-   * fails with EDQUOT past the hard limit.
+   * fails with ENOSPC past the hard limit.
    */
   synchronized void charge(Path path, long bytes) {
     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
@@ -70,7 +71,7 @@ final class FakeQuotas implements Quotas {
     String key = key(fs.device, id);
     Record r = records.getOrDefault(key, new Record(0, 0, 0));
     if (enforcing(fs) && r.hard > 0 && r.used + bytes > r.hard) {
-      throw new LinuxException("write", Errno.EDQUOT, "path='" + path + "'");
+      throw new LinuxException("write", Errno.ENOSPC, "path='" + path + "'");
     }
     records.put(key, new Record(r.used + bytes, r.soft, r.hard));
   }
@@ -126,6 +127,12 @@ final class FakeQuotas implements Quotas {
     return new QuotaState(on, on && enforcing(fs));
   }
 
+  /** XFS keeps limits in file system blocks: the basic blocks sent, rounded up to 4 KiB. */
+  private static long fsBlocks(long bytes) {
+    long fsBlock = 4096;
+    return (blocks(bytes) * BASIC_BLOCK + fsBlock - 1) / fsBlock * fsBlock;
+  }
+
   @Override
   public synchronized void setProjectLimit(Path device, int projectId, long soft, long hard) {
     if (soft < 0 || hard < 0) {
@@ -138,7 +145,7 @@ final class FakeQuotas implements Quotas {
     noQuotaIsEsrch(fs, "Q_XSETQLIM", device, projectId);
     Record r = records.getOrDefault(key(device, projectId), new Record(0, 0, 0));
     records.put(key(device, projectId),
-        new Record(r.used, blocks(soft) * BASIC_BLOCK, blocks(hard) * BASIC_BLOCK));
+        new Record(r.used, fsBlocks(soft), fsBlocks(hard)));
   }
 
   @Override
