@@ -14,9 +14,16 @@ import java.nio.file.Path;
 public final class Host {
   private Host() {}
 
-  /** True when the effective uid of this process is 0. */
+  /**
+   * True when the effective uid of this process is 0; without {@code /proc} (not Linux), when
+   * its uid as the JDK knows it is 0.
+   */
   public static boolean isRoot() {
-    return effectiveUid(Path.of("/proc/self/status")) == 0;
+    Path status = Path.of("/proc/self/status");
+    if (!Files.exists(status)) {
+      return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+    }
+    return effectiveUid(status) == 0;
   }
 
   /** The effective uid from a {@code /proc/<pid>/status} file (its {@code Uid:} line, 2nd field). */

@@ -28,6 +28,14 @@ public final class CorralInit {
   private CorralInit() {}
 
   /**
+   * Whether this jar carries {@code corral-init}: the build leaves it out where it cannot be
+   * built (not Linux, or no C compiler), and then only the posix launcher can run containers.
+   */
+  public static boolean isBuilt() {
+    return CorralInit.class.getResource(RESOURCE) != null;
+  }
+
+  /**
    * The installed helper under {@code dir} (the agent passes {@code <runtime_dir>/bin}).
    *
    * @throws UncheckedIOException when it cannot be written
