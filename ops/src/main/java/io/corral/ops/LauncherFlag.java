@@ -115,15 +115,27 @@ public final class LauncherFlag {
     return kind;
   }
 
-  /** The isolation used when {@code --isolation} is not given, with this launcher. */
+  /** Whether this host has {@code /proc}, which {@code posix/cpu} and {@code posix/mem} read. */
+  static boolean hasProcFs() {
+    return Files.isDirectory(Path.of("/proc/self"));
+  }
+
+  /**
+   * The isolation used when {@code --isolation} is not given, with this launcher: for posix,
+   * Mesos' default, or {@code disk/du} alone without {@code /proc}.
+   */
   public String defaultIsolation(boolean root) {
-    return kind == Kind.POSIX ? LauncherIsolation.POSIX_DEFAULT : IsolationFlag.hostDefault(root);
+    if (kind == Kind.POSIX) {
+      return hasProcFs() ? LauncherIsolation.POSIX_DEFAULT : LauncherIsolation.NO_PROC_DEFAULT;
+    }
+    return IsolationFlag.hostDefault(root);
   }
 
   /** Why {@link #defaultIsolation} is what it is, for the log. */
   public String defaultIsolationReason(boolean root) {
     if (kind == Kind.POSIX) {
-      return "no --isolation given; the launcher is 'posix', so the Mesos default";
+      return hasProcFs() ? "no --isolation given; the launcher is 'posix', so the Mesos default"
+          : "no --isolation given; the launcher is 'posix' and there is no /proc, so disk usage only";
     }
     return root ? "no --isolation given; running as root, so the Linux isolators available on this host"
         : "no --isolation given; not running as root, so the Mesos default";

@@ -80,10 +80,13 @@ final class Wiring {
       return containerizer(flags, names);
     }
     try {
-      LauncherIsolation.checkPosix(names);
+      boolean procFs = LauncherFlag.hasProcFs();
+      LauncherIsolation.checkPosix(names, procFs);
       Linux linux = Linux.nativeDefault();
       com.sun.security.auth.module.UnixSystem user = new com.sun.security.auth.module.UnixSystem();
-      PosixLauncher launcher = new PosixLauncher(linux.processes(), linux.proc(), user.getUid(), user.getGid());
+      PosixLauncher launcher = procFs
+          ? new PosixLauncher(linux.processes(), linux.proc(), user.getUid(), user.getGid())
+          : new PosixLauncher(user.getUid(), user.getGid());
       LOG.info("Launcher {}", launcher.describe());
       return new ContainerizerSettings(flags.workDir(), flags.runtimeDir(),
           IsolatorRegistry.create(names, linux, flags.isolatorOptions()), launcher, linux,

@@ -9,10 +9,9 @@ import io.corral.posix.Errno;
 import io.corral.posix.ProcStat;
 import io.corral.posix.nativeimpl.NativeProcFs;
 import io.corral.posix.nativeimpl.NativeProcesses;
+import io.corral.posix.testing.PidFiles;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.Namespace;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -180,15 +179,7 @@ class PosixLauncherIT {
   /** The pids the command wrote, one a line, to {@code pid}: waits for {@code count} of them. */
   private List<Integer> awaitPids(int count) {
     Path file = dir.resolve("pid");
-    Poll.until(TIMEOUT, count + " pids in " + file, () -> lines(file).size() >= count);
-    return lines(file).stream().map(Integer::parseInt).toList();
-  }
-
-  private static List<String> lines(Path file) {
-    try {
-      return Files.exists(file) ? Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList() : List.of();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    Poll.until(TIMEOUT, count + " pids in " + file, () -> PidFiles.read(file).size() >= count);
+    return PidFiles.read(file);
   }
 }
