@@ -44,12 +44,14 @@ final class AgentCommand implements Callable<Integer> {
   @Mixin AgentFlags.Http http;
   @Mixin AgentFlags flags;
   @Mixin SecurityFlags security;
+  @Mixin LauncherFlag launcher;
 
   @Override
   public Integer call() throws InterruptedException {
     Systems.applyLoggingLevel(flags.loggingLevel());
     boolean root = Host.isRoot();
-    flags.resolve(root, Wiring.hostDefaultIsolation(root));
+    LauncherFlag.Kind kind = launcher.resolve(root);
+    flags.resolve(root, launcher.defaultIsolation(root), launcher.defaultIsolationReason(root));
     if (flags.workDir() == null) {
       throw new StartupException("Flag 'work_dir' is required, but it was not provided");
     }
@@ -63,10 +65,11 @@ final class AgentCommand implements Callable<Integer> {
     CompletableFuture<Integer> recovered = new CompletableFuture<>();
     PrometheusMeterRegistry registry = Wiring.meterRegistry();
     ActorSystem<Containerizer.Command> system = Systems.start(Containerizer.create(
-        Wiring.containerizer(flags, isolators).withMeterRegistry(registry), recover, recovered), flags.loggingLevel());
+        Wiring.containerizer(flags, isolators, kind).withMeterRegistry(registry), recover, recovered), flags.loggingLevel());
     ServerBinding binding = bind(system, recovered::isDone, registry, httpSecurity, tls);
-    LOG.info("Agent listening on {}://{}:{} (pid {}) with isolation '{}'",
-        tls.isPresent() ? "https" : "http", http.ip(), binding.localAddress().getPort(), ProcessHandle.current().pid(), flags.isolation());
+    LOG.info("Agent listening on {}://{}:{} (pid {}) with isolation '{}' and launcher '{}'",
+        tls.isPresent() ? "https" : "http", http.ip(), binding.localAddress().getPort(),
+        ProcessHandle.current().pid(), flags.isolation(), kind.value());
 
     AtomicBoolean stopping = new AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -91,8 +94,8 @@ final class AgentCommand implements Callable<Integer> {
       throws InterruptedException {
     String where = http.ip() + ":" + http.port();
     try {
-      return Wiring.bind(system, http, AgentFlags.render(http, flags, security), ready, registry,
-              httpSecurity, tls)
+      return Wiring.bind(system, http, AgentFlags.render(http, flags, security, launcher), ready,
+              registry, httpSecurity, tls)
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException | StartupException | IllegalArgumentException e) {

@@ -242,11 +242,18 @@ public final class AgentFlags {
     }
   }
 
+  /** {@link #resolve(boolean, String, String)} for the linux launcher. */
+  public AgentFlags resolve(boolean root, String hostDefaultIsolation) {
+    return resolve(root, hostDefaultIsolation, root
+        ? "no --isolation given; running as root, so the Linux isolators available on this host"
+        : "no --isolation given; not running as root, so the Mesos default");
+  }
+
   /**
    * Fills the defaults that depend on the host and on other flags, and logs the isolation chosen
-   * and why. {@code hostDefaultIsolation} is the isolation for this host when none is given.
+   * and why: {@code hostDefaultIsolation} when none is given, for {@code defaultReason}.
    */
-  public AgentFlags resolve(boolean root, String hostDefaultIsolation) {
+  public AgentFlags resolve(boolean root, String hostDefaultIsolation, String defaultReason) {
     if (runtimeDir == null) {
       runtimeDir = root
           ? Path.of(ROOT_RUNTIME_DIR)
@@ -260,9 +267,7 @@ public final class AgentFlags {
     }
     if (isolation == null) {
       isolation = hostDefaultIsolation;
-      isolationReason = root
-          ? "no --isolation given; running as root, so the Linux isolators available on this host"
-          : "no --isolation given; not running as root, so the Mesos default";
+      isolationReason = defaultReason;
     }
     LOG.info("Using isolation '{}' ({})", isolation, isolationReason);
     return this;
@@ -343,13 +348,6 @@ public final class AgentFlags {
         containerDiskWatchTimeout, "du");
   }
 
-  private CgroupsConfig cgroupsOrStop() {
-    try {
-      return cgroups();
-    } catch (IllegalArgumentException e) {
-      throw new StartupException(e.getMessage(), e);
-    }
-  }
 
   /**
    * The isolator flags parsed for {@link io.corral.isolators.IsolatorRegistry}.
@@ -359,12 +357,12 @@ public final class AgentFlags {
   public io.corral.isolators.IsolatorRegistry.Options isolatorOptions() {
     return IsolatorOptions.parse(disallowSharingAgentPidNamespace, defaultContainerInfo,
         defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-        boundingCapabilities).withCgroups(cgroupsOrStop()).withDu(duOrStop()).withXfs(xfs());
+        boundingCapabilities).withCgroups(orStop(this::cgroups)).withDu(orStop(this::du)).withXfs(xfs());
   }
 
-  private DuConfig duOrStop() {
+  private static <T> T orStop(java.util.function.Supplier<T> flag) {
     try {
-      return du();
+      return flag.get();
     } catch (IllegalArgumentException e) {
       throw new StartupException(e.getMessage(), e);
     }

@@ -14,14 +14,21 @@ import java.nio.file.Path;
 public final class Host {
   private Host() {}
 
-  /** True when the effective uid of this process is 0. */
+  /**
+   * True when the effective uid of this process is 0; without {@code /proc} (not Linux), when
+   * its uid as the JDK knows it is 0.
+   */
   public static boolean isRoot() {
     return effectiveUid() == 0;
   }
 
-  /** The effective uid of this process. */
+  /** The effective uid of this process; without {@code /proc}, its uid as the JDK knows it. */
   public static int effectiveUid() {
-    return effectiveUid(Path.of("/proc/self/status"));
+    Path status = Path.of("/proc/self/status");
+    if (!Files.exists(status)) {
+      return (int) new com.sun.security.auth.module.UnixSystem().getUid();
+    }
+    return effectiveUid(status);
   }
 
   /** The effective uid from a {@code /proc/<pid>/status} file (its {@code Uid:} line, 2nd field). */

@@ -47,6 +47,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin AgentFlags flags;
 
+  @Mixin LauncherFlag launcher;
+
   @Spec CommandSpec spec;
 
   @Option(names = "--container_id", paramLabel = "ID",
@@ -66,7 +68,8 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws IOException, InterruptedException {
     Systems.applyLoggingLevel(flags.loggingLevel());
     boolean root = Host.isRoot();
-    flags.resolve(root, Wiring.hostDefaultIsolation(root));
+    LauncherFlag.Kind kind = launcher.resolve(root);
+    flags.resolve(root, launcher.defaultIsolation(root), launcher.defaultIsolationReason(root));
     // Its own cgroups root unless given, so that it never contends with an agent's lock.
     boolean ownCgroupsRoot = !spec.commandLine().getParseResult().hasMatchedOption("--cgroups_root");
     if (ownCgroupsRoot) {
@@ -80,7 +83,7 @@ final class RunCommand implements Callable<Integer> {
     }
     Path workDirToDelete = temporaryWorkDir;
     Runnable cleanup = () -> {
-      if (ownCgroupsRoot && root) {
+      if (ownCgroupsRoot && root && kind == LauncherFlag.Kind.LINUX) {
         Wiring.removeCgroupsRoot(flags).forEach(LOG::warn);
       }
       deleteQuietly(workDirToDelete);
@@ -90,7 +93,7 @@ final class RunCommand implements Callable<Integer> {
       Directories.ensurePrivate("runtime", flags.runtimeDir());
       Call.LaunchContainer request = launchRequest();
       ActorSystem<Containerizer.Command> system =
-          Systems.start(Containerizer.create(Wiring.containerizer(flags, isolators)), flags.loggingLevel());
+          Systems.start(Containerizer.create(Wiring.containerizer(flags, isolators, kind)), flags.loggingLevel());
       return new ForegroundRun(system, request, cleanup).destroyOnShutdown().run();
     } finally {
       cleanup.run();

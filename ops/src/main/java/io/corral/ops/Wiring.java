@@ -8,7 +8,10 @@ import io.corral.http.AgentServer;
 import io.corral.http.HttpSettings;
 import io.corral.http.security.HttpSecurity;
 import io.corral.isolators.IsolationFlag;
+import io.corral.isolators.IsolatorRegistry;
+import io.corral.isolators.LauncherIsolation;
 import io.corral.posix.Linux;
+import io.corral.posix.launch.PosixLauncher;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.UncheckedIOException;
@@ -26,6 +29,8 @@ import org.apache.pekko.http.javadsl.ServerBinding;
  * together from the flags. Called once, from the main thread, before the actor system starts.
  */
 final class Wiring {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Wiring.class);
+
   private Wiring() {}
 
   /** The isolation used when {@code --isolation} is not given, for this host. */
@@ -62,6 +67,34 @@ final class Wiring {
       throw new StartupException(e.getMessage(), e);
     } catch (UncheckedIOException e) {
       throw new StartupException(e.getMessage() + ": " + Directories.describe(e.getCause()), e);
+    }
+  }
+
+  /**
+   * Builds the containerizer for resolved flags with the chosen launcher: for {@code linux} as
+   * above; for {@code posix} the isolators it can run (others are refused by name) and
+   * {@link PosixLauncher}, without {@code corral-init} or cgroups.
+   *
+   * @throws StartupException when an isolator or the launcher cannot be set up
+   */
+  static ContainerizerSettings containerizer(AgentFlags flags, List<String> names, LauncherFlag.Kind kind) {
+    if (kind == LauncherFlag.Kind.LINUX) {
+      return containerizer(flags, names);
+    }
+    try {
+      boolean procFs = LauncherFlag.hasProcFs();
+      LauncherIsolation.checkPosix(names, procFs);
+      Linux linux = Linux.nativeDefault();
+      com.sun.security.auth.module.UnixSystem user = new com.sun.security.auth.module.UnixSystem();
+      PosixLauncher launcher = procFs
+          ? new PosixLauncher(linux.processes(), linux.proc(), user.getUid(), user.getGid())
+          : new PosixLauncher(user.getUid(), user.getGid());
+      LOG.info("Launcher {}", launcher.describe());
+      return new ContainerizerSettings(flags.workDir(), flags.runtimeDir(),
+          IsolatorRegistry.create(names, linux, flags.isolatorOptions()), launcher, linux,
+          flags.containerLaunchTimeout(), flags.isolatorPhaseTimeout());
+    } catch (IllegalArgumentException e) {
+      throw new StartupException(e.getMessage(), e);
     }
   }
 

@@ -59,6 +59,14 @@ public final class CorralInit {
   }
 
   /**
+   * Whether this jar carries {@code corral-init}: the build leaves it out where it cannot be
+   * built (not Linux, or no C compiler), and then only the posix launcher can run containers.
+   */
+  public static boolean isBuilt() {
+    return CorralInit.class.getResource(RESOURCE) != null;
+  }
+
+  /**
    * The path to execute the helper by: its sealed in-memory copy, or (where the kernel has none)
    * its verified copy under {@code dir} (the agent passes {@code --launcher_dir}).
    *

@@ -1,0 +1,50 @@
+package io.corral.isolators;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LauncherIsolationTest {
+
+  @Test
+  void thePosixLauncherRunsTheAccountingIsolators() {
+    List<String> names = IsolationFlag.parse("posix/cpu,posix/mem,disk/du");
+    assertEquals(List.of(), LauncherIsolation.needingLinux(names));
+    LauncherIsolation.checkPosix(names);
+    LauncherIsolation.checkPosix(IsolationFlag.parse(LauncherIsolation.POSIX_DEFAULT));
+  }
+
+  @Test
+  void everyOtherImplementedIsolatorNeedsTheLinuxLauncher() {
+    List<String> linuxOnly = IsolationFlag.ORDER.stream().filter(n -> !LauncherIsolation.POSIX.contains(n)).toList();
+    assertEquals(List.of("filesystem/shared", "posix/rlimits", "cgroups/cpu", "cgroups/mem", "cgroups/pids",
+        "cgroups/net_cls", "linux/capabilities", "linux/nnp", "namespaces/ipc", "namespaces/pid", "disk/xfs"),
+        linuxOnly);
+    assertEquals(IsolationFlag.IMPLEMENTED.size(), linuxOnly.size() + LauncherIsolation.POSIX.size());
+  }
+
+  @Test
+  void refusesByNameAtStart() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> LauncherIsolation.checkPosix(IsolationFlag.parse(IsolationFlag.ROOT_DEFAULT)));
+    assertEquals("Failed to create isolators 'posix/rlimits', 'cgroups/cpu', 'cgroups/mem', 'cgroups/pids',"
+        + " 'linux/capabilities', 'namespaces/ipc', 'namespaces/pid': the 'linux' launcher must be used to"
+        + " enable them (the launcher is 'posix'; it can run filesystem/posix, posix/cpu, posix/mem, disk/du)",
+        e.getMessage());
+    IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
+        () -> LauncherIsolation.checkPosix(List.of("filesystem/posix", "disk/xfs")));
+    assertEquals("Failed to create isolator 'disk/xfs': the 'linux' launcher must be used to enable it"
+        + " (the launcher is 'posix'; it can run filesystem/posix, posix/cpu, posix/mem, disk/du)", one.getMessage());
+  }
+
+  @Test
+  void withoutProcThePosixLauncherRefusesWhatReadsIt() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> LauncherIsolation.checkPosix(IsolationFlag.parse(LauncherIsolation.POSIX_DEFAULT), false));
+    assertEquals("Failed to create isolators 'posix/cpu', 'posix/mem': they read the process table from /proc,"
+        + " which this host does not have", e.getMessage());
+    LauncherIsolation.checkPosix(IsolationFlag.parse(LauncherIsolation.NO_PROC_DEFAULT), false);
+  }
+}
