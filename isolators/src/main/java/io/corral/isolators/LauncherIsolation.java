@@ -61,7 +61,7 @@ public final class LauncherIsolation {
           + (refused.size() > 1 ? "s " : " ")
           + refused.stream().map(n -> "'" + n + "'").collect(Collectors.joining(", "))
           + ": the 'linux' launcher must be used to enable " + (refused.size() > 1 ? "them" : "it")
-          + " (the launcher is 'posix'; it can run " + String.join(", ", IsolationFlag.ORDER.stream()
+          + " (the launcher is 'posix'; it can run " + String.join(", ", IsolatorCatalog.names().stream()
               .filter(POSIX::contains).toList()) + ")");
     }
   }

@@ -18,11 +18,11 @@ class LauncherIsolationTest {
 
   @Test
   void everyOtherImplementedIsolatorNeedsTheLinuxLauncher() {
-    List<String> linuxOnly = IsolationFlag.ORDER.stream().filter(n -> !LauncherIsolation.POSIX.contains(n)).toList();
+    List<String> linuxOnly = IsolatorCatalog.names().stream().filter(n -> !LauncherIsolation.POSIX.contains(n)).toList();
     assertEquals(List.of("filesystem/shared", "posix/rlimits", "cgroups/cpu", "cgroups/mem", "cgroups/pids",
         "cgroups/net_cls", "linux/capabilities", "linux/nnp", "namespaces/ipc", "namespaces/pid", "disk/xfs"),
         linuxOnly);
-    assertEquals(IsolationFlag.IMPLEMENTED.size(), linuxOnly.size() + LauncherIsolation.POSIX.size());
+    assertEquals(IsolatorCatalog.ENTRIES.size(), linuxOnly.size() + LauncherIsolation.POSIX.size());
   }
 
   @Test
