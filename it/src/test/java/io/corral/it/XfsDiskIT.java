@@ -17,6 +17,7 @@ import io.corral.posix.testing.TestDirectories;
 import io.corral.proto.v1.TaskStatus;
 import io.corral.proto.v1.agent.Response;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -64,6 +65,15 @@ class XfsDiskIT {
     String output = Files.readString(out, StandardCharsets.UTF_8);
     assertTrue(exited, "the agent should refuse to start, but it runs: " + output);
     return new Exit(agent.exitValue(), output);
+  }
+
+  /** Healthy; false while it does not listen yet (a refused connection). */
+  private static boolean up(AgentClient client) {
+    try {
+      return client.healthy();
+    } catch (UncheckedIOException e) {
+      return false;
+    }
   }
 
   @Test
@@ -121,7 +131,7 @@ class XfsDiskIT {
       try {
         AgentClient client = new AgentClient(URI.create("http://127.0.0.1:" + port),
             work.resolve("credentials"));
-        assertTrue(Eventually.poll(Patience.of(Duration.ofSeconds(60)), client::healthy), "agent up");
+        assertTrue(Eventually.poll(Patience.of(Duration.ofSeconds(60)), () -> up(client)), "agent up");
         // disk/xfs publishes its project ids in Mesos' snapshot keys: none is taken yet.
         com.google.gson.JsonObject metrics = com.google.gson.JsonParser.parseString(
             client.request("GET", "/metrics/snapshot").body()).getAsJsonObject();

@@ -61,7 +61,7 @@ public final class AgentClient {
     this.authorization = authorization;
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5))
+        .connectTimeout(Patience.of(Duration.ofSeconds(5)))
         .build();
   }
 
