@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.corral.isolators.IsolationFlag;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class LauncherFlagTest {
@@ -53,5 +57,17 @@ class LauncherFlagTest {
         + " build time)", unavailable.getMessage());
     StartupException unknown = assertThrows(StartupException.class, () -> parse("--launcher=windows").resolve(LINUX_ROOT));
     assertEquals("Unknown or unsupported launcher 'windows': must be 'linux' or 'posix'", unknown.getMessage());
+  }
+
+  @Test
+  void theAgentRefusesTheLinuxIsolatorsByNameWithThePosixLauncher(@TempDir Path tmp) {
+    StringWriter err = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setErr(new PrintWriter(err));
+    assertEquals(1, cli.execute("agent", "--launcher=posix", "--isolation=posix/cpu,namespaces/pid,cgroups/mem",
+        "--work_dir=" + tmp.resolve("w"), "--runtime_dir=" + tmp.resolve("r")));
+    assertEquals("Failed to create isolators 'cgroups/mem', 'namespaces/pid': the 'linux' launcher must be used to"
+        + " enable them (the launcher is 'posix'; it can run filesystem/posix, posix/cpu, posix/mem, disk/du)",
+        err.toString().strip());
   }
 }
