@@ -14,7 +14,6 @@ import io.corral.posix.testing.PidFiles;
 import io.corral.proto.v1.ResourceStatistics;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,7 +102,9 @@ class PosixLauncherIT {
     assertEquals("out\n", exit3.stdout());
 
     Path jar = Files.copy(AgentProcess.corralJar(), temp.resolve("corral.jar"));
-    Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxrwxrwx"));
+    // Writable by the user, and sticky as /tmp is: the agent refuses a runtime directory under a
+    // directory that others could rename it out of.
+    assertEquals(0, new ProcessBuilder("chmod", "1777", temp.toString()).start().waitFor());
     List<String> asUser = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--");
     Run user = corral(asUser, jar, run("sh", "-c", "id -u; exit 4"));
     assertEquals(4, user.status(), user.stderr());
