@@ -4,6 +4,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Plain-JUnit property checks: a property holds for every explicit example and for a bounded
@@ -45,6 +46,9 @@ public final class SeededTries {
   public static String show(Object input) {
     if (input instanceof byte[] bytes) {
       return "hex " + HexFormat.of().formatHex(bytes);
+    }
+    if (input instanceof List<?> list) {
+      return list.stream().map(SeededTries::show).collect(Collectors.joining(", ", "[", "]"));
     }
     if (input instanceof String s) {
       StringBuilder out = new StringBuilder("\"");
