@@ -1,5 +1,7 @@
 package io.corral.http;
 
+import static io.corral.posix.testing.SeededTries.forAll;
+import static io.corral.posix.testing.SeededTries.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -7,15 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.corral.http.ApiCodec.Encoding;
 import io.corral.http.ApiCodec.Result;
+import io.corral.posix.testing.SeededTries;
 import io.corral.proto.v1.agent.Call;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzing of the v1 request decoders and validation: mutated JSON calls and random or mutated
@@ -30,14 +31,23 @@ class ApiDecodingPropertiesTest {
       + "{\"share_pid_namespace\":false}}}}";
   private static final byte[] LAUNCH_BYTES = decodeValid(LAUNCH).toByteArray();
 
-  @Property(tries = 3000)
-  void jsonCallsDecodeOrAre400(@ForAll("jsonCalls") String json) {
-    check(ApiCodec.decode(Encoding.JSON, json.getBytes(StandardCharsets.UTF_8)));
+  private static final long SEED = 0x5eed_a91dL;
+  private static final String JSON_JUNK = "{}[]\":,.-+eE0123456789 truefalsnul\\u";
+
+  @Test
+  void jsonCallsDecodeOrAre400() {
+    List<String> examples = List.of(LAUNCH, "", "{", "}", "null", "[]", "{}", "\"\\u",
+        LAUNCH.substring(0, LAUNCH.length() - 1), LAUNCH.substring(1), LAUNCH + "}");
+    forAll(SEED, 3000, examples, ApiDecodingPropertiesTest::jsonCall,
+        json -> check(ApiCodec.decode(Encoding.JSON, json.getBytes(StandardCharsets.UTF_8))));
   }
 
-  @Property(tries = 3000)
-  void protobufCallsDecodeOrAre400(@ForAll("protobufCalls") byte[] body) {
-    check(ApiCodec.decode(Encoding.PROTOBUF, body));
+  @Test
+  void protobufCallsDecodeOrAre400() {
+    List<byte[]> examples = List.of(LAUNCH_BYTES, new byte[0], new byte[] {0}, new byte[] {-1},
+        new byte[] {-128}, new byte[] {127}, Arrays.copyOf(LAUNCH_BYTES, LAUNCH_BYTES.length - 1));
+    forAll(SEED + 1, 3000, examples, ApiDecodingPropertiesTest::protobufCall,
+        body -> check(ApiCodec.decode(Encoding.PROTOBUF, body)));
   }
 
   private static void check(Result<Call> call) {
@@ -50,28 +60,32 @@ class ApiDecodingPropertiesTest {
     invalid.ifPresent(reason -> assertFalse(reason.isBlank(), "a refusal names its problem"));
   }
 
-  @Provide
-  Arbitrary<String> jsonCalls() {
-    Arbitrary<Integer> at = Arbitraries.integers().between(0, LAUNCH.length());
-    Arbitrary<String> junk = Arbitraries.strings()
-        .withChars("{}[]\":,.-+eE0123456789 truefalsnul\\u").ofMaxLength(8);
-    Arbitrary<String> edited = Combinators.combine(at, at, junk).as((i, j, s) ->
-        LAUNCH.substring(0, Math.min(i, j)) + s + LAUNCH.substring(Math.max(i, j)));
-    return Arbitraries.oneOf(edited, Arbitraries.strings().ofMaxLength(80));
+  /** The valid call with a random span replaced by JSON-ish junk, or random text. */
+  private static String jsonCall(Random random) {
+    if (random.nextBoolean()) {
+      return SeededTries.edited(random, LAUNCH, text(random, JSON_JUNK, 8));
+    }
+    return text(random, 80);
   }
 
-  @Provide
-  Arbitrary<byte[]> protobufCalls() {
-    Arbitrary<Integer> at = Arbitraries.integers().between(0, LAUNCH_BYTES.length - 1);
-    Arbitrary<Byte> value = Arbitraries.bytes();
-    Arbitrary<byte[]> flipped = Combinators.combine(at, value).as((i, b) -> {
-      byte[] copy = LAUNCH_BYTES.clone();
-      copy[i] = b;
-      return copy;
-    });
-    Arbitrary<byte[]> cut = at.map(i -> java.util.Arrays.copyOf(LAUNCH_BYTES, i));
-    Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofMaxSize(64);
-    return Arbitraries.oneOf(flipped, cut, random);
+  /** The valid call's bytes with one byte set, cut short, or random bytes. */
+  private static byte[] protobufCall(Random random) {
+    int at = random.nextInt(LAUNCH_BYTES.length);
+    switch (random.nextInt(3)) {
+      case 0 -> {
+        byte[] copy = LAUNCH_BYTES.clone();
+        copy[at] = (byte) random.nextInt(256);
+        return copy;
+      }
+      case 1 -> {
+        return Arrays.copyOf(LAUNCH_BYTES, at);
+      }
+      default -> {
+        byte[] bytes = new byte[random.nextInt(65)];
+        random.nextBytes(bytes);
+        return bytes;
+      }
+    }
   }
 
   private static Call decodeValid(String json) {

@@ -1,21 +1,20 @@
 package io.corral.http.security;
 
+import static io.corral.posix.testing.SeededTries.forAll;
+import static io.corral.posix.testing.SeededTries.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.posix.testing.SeededTries;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.AlphaChars;
-import net.jqwik.api.constraints.StringLength;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzing of the credentials and ACL parsers and of Basic authentication: whatever the input,
@@ -30,41 +29,64 @@ class SecurityParsingPropertiesTest {
   private static final String VALID_ACLS = "{\"permissive\":false,\"launch_standalone_containers\":"
       + "[{\"principals\":{\"values\":[\"ops\"]},\"users\":{\"type\":\"ANY\"}}]}";
 
-  @Property(tries = 2000)
-  void credentialsParseOrNameTheProblem(@ForAll("mutatedCredentials") String json) {
-    try {
-      Credentials.parse(json);
-    } catch (IllegalArgumentException e) {
-      assertTrue(e.getMessage().startsWith("Failed to parse credentials: "), e.getMessage());
-      assertTrue(e.getMessage().length() > "Failed to parse credentials: ".length());
-      assertFalse(e.getMessage().contains(SECRET), "no secret in: " + e.getMessage());
-    }
-  }
+  private static final long SEED = 0x5eed_5ecL;
+  private static final String JSON_JUNK = "{}[]\":,0123456789 abtnulSOMEANY\\";
+  private static final String ALPHA = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  private static final List<String> NEAR_HEADERS = List.of(basic("ops", SECRET),
+      basic("ops", SECRET + "x"), basic("ops", SECRET.substring(1)), basic("op", SECRET),
+      basic("ops:", SECRET), "Basic " + SECRET, "Basic " + basic("ops", SECRET));
 
-  @Property(tries = 2000)
-  void aclsParseOrNameTheProblem(@ForAll("mutatedAcls") String json) {
-    try {
-      Acls acls = Acls.parse(json);
-      for (Action action : Action.values()) {
-        acls.approved(action, Optional.of("ops"));
-        acls.approved(action, Optional.empty());
+  @Test
+  void credentialsParseOrNameTheProblem() {
+    forAll(SEED, 2000, edgeCases(VALID_CREDENTIALS), r -> mutated(r, VALID_CREDENTIALS), json -> {
+      try {
+        Credentials.parse(json);
+      } catch (IllegalArgumentException e) {
+        assertTrue(e.getMessage().startsWith("Failed to parse credentials: "), e.getMessage());
+        assertTrue(e.getMessage().length() > "Failed to parse credentials: ".length());
+        assertFalse(e.getMessage().contains(SECRET), "no secret in: " + e.getMessage());
       }
-    } catch (IllegalArgumentException e) {
-      assertTrue(e.getMessage().startsWith("Failed to parse ACLs: "), e.getMessage());
-    }
+    });
   }
 
-  @Property(tries = 3000)
-  void onlyTheRightHeaderAuthenticates(@ForAll("headers") String header) {
+  @Test
+  void aclsParseOrNameTheProblem() {
+    forAll(SEED + 1, 2000, edgeCases(VALID_ACLS), r -> mutated(r, VALID_ACLS), json -> {
+      try {
+        Acls acls = Acls.parse(json);
+        for (Action action : Action.values()) {
+          acls.approved(action, Optional.of("ops"));
+          acls.approved(action, Optional.empty());
+        }
+      } catch (IllegalArgumentException e) {
+        assertTrue(e.getMessage().startsWith("Failed to parse ACLs: "), e.getMessage());
+      }
+    });
+  }
+
+  @Test
+  void onlyTheRightHeaderAuthenticates() {
     BasicAuthenticator authenticator = new BasicAuthenticator(Credentials.parse(VALID_CREDENTIALS));
-    Optional<String> principal = authenticator.authenticate(Optional.of(header));
-    assertEquals(proves(header, "ops:" + SECRET), principal.isPresent(), header);
+    List<String> examples = new ArrayList<>(NEAR_HEADERS);
+    examples.addAll(List.of("", " ", "Basic", "Basic ", "Basic  " + basic("ops", SECRET).substring(6),
+        basic("ops", SECRET) + " ", basic("ops", SECRET) + "=", "basic" + basic("ops", SECRET).substring(5)));
+    forAll(SEED + 2, 3000, examples, SecurityParsingPropertiesTest::header, header -> {
+      Optional<String> principal = authenticator.authenticate(Optional.of(header));
+      assertEquals(proves(header, "ops:" + SECRET), principal.isPresent(), header);
+    });
   }
 
-  @Property(tries = 500)
-  void anyPrincipalAndSecretWithoutAColonRoundTrip(
-      @ForAll @AlphaChars @StringLength(min = 1, max = 20) String principal,
-      @ForAll @StringLength(max = 40) String secret) {
+  @Test
+  void anyPrincipalAndSecretWithoutAColonRoundTrip() {
+    List<String[]> examples = List.of(new String[] {"a", ""}, new String[] {"a", ":"},
+        new String[] {"Z", "a"}, new String[] {"ops", "x:y"}, new String[] {"ops", " "},
+        new String[] {"ops", "\0"}, new String[] {"ops", "\uffff"}, new String[] {"ops", "ops"});
+    forAll(SEED + 3, 500, examples.stream().map(List::of).toList(),
+        r -> List.of(text(r, ALPHA, 19) + ALPHA.charAt(r.nextInt(ALPHA.length())), text(r, 40)),
+        pair -> roundTrips(pair.get(0), pair.get(1)));
+  }
+
+  private static void roundTrips(String principal, String secret) {
     Credentials credentials = Credentials.of(Map.of(principal, secret));
     String header = credentials.basicAuthorization(Optional.empty());
     Optional<String> proved = new BasicAuthenticator(credentials).authenticate(Optional.of(header));
@@ -75,38 +97,34 @@ class SecurityParsingPropertiesTest {
     }
   }
 
-  @Provide
-  Arbitrary<String> mutatedCredentials() {
-    return mutated(VALID_CREDENTIALS);
+  /** The valid text, the empty text, and the valid text cut by one char at either end. */
+  private static List<String> edgeCases(String base) {
+    return List.of(base, "", base.substring(1), base.substring(0, base.length() - 1), "{}", "null");
   }
 
-  @Provide
-  Arbitrary<String> mutatedAcls() {
-    return mutated(VALID_ACLS);
+  /** A header near the right one, "Basic" and base64 of random text, random text, or mutated. */
+  private static String header(Random random) {
+    return switch (random.nextInt(4)) {
+      case 0 -> NEAR_HEADERS.get(random.nextInt(NEAR_HEADERS.size()));
+      case 1 -> "Basic " + Base64.getEncoder().encodeToString(
+          text(random, 40).getBytes(StandardCharsets.UTF_8));
+      case 2 -> text(random, 255);
+      default -> mutated(random, basic("ops", SECRET));
+    };
   }
 
-  @Provide
-  Arbitrary<String> headers() {
-    Arbitrary<String> b64 = Arbitraries.strings().ofMaxLength(40)
-        .map(s -> Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)));
-    Arbitrary<String> near = Arbitraries.of(basic("ops", SECRET), basic("ops", SECRET + "x"),
-        basic("ops", SECRET.substring(1)), basic("op", SECRET), basic("ops:", SECRET),
-        "Basic " + SECRET, "Basic " + basic("ops", SECRET));
-    return Arbitraries.oneOf(near, b64.map(s -> "Basic " + s), Arbitraries.strings(),
-        mutated(basic("ops", SECRET)));
-  }
-
-  /** {@code base} with random cuts, insertions and character swaps, or random text. */
-  private static Arbitrary<String> mutated(String base) {
-    Arbitrary<Integer> at = Arbitraries.integers().between(0, base.length());
-    Arbitrary<String> junk = Arbitraries.strings().withChars("{}[]\":,0123456789 abtnulSOMEANY\\")
-        .ofMaxLength(6);
-    Arbitrary<String> edited = Combinators.combine(at, at, junk).as((i, j, s) ->
-        base.substring(0, Math.min(i, j)) + s + base.substring(Math.max(i, j)));
-    Arbitrary<String> inserted = Combinators.combine(at, junk).as((i, s) ->
-        base.substring(0, i) + s + base.substring(i));
-    return Arbitraries.oneOf(edited, inserted, Arbitraries.strings().ofMaxLength(60),
-        Arbitraries.just(base));
+  /** {@code base} with a random span replaced or junk inserted, random text, or {@code base}. */
+  private static String mutated(Random random, String base) {
+    String junk = text(random, JSON_JUNK, 6);
+    return switch (random.nextInt(4)) {
+      case 0 -> SeededTries.edited(random, base, junk);
+      case 1 -> {
+        int at = random.nextInt(base.length() + 1);
+        yield base.substring(0, at) + junk + base.substring(at);
+      }
+      case 2 -> text(random, 60);
+      default -> base;
+    };
   }
 
   /** Whether {@code header} is one space after "Basic" and a base64 form of {@code pair}. */

@@ -3,6 +3,11 @@ package io.corral.posix.launch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static io.corral.posix.testing.SeededTries.anyInt;
+import static io.corral.posix.testing.SeededTries.anyLong;
+import static io.corral.posix.testing.SeededTries.forAll;
+import static io.corral.posix.testing.SeededTries.text;
+
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.Mount;
 import io.corral.proto.v1.Namespace;
@@ -14,15 +19,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Builders;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Properties of the plan between Java and C: every plan the agent can build is decoded by
@@ -37,66 +38,128 @@ class PlanPropertyTest {
   private static Process driver;
   private static BufferedReader lines;
 
-  @Property(tries = 200)
-  void everyPlanTheAgentCanBuildIsDecodedAsBuilt(@ForAll("plans") LaunchPlan plan) throws Exception {
-    assertEquals(expected(plan), decode(plan.toByteArray()));
+  private static final long SEED = 0x5eed_91a2L;
+  private static final String ALPHA = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  private static final Namespace[] CLONE = {Namespace.MOUNT, Namespace.PID, Namespace.IPC,
+      Namespace.UTS, Namespace.NET};
+
+  @Test
+  void everyPlanTheAgentCanBuildIsDecodedAsBuilt() {
+    forAll(SEED, 200, edgePlans(), PlanPropertyTest::plan,
+        plan -> assertEquals(expected(plan), decode(plan.toByteArray())));
   }
 
-  @Property(tries = 50)
-  void aNulInsideAnArgumentIsRefusedNamingItsField(@ForAll("plans") LaunchPlan plan) throws Exception {
-    LaunchPlan withNul = plan.toBuilder().setArgv(0, plan.getArgv(0) + "\0tail").build();
-    assertEquals("ERR LaunchPlan field 6: string contains NUL", decode(withNul.toByteArray()));
+  @Test
+  void aNulInsideAnArgumentIsRefusedNamingItsField() {
+    forAll(SEED + 1, 50, edgePlans(), PlanPropertyTest::plan, plan -> {
+      LaunchPlan withNul = plan.toBuilder().setArgv(0, plan.getArgv(0) + "\0tail").build();
+      assertEquals("ERR LaunchPlan field 6: string contains NUL", decode(withNul.toByteArray()));
+    });
   }
 
-  @Property
-  void everyStatusLineParsesIntoAValue(@ForAll String line) {
-    InitProtocol.Line parsed = InitProtocol.parse(line);
-    if (parsed instanceof InitProtocol.Err err) {
-      assertTrue(err.toException().getMessage() != null);
+  @Test
+  void everyStatusLineParsesIntoAValue() {
+    List<String> examples = List.of("", " ", "OK", "ERR", "ERR ", "ERR step", "ERR step ",
+        "ERR step x message", "ERR step 1", "ERR step 99999999999 m", "ERR  1 m", "\n", "\0");
+    forAll(SEED + 2, 1000, examples, r -> r.nextBoolean() ? text(r, 255) : "ERR " + text(r, 24), line -> {
+      InitProtocol.Line parsed = InitProtocol.parse(line);
+      if (parsed instanceof InitProtocol.Err err) {
+        assertTrue(err.toException().getMessage() != null);
+      }
+    });
+  }
+
+  @Test
+  void anErrLineKeepsItsStepErrnoAndMessage() {
+    List<InitProtocol.Err> examples = List.of(new InitProtocol.Err("a", 0, ""),
+        new InitProtocol.Err("Z", Integer.MIN_VALUE, " "),
+        new InitProtocol.Err("abcdefghijkl", Integer.MAX_VALUE, "x y"),
+        new InitProtocol.Err("mount", -1, "\n"), new InitProtocol.Err("mount", 1, "ERR mount 1 m"));
+    forAll(SEED + 3, 1000, examples,
+        r -> new InitProtocol.Err(word(r), anyInt(r), text(r, 255)),
+        err -> assertEquals(err,
+            InitProtocol.parse("ERR " + err.step() + " " + err.errno() + " " + err.message())));
+  }
+
+  private static String word(Random random) {
+    return text(random, ALPHA, 11) + ALPHA.charAt(random.nextInt(ALPHA.length()));
+  }
+
+  /** Text of at most 24 chars without a NUL, which the agent refuses before it builds a plan. */
+  private static String plainText(Random random) {
+    return text(random, 24).replace('\0', '\1');
+  }
+
+  private static String nonEmptyText(Random random) {
+    String text = plainText(random);
+    return text.isEmpty() ? nonEmptyText(random) : text;
+  }
+
+  /** The smallest plan, and one with every field at its largest or most extreme. */
+  private static List<LaunchPlan> edgePlans() {
+    LaunchPlan smallest = LaunchPlan.newBuilder().setVersion(1).setStatusPath("/run/status").addArgv("").build();
+    LaunchPlan.Builder full = smallest.toBuilder().addAllCloneNamespaces(List.of(CLONE))
+        .setWorkingDirectory("").setHostname("").setUid(-1).setGid(Integer.MIN_VALUE)
+        .setEffectiveCapabilities(Long.MIN_VALUE).setBoundingCapabilities(Long.MAX_VALUE)
+        .setNoNewPrivileges(true).addJoinCgroups("/sys/fs/cgroup//tasks");
+    for (int i = 0; i < 6; i++) {
+      full.addEnvironment("").addArgv("\uffff").addSupplementaryGroups(i % 2 == 0 ? Integer.MAX_VALUE : -1);
     }
+    for (int i = 0; i < 4; i++) {
+      full.addMounts(Mount.newBuilder().setTarget("/").setFlags(-1L).setCreateTarget(true))
+          .addRlimits(RLimit.newBuilder().setResource(15).setSoft(-1L).setHard(Long.MAX_VALUE));
+    }
+    return List.of(smallest, full.build());
   }
 
-  @Property
-  void anErrLineKeepsItsStepErrnoAndMessage(@ForAll("words") String step, @ForAll int errno, @ForAll String message) {
-    assertEquals(new InitProtocol.Err(step, errno, message),
-        InitProtocol.parse("ERR " + step + " " + errno + " " + message));
+  /** A plan as the agent could build it, with every optional field present half of the time. */
+  private static LaunchPlan plan(Random r) {
+    LaunchPlan.Builder plan = LaunchPlan.newBuilder().setVersion(1).setStatusPath("/run/status");
+    for (int i = r.nextInt(6); i > 0; i--) {
+      plan.addCloneNamespaces(CLONE[r.nextInt(CLONE.length)]);
+    }
+    for (int i = r.nextInt(5); i > 0; i--) {
+      plan.addMounts(Mount.newBuilder().setSource(plainText(r)).setTarget(nonEmptyText(r))
+          .setType(plainText(r)).setFlags(anyLong(r)).setCreateTarget(r.nextBoolean()));
+    }
+    for (int i = r.nextInt(7); i > 0; i--) {
+      plan.addEnvironment(plainText(r));
+    }
+    for (int i = 1 + r.nextInt(6); i > 0; i--) {
+      plan.addArgv(plainText(r));
+    }
+    for (int i = r.nextInt(5); i > 0; i--) {
+      plan.addRlimits(RLimit.newBuilder().setResource(r.nextInt(16)).setSoft(anyLong(r)).setHard(anyLong(r)));
+    }
+    optionalFields(r, plan);
+    for (int i = r.nextInt(7); i > 0; i--) {
+      plan.addSupplementaryGroups(anyInt(r));
+    }
+    for (int i = r.nextInt(4); i > 0; i--) {
+      plan.addJoinCgroups("/sys/fs/cgroup/" + text(r, ALPHA, 10) + "/" + (r.nextBoolean() ? "tasks" : "cgroup.procs"));
+    }
+    return plan.setNoNewPrivileges(r.nextBoolean()).build();
   }
 
-  @Provide
-  Arbitrary<String> words() {
-    return Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(12);
-  }
-
-  private static net.jqwik.api.arbitraries.StringArbitrary text() {
-    return Arbitraries.strings().excludeChars('\0').ofMaxLength(24);
-  }
-
-  @Provide
-  Arbitrary<LaunchPlan> plans() {
-    Arbitrary<Mount> mount = Combinators.combine(text(), text().ofMinLength(1), text(), Arbitraries.longs(),
-        Arbitraries.of(true, false)).as((source, target, type, flags, create) -> Mount.newBuilder()
-        .setSource(source).setTarget(target).setType(type).setFlags(flags).setCreateTarget(create).build());
-    Arbitrary<RLimit> rlimit = Combinators.combine(Arbitraries.integers().between(0, 15), Arbitraries.longs(),
-        Arbitraries.longs()).as((r, soft, hard) -> RLimit.newBuilder().setResource(r).setSoft(soft).setHard(hard).build());
-    Arbitrary<String> join = Combinators.combine(Arbitraries.strings().alpha().ofMaxLength(10),
-        Arbitraries.of("tasks", "cgroup.procs")).as((dir, file) -> "/sys/fs/cgroup/" + dir + "/" + file);
-    return Builders.withBuilder(() -> LaunchPlan.newBuilder().setVersion(1).setStatusPath("/run/status"))
-        .use(Arbitraries.of(Namespace.MOUNT, Namespace.PID, Namespace.IPC, Namespace.UTS, Namespace.NET)
-            .list().ofMaxSize(5)).in(LaunchPlan.Builder::addAllCloneNamespaces)
-        .use(mount.list().ofMaxSize(4)).in(LaunchPlan.Builder::addAllMounts)
-        .use(text().list().ofMaxSize(6)).in(LaunchPlan.Builder::addAllEnvironment)
-        .use(text().list().ofMinSize(1).ofMaxSize(6)).in(LaunchPlan.Builder::addAllArgv)
-        .use(rlimit.list().ofMaxSize(4)).in(LaunchPlan.Builder::addAllRlimits)
-        .use(text()).withProbability(0.5).in(LaunchPlan.Builder::setWorkingDirectory)
-        .use(text()).withProbability(0.5).in(LaunchPlan.Builder::setHostname)
-        .use(Arbitraries.integers()).withProbability(0.5).in(LaunchPlan.Builder::setUid)
-        .use(Arbitraries.integers()).withProbability(0.5).in(LaunchPlan.Builder::setGid)
-        .use(Arbitraries.integers().list().ofMaxSize(6)).in(LaunchPlan.Builder::addAllSupplementaryGroups)
-        .use(Arbitraries.longs()).withProbability(0.5).in(LaunchPlan.Builder::setEffectiveCapabilities)
-        .use(Arbitraries.longs()).withProbability(0.5).in(LaunchPlan.Builder::setBoundingCapabilities)
-        .use(Arbitraries.of(true, false)).in(LaunchPlan.Builder::setNoNewPrivileges)
-        .use(join.list().ofMaxSize(3)).in(LaunchPlan.Builder::addAllJoinCgroups)
-        .build(LaunchPlan.Builder::build);
+  private static void optionalFields(Random r, LaunchPlan.Builder plan) {
+    if (r.nextBoolean()) {
+      plan.setWorkingDirectory(plainText(r));
+    }
+    if (r.nextBoolean()) {
+      plan.setHostname(plainText(r));
+    }
+    if (r.nextBoolean()) {
+      plan.setUid(anyInt(r));
+    }
+    if (r.nextBoolean()) {
+      plan.setGid(anyInt(r));
+    }
+    if (r.nextBoolean()) {
+      plan.setEffectiveCapabilities(anyLong(r));
+    }
+    if (r.nextBoolean()) {
+      plan.setBoundingCapabilities(anyLong(r));
+    }
   }
 
   /** The driver's line for a plan it accepts, computed from the Java side. */
@@ -141,7 +204,7 @@ class PlanPropertyTest {
     return line;
   }
 
-  @AfterContainer
+  @AfterAll
   static void stopDriver() throws Exception {
     if (driver != null) {
       driver.getOutputStream().close();
