@@ -11,6 +11,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import io.corral.actors.container.ContainerizerStart;
+import io.corral.actors.container.ContainerizerActor;
 
 /**
  * The public entry for embedding Corral: a scheduler spawns {@link #create} in its own

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.corral.actors.recovery.Recovery;
 
 /**
  * The on-disk layout of containers, and the few file operations on it (atomic checkpoint
@@ -86,14 +87,14 @@ public final class Layout {
   }
 
   /** The suffix of a checkpoint being written; a leftover one is a write cut short. */
-  static final String TEMP_SUFFIX = ".tmp";
+  public static final String TEMP_SUFFIX = ".tmp";
 
   /**
    * Writes {@code message} to {@code target} atomically and durably: a temporary file that is
    * fsynced, renamed over {@code target}, and the directory fsynced so the rename survives a
    * crash. A reader sees the old checkpoint or the new one, never a part.
    */
-  static void checkpoint(Path target, MessageLite message) throws IOException {
+  public static void checkpoint(Path target, MessageLite message) throws IOException {
     Path temp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
     try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -113,7 +114,7 @@ public final class Layout {
    *
    * @return the mount points left in place, empty when all of {@code root} went
    */
-  static List<Path> deleteRecursively(Path root) throws IOException {
+  public static List<Path> deleteRecursively(Path root) throws IOException {
     List<Path> kept = MountSafeDelete.deleteRecursively(root);
     if (!kept.isEmpty()) {
       LOG.error("Failed to remove '{}' completely: left {} mount point(s) below it in place with"

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.corral.actors.launch.Checkpoints;
 
 /** Checkpoint writes: the new content replaces the old in one rename, and no temporary file stays. */
 class PathsTest {
