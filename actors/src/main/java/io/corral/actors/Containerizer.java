@@ -1,5 +1,6 @@
 package io.corral.actors;
 
+import io.corral.actors.container.ContainerizerStart;
 import io.corral.posix.launch.Stdio;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerStatus;
@@ -11,8 +12,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import io.corral.actors.container.ContainerizerStart;
-import io.corral.actors.container.ContainerizerActor;
 
 /**
  * The public entry for embedding Corral: a scheduler spawns {@link #create} in its own

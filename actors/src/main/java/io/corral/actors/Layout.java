@@ -1,10 +1,11 @@
 package io.corral.actors;
 
 import com.google.protobuf.MessageLite;
+import io.corral.actors.recovery.Recovery;
+import io.corral.posix.MountSafeDelete;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import io.corral.posix.MountSafeDelete;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.corral.actors.recovery.Recovery;
 
 /**
  * The on-disk layout of containers, and the few file operations on it (atomic checkpoint

@@ -3,6 +3,7 @@ package io.corral.actors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.corral.actors.launch.Checkpoints;
 import io.corral.proto.v1.ContainerPids;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.corral.actors.launch.Checkpoints;
 
 /** Checkpoint writes: the new content replaces the old in one rename, and no temporary file stays. */
 class PathsTest {

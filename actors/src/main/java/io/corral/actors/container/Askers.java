@@ -1,5 +1,7 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.Containerizer;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.TaskState;
@@ -9,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
-import io.corral.actors.ContainerError;
-import io.corral.actors.Containerizer;
 
 /**
  * Who waits for an answer from one container: the launch (until RUNNING or TERMINATED), every

@@ -1,11 +1,18 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.ContainerState;
+import io.corral.actors.Containerizer;
+import io.corral.actors.ContainerizerSettings;
+import io.corral.actors.Layout;
 import io.corral.actors.container.ContainerServices.IsolatorRef;
 import io.corral.actors.container.Lifecycle.Destroying;
 import io.corral.actors.container.Lifecycle.Isolating;
 import io.corral.actors.container.Lifecycle.Preparing;
 import io.corral.actors.container.Lifecycle.Running;
 import io.corral.actors.container.Lifecycle.Terminated;
+import io.corral.actors.launch.LauncherActor;
+import io.corral.actors.recovery.Recovery;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Isolator;
 import io.corral.posix.launch.Stdio;
@@ -25,13 +32,6 @@ import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import io.corral.actors.launch.LauncherActor;
-import io.corral.actors.recovery.Recovery;
-import io.corral.actors.ContainerState;
-import io.corral.actors.ContainerizerSettings;
-import io.corral.actors.ContainerError;
-import io.corral.actors.Layout;
-import io.corral.actors.Containerizer;
 
 /**
  * One container: the state machine of {@code docs/design.md}, and the only writer of its state

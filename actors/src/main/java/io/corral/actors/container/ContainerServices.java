@@ -1,6 +1,12 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.Containerizer;
+import io.corral.actors.ContainerizerSettings;
+import io.corral.actors.Failures;
+import io.corral.actors.Layout;
 import io.corral.actors.container.ContainerActor.Command;
+import io.corral.actors.launch.LauncherActor;
 import io.corral.isolators.ContainerContext;
 import io.corral.posix.launch.Stdio;
 import io.corral.proto.v1.ContainerID;
@@ -16,12 +22,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.slf4j.Logger;
-import io.corral.actors.launch.LauncherActor;
-import io.corral.actors.Failures;
-import io.corral.actors.ContainerizerSettings;
-import io.corral.actors.ContainerError;
-import io.corral.actors.Layout;
-import io.corral.actors.Containerizer;
 
 /**
  * What every phase of one container works with, built once when its actor starts and passed to

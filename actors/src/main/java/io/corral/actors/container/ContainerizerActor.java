@@ -1,6 +1,14 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.ContainerState;
 import io.corral.actors.Containerizer.ContainerSnapshot;
+import io.corral.actors.Containerizer;
+import io.corral.actors.ContainerizerSettings;
+import io.corral.actors.Failures;
+import io.corral.actors.Layout;
+import io.corral.actors.disk.DiskWatchActor;
+import io.corral.actors.recovery.Recovery;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.TaskState;
@@ -18,14 +26,6 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import io.corral.actors.recovery.Recovery;
-import io.corral.actors.disk.DiskWatchActor;
-import io.corral.actors.Failures;
-import io.corral.actors.ContainerState;
-import io.corral.actors.ContainerizerSettings;
-import io.corral.actors.ContainerError;
-import io.corral.actors.Layout;
-import io.corral.actors.Containerizer;
 
 /**
  * The containerizer root: the registry of containers (id to {@link ContainerActor} and its last

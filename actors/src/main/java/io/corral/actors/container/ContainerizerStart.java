@@ -1,15 +1,15 @@
 package io.corral.actors.container;
 
+import io.corral.actors.Containerizer;
+import io.corral.actors.ContainerizerSettings;
+import io.corral.actors.Layout;
+import io.corral.actors.recovery.Recovery;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import io.corral.actors.recovery.Recovery;
-import io.corral.actors.ContainerizerSettings;
-import io.corral.actors.Layout;
-import io.corral.actors.Containerizer;
 
 /**
  * How a containerizer starts: the embedding's actor, which only forwards to the real root (a

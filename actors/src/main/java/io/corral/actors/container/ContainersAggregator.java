@@ -1,6 +1,7 @@
 package io.corral.actors.container;
 
 import io.corral.actors.Containerizer.ContainerSnapshot;
+import io.corral.actors.Containerizer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,7 +10,6 @@ import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import io.corral.actors.Containerizer;
 
 /**
  * Answers one GetContainers: asks every known container for a fresh snapshot, waits at most

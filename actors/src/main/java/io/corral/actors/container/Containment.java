@@ -1,10 +1,10 @@
 package io.corral.actors.container;
 
+import io.corral.actors.Failures;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import io.corral.actors.Failures;
 
 /**
  * Contains a bug in a {@link ContainerActor}'s own message handling: instead of letting the

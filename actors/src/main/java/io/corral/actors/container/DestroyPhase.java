@@ -1,15 +1,12 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.Containerizer;
+import io.corral.actors.Layout;
 import io.corral.actors.container.ContainerActor.Command;
 import io.corral.actors.container.ContainerActor.Kill;
 import io.corral.actors.container.IsolatorProtocol.CleanedUp;
 import io.corral.actors.container.IsolatorProtocol.Failed;
-import io.corral.actors.launch.LauncherActor.ForkFailed;
-import io.corral.actors.launch.LauncherActor.Forked;
-import io.corral.actors.launch.LauncherActor.KillSent;
-import io.corral.actors.launch.LauncherActor.PidsNotCheckpointed;
-import io.corral.actors.launch.LauncherActor.ProcessExited;
-import io.corral.actors.launch.LauncherActor.Signalled;
 import io.corral.actors.container.Lifecycle.AwaitingFork;
 import io.corral.actors.container.Lifecycle.AwaitingIsolators;
 import io.corral.actors.container.Lifecycle.Checkpointing;
@@ -23,6 +20,13 @@ import io.corral.actors.container.Lifecycle.Preparing;
 import io.corral.actors.container.Lifecycle.Releasing;
 import io.corral.actors.container.Lifecycle.Running;
 import io.corral.actors.container.Lifecycle.Terminated;
+import io.corral.actors.launch.LauncherActor.ForkFailed;
+import io.corral.actors.launch.LauncherActor.Forked;
+import io.corral.actors.launch.LauncherActor.KillSent;
+import io.corral.actors.launch.LauncherActor.PidsNotCheckpointed;
+import io.corral.actors.launch.LauncherActor.ProcessExited;
+import io.corral.actors.launch.LauncherActor.Signalled;
+import io.corral.actors.launch.LauncherActor;
 import io.corral.isolators.Phase;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.TaskState;
@@ -34,10 +38,6 @@ import java.util.OptionalInt;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import io.corral.actors.launch.LauncherActor;
-import io.corral.actors.ContainerError;
-import io.corral.actors.Layout;
-import io.corral.actors.Containerizer;
 
 /**
  * DESTROYING, as a function of its record: entered once, from any earlier phase. It waits for a

@@ -1,7 +1,9 @@
 package io.corral.actors.container;
 
-import io.corral.actors.container.IsolatorProtocol.Cleanup;
+import io.corral.actors.ContainerMetrics;
+import io.corral.actors.Failures;
 import io.corral.actors.container.IsolatorProtocol.CleanedUp;
+import io.corral.actors.container.IsolatorProtocol.Cleanup;
 import io.corral.actors.container.IsolatorProtocol.Command;
 import io.corral.actors.container.IsolatorProtocol.Failed;
 import io.corral.actors.container.IsolatorProtocol.Isolate;
@@ -33,8 +35,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import io.corral.actors.ContainerMetrics;
-import io.corral.actors.Failures;
 
 /**
  * Runs one {@link Isolator} for one container (Mesos' {@code MesosIsolator} adapter): a child

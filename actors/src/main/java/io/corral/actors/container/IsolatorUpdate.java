@@ -1,5 +1,8 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.Containerizer;
+import io.corral.actors.Layout;
 import io.corral.actors.container.ContainerServices.IsolatorRef;
 import io.corral.actors.container.IsolatorProtocol.Failed;
 import io.corral.actors.container.IsolatorProtocol.Reply;
@@ -21,9 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import io.corral.actors.ContainerError;
-import io.corral.actors.Layout;
-import io.corral.actors.Containerizer;
 
 /**
  * A short-lived child of a RUNNING {@link ContainerActor} that runs one

@@ -1,15 +1,11 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.Layout;
 import io.corral.actors.container.ContainerActor.Command;
 import io.corral.actors.container.IsolatorProtocol.Failed;
 import io.corral.actors.container.IsolatorProtocol.LimitationReached;
 import io.corral.actors.container.IsolatorProtocol.Prepared;
-import io.corral.actors.launch.LauncherActor.ForkFailed;
-import io.corral.actors.launch.LauncherActor.Forked;
-import io.corral.actors.launch.LauncherActor.PidsNotCheckpointed;
-import io.corral.actors.launch.LauncherActor.ProcessExited;
-import io.corral.actors.launch.LauncherActor.ReleaseFailed;
-import io.corral.actors.launch.LauncherActor.Released;
 import io.corral.actors.container.Lifecycle.AwaitingIsolators;
 import io.corral.actors.container.Lifecycle.Exit;
 import io.corral.actors.container.Lifecycle.Forking;
@@ -17,6 +13,14 @@ import io.corral.actors.container.Lifecycle.Isolating;
 import io.corral.actors.container.Lifecycle.Preparing;
 import io.corral.actors.container.Lifecycle.Releasing;
 import io.corral.actors.container.Lifecycle.Running;
+import io.corral.actors.launch.Checkpoints;
+import io.corral.actors.launch.LauncherActor.ForkFailed;
+import io.corral.actors.launch.LauncherActor.Forked;
+import io.corral.actors.launch.LauncherActor.PidsNotCheckpointed;
+import io.corral.actors.launch.LauncherActor.ProcessExited;
+import io.corral.actors.launch.LauncherActor.ReleaseFailed;
+import io.corral.actors.launch.LauncherActor.Released;
+import io.corral.actors.launch.LauncherActor;
 import io.corral.isolators.IsolatorException;
 import io.corral.isolators.LaunchPlans;
 import io.corral.posix.launch.LaunchException;
@@ -32,10 +36,6 @@ import java.util.Optional;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import io.corral.actors.launch.LauncherActor;
-import io.corral.actors.launch.Checkpoints;
-import io.corral.actors.ContainerError;
-import io.corral.actors.Layout;
 
 /**
  * The launching phases of a container, as functions of their records. PREPARING creates the

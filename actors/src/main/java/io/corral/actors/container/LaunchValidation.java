@@ -1,5 +1,6 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerError;
 import io.corral.isolators.UnsupportedFields;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.agent.Call;
@@ -7,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import io.corral.actors.ContainerError;
 
 /**
  * Checks a launch request before anything is created for it (no directory, no actor). Pure

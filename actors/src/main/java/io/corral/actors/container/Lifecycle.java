@@ -1,5 +1,7 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.ContainerState;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.agent.Call;
@@ -7,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import io.corral.actors.ContainerState;
-import io.corral.actors.ContainerError;
 
 /**
  * The phases of one container as data: one record per phase, each holding only what is true in

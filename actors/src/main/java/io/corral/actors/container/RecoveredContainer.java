@@ -1,6 +1,10 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerState;
+import io.corral.actors.Containerizer;
 import io.corral.actors.container.ContainerActor.Command;
+import io.corral.actors.launch.LauncherActor;
+import io.corral.actors.recovery.Recovery;
 import io.corral.actors.recovery.RecoveryDecision.Adopt;
 import io.corral.actors.recovery.RecoveryDecision.Destroy;
 import io.corral.actors.recovery.RecoveryDecision.Ended;
@@ -13,10 +17,6 @@ import io.corral.proto.v1.agent.Call;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.apache.pekko.actor.typed.Behavior;
-import io.corral.actors.launch.LauncherActor;
-import io.corral.actors.recovery.Recovery;
-import io.corral.actors.ContainerState;
-import io.corral.actors.Containerizer;
 
 /**
  * Builds the first {@link Lifecycle} record of a container actor in the state a restarted agent found its

@@ -1,24 +1,24 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.Containerizer;
 import io.corral.actors.container.ContainerActor.Command;
 import io.corral.actors.container.ContainerActor.GetSnapshot;
 import io.corral.actors.container.ContainerActor.Kill;
 import io.corral.actors.container.ContainerActor.Usage;
 import io.corral.actors.container.IsolatorProtocol.Failed;
 import io.corral.actors.container.IsolatorProtocol.LimitationReached;
-import io.corral.actors.launch.LauncherActor.ProcessExited;
-import io.corral.actors.launch.LauncherActor.Signalled;
 import io.corral.actors.container.Lifecycle.Exit;
 import io.corral.actors.container.Lifecycle.Running;
 import io.corral.actors.container.Lifecycle.Terminated;
+import io.corral.actors.launch.LauncherActor.ProcessExited;
+import io.corral.actors.launch.LauncherActor.Signalled;
+import io.corral.actors.launch.LauncherActor;
 import io.corral.proto.v1.ContainerTermination;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import io.corral.actors.launch.LauncherActor;
-import io.corral.actors.ContainerError;
-import io.corral.actors.Containerizer;
 
 /**
  * RUNNING and TERMINATED, as functions of their records. RUNNING serves usage, status and

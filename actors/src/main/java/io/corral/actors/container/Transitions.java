@@ -1,8 +1,8 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerState;
 import io.corral.actors.container.ContainerActor.Command;
 import org.apache.pekko.actor.typed.Behavior;
-import io.corral.actors.ContainerState;
 
 /**
  * The transition log of one container: it logs every change of state with the time spent in

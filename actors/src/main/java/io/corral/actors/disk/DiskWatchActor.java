@@ -1,5 +1,10 @@
 package io.corral.actors.disk;
 
+import io.corral.actors.ContainerMetrics;
+import io.corral.actors.ContainerizerSettings;
+import io.corral.actors.Failures;
+import io.corral.actors.container.ContainerizerActor;
+import io.corral.actors.container.IsolatorActor;
 import io.corral.isolators.disk.DuDiskIsolator;
 import io.corral.isolators.disk.XfsDiskIsolator;
 import java.time.Duration;
@@ -18,11 +23,6 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import io.corral.actors.container.IsolatorActor;
-import io.corral.actors.ContainerMetrics;
-import io.corral.actors.Failures;
-import io.corral.actors.ContainerizerSettings;
-import io.corral.actors.container.ContainerizerActor;
 
 /**
  * The one agent-wide scheduler of disk checks: {@code du} runs for {@code disk/du} (Mesos'

@@ -1,5 +1,6 @@
 package io.corral.actors.launch;
 
+import io.corral.actors.Layout;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Isolator;
 import io.corral.proto.v1.ContainerConfig;
@@ -7,7 +8,6 @@ import io.corral.proto.v1.ContainerPids;
 import io.corral.proto.v1.LaunchPlan;
 import java.nio.file.Files;
 import java.util.List;
-import io.corral.actors.Layout;
 
 /**
  * The records a container checkpoints under its runtime directory ({@link Layout} draws the

@@ -1,5 +1,8 @@
 package io.corral.actors.launch;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.Failures;
+import io.corral.actors.Layout;
 import io.corral.actors.launch.LauncherActor.Fork;
 import io.corral.actors.launch.LauncherActor.ForkCheckpoints;
 import io.corral.actors.launch.LauncherActor.ForkDone;
@@ -12,9 +15,6 @@ import io.corral.posix.launch.Launcher;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
-import io.corral.actors.Failures;
-import io.corral.actors.ContainerError;
-import io.corral.actors.Layout;
 
 /**
  * The one blocking step of a {@link LauncherActor.Fork}: checkpoint the config with the plan,

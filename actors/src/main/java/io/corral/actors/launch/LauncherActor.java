@@ -1,5 +1,9 @@
 package io.corral.actors.launch;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.Failures;
+import io.corral.actors.container.ContainerActor;
+import io.corral.actors.container.IsolatorActor;
 import io.corral.posix.Linux;
 import io.corral.posix.launch.LaunchedContainer;
 import io.corral.posix.launch.Launcher;
@@ -20,10 +24,6 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import io.corral.actors.container.ContainerActor;
-import io.corral.actors.container.IsolatorActor;
-import io.corral.actors.Failures;
-import io.corral.actors.ContainerError;
 
 /**
  * Owns one container's processes through the {@link Launcher}: a child of its

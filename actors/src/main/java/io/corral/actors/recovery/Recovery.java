@@ -2,6 +2,10 @@ package io.corral.actors.recovery;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
+import io.corral.actors.ContainerizerSettings;
+import io.corral.actors.Layout;
+import io.corral.actors.container.IsolatorActor;
+import io.corral.actors.container.PhaseTimeouts;
 import io.corral.actors.recovery.RecoveryDecision.Outcome;
 import io.corral.actors.recovery.RecoveryDecision.Read;
 import io.corral.isolators.ContainerContext;
@@ -36,10 +40,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.corral.actors.container.IsolatorActor;
-import io.corral.actors.container.PhaseTimeouts;
-import io.corral.actors.ContainerizerSettings;
-import io.corral.actors.Layout;
 
 /**
  * Reads back what a previous agent left under {@code --work_dir}/{@code --runtime_dir} (the

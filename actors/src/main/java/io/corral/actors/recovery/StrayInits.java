@@ -1,5 +1,6 @@
 package io.corral.actors.recovery;
 
+import io.corral.actors.Layout;
 import io.corral.posix.Linux;
 import io.corral.posix.LinuxException;
 import io.corral.posix.ProcStat;
@@ -10,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.corral.actors.Layout;
 
 /**
  * The orphan corral-init processes a recovery kills (see {@link Recovery}). Blocking; runs on

@@ -3,6 +3,8 @@ package io.corral.actors.container;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.FakeIsolator;
+import io.corral.actors.Fixture;
 import io.corral.actors.container.IsolatorProtocol.Reply;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Isolator;
@@ -26,8 +28,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import io.corral.actors.Fixture;
-import io.corral.actors.FakeIsolator;
 
 /** One test per isolator command, plus failures, exceptions and the one-call-at-a-time rule. */
 @ExtendWith(LogCapturingExtension.class)

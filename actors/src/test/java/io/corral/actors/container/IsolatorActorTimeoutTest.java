@@ -3,6 +3,8 @@ package io.corral.actors.container;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.FakeIsolator;
+import io.corral.actors.Fixture;
 import io.corral.actors.container.IsolatorProtocol.Reply;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Phase;
@@ -20,8 +22,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import io.corral.actors.Fixture;
-import io.corral.actors.FakeIsolator;
 
 /** The phase timeout of {@link IsolatorActor}, on manual time, and failures told to the owner. */
 class IsolatorActorTimeoutTest {

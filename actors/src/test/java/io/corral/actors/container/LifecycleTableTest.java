@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.ContainerState;
+import io.corral.actors.Containerizer;
+import io.corral.actors.Fixture;
+import io.corral.actors.Layout;
 import io.corral.isolators.Phase;
 import io.corral.testkit.Fault;
 import io.corral.testkit.Faults;
@@ -21,10 +25,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import io.corral.actors.ContainerState;
-import io.corral.actors.Layout;
-import io.corral.actors.Containerizer;
-import io.corral.actors.Fixture;
 
 /**
  * The container's transition table, row by row: for every phase and every message a container

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.ContainerState;
+import io.corral.actors.Containerizer;
+import io.corral.actors.Fixture;
 import io.corral.isolators.Phase;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.TaskStatus;
@@ -22,10 +26,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.corral.actors.ContainerState;
-import io.corral.actors.ContainerError;
-import io.corral.actors.Containerizer;
-import io.corral.actors.Fixture;
 
 /**
  * Faults injected with the testkit into fake isolators: a phase that hangs is timed out after

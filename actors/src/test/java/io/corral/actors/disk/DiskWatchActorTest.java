@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.ContainerMetrics;
+import io.corral.actors.Fixture;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Limitation;
 import io.corral.isolators.disk.DuConfig;
@@ -24,8 +26,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.corral.actors.ContainerMetrics;
-import io.corral.actors.Fixture;
 
 /**
  * The disk watcher's scheduling on manual time: a run at once, then every interval, sooner near

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.Fixture;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Limitation;
 import io.corral.isolators.disk.ProjectRange;
@@ -26,7 +27,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.corral.actors.Fixture;
 
 /**
  * The {@code disk/xfs} kill check driven by the {@link DiskWatchActor} on manual time, against

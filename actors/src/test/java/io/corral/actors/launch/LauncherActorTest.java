@@ -4,17 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.ContainerError;
+import io.corral.actors.Fixture;
+import io.corral.actors.ScriptedLauncher;
 import io.corral.actors.launch.LauncherActor.Reply;
 import io.corral.posix.Errno;
 import io.corral.posix.launch.LaunchException;
 import io.corral.posix.launch.Stdio;
-import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.ContainerConfig;
 import io.corral.proto.v1.ContainerPids;
+import io.corral.proto.v1.LaunchPlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.io.TempDir;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -25,9 +27,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import io.corral.actors.ContainerError;
-import io.corral.actors.Fixture;
-import io.corral.actors.ScriptedLauncher;
+import org.junit.jupiter.api.io.TempDir;
 
 /** One test per launcher command; the exit is reported once; a stopped actor kills its container. */
 @ExtendWith(LogCapturingExtension.class)

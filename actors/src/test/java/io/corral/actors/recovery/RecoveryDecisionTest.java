@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.Fixture;
 import io.corral.actors.recovery.RecoveryDecision.Adopt;
 import io.corral.actors.recovery.RecoveryDecision.Destroy;
 import io.corral.actors.recovery.RecoveryDecision.Ended;
@@ -22,7 +23,6 @@ import io.corral.proto.v1.TaskStatus;
 import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
-import io.corral.actors.Fixture;
 
 /** The recovery decision table of {@link RecoveryDecision}, row by row, on checkpoint contents. */
 class RecoveryDecisionTest {
