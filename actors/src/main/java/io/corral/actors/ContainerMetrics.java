@@ -101,7 +101,7 @@ public final class ContainerMetrics {
   }
 
   /** A container moved from {@code from} (null for a new one) to {@code to}. */
-  void transitioned(ContainerState from, ContainerState to) {
+  public void transitioned(ContainerState from, ContainerState to) {
     if (from != null) {
       states.get(from).decrementAndGet();
     }
@@ -109,23 +109,23 @@ public final class ContainerMetrics {
   }
 
   /** A container in {@code state} is no longer listed. */
-  void removed(ContainerState state) {
+  public void removed(ContainerState state) {
     states.get(state).decrementAndGet();
   }
 
-  void launched(long nanos) {
+  public void launched(long nanos) {
     launch.record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  void launchFailed() {
+  public void launchFailed() {
     launchErrors.increment();
   }
 
-  void destroyFailed() {
+  public void destroyFailed() {
     destroyErrors.increment();
   }
 
-  void phase(String isolator, Phase phase, long nanos) {
+  public void phase(String isolator, Phase phase, long nanos) {
     if (this == NONE) {
       return; // nothing reads it: not even a meter lookup
     }
@@ -133,12 +133,12 @@ public final class ContainerMetrics {
         .register(registry).record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  void du(long nanos) {
+  public void du(long nanos) {
     du.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Publishes the total and free project ids of {@code xfs}. */
-  void projectIds(XfsDiskIsolator xfs) {
+  public void projectIds(XfsDiskIsolator xfs) {
     long total = xfs.config().projectRange().size();
     Gauge.builder(PROJECT_IDS, () -> total).tag("kind", "total").strongReference(true)
         .description("Project ids of disk/xfs").register(registry);

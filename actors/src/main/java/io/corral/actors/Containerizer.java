@@ -1,5 +1,6 @@
 package io.corral.actors;
 
+import io.corral.actors.container.ContainerizerStart;
 import io.corral.posix.launch.Stdio;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerStatus;

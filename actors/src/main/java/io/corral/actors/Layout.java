@@ -1,10 +1,11 @@
 package io.corral.actors;
 
 import com.google.protobuf.MessageLite;
+import io.corral.actors.recovery.Recovery;
+import io.corral.posix.MountSafeDelete;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import io.corral.posix.MountSafeDelete;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -86,14 +87,14 @@ public final class Layout {
   }
 
   /** The suffix of a checkpoint being written; a leftover one is a write cut short. */
-  static final String TEMP_SUFFIX = ".tmp";
+  public static final String TEMP_SUFFIX = ".tmp";
 
   /**
    * Writes {@code message} to {@code target} atomically and durably: a temporary file that is
    * fsynced, renamed over {@code target}, and the directory fsynced so the rename survives a
    * crash. A reader sees the old checkpoint or the new one, never a part.
    */
-  static void checkpoint(Path target, MessageLite message) throws IOException {
+  public static void checkpoint(Path target, MessageLite message) throws IOException {
     Path temp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
     try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -113,7 +114,7 @@ public final class Layout {
    *
    * @return the mount points left in place, empty when all of {@code root} went
    */
-  static List<Path> deleteRecursively(Path root) throws IOException {
+  public static List<Path> deleteRecursively(Path root) throws IOException {
     List<Path> kept = MountSafeDelete.deleteRecursively(root);
     if (!kept.isEmpty()) {
       LOG.error("Failed to remove '{}' completely: left {} mount point(s) below it in place with"

@@ -19,22 +19,22 @@ import java.util.function.Consumer;
  * records itself in a shared, ordered event list; a test makes a phase fail or throw, scripts
  * usage numbers, or completes a container's watch with a limitation.
  */
-final class FakeIsolator implements Isolator {
+public final class FakeIsolator implements Isolator {
   private final String name;
   private final List<String> events;
   private final Map<String, CompletableFuture<Limitation>> watches = new ConcurrentHashMap<>();
-  volatile RuntimeException prepareFailure;
+  public volatile RuntimeException prepareFailure;
   /** When set, prepare blocks until it is counted down (a slow isolator). */
-  volatile java.util.concurrent.CountDownLatch prepareGate;
+  public volatile java.util.concurrent.CountDownLatch prepareGate;
   /** Counted down when a gated prepare has started. */
-  final java.util.concurrent.CountDownLatch prepareEntered = new java.util.concurrent.CountDownLatch(1);
-  volatile RuntimeException isolateFailure;
-  volatile RuntimeException cleanupFailure;
-  volatile LaunchPlan fragment = LaunchPlan.getDefaultInstance();
-  volatile Consumer<ResourceStatistics.Builder> usage = statistics -> {};
-  volatile Consumer<ContainerStatus.Builder> status = builder -> {};
+  public final java.util.concurrent.CountDownLatch prepareEntered = new java.util.concurrent.CountDownLatch(1);
+  public volatile RuntimeException isolateFailure;
+  public volatile RuntimeException cleanupFailure;
+  public volatile LaunchPlan fragment = LaunchPlan.getDefaultInstance();
+  public volatile Consumer<ResourceStatistics.Builder> usage = statistics -> {};
+  public volatile Consumer<ContainerStatus.Builder> status = builder -> {};
 
-  FakeIsolator(String name, List<String> events) {
+  public FakeIsolator(String name, List<String> events) {
     this.name = name;
     this.events = events;
   }
@@ -45,7 +45,7 @@ final class FakeIsolator implements Isolator {
 
 
   /** An expected refusal, as an isolator reports it. */
-  static IsolatorException refusal(String message) {
+  public static IsolatorException refusal(String message) {
     return new IsolatorException(message);
   }
 
@@ -94,7 +94,7 @@ final class FakeIsolator implements Isolator {
     return watchOf(container.name());
   }
 
-  CompletableFuture<Limitation> watchOf(String id) {
+  public CompletableFuture<Limitation> watchOf(String id) {
     return watches.computeIfAbsent(id, k -> new CompletableFuture<>());
   }
 

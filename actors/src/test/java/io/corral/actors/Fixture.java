@@ -18,10 +18,10 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /** One containerizer under test: temp dirs, a scripted launcher, fake isolators, probes. */
-final class Fixture {
-  static final Duration TIMEOUT = Duration.ofSeconds(10);
+public final class Fixture {
+  public static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-  static Config config() {
+  public static Config config() {
     return ConfigFactory.parseString("corral.actors.list-timeout = 500ms\ncorral.actors.usage-timeout = 3s\ncorral.actors.abort-grace = 300ms\ncorral.actors.cleanup-backoff = 20ms")
         .withFallback(ConfigFactory.load());
   }
@@ -30,21 +30,21 @@ final class Fixture {
   final Path workDir;
   final Path runtimeDir;
   final List<String> events;
-  final ScriptedLauncher launcher;
+  public final ScriptedLauncher launcher;
   final List<FakeIsolator> isolators = new ArrayList<>();
-  final ActorRef<Containerizer.Command> containerizer;
+  public final ActorRef<Containerizer.Command> containerizer;
   final Layout paths;
 
-  Fixture(ActorTestKit kit, Path temp, String... isolatorNames) {
+  public Fixture(ActorTestKit kit, Path temp, String... isolatorNames) {
     this(kit, temp, Duration.ofSeconds(30), isolatorNames);
   }
 
-  Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, String... isolatorNames) {
+  public Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, String... isolatorNames) {
     this(kit, temp, launchTimeout, ContainerizerSettings.DEFAULT_ISOLATOR_PHASE_TIMEOUT, null, isolatorNames);
   }
 
   /** With a phase timeout, and the isolators (and launcher) wrapped by {@code faults} when given. */
-  Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Duration phaseTimeout,
+  public Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Duration phaseTimeout,
       io.corral.testkit.Faults faults, String... isolatorNames) {
     this(kit, temp, launchTimeout, phaseTimeout, faults, null, null,
         new ScriptedLauncher(new CopyOnWriteArrayList<>()), isolatorNames);
@@ -55,14 +55,14 @@ final class Fixture {
    * completing {@code recovered}; {@code launcher} may be a previous fixture's, to adopt its
    * containers. Events go to the launcher's list.
    */
-  Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Containerizer.RecoverMode mode,
+  public Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Containerizer.RecoverMode mode,
       java.util.concurrent.CompletableFuture<Integer> recovered, ScriptedLauncher launcher, String... isolatorNames) {
     this(kit, temp, launchTimeout, ContainerizerSettings.DEFAULT_ISOLATOR_PHASE_TIMEOUT, null, mode, recovered,
         launcher, isolatorNames);
   }
 
   /** Every option: a phase timeout, {@code faults} (or null), a recovery {@code mode} (or null). */
-  Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Duration phaseTimeout,
+  public Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Duration phaseTimeout,
       io.corral.testkit.Faults faults, Containerizer.RecoverMode mode,
       java.util.concurrent.CompletableFuture<Integer> recovered, ScriptedLauncher launcher, String... isolatorNames) {
     this.kit = kit;
@@ -87,42 +87,42 @@ final class Fixture {
     return isolators.stream().filter(i -> i.name().equals(name)).findFirst().orElseThrow();
   }
 
-  static ContainerID id(String value) {
+  public static ContainerID id(String value) {
     return ContainerID.newBuilder().setValue(value).build();
   }
 
-  static Call.LaunchContainer request(String id, String command) {
+  public static Call.LaunchContainer request(String id, String command) {
     return Call.LaunchContainer.newBuilder()
         .setContainerId(id(id))
         .setCommand(CommandInfo.newBuilder().setValue(command))
         .build();
   }
 
-  static Resource scalar(String name, double value) {
+  public static Resource scalar(String name, double value) {
     return Resource.newBuilder().setName(name).setType(Value.Type.SCALAR)
         .setScalar(Value.Scalar.newBuilder().setValue(value)).build();
   }
 
-  Containerizer.LaunchReply launch(Call.LaunchContainer request) {
+  public Containerizer.LaunchReply launch(Call.LaunchContainer request) {
     TestProbe<Containerizer.LaunchReply> probe = kit.createTestProbe();
     containerizer.tell(new Containerizer.Launch(request, null, probe.getRef()));
     return probe.expectMessageClass(Containerizer.LaunchReply.class, TIMEOUT);
   }
 
-  void launched(String id) {
+  public void launched(String id) {
     Containerizer.LaunchReply reply = launch(request(id, "true"));
     if (!(reply instanceof Containerizer.Launched)) {
       throw new AssertionError("expected Launched, got " + reply);
     }
   }
 
-  TestProbe<Containerizer.WaitReply> waitFor(String id) {
+  public TestProbe<Containerizer.WaitReply> waitFor(String id) {
     TestProbe<Containerizer.WaitReply> probe = kit.createTestProbe();
     containerizer.tell(new Containerizer.Wait(id(id), probe.getRef()));
     return probe;
   }
 
-  ContainerTermination terminated(String id) {
+  public ContainerTermination terminated(String id) {
     Containerizer.WaitReply reply = waitFor(id).expectMessageClass(Containerizer.WaitReply.class, TIMEOUT);
     if (!(reply instanceof Containerizer.Terminated t)) {
       throw new AssertionError("expected Terminated, got " + reply);
@@ -130,32 +130,32 @@ final class Fixture {
     return t.termination();
   }
 
-  Containerizer.KillReply kill(String id, int signal) {
+  public Containerizer.KillReply kill(String id, int signal) {
     TestProbe<Containerizer.KillReply> probe = kit.createTestProbe();
     containerizer.tell(new Containerizer.Kill(id(id), signal, probe.getRef()));
     return probe.expectMessageClass(Containerizer.KillReply.class, TIMEOUT);
   }
 
-  Containerizer.RemoveReply remove(String id) {
+  public Containerizer.RemoveReply remove(String id) {
     TestProbe<Containerizer.RemoveReply> probe = kit.createTestProbe();
     containerizer.tell(new Containerizer.Remove(id(id), probe.getRef()));
     return probe.expectMessageClass(Containerizer.RemoveReply.class, TIMEOUT);
   }
 
-  Containerizer.UsageReply usage(String id) {
+  public Containerizer.UsageReply usage(String id) {
     TestProbe<Containerizer.UsageReply> probe = kit.createTestProbe();
     containerizer.tell(new Containerizer.Usage(id(id), probe.getRef()));
     return probe.expectMessageClass(Containerizer.UsageReply.class, TIMEOUT);
   }
 
-  Containerizer.Containers list() {
+  public Containerizer.Containers list() {
     TestProbe<Containerizer.Containers> probe = kit.createTestProbe();
     containerizer.tell(new Containerizer.GetContainers(probe.getRef()));
     return probe.expectMessageClass(Containerizer.Containers.class, TIMEOUT);
   }
 
   /** The events that mention {@code id}, with the id stripped, in order. */
-  List<String> eventsOf(String id) {
+  public List<String> eventsOf(String id) {
     List<String> out = new ArrayList<>();
     for (String e : events) {
       if (e.endsWith(" " + id)) {

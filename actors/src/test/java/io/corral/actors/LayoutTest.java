@@ -3,6 +3,7 @@ package io.corral.actors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.corral.actors.launch.Checkpoints;
 import io.corral.proto.v1.ContainerPids;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -18,21 +18,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * does). Every call is recorded in the shared event list; fork and release can be scripted to
  * throw a {@link LaunchException}.
  */
-final class ScriptedLauncher implements Launcher {
+public final class ScriptedLauncher implements Launcher {
   private final List<String> events;
   private final AtomicInteger pids = new AtomicInteger(1000);
   final Map<String, List<Scripted>> forked = new ConcurrentHashMap<>();
-  final Map<String, LaunchPlan> plans = new ConcurrentHashMap<>();
-  volatile LaunchException forkFailure;
-  volatile LaunchException releaseFailure;
+  public final Map<String, LaunchPlan> plans = new ConcurrentHashMap<>();
+  public volatile LaunchException forkFailure;
+  public volatile LaunchException releaseFailure;
   /** When set, release blocks until the container is killed (as a helper that never execs). */
-  volatile boolean releaseHangs;
+  public volatile boolean releaseHangs;
   /** When set, the command exits with this status before release returns (a very short command). */
   volatile Integer exitDuringRelease;
   /** When set, abort does not make the init exit (a helper stuck before reading the sync pipe). */
   volatile boolean abortIgnored;
 
-  ScriptedLauncher(List<String> events) {
+  public ScriptedLauncher(List<String> events) {
     this.events = events;
   }
 
@@ -67,7 +67,7 @@ final class ScriptedLauncher implements Launcher {
   }
 
   /** The one container forked for {@code id}. */
-  Scripted only(String id) {
+  public Scripted only(String id) {
     List<Scripted> all = forked.get(id);
     if (all == null || all.size() != 1) {
       throw new AssertionError("expected one fork of '" + id + "', got " + all);
@@ -75,10 +75,10 @@ final class ScriptedLauncher implements Launcher {
     return all.get(0);
   }
 
-  final class Scripted implements LaunchedContainer {
+  public final class Scripted implements LaunchedContainer {
     private final String id;
     private final int pid;
-    final CompletableFuture<Integer> exited = new CompletableFuture<>();
+    public final CompletableFuture<Integer> exited = new CompletableFuture<>();
     private final CompletableFuture<Void> killed = new CompletableFuture<>();
 
     Scripted(String id, int pid) {

@@ -1,0 +1,62 @@
+package io.corral.actors.container;
+
+import io.corral.isolators.Limitation;
+import io.corral.isolators.Phase;
+import io.corral.proto.v1.ContainerStatus;
+import io.corral.proto.v1.LaunchPlan;
+import io.corral.proto.v1.Resource;
+import io.corral.proto.v1.ResourceStatistics;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The container-to-isolator lifecycle, shared by {@link ContainerActor} and
+ * {@link IsolatorActor}: one command per {@code Isolator} phase, answered exactly once on
+ * {@code replyTo} with its past-participle reply or {@link Failed}. {@link Watch} is answered
+ * only if the isolator reports a limitation (or its watch fails).
+ */
+interface IsolatorProtocol {
+
+  /** A request to one isolator for one container. */
+  interface Command {}
+
+  record Prepare(ActorRef<Reply> replyTo) implements Command {}
+
+  record Isolate(int pid, ActorRef<Reply> replyTo) implements Command {}
+
+  record Watch(ActorRef<Reply> replyTo) implements Command {}
+
+  /** New resource requests and limits (resource name to value; infinity = unlimited). */
+  record Update(List<Resource> requests, Map<String, Double> limits, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  record Usage(ActorRef<Reply> replyTo) implements Command {}
+
+  record Status(ActorRef<Reply> replyTo) implements Command {}
+
+  record Cleanup(ActorRef<Reply> replyTo) implements Command {}
+
+  /** An isolator's answer; every reply names the isolator. */
+  sealed interface Reply extends ContainerActor.Command {
+    String isolator();
+  }
+
+  record Prepared(String isolator, LaunchPlan fragment) implements Reply {}
+
+  record Isolated(String isolator) implements Reply {}
+
+  record Updated(String isolator) implements Reply {}
+
+  record LimitationReached(String isolator, Limitation limitation) implements Reply {}
+
+  /** A partial {@link ResourceStatistics} (its timestamp is set by the container). */
+  record UsageSampled(String isolator, ResourceStatistics statistics) implements Reply {}
+
+  record StatusReported(String isolator, ContainerStatus status) implements Reply {}
+
+  record CleanedUp(String isolator) implements Reply {}
+
+  /** The phase failed or threw; {@code message} is the cause, without the isolator's name. */
+  record Failed(String isolator, Phase phase, String message) implements Reply {}
+}
