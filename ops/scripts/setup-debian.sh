@@ -5,7 +5,9 @@
 # tests make their own XFS image on a loop device), curl and openssl (the security tests call the
 # agent as another user, and over TLS with certificates they make), and for the test guest of
 # `it/vm/` (a cgroup v2 kernel of its own): mmdebstrap, which builds its image, and qemu and
-# user-mode Linux, which run it. Run as root. Idempotent: it runs apt-get only when a package is
+# user-mode Linux, which run it; for the image tests: Debian's registry (docker-registry), skopeo
+# (pushes the test images), busybox-static (their contents) and apache2-utils (htpasswd, for the
+# registry's Basic authentication). Run as root. Idempotent: it runs apt-get only when a package is
 # missing.
 set -euo pipefail
 
@@ -15,7 +17,7 @@ if [[ "$(id -u)" -ne 0 ]]; then
 fi
 
 packages=(openjdk-17-jdk-headless maven gcc libc6-dev procps xfsprogs curl openssl
-  mmdebstrap qemu-system-x86 user-mode-linux)
+  mmdebstrap qemu-system-x86 user-mode-linux docker-registry skopeo busybox-static apache2-utils)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

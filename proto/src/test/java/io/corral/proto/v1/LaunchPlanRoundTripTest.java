@@ -47,6 +47,7 @@ class LaunchPlanRoundTripTest {
         .setBoundingCapabilities((1L << 10) | (1L << 21))
         .setNoNewPrivileges(true)
         .addJoinCgroups("/sys/fs/cgroup/freezer/corral/c1/tasks")
+        .setRootfs("/var/lib/corral/provisioner/c1/rootfs")
         .build();
   }
 
