@@ -1,5 +1,6 @@
 package io.corral.actors;
 
+import io.corral.images.Provisioner;
 import io.corral.isolators.IsolationFlag;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorRegistry;
@@ -27,6 +28,9 @@ import java.util.List;
  * @param isolatorPhaseTimeout how long one isolator call (prepare, isolate, watch, update, usage,
  *     status, cleanup) may run before the container is destroyed ({@code --isolator_phase_timeout})
  * @param metrics what the containerizer records into ({@link ContainerMetrics#NONE} by default)
+ * @param provisioner makes the root filesystems of image containers; null when images are not
+ *     enabled (a launch with an image is then refused). Set with {@link #withProvisioner}, which
+ *     also puts its cleanup first in {@code isolators}.
  */
 public record ContainerizerSettings(
     Path workDir,
@@ -36,7 +40,8 @@ public record ContainerizerSettings(
     Linux linux,
     Duration launchTimeout,
     Duration isolatorPhaseTimeout,
-    ContainerMetrics metrics) {
+    ContainerMetrics metrics,
+    Provisioner provisioner) {
 
   public ContainerizerSettings {
     isolators = List.copyOf(isolators);
@@ -46,6 +51,13 @@ public record ContainerizerSettings(
     if (isolatorPhaseTimeout == null || isolatorPhaseTimeout.isNegative() || isolatorPhaseTimeout.isZero()) {
       throw new IllegalArgumentException("The isolator phase timeout must be positive, not " + isolatorPhaseTimeout);
     }
+  }
+
+  /** Settings without images. */
+  public ContainerizerSettings(Path workDir, Path runtimeDir, List<Isolator> isolators,
+      Launcher launcher, Linux linux, Duration launchTimeout, Duration isolatorPhaseTimeout,
+      ContainerMetrics metrics) {
+    this(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, isolatorPhaseTimeout, metrics, null);
   }
 
   /** Settings that record no metrics. */
@@ -67,25 +79,46 @@ public record ContainerizerSettings(
   /** These settings with other isolators (wrapped ones, for fault injection), in prepare order. */
   public ContainerizerSettings withIsolators(List<Isolator> replaced) {
     return new ContainerizerSettings(workDir, runtimeDir, replaced, launcher, linux, launchTimeout,
-        isolatorPhaseTimeout, metrics);
+        isolatorPhaseTimeout, metrics, provisioner);
   }
 
   /** These settings with another launcher (a wrapped one, for fault injection). */
   public ContainerizerSettings withLauncher(Launcher replaced) {
     return new ContainerizerSettings(workDir, runtimeDir, isolators, replaced, linux, launchTimeout,
-        isolatorPhaseTimeout, metrics);
+        isolatorPhaseTimeout, metrics, provisioner);
   }
 
   /** These settings with another isolator phase timeout. */
   public ContainerizerSettings withIsolatorPhaseTimeout(Duration timeout) {
     return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, timeout,
-        metrics);
+        metrics, provisioner);
   }
 
   /** These settings recording into {@code registry} (see {@link ContainerMetrics#of}). */
   public ContainerizerSettings withMeterRegistry(MeterRegistry registry) {
     return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout,
-        isolatorPhaseTimeout, ContainerMetrics.of(registry));
+        isolatorPhaseTimeout, ContainerMetrics.of(registry), provisioner);
+  }
+
+  /**
+   * These settings with images enabled: {@code provisioner} makes the root filesystems, and its
+   * removal of them becomes the first of {@code isolators} (named {@value ProvisionerIsolator#NAME}),
+   * so that it is cleaned up last, after every isolator, with their retries and timeouts.
+   */
+  public ContainerizerSettings withProvisioner(Provisioner images) {
+    if (provisioner != null) {
+      throw new IllegalStateException("A provisioner is already set");
+    }
+    List<Isolator> withCleanup = new java.util.ArrayList<>();
+    withCleanup.add(new ProvisionerIsolator(images));
+    withCleanup.addAll(isolators);
+    return new ContainerizerSettings(workDir, runtimeDir, withCleanup, launcher, linux, launchTimeout,
+        isolatorPhaseTimeout, metrics, images);
+  }
+
+  /** Whether launches may name an image. */
+  public boolean imagesEnabled() {
+    return provisioner != null;
   }
 
   /** The registry the metrics go to. */

@@ -162,7 +162,7 @@ class ContainerRecoveryTest {
     faults.inject("b", Phase.RECOVER, io.corral.testkit.Fault.FAIL);
     CompletableFuture<Integer> recovered = new CompletableFuture<>();
     Fixture f = track(new Fixture(KIT, temp, java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(30), faults,
-        Containerizer.RecoverMode.RECONNECT, recovered, earlier.launcher, "a", "b"));
+        Containerizer.RecoverMode.RECONNECT, recovered, earlier.launcher, null, "a", "b"));
     assertEquals(3, recovered.get(10, TimeUnit.SECONDS));
     ContainerTermination run = f.terminated("run");
     assertEquals(TaskState.TASK_FAILED, run.getState());
@@ -180,7 +180,7 @@ class ContainerRecoveryTest {
     CompletableFuture<Integer> recovered = new CompletableFuture<>();
     try {
       Fixture f = track(new Fixture(KIT, temp, java.time.Duration.ofSeconds(30), java.time.Duration.ofMillis(500), faults,
-          Containerizer.RecoverMode.RECONNECT, recovered, earlier.launcher, "a", "b"));
+          Containerizer.RecoverMode.RECONNECT, recovered, earlier.launcher, null, "a", "b"));
       assertEquals(3, recovered.get(10, TimeUnit.SECONDS), "recovery ends despite the hung isolator");
       assertEquals(1, faults.hanging());
       ContainerTermination run = f.terminated("run");

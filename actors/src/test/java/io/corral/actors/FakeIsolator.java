@@ -28,6 +28,8 @@ public final class FakeIsolator implements Isolator {
   public volatile java.util.concurrent.CountDownLatch prepareGate;
   /** Counted down when a gated prepare has started. */
   public final java.util.concurrent.CountDownLatch prepareEntered = new java.util.concurrent.CountDownLatch(1);
+  /** The containers as prepare saw them. */
+  public final List<ContainerContext> prepared = new java.util.concurrent.CopyOnWriteArrayList<>();
   public volatile RuntimeException isolateFailure;
   public volatile RuntimeException cleanupFailure;
   public volatile LaunchPlan fragment = LaunchPlan.getDefaultInstance();
@@ -66,6 +68,7 @@ public final class FakeIsolator implements Isolator {
   @Override
   public LaunchPlan prepare(ContainerContext container) {
     events.add("prepare " + name + " " + container.name());
+    prepared.add(container);
     if (prepareGate != null) {
       prepareEntered.countDown();
       try {

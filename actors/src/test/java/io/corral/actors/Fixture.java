@@ -47,7 +47,14 @@ public final class Fixture {
   public Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Duration phaseTimeout,
       io.corral.testkit.Faults faults, String... isolatorNames) {
     this(kit, temp, launchTimeout, phaseTimeout, faults, null, null,
-        new ScriptedLauncher(new CopyOnWriteArrayList<>()), isolatorNames);
+        new ScriptedLauncher(new CopyOnWriteArrayList<>()), null, isolatorNames);
+  }
+
+  /** With images: {@code provisioner} makes the root filesystems (isolators wrapped by {@code faults}). */
+  public Fixture(ActorTestKit kit, Path temp, Duration phaseTimeout, io.corral.testkit.Faults faults,
+      io.corral.images.Provisioner provisioner, String... isolatorNames) {
+    this(kit, temp, Duration.ofSeconds(30), phaseTimeout, faults, null, null,
+        new ScriptedLauncher(new CopyOnWriteArrayList<>()), provisioner, isolatorNames);
   }
 
   /**
@@ -58,13 +65,17 @@ public final class Fixture {
   public Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Containerizer.RecoverMode mode,
       java.util.concurrent.CompletableFuture<Integer> recovered, ScriptedLauncher launcher, String... isolatorNames) {
     this(kit, temp, launchTimeout, ContainerizerSettings.DEFAULT_ISOLATOR_PHASE_TIMEOUT, null, mode, recovered,
-        launcher, isolatorNames);
+        launcher, null, isolatorNames);
   }
 
-  /** Every option: a phase timeout, {@code faults} (or null), a recovery {@code mode} (or null). */
+  /**
+   * Every option: a phase timeout, {@code faults} (or null), a recovery {@code mode} (or null), a
+   * provisioner (or null: no images).
+   */
   public Fixture(ActorTestKit kit, Path temp, Duration launchTimeout, Duration phaseTimeout,
       io.corral.testkit.Faults faults, Containerizer.RecoverMode mode,
-      java.util.concurrent.CompletableFuture<Integer> recovered, ScriptedLauncher launcher, String... isolatorNames) {
+      java.util.concurrent.CompletableFuture<Integer> recovered, ScriptedLauncher launcher,
+      io.corral.images.Provisioner provisioner, String... isolatorNames) {
     this.kit = kit;
     this.launcher = launcher;
     this.events = launcher.events();
@@ -76,6 +87,9 @@ public final class Fixture {
     this.paths = new Layout(workDir, runtimeDir);
     ContainerizerSettings settings = new ContainerizerSettings(
         workDir, runtimeDir, List.copyOf(isolators), launcher, null, launchTimeout, phaseTimeout);
+    if (provisioner != null) {
+      settings = settings.withProvisioner(provisioner);
+    }
     if (faults != null) {
       settings = settings.withIsolators(faults.wrap(settings.isolators())).withLauncher(faults.wrap(launcher));
     }

@@ -148,7 +148,9 @@ public final class ContainerActor {
 
   /** The behavior of {@code phase}. */
   static Behavior<Command> behavior(ContainerServices s, Lifecycle phase) {
-    if (phase instanceof Preparing p) {
+    if (phase instanceof Lifecycle.Provisioning p) {
+      return ProvisionPhase.provisioning(s, p);
+    } else if (phase instanceof Preparing p) {
       return LaunchPhases.preparing(s, p);
     } else if (phase instanceof Isolating i) {
       return LaunchPhases.isolating(s, i);

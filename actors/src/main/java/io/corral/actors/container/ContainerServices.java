@@ -56,6 +56,12 @@ record ContainerServices(
     void run() throws IOException;
   }
 
+  /** The same services for the container as it is now (its root filesystem provisioned). */
+  ContainerServices withContainer(ContainerContext now) {
+    return new ContainerServices(context, timers, settings, config, layout, now, stdio, root, launcher, isolators,
+        blocking, askers, transitions);
+  }
+
   String id() {
     return container.name();
   }

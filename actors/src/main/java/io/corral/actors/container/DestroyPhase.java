@@ -74,9 +74,11 @@ final class DestroyPhase {
     if (from instanceof Destroying || from instanceof Terminated) {
       return Behaviors.same();
     }
-    int toClean = from instanceof Preparing p ? p.asked() : s.isolators().size();
+    int toClean = from instanceof Preparing p ? p.asked()
+        : from instanceof Lifecycle.Provisioning ? ProvisionPhase.CLEANUPS : s.isolators().size();
     Process process = exit.isPresent() ? Process.GONE : Process.RELEASED;
-    if (from instanceof Preparing || from instanceof Isolating i && i.fork() instanceof Lifecycle.NotForked) {
+    if (from instanceof Lifecycle.Provisioning || from instanceof Preparing
+        || from instanceof Isolating i && i.fork() instanceof Lifecycle.NotForked) {
       process = Process.GONE;
     } else if (from instanceof Isolating i && i.fork() instanceof Releasing r && r.exit().isPresent()) {
       exit = r.exit();

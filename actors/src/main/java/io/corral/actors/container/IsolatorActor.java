@@ -77,7 +77,8 @@ public final class IsolatorActor extends AbstractBehavior<Command> {
 
   private final Isolator isolator;
   private final String name;
-  private final ContainerContext container;
+  /** Replaced by a Prepare that carries the container as provisioned (actor thread only). */
+  private ContainerContext container;
   private final StashBuffer<Command> stash;
   private final Executor blocking;
   private final ContainerMetrics metrics;
@@ -213,8 +214,12 @@ public final class IsolatorActor extends AbstractBehavior<Command> {
 
   private void run(Command command) {
     if (command instanceof Prepare p) {
+      if (p.container() != null) {
+        container = p.container();
+      }
+      ContainerContext preparing = container;
       call(Phase.PREPARE, p.replyTo(), () -> {
-        io.corral.proto.v1.LaunchPlan fragment = isolator.prepare(container);
+        io.corral.proto.v1.LaunchPlan fragment = isolator.prepare(preparing);
         if (fragment == null) {
           throw new IllegalStateException("prepare returned no launch plan");
         }

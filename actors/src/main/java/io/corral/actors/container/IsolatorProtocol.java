@@ -1,5 +1,6 @@
 package io.corral.actors.container;
 
+import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Limitation;
 import io.corral.isolators.Phase;
 import io.corral.proto.v1.ContainerStatus;
@@ -21,7 +22,15 @@ interface IsolatorProtocol {
   /** A request to one isolator for one container. */
   interface Command {}
 
-  record Prepare(ActorRef<Reply> replyTo) implements Command {}
+  /**
+   * {@code container} is the container as it is now (with its root filesystem once provisioned);
+   * the isolator actor uses it from then on. Null keeps the one the actor was created with.
+   */
+  record Prepare(ContainerContext container, ActorRef<Reply> replyTo) implements Command {
+    Prepare(ActorRef<Reply> replyTo) {
+      this(null, replyTo);
+    }
+  }
 
   record Isolate(int pid, ActorRef<Reply> replyTo) implements Command {}
 

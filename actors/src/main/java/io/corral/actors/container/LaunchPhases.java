@@ -28,6 +28,7 @@ import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.TaskState;
 import io.corral.proto.v1.TaskStatus;
+import io.corral.proto.v1.agent.Call;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +53,7 @@ final class LaunchPhases {
   private LaunchPhases() {}
 
   /** The sandbox, runtime directory and first config checkpoint were written (or not). */
-  private record DirsCreated(Optional<ContainerError> error) implements Command {}
+  record DirsCreated(Optional<ContainerError> error) implements Command {}
 
   /** The launch did not reach exec within {@code launchTimeout}. */
   private enum LaunchTimedOut implements Command { INSTANCE }
@@ -64,7 +65,14 @@ final class LaunchPhases {
       Layout.checkpoint(s.layout().config(s.id()), Checkpoints.config(s.container(), s.settings().isolators(), null));
     }, "create sandbox '" + s.container().sandbox() + "' and runtime directory '" + s.container().runtimeDir()
         + "'", DirsCreated::new);
-    return Transitions.enter(s, new Preparing(s.container().launch(), 0, List.of()));
+    return ProvisionPhase.needed(s.container().launch())
+        ? Transitions.enter(s, new Lifecycle.Provisioning(s.container().launch()))
+        : Transitions.enter(s, new Preparing(s.container().launch(), 0, List.of()));
+  }
+
+  /** Asks the isolators to prepare, the first first ({@code s} knows the container's root filesystem). */
+  static Behavior<Command> prepare(ContainerServices s, Call.LaunchContainer resources) {
+    return prepareNext(s, new Preparing(resources, 0, List.of()));
   }
 
   static Behavior<Command> preparing(ContainerServices s, Preparing p) {
@@ -85,7 +93,7 @@ final class LaunchPhases {
 
   private static Behavior<Command> prepareNext(ContainerServices s, Preparing p) {
     if (p.asked() < s.isolators().size()) {
-      s.tellIsolator(p.asked(), new IsolatorProtocol.Prepare(s.self()));
+      s.tellIsolator(p.asked(), new IsolatorProtocol.Prepare(s.container(), s.self()));
       return ContainerActor.behavior(s, new Preparing(p.resources(), p.asked() + 1, p.fragments()));
     }
     LaunchPlan plan;
@@ -182,7 +190,7 @@ final class LaunchPhases {
 
   /** A bug in a handler (see {@link Containment}): fail the launch, or destroy a running container. */
   static Behavior<Command> onCrashed(ContainerServices s, Lifecycle phase, ContainerActor.Crashed crashed) {
-    if (phase instanceof Preparing || phase instanceof Isolating) {
+    if (phase instanceof Lifecycle.Provisioning || phase instanceof Preparing || phase instanceof Isolating) {
       return failLaunch(s, phase, new ContainerError.Internal(crashed.detail()));
     } else if (phase instanceof Running) {
       return DestroyPhase.destroy(s, phase, failed("Failed to run container: " + crashed.detail()),

@@ -1,7 +1,10 @@
 package io.corral.actors.container;
 
 import io.corral.actors.ContainerError;
+import io.corral.images.Provisioner;
 import io.corral.isolators.UnsupportedFields;
+import io.corral.proto.v1.CommandInfo;
+import io.corral.proto.v1.Image;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.agent.Call;
 import java.util.ArrayList;
@@ -19,8 +22,16 @@ final class LaunchValidation {
 
   private LaunchValidation() {}
 
-  /** Why {@code launch} cannot be served, or empty when it can. */
+  /** Why {@code launch} cannot be served by an agent without images, or empty when it can. */
   static Optional<ContainerError> validate(Call.LaunchContainer launch) {
+    return validate(launch, null);
+  }
+
+  /**
+   * Why {@code launch} cannot be served, or empty when it can; {@code provisioner} is null when
+   * the agent has no images.
+   */
+  static Optional<ContainerError> validate(Call.LaunchContainer launch, Provisioner provisioner) {
     if (!launch.hasContainerId()) {
       return invalid("Container id is missing");
     }
@@ -38,16 +49,63 @@ final class LaunchValidation {
     if (!launch.hasCommand()) {
       return invalid("Launch request for container '" + id + "' has no command");
     }
-    if (!launch.getCommand().hasValue()) {
+    boolean image = launch.getContainer().getMesos().hasImage();
+    if (image) {
+      Optional<ContainerError> refused = validateImage(launch, provisioner);
+      if (refused.isPresent()) {
+        return refused;
+      }
+    } else if (!launch.getCommand().hasValue()) {
       return invalid("Launch request for container '" + id + "' has a command without a value");
     }
-    List<String> unsupported = new ArrayList<>(UnsupportedFields.of(launch.getContainer()));
+    ContainerInfo container = image ? withoutImage(launch.getContainer()) : launch.getContainer();
+    List<String> unsupported = new ArrayList<>(UnsupportedFields.of(container));
     unsupported.addAll(UnsupportedFields.of(launch.getCommand()));
     if (!unsupported.isEmpty()) {
       return invalid(UnsupportedFields.message(unsupported,
           "the launch request for container '" + id + "'"));
     }
     return Optional.empty();
+  }
+
+  /**
+   * An image needs an agent with images, a Docker image whose name the provisioner accepts, and,
+   * with a shell command, a value (the one cell of docker/runtime's table that the request alone
+   * decides; the others depend on the image's config and fail the launch).
+   */
+  private static Optional<ContainerError> validateImage(Call.LaunchContainer launch, Provisioner provisioner) {
+    String id = launch.getContainerId().getValue();
+    if (provisioner == null) {
+      return invalid("Failed to launch container '" + id + "': it names an image ('container.mesos.image')"
+          + " and this agent has no image support: start it with --image_providers=docker and"
+          + " --isolation including filesystem/linux,docker/runtime");
+    }
+    Image requested = launch.getContainer().getMesos().getImage();
+    List<String> unsupported = new ArrayList<>();
+    if (requested.getDocker().hasCredential()) {
+      unsupported.add("container.mesos.image.docker.credential");
+    }
+    if (requested.getDocker().hasConfig()) {
+      unsupported.add("container.mesos.image.docker.config");
+    }
+    if (!unsupported.isEmpty()) {
+      return invalid(UnsupportedFields.message(unsupported, "the launch request for container '" + id + "'"));
+    }
+    Optional<String> refused = provisioner.invalid(requested);
+    if (refused.isPresent()) {
+      return invalid("Failed to launch container '" + id + "': " + refused.get());
+    }
+    CommandInfo command = launch.getCommand();
+    if (command.getShell() && !command.hasValue()) {
+      return invalid("Failed to launch container '" + id + "': Shell specified but no command value provided");
+    }
+    return Optional.empty();
+  }
+
+  private static ContainerInfo withoutImage(ContainerInfo info) {
+    ContainerInfo.Builder copy = info.toBuilder();
+    copy.getMesosBuilder().clearImage();
+    return copy.build();
   }
 
   private static Optional<ContainerError> invalid(String message) {

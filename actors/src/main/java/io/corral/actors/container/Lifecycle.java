@@ -31,6 +31,20 @@ sealed interface Lifecycle {
   Call.LaunchContainer resources();
 
   /**
+   * Making the root filesystem of a container launched from an image (the provisioner's work, off
+   * the actor); the isolators are asked to prepare once it exists.
+   */
+  record Provisioning(Call.LaunchContainer resources) implements Lifecycle {
+    public ContainerState state() {
+      return ContainerState.PROVISIONING;
+    }
+
+    public OptionalInt initPid() {
+      return OptionalInt.empty();
+    }
+  }
+
+  /**
    * Asking the isolators, in order, for their part of the plan: {@code asked} of them have been
    * asked (these and only these are cleaned up), {@code fragments} holds the answers so far.
    */

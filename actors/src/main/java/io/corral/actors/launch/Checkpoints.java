@@ -26,6 +26,7 @@ public final class Checkpoints {
     if (plan != null) {
       config.setPlan(plan);
     }
+    container.rootfs().ifPresent(config::setRootfs);
     return config.build();
   }
 

@@ -100,7 +100,8 @@ public final class Recovery {
     ContainerID containerId = ContainerID.newBuilder().setValue(id).build();
     Call.LaunchContainer launch = config.value().map(ContainerConfig::getLaunch)
         .orElse(Call.LaunchContainer.newBuilder().setContainerId(containerId).build());
-    ContainerContext container = new ContainerContext(containerId, launch, paths.sandbox(id), paths.runtime(id));
+    ContainerContext container = new ContainerContext(containerId, launch, paths.sandbox(id), paths.runtime(id),
+        config.value().filter(ContainerConfig::hasRootfs).map(ContainerConfig::getRootfs));
     RecoveryDecision.Init init = RecoveryDecision.Init.NOT_PROBED;
     Optional<LaunchedContainer> adopted = Optional.empty();
     if (RecoveryDecision.needsProbe(config, pids, termination, isolators)) {

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.corral.actors.ContainerState;
+import io.corral.actors.ContainerProvisioningTest;
 import io.corral.actors.Containerizer;
+import io.corral.actors.FakeProvisioner;
 import io.corral.actors.Fixture;
 import io.corral.actors.Layout;
 import io.corral.isolators.Phase;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -47,6 +50,7 @@ class LifecycleTableTest {
     }
   }
 
+  private static final ContainerState V = ContainerState.PROVISIONING;
   private static final ContainerState P = ContainerState.PREPARING;
   private static final ContainerState I = ContainerState.ISOLATING;
   private static final ContainerState R = ContainerState.RUNNING;
@@ -59,6 +63,12 @@ class LifecycleTableTest {
   static Stream<Row> table() {
     return Stream.of(
         // phase   message               reply                              phase after
+        new Row(V, Message.WAIT,       null,                              V),
+        new Row(V, Message.KILL_TERM,  REJECTED,                          V),
+        new Row(V, Message.KILL_KILL,  KILLED,                            T),
+        new Row(V, Message.USAGE,      STATISTICS,                        V),
+        new Row(V, Message.UPDATE,     REJECTED,                          V),
+        new Row(V, Message.REMOVE,     REJECTED,                          V),
         new Row(P, Message.WAIT,       null,                              P),
         new Row(P, Message.KILL_TERM,  REJECTED,                          P),
         new Row(P, Message.KILL_KILL,  KILLED,                            D),
@@ -120,7 +130,9 @@ class LifecycleTableTest {
   @MethodSource("table")
   void row(Row row) throws Exception {
     Path temp = java.nio.file.Files.createTempDirectory(TEMP, "row");
-    Fixture f = new Fixture(KIT, temp, Duration.ofMinutes(5), Duration.ofMinutes(5), faults, "a");
+    Fixture f = row.phase() == V
+        ? new Fixture(KIT, temp, Duration.ofMinutes(5), faults, new FakeProvisioner(new CopyOnWriteArrayList<>()), "a")
+        : new Fixture(KIT, temp, Duration.ofMinutes(5), Duration.ofMinutes(5), faults, "a");
     String id = "c";
     reach(f, id, row.phase());
     TestProbe<Object> probe = KIT.createTestProbe();
@@ -142,6 +154,15 @@ class LifecycleTableTest {
 
   /** Launches container {@code id} and holds it in {@code phase}. */
   private void reach(Fixture f, String id, ContainerState phase) throws Exception {
+    if (phase == V) { // the fake provisioner never completes
+      f.containerizer.tell(new Containerizer.Launch(ContainerProvisioningTest.imageLaunch(id,
+          ContainerProvisioningTest.imageCommand()), null, KIT.<Containerizer.LaunchReply>createTestProbe().getRef()));
+      KIT.createTestProbe().awaitAssert(TIMEOUT, () -> {
+        assertEquals(V, state(f, id));
+        return null;
+      });
+      return;
+    }
     if (phase == P || phase == I) {
       faults.inject("a", phase == P ? Phase.PREPARE : Phase.ISOLATE, Fault.HANG).forContainer(id);
       f.containerizer.tell(new Containerizer.Launch(request(id, "true"), null, KIT.<Containerizer.LaunchReply>createTestProbe().getRef()));
