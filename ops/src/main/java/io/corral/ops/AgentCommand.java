@@ -45,6 +45,7 @@ final class AgentCommand implements Callable<Integer> {
   @Mixin AgentFlags flags;
   @Mixin SecurityFlags security;
   @Mixin LauncherFlag launcher;
+  @Mixin ImageFlags images;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -94,7 +95,7 @@ final class AgentCommand implements Callable<Integer> {
       throws InterruptedException {
     String where = http.ip() + ":" + http.port();
     try {
-      return Wiring.bind(system, http, AgentFlags.render(http, flags, security, launcher), ready,
+      return Wiring.bind(system, http, AgentFlags.render(http, flags, security, launcher, images), ready,
               registry, httpSecurity, tls)
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

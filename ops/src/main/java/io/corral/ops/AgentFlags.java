@@ -392,7 +392,8 @@ public final class AgentFlags {
       for (OptionSpec option : CommandSpec.forAnnotatedObject(mixin).options()) {
         Object value = option.getValue();
         if (value != null) {
-          sorted.put(option.longestName().replaceFirst("^--", ""), valueString(value));
+          String name = option.longestName().replaceFirst("^--", "");
+          sorted.put(name, name.equals("docker_config") ? ImageFlags.redacted(value.toString()) : valueString(value));
         }
       }
     }

@@ -1,0 +1,138 @@
+package io.corral.ops;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import picocli.CommandLine.Option;
+
+/**
+ * The container image flags of {@code corral agent}, with Mesos' names and meanings: images are
+ * enabled by {@code --image_providers=docker}, which needs {@code filesystem/linux} and
+ * {@code docker/runtime} in {@code --isolation} and the linux launcher (the agent refuses to start
+ * otherwise, as Mesos does). One divergence: the store defaults to {@code <work_dir>/store/docker}
+ * (Mesos: {@code /tmp/mesos/store/docker}, where any local user can create it first). Read on the
+ * main thread by {@link #resolve} at start.
+ */
+final class ImageFlags {
+  /** Docker Hub's registry, Mesos' default for {@code --docker_registry}. */
+  static final String DOCKER_HUB = "https://registry-1.docker.io";
+
+  @Option(names = "--image_providers", paramLabel = "PROVIDERS",
+      description = "Comma-separated image providers; 'docker' (Mesos' DOCKER) is the one Corral has."
+          + " Needs filesystem/linux and docker/runtime in --isolation and --launcher=linux."
+          + " Default: none (a launch that names an image is refused).")
+  String imageProviders;
+
+  @Option(names = "--docker_registry", paramLabel = "URL|DIR", defaultValue = DOCKER_HUB,
+      description = "Where Docker images come from: a registry URL (http:// or https://), or a local"
+          + " directory of image archives (<repository>[:<tag>].tar, as 'docker save' or skopeo's"
+          + " docker-archive writes them). Default: ${DEFAULT-VALUE}.")
+  String dockerRegistry;
+
+  @Option(names = "--docker_store_dir", paramLabel = "DIR",
+      description = "Where pulled layers and unpacked images are kept (created 0700). Default:"
+          + " <work_dir>/store/docker.")
+  Path dockerStoreDir;
+
+  @Option(names = "--image_provisioner_backend", paramLabel = "overlay|copy",
+      description = "How a container's root filesystem is made from an image's layers: 'overlay'"
+          + " (shared read-only layers and a writable upper layer per container) or 'copy'."
+          + " Default: overlay where the kernel has it and the store is not itself on overlayfs,"
+          + " else copy.")
+  String imageProvisionerBackend;
+
+  @Option(names = "--docker_config", paramLabel = "JSON|PATH",
+      description = "Docker's config.json credentials for registries ({\"auths\":{HOST:{\"auth\":"
+          + "base64(user:password)}}}): the JSON itself, or /path or file:///path to it. /flags"
+          + " shows a path but never the JSON. Default: none (anonymous pulls).")
+  String dockerConfig;
+
+  @Option(names = "--sandbox_directory", paramLabel = "PATH", defaultValue = "/mnt/mesos/sandbox",
+      description = "Where an image container sees its sandbox (MESOS_SANDBOX). Default: ${DEFAULT-VALUE}.")
+  String sandboxDirectory;
+
+  /** The flags as the agent uses them; {@code enabled} false when no provider is given. */
+  record Images(boolean enabled, String registry, Path store, Optional<String> backend,
+      Optional<String> dockerConfigJson, String sandboxDirectory) {}
+
+  /**
+   * Checks the flags against each other and against {@code isolation} and the launcher, and
+   * reads {@code --docker_config}.
+   *
+   * @throws StartupException naming the flag and what to set
+   */
+  Images resolve(Path workDir, List<String> isolation, LauncherFlag.Kind launcher) {
+    Set<String> providers = providers();
+    if (!providers.isEmpty()) {
+      List<String> missing = new ArrayList<>();
+      for (String needed : List.of("filesystem/linux", "docker/runtime")) {
+        if (!isolation.contains(needed)) {
+          missing.add(needed);
+        }
+      }
+      if (!missing.isEmpty()) {
+        throw new StartupException("Flag '--image_providers=docker' needs '" + String.join("' and '", missing)
+            + "' in --isolation");
+      }
+      if (launcher != LauncherFlag.Kind.LINUX) {
+        throw new StartupException("Flag '--image_providers=docker' needs --launcher=linux");
+      }
+    }
+    if (!sandboxDirectory.startsWith("/") || Path.of(sandboxDirectory).normalize().toString().equals("/")) {
+      throw new StartupException("Flag '--sandbox_directory' must be an absolute path other than '/', not '"
+          + sandboxDirectory + "'");
+    }
+    Optional<String> backend = Optional.ofNullable(imageProvisionerBackend).map(b -> b.toLowerCase(Locale.ROOT));
+    if (backend.isPresent() && !List.of("overlay", "copy").contains(backend.get())) {
+      throw new StartupException("Unsupported image provisioner backend '" + imageProvisionerBackend
+          + "': Corral has 'overlay' and 'copy'");
+    }
+    Path store = dockerStoreDir != null ? dockerStoreDir : workDir.resolve("store").resolve("docker");
+    return new Images(!providers.isEmpty(), dockerRegistry, store.toAbsolutePath().normalize(), backend,
+        dockerConfigJson(), Path.of(sandboxDirectory).normalize().toString());
+  }
+
+  private Set<String> providers() {
+    Set<String> providers = new LinkedHashSet<>();
+    if (imageProviders == null || imageProviders.isBlank()) {
+      return providers;
+    }
+    for (String token : imageProviders.split(",")) {
+      String provider = token.trim().toUpperCase(Locale.ROOT);
+      if (provider.equals("APPC")) {
+        throw new StartupException("Image provider 'APPC' is not supported by Corral: use 'docker'");
+      } else if (!provider.equals("DOCKER")) {
+        throw new StartupException("Unknown image provider '" + token.trim() + "' in --image_providers");
+      }
+      providers.add(provider);
+    }
+    return providers;
+  }
+
+  private Optional<String> dockerConfigJson() {
+    if (dockerConfig == null || dockerConfig.isBlank()) {
+      return Optional.empty();
+    }
+    String value = dockerConfig.trim();
+    if (value.startsWith("{")) {
+      return Optional.of(value);
+    }
+    Path file = Path.of(value.startsWith("file://") ? value.substring("file://".length()) : value);
+    try {
+      return Optional.of(Files.readString(file));
+    } catch (IOException e) {
+      throw new StartupException("Failed to read --docker_config '" + file + "': " + Directories.describe(e), e);
+    }
+  }
+
+  /** What {@code /flags} shows for {@code --docker_config}: a path as given, inline JSON never. */
+  static String redacted(String dockerConfig) {
+    return dockerConfig != null && dockerConfig.trim().startsWith("{") ? "(inline JSON, not shown)" : dockerConfig;
+  }
+}
