@@ -91,6 +91,17 @@ public final class Containerizer {
   /** Forgets a terminated container and deletes its sandbox and runtime directory. */
   public record Remove(ContainerID id, ActorRef<RemoveReply> replyTo) implements Command {}
 
+  /**
+   * Removes the stored images no container uses, except {@code excluded} (Mesos' PRUNE_IMAGES);
+   * answered with {@link Pruned}, also on an agent without images (there is nothing to prune).
+   */
+  public record PruneImages(List<io.corral.proto.v1.Image> excluded, ActorRef<PruneReply> replyTo)
+      implements Command {}
+
+  public sealed interface PruneReply permits Pruned, Rejected {}
+
+  public record Pruned() implements PruneReply {}
+
   /** Lists every known container, running or terminated-but-not-removed. */
   public record GetContainers(ActorRef<Containers> replyTo) implements Command {}
 
@@ -147,5 +158,5 @@ public final class Containerizer {
 
   /** The failure answer to any command. */
   public record Rejected(ContainerError error)
-      implements LaunchReply, WaitReply, KillReply, RemoveReply, UsageReply, UpdateReply {}
+      implements LaunchReply, WaitReply, KillReply, RemoveReply, UsageReply, UpdateReply, PruneReply {}
 }

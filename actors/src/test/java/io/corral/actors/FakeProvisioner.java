@@ -44,6 +44,11 @@ public final class FakeProvisioner implements Provisioner {
   }
 
   @Override
+  public void prune(List<Image> excluded) {
+    events.add("prune " + excluded.stream().map(i -> i.getDocker().getName()).toList());
+  }
+
+  @Override
   public void recover(Set<ContainerID> live) {
     events.add("recover provisioner " + live.stream().map(ContainerID::getValue).sorted().toList());
   }

@@ -151,6 +151,7 @@ final class AgentApi {
       case WAIT_CONTAINER -> Optional.of(Action.WAIT_STANDALONE_CONTAINER);
       case KILL_CONTAINER -> Optional.of(Action.KILL_STANDALONE_CONTAINER);
       case REMOVE_CONTAINER -> Optional.of(Action.REMOVE_STANDALONE_CONTAINER);
+      case PRUNE_IMAGES -> Optional.of(Action.PRUNE_IMAGES);
       default -> Optional.empty();
     };
   }
@@ -166,6 +167,7 @@ final class AgentApi {
       case WAIT_CONTAINER -> wait(call.getWaitContainer().getContainerId(), out);
       case KILL_CONTAINER -> kill(call.getKillContainer());
       case REMOVE_CONTAINER -> remove(call.getRemoveContainer().getContainerId());
+      case PRUNE_IMAGES -> pruneImages(call.getPruneImages());
       default -> done(ErrorMapping.notServed(call.getType()));
     };
   }
@@ -219,6 +221,15 @@ final class AgentApi {
         settings.askTimeout(), "remove container " + quoted(id),
         reply -> reply instanceof Containerizer.Rejected rejected
             ? ErrorMapping.toResponse(rejected.error(), Call.Type.REMOVE_CONTAINER)
+            : empty(StatusCodes.OK));
+  }
+
+  private CompletionStage<HttpResponse> pruneImages(Call.PruneImages prune) {
+    return this.<Containerizer.PruneReply>ask(
+        replyTo -> new Containerizer.PruneImages(prune.getExcludedImagesList(), replyTo),
+        settings.waitTimeout(), "prune images",
+        reply -> reply instanceof Containerizer.Rejected rejected
+            ? ErrorMapping.toResponse(rejected.error(), Call.Type.PRUNE_IMAGES)
             : empty(StatusCodes.OK));
   }
 

@@ -3,6 +3,7 @@ package io.corral.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.Containerizer;
 import io.corral.proto.v1.agent.Call;
 import io.corral.proto.v1.agent.Response;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -217,12 +218,21 @@ class ApiProtocolTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"GET_STATE", "GET_METRICS", "GET_FRAMEWORKS", "LAUNCH_NESTED_CONTAINER",
-      "WAIT_NESTED_CONTAINER", "ATTACH_CONTAINER_OUTPUT", "PRUNE_IMAGES"})
+      "WAIT_NESTED_CONTAINER", "ATTACH_CONTAINER_OUTPUT", "GET_EXECUTORS"})
   void knownButUnservedTypesAre501(String type) throws Exception {
     HttpResponse<String> r = agent.postJson("{\"type\":\"" + type + "\"}");
     assertEquals(501, r.statusCode());
     assertEquals("Call type '" + type + "' is not supported", r.body());
     assertTrue(agent.fake.received.isEmpty());
+  }
+
+  @Test
+  void pruneImagesAsksTheContainerizerWithTheExcludedImages() throws Exception {
+    HttpResponse<String> r = agent.postJson("{\"type\":\"PRUNE_IMAGES\",\"prune_images\":{\"excluded_images\":"
+        + "[{\"type\":\"DOCKER\",\"docker\":{\"name\":\"busybox:keep\"}}]}}");
+    assertEquals(200, r.statusCode(), r.body());
+    Containerizer.PruneImages prune = agent.fake.next(Containerizer.PruneImages.class, java.time.Duration.ofSeconds(5));
+    assertEquals("busybox:keep", prune.excluded().get(0).getDocker().getName());
   }
 
   @ParameterizedTest

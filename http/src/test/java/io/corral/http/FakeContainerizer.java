@@ -49,6 +49,7 @@ final class FakeContainerizer {
         .onMessage(Containerizer.Kill.class, m -> reply(m, onKill.apply(m), m.replyTo()))
         .onMessage(Containerizer.Remove.class, m -> reply(m, onRemove.apply(m), m.replyTo()))
         .onMessage(Containerizer.Usage.class, m -> reply(m, onUsage.apply(m), m.replyTo()))
+        .onMessage(Containerizer.PruneImages.class, m -> reply(m, new Containerizer.Pruned(), m.replyTo()))
         .onMessage(Containerizer.GetContainers.class, m -> reply(m,
             answerGetContainers ? new Containerizer.Containers(containers) : null, m.replyTo()))
         .build();

@@ -36,7 +36,8 @@ class SecurityRoutesTest {
       + "\"launch_standalone_containers\":[{\"principals\":{\"values\":[\"rw\"]},"
       + "\"users\":{\"type\":\"ANY\"}}],"
       + "\"view_standalone_containers\":[{\"principals\":{\"values\":[\"rw\",\"ro\"]},"
-      + "\"users\":{\"type\":\"ANY\"}}]}";
+      + "\"users\":{\"type\":\"ANY\"}}],"
+      + "\"prune_images\":[{\"principals\":{\"values\":[\"rw\"]}}]}";
   private static AgentFixture agent;
 
   @BeforeAll
@@ -102,6 +103,16 @@ class SecurityRoutesTest {
     assertTrue(agent.fake.received.isEmpty());
     assertEquals(200, post(LAUNCH, basic("rw", "s3cret")).statusCode());
     agent.fake.next(Containerizer.Launch.class, AgentFixture.TIMEOUT);
+  }
+
+  @Test
+  void pruneImagesFollowsItsPrincipalsOnlyRules() throws Exception {
+    String prune = "{\"type\":\"PRUNE_IMAGES\"}";
+    assertEquals(401, post(prune, null).statusCode());
+    assertEquals(403, post(prune, basic("ro", "r3ad")).statusCode());
+    assertTrue(agent.fake.received.isEmpty());
+    assertEquals(200, post(prune, basic("rw", "s3cret")).statusCode());
+    agent.fake.next(Containerizer.PruneImages.class, AgentFixture.TIMEOUT);
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.Image;
 import io.corral.proto.v1.ProvisionedRootfs;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -35,6 +36,13 @@ public interface Provisioner {
    * flight (that one then fails and leaves nothing).
    */
   void destroy(ContainerID id) throws IOException;
+
+  /**
+   * Removes every stored image (and every layer only such images use) that no provisioned
+   * container uses and {@code excluded} does not name (Mesos' PRUNE_IMAGES); blocks, so the
+   * caller runs it off the actor threads. Never removes what a container being provisioned needs.
+   */
+  void prune(List<Image> excluded) throws IOException;
 
   /** After an agent restart: keeps the root filesystems of {@code live}, removes every other. */
   void recover(Set<ContainerID> live) throws IOException;

@@ -118,6 +118,8 @@ public final class ContainerizerActor extends AbstractBehavior<Containerizer.Com
         .onMessage(Containerizer.Update.class, this::onUpdate)
         .onMessage(Containerizer.Remove.class, this::onRemove)
         .onMessage(Containerizer.GetContainers.class, this::onGetContainers)
+        .onMessage(Containerizer.PruneImages.class, p -> ImagePruning.prune(getContext(), settings.provisioner(), p,
+            this))
         .onMessage(SnapshotChanged.class, this::onSnapshotChanged)
         .onMessage(ContainerStopped.class, this::onContainerStopped)
         .onMessage(Deleted.class, this::onDeleted)

@@ -36,7 +36,7 @@ public final class Acls {
       "start_maintenances", "stop_maintenances", "get_maintenance_statuses", "drain_agents",
       "deactivate_agents", "reactivate_agents", "mark_agents_gone",
       "modify_resource_provider_configs", "mark_resource_providers_gone",
-      "view_resource_providers", "prune_images", "create_block_disks", "destroy_block_disks",
+      "view_resource_providers", "create_block_disks", "destroy_block_disks",
       "create_mount_disks", "destroy_mount_disks", "destroy_raw_disks");
 
   private final boolean permissive;
@@ -84,7 +84,8 @@ public final class Acls {
         int index = 0;
         for (Struct rule : JsonFields.objects(root, action.field())) {
           String where = action.field() + "[" + index++ + "]";
-          list.add(new Rule(entity(rule, "principals", where), entity(rule, "users", where)));
+          list.add(new Rule(entity(rule, "principals", where),
+              action.hasUsers() ? entity(rule, "users", where) : Entity.ANY));
         }
         rules.put(action, List.copyOf(list));
       }
