@@ -63,7 +63,7 @@ class ImageReferenceTest {
       "Busybox|must be lowercase",
       "busybox:|invalid tag ''",
       "busybox:-x|invalid tag '-x'",
-      "busybox:a/b|invalid repository component",
+      "busybox:a/b|invalid registry port 'a'",
       "busybox@sha256:abc|invalid digest",
       "busybox@md5:" + "00000000000000000000000000000000|unsupported digest algorithm",
       "a@b@c|multiple '@' symbols found",
