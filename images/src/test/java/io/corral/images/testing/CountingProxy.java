@@ -20,12 +20,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An HTTP proxy on 127.0.0.1 in front of a {@link Registry} that counts the GETs of each path
- * and can hold blob responses half-way ({@link #holdBlobs}) until {@link #release} (to catch a
+ * and can hold blob responses over 16 KiB (layers, not configs) half-way ({@link #holdBlobs}) until {@link #release} (to catch a
  * pull in the middle of a download). Headers pass through both ways, except hop-by-hop ones.
  */
 public final class CountingProxy implements AutoCloseable {
   private static final Set<String> HOP = Set.of("connection", "content-length", "transfer-encoding", "host",
       "keep-alive", "upgrade", "date");
+
+  /** Only bodies above this size are held: layers, never configs. */
+  private static final int HOLD_MIN = 16 << 10;
 
   private final HttpServer server;
   private final java.util.concurrent.ExecutorService threads = Executors.newCachedThreadPool();
@@ -65,7 +68,7 @@ public final class CountingProxy implements AutoCloseable {
     return blobsStarted.get();
   }
 
-  /** From now on, blob bodies stop after their first half until {@link #release}. */
+  /** From now on, layer blob bodies stop after their first half until {@link #release}. */
   public void holdBlobs() {
     hold = new CountDownLatch(1);
   }
@@ -93,7 +96,7 @@ public final class CountingProxy implements AutoCloseable {
       byte[] body = r.body();
       ex.sendResponseHeaders(r.statusCode(), body.length == 0 ? -1 : body.length);
       try (OutputStream out = ex.getResponseBody()) {
-        if (path.contains("/blobs/") && r.statusCode() == 200) {
+        if (path.contains("/blobs/") && r.statusCode() == 200 && body.length > HOLD_MIN) {
           out.write(body, 0, body.length / 2);
           out.flush();
           blobsStarted.incrementAndGet();
