@@ -1,6 +1,7 @@
 package io.corral.images.testing;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,9 +35,14 @@ public final class Skopeo {
     Commands.run(120, cmd);
   }
 
-  /** Writes {@code source} as a docker-archive at {@code archive}, named {@code name} inside. */
+  /**
+   * Writes {@code source} as a docker-archive at {@code archive}, named {@code name} inside. It is
+   * written under a plain name first: skopeo cannot parse a path with a ':' (Mesos' file names have one).
+   */
   public static void toDockerArchive(String source, Path archive, String name) throws IOException {
+    Path plain = archive.resolveSibling("skopeo-" + System.nanoTime() + ".tar");
     Commands.run(120, List.of("skopeo", "--insecure-policy", "copy", "--quiet", source,
-        "docker-archive:" + archive + ":" + name));
+        "docker-archive:" + plain + ":" + name));
+    Files.move(plain, archive);
   }
 }
