@@ -143,17 +143,22 @@ public final class RegistryClient {
     }
   }
 
-  private static long copy(InputStream in, Path target, MessageDigest md, LongConsumer progress) throws IOException {
+  private long copy(InputStream in, Path target, MessageDigest md, LongConsumer progress) throws IOException {
     byte[] buffer = new byte[64 << 10];
     long done = 0;
     long reported = 0;
-    try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      for (int n; (n = in.read(buffer)) > 0; ) {
+    try (StallWatch watch = new StallWatch(in, transport.settings().timeout());
+        OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      for (int n; (n = read(in, buffer, watch)) > 0; ) {
+        watch.progress();
         md.update(buffer, 0, n);
         try {
           out.write(buffer, 0, n);
         } catch (IOException e) {
+          if (watch.fired()) {
+            throw new IOException("no data for " + transport.settings().timeout().toMillis() + " ms", e);
+          }
           throw new RegistryException("failed to write '" + target + "': " + Transport.describe(e), e);
         }
         done += n;
@@ -165,6 +170,17 @@ public final class RegistryClient {
     }
     progress.accept(done);
     return done;
+  }
+
+  private int read(InputStream in, byte[] buffer, StallWatch watch) throws IOException {
+    try {
+      return in.read(buffer);
+    } catch (IOException e) {
+      if (watch.fired()) {
+        throw new IOException("no data for " + transport.settings().timeout().toMillis() + " ms", e);
+      }
+      throw e;
+    }
   }
 
   private HttpResponse<InputStream> request(ImageReference ref, String path, String accept) throws IOException {

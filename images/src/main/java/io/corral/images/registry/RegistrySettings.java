@@ -8,7 +8,7 @@ import java.util.Objects;
  * How the registry client talks: at most {@code maxAttempts} tries of each request (connection
  * failures, timeouts, 429 and 5xx are retried after {@code initialBackoff}, doubled each time up
  * to {@code maxBackoff}), {@code connectTimeout} to connect and {@code timeout} for each response
- * to start; {@code dockerConfig} is {@code --docker_config} (a Docker {@code config.json}, or
+ * to start and for each pause in a blob's body; {@code dockerConfig} is {@code --docker_config} (a Docker {@code config.json}, or
  * null); {@code os}/{@code architecture} pick a manifest from an index.
  */
 public record RegistrySettings(

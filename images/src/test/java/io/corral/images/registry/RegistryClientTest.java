@@ -2,6 +2,7 @@ package io.corral.images.registry;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -175,6 +176,33 @@ class RegistryClientTest {
     assertEquals("failed to reach registry '127.0.0.1:" + s.getAddress().getPort() + "' after 2 attempt(s): timed out",
         e.getMessage());
     assertEquals(2, tries.get());
+  }
+
+  @Test
+  void aBodyThatStopsFlowingTimesOut(@TempDir Path dir) throws Exception {
+    byte[] blob = new byte[256 << 10];
+    String digest = Digests.of(blob);
+    AtomicInteger tries = new AtomicInteger();
+    HttpServer s = serve("127.0.0.1", Map.of("/v2/stall/blobs/" + digest, ex -> {
+      tries.incrementAndGet();
+      ex.sendResponseHeaders(200, blob.length);
+      ex.getResponseBody().write(blob, 0, blob.length / 2);
+      ex.getResponseBody().flush();
+      try {
+        never.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      ex.close();
+    }));
+    RegistrySettings settings = new RegistrySettings(2, Duration.ofSeconds(2), Duration.ofSeconds(2),
+        Duration.ofMillis(10), Duration.ofMillis(20), null, "linux", "amd64");
+    Descriptor d = new Descriptor(MediaTypes.DOCKER_LAYER, digest, blob.length);
+    RegistryException e = assertThrows(RegistryException.class,
+        () -> client(s, settings).blob(ref(s, "stall"), d, dir.resolve("blob"), n -> { }));
+    assertEquals("failed to download blob '" + digest + "': no data for 2000 ms", e.getMessage());
+    assertTrue(tries.get() >= 2, "a stalled download is retried");
+    assertFalse(Thread.currentThread().isInterrupted(), "the watch's interrupt does not leak");
   }
 
   @Test
