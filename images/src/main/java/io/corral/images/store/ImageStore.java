@@ -121,7 +121,13 @@ public final class ImageStore {
       pull.listeners.add(listener);
     }
     if (mine) {
-      start(ref, pull, start);
+      try {
+        start(ref, pull, start);
+      } catch (RuntimeException e) {
+        // The executor refused the work (it is shutting down): fail this pull, keep no entry.
+        pulls.remove(key);
+        pull.result.completeExceptionally(failure(key, e));
+      }
     }
     return pull.result.copy();
   }

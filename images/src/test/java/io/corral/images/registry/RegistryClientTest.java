@@ -66,6 +66,16 @@ class RegistryClientTest {
     servers.forEach(s -> s.stop(0));
   }
 
+  /** Keeps the exchange open until the test ends, then closes it. */
+  private void hang(HttpExchange ex) {
+    try {
+      never.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    ex.close();
+  }
+
   static void reply(HttpExchange ex, int code, String type, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     if (type != null) {
@@ -163,12 +173,7 @@ class RegistryClientTest {
     AtomicInteger tries = new AtomicInteger();
     HttpServer s = serve("127.0.0.1", Map.of("/v2/slow/manifests/latest", ex -> {
       tries.incrementAndGet();
-      try {
-        never.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      ex.close();
+      hang(ex);
     }));
     RegistrySettings settings = new RegistrySettings(2, Duration.ofSeconds(2), Duration.ofMillis(300),
         Duration.ofMillis(10), Duration.ofMillis(20), null, "linux", "amd64");
@@ -188,12 +193,7 @@ class RegistryClientTest {
       ex.sendResponseHeaders(200, blob.length);
       ex.getResponseBody().write(blob, 0, blob.length / 2);
       ex.getResponseBody().flush();
-      try {
-        never.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      ex.close();
+      hang(ex);
     }));
     RegistrySettings settings = new RegistrySettings(2, Duration.ofSeconds(2), Duration.ofSeconds(2),
         Duration.ofMillis(10), Duration.ofMillis(20), null, "linux", "amd64");
