@@ -58,9 +58,7 @@ public final class DockerConfig {
 
   static DockerConfig parse(JsonNode json) {
     Map<String, Credentials> map = new HashMap<>();
-    var fields = json.path("auths").fields();
-    while (fields.hasNext()) {
-      var entry = fields.next();
+    for (var entry : json.path("auths").properties()) {
       JsonNode v = entry.getValue();
       Credentials c = null;
       if (v.hasNonNull("auth") && !v.get("auth").asText().isEmpty()) {

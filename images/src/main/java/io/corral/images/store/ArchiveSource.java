@@ -13,7 +13,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
@@ -126,10 +125,8 @@ public final class ArchiveSource implements ImageSource {
       return null;
     }
     JsonNode repositories = JSON.readTree(entries.bytes("repositories", MAX_JSON));
-    for (Iterator<Map.Entry<String, JsonNode>> it = repositories.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> repo = it.next();
-      for (Iterator<Map.Entry<String, JsonNode>> tags = repo.getValue().fields(); tags.hasNext(); ) {
-        Map.Entry<String, JsonNode> tag = tags.next();
+    for (Map.Entry<String, JsonNode> repo : repositories.properties()) {
+      for (Map.Entry<String, JsonNode> tag : repo.getValue().properties()) {
         if (sameImage(repo.getKey() + ":" + tag.getKey(), ref)) {
           return tag.getValue().asText();
         }

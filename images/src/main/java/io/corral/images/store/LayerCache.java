@@ -145,7 +145,7 @@ final class LayerCache {
       byte[] magic = raw.readNBytes(4);
       raw.reset();
       if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
-        try (InputStream gz = new GzipCompressorInputStream(raw, true)) {
+        try (InputStream gz = GzipCompressorInputStream.builder().setInputStream(raw).setDecompressConcatenated(true).get()) {
           return Digests.of(gz);
         }
       }
