@@ -45,8 +45,11 @@ public final class TarBuilder {
   }
 
   public TarBuilder file(String name, String content, int mode, Consumer<TarArchiveEntry> customize) {
+    return file(name, content.getBytes(StandardCharsets.UTF_8), mode, customize);
+  }
+
+  public TarBuilder file(String name, byte[] bytes, int mode, Consumer<TarArchiveEntry> customize) {
     TarArchiveEntry entry = new TarArchiveEntry(name, true);
-    byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
     entry.setSize(bytes.length);
     return add(entry, mode, bytes, customize);
   }
