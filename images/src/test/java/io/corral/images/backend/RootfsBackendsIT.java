@@ -4,6 +4,7 @@ import static io.corral.images.unpack.TarBuilder.owner;
 import static io.corral.images.unpack.TarBuilder.xattrs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -118,6 +119,28 @@ class RootfsBackendsIT {
       assertTrue(Files.exists(root.resolve("layer-" + i)));
     }
     destroyAll();
+  }
+
+  @Test
+  void anOverlayStoreIsNotSupportedAndRefusedWithAClearMessage() throws Exception {
+    Path lower = Files.createDirectories(dir.resolve("lower"));
+    Files.writeString(lower.resolve("f"), "f");
+    Path root = provision("overlay", List.of(lower));
+    Path onOverlay = Files.createDirectories(root.resolve("store/container"));
+
+    assertFalse(OverlayBackend.supported(root.resolve("store")));
+    assertEquals("copy", backends.defaultFor(root.resolve("store")).name());
+    assertEquals("overlay", backends.defaultFor(dir).name());
+    IOException e = assertThrows(IOException.class,
+        () -> backends.byName("overlay").provision(List.of(lower), onOverlay));
+    assertEquals("Failed to provision an overlay rootfs in '" + onOverlay + "': it is on overlayfs, which cannot"
+        + " hold an upper directory; use the copy backend", e.getMessage());
+    assertEquals(List.of(), names(onOverlay), "nothing is made");
+    Path copied = backends.byName("copy").provision(List.of(lower), onOverlay);
+    assertEquals("f", Files.readString(copied.resolve("f")), "copy works on overlayfs");
+
+    destroyAll();
+    backends.byName("overlay").destroy(dir.resolve("containers/overlay"));
   }
 
   /** Three layers: a busybox base, one that deletes and hides, one that adds on top. */
