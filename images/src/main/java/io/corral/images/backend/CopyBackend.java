@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Mesos' {@code copy} backend: copies the layers (unpacked with
- * {@link io.corral.images.unpack.WhiteoutFormat#COPY} markers) bottom to top into
+ * Mesos' {@code copy} backend: copies the layers (with whiteouts in either
+ * {@link io.corral.images.unpack.WhiteoutFormat}) bottom to top into
  * {@code <containerDir>/rootfs}, applying each layer's whiteouts before its files
  * ({@link LayerCopier}). Works on any file system (overlayfs included) at the cost of a full copy
  * per container; the container writes into its copy.

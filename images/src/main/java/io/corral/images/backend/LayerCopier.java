@@ -6,6 +6,7 @@ import io.corral.images.unpack.WhiteoutFormat;
 import io.corral.posix.FileNodes;
 import io.corral.posix.FileNodes.NodeType;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -19,9 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies one layer (unpacked with {@link WhiteoutFormat#COPY} markers) on top of a root
- * filesystem: first its whiteouts ({@code .wh.X} removes {@code X}, {@code .wh..wh..opq} empties
- * its directory), so that an opaque marker never removes what its own layer adds; then its
+ * Applies one layer on top of a root filesystem: first its whiteouts ({@code .wh.X} removes
+ * {@code X}, {@code .wh..wh..opq} empties its directory; the overlayfs forms, a character device
+ * 0/0 and {@code trusted.overlay.opaque=y}, are read too, so a layer unpacked for either backend
+ * serves), so that an opaque marker never removes what its own layer adds; then its
  * nodes, markers skipped, each replacing what is there unless both are directories, with owner,
  * mode, times, extended attributes, devices and the layer's hard links kept. Nothing below the
  * root filesystem is reached through a symbolic link: whiteouts under one are no-ops (as the
@@ -31,6 +33,7 @@ import org.slf4j.LoggerFactory;
 final class LayerCopier {
   private static final Logger LOG = LoggerFactory.getLogger(LayerCopier.class);
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+  private static final String OVERLAY_XATTRS = "trusted.overlay.";
 
   private final Path layer;
   private final Path rootfs;
@@ -47,7 +50,18 @@ final class LayerCopier {
   void apply() throws IOException {
     Files.walkFileTree(layer, new SimpleFileVisitor<>() {
       @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+        if (isOpaque(dir) && isRealDirectory(target(dir))) {
+          FileTrees.deleteContents(target(dir));
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        if (isOverlayWhiteout(file, attrs) && isRealDirectory(target(file.getParent()))) {
+          FileTrees.delete(target(file));
+        }
         applyWhiteout(file);
         return FileVisitResult.CONTINUE;
       }
@@ -73,7 +87,7 @@ final class LayerCopier {
           throw e;
         }
         if (!dir.equals(layer)) {
-          NodeMetadata.read(dir, nodes).applyTo(target(dir), nodes, false);
+          metadata(dir).applyTo(target(dir), nodes, false);
         }
         return FileVisitResult.CONTINUE;
       }
@@ -94,6 +108,29 @@ final class LayerCopier {
     } else {
       FileTrees.delete(dir.resolve(name.substring(WhiteoutFormat.PREFIX.length())));
     }
+  }
+
+  /** Whether {@code dir} is opaque in the overlayfs form ({@code trusted.overlay.opaque=y}). */
+  private boolean isOpaque(Path dir) {
+    return nodes.getXattr(dir, WhiteoutFormat.OPAQUE_XATTR)
+        .map(v -> new String(v, StandardCharsets.UTF_8).equals("y")).orElse(false);
+  }
+
+  /** Whether {@code file} is a whiteout in the overlayfs form: a character device 0/0. */
+  private static boolean isOverlayWhiteout(Path file, BasicFileAttributes attrs) throws IOException {
+    if (!attrs.isOther()) {
+      return false;
+    }
+    Map<String, Object> unix = Files.readAttributes(file, "unix:mode,rdev", NOFOLLOW);
+    return ((Integer) unix.get("mode") & 0170000) == 0020000 && (Long) unix.get("rdev") == 0;
+  }
+
+  /** The node's metadata without overlayfs' own attributes, which mean nothing in a copy. */
+  private NodeMetadata metadata(Path path) throws IOException {
+    NodeMetadata read = NodeMetadata.read(path, nodes);
+    Map<String, byte[]> xattrs = new HashMap<>(read.xattrs());
+    xattrs.keySet().removeIf(name -> name.startsWith(OVERLAY_XATTRS));
+    return new NodeMetadata(read.uid(), read.gid(), read.mode(), read.mtime(), xattrs);
   }
 
   /** Whether every component from the rootfs down to {@code dir} is a directory, not a link. */
@@ -120,7 +157,7 @@ final class LayerCopier {
   }
 
   private void copyNode(Path file, BasicFileAttributes attrs) throws IOException {
-    if (file.getFileName().toString().startsWith(WhiteoutFormat.PREFIX)) {
+    if (file.getFileName().toString().startsWith(WhiteoutFormat.PREFIX) || isOverlayWhiteout(file, attrs)) {
       return;
     }
     Path target = target(file);
@@ -141,7 +178,7 @@ final class LayerCopier {
       LOG.debug("Skipping '{}': neither a file, a link, a device nor a FIFO", file);
       return;
     }
-    NodeMetadata.read(file, nodes).applyTo(target, nodes, attrs.isSymbolicLink());
+    metadata(file).applyTo(target, nodes, attrs.isSymbolicLink());
   }
 
   /** A device or FIFO like the source; false for anything else (a socket). */

@@ -2,6 +2,7 @@ package io.corral.images.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.corral.posix.FileNodes;
@@ -61,6 +62,17 @@ class CopyBackendTest {
 
     assertEquals("now a file", Files.readString(rootfs.resolve("a")));
     assertEquals(List.of("inside"), list(rootfs.resolve("b")));
+  }
+
+  @Test
+  void aFailedCopyLeavesNoRootfs() throws IOException {
+    Path container = Files.createDirectories(temp.resolve("c"));
+    Path missing = temp.resolve("store/missing");
+    IOException e = assertThrows(IOException.class,
+        () -> backend.provision(List.of(layer("l", "f"), missing), container));
+    assertTrue(e.getMessage().startsWith("Failed to provision a copied rootfs in '" + container
+        + "': copying layer '" + missing + "': "), e.getMessage());
+    assertEquals(List.of(), list(container));
   }
 
   @Test

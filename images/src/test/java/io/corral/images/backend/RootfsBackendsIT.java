@@ -59,9 +59,12 @@ class RootfsBackendsIT {
   @AfterEach
   void tearDown() throws IOException {
     for (Path container : containers) {
-      backends.byName(container.getFileName().toString().startsWith("overlay") ? "overlay" : "copy")
-          .destroy(container);
+      backendOf(container).destroy(container);
     }
+  }
+
+  private RootfsBackend backendOf(Path container) {
+    return backends.byName(container.getFileName().toString().startsWith("overlay") ? "overlay" : "copy");
   }
 
   @Test
@@ -72,9 +75,12 @@ class RootfsBackendsIT {
 
     Path overlay = provision("overlay", overlayLayers);
     Path copy = provision("copy", copyLayers);
+    Path copyOfOverlayLayers = provision("copy", overlayLayers, "copy-of-overlay-layers");
 
     assertEquals(Map.of(), TreeSnapshot.difference(TreeSnapshot.of(copy, nodes), TreeSnapshot.of(overlay, nodes)),
         "copy (left) and overlay (right) differ");
+    assertEquals(Map.of(), TreeSnapshot.difference(TreeSnapshot.of(copy, nodes),
+        TreeSnapshot.of(copyOfOverlayLayers, nodes)), "copy of copy layers and copy of overlay layers differ");
     for (Path root : List.of(overlay, copy)) {
       assertFalse(Files.exists(root.resolve("etc/removed"), LinkOption.NOFOLLOW_LINKS));
       assertFalse(Files.exists(root.resolve("etc/gone.d"), LinkOption.NOFOLLOW_LINKS));
@@ -181,7 +187,11 @@ class RootfsBackendsIT {
   }
 
   private Path provision(String backend, List<Path> layers) throws IOException {
-    Path container = Files.createDirectories(dir.resolve("containers").resolve(backend));
+    return provision(backend, layers, backend);
+  }
+
+  private Path provision(String backend, List<Path> layers, String name) throws IOException {
+    Path container = Files.createDirectories(dir.resolve("containers").resolve(name));
     containers.add(container);
     return backends.byName(backend).provision(layers, container);
   }
@@ -189,7 +199,7 @@ class RootfsBackendsIT {
   /** Destroys every container, then checks that no directory and no mount is left. */
   private void destroyAll() throws IOException {
     for (Path container : containers) {
-      backends.byName(container.getFileName().toString()).destroy(container);
+      backendOf(container).destroy(container);
       assertFalse(Files.exists(container, LinkOption.NOFOLLOW_LINKS), container + " is gone");
     }
     assertEquals(List.of(), MountInfo.under(MountInfo.read(MountInfo.SELF), dir), "no mount is left");
