@@ -170,7 +170,10 @@ static void apply_init_steps(void) {
   enter_rootfs(&plan);
   if (plan.hostname && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
     die("hostname", errno, "sethostname '%s'", plan.hostname);
-  if (plan.working_directory && chdir(plan.working_directory) < 0)
+  /* In a rootfs, a missing working directory (an image's WorkingDir) is created, owned by root,
+     as Mesos' launch helper does: inside the container, so the image's symlinks stay inside. */
+  if (plan.working_directory && chdir(plan.working_directory) < 0
+      && !(plan.rootfs && errno == ENOENT && mkdir_p(plan.working_directory) == 0 && chdir(plan.working_directory) == 0))
     die("chdir", errno, "chdir '%s'", plan.working_directory);
 }
 

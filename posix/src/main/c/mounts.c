@@ -20,7 +20,7 @@
 #include "init.h"
 #include "plan.h"
 
-static int mkdir_p(const char *path) {
+int mkdir_p(const char *path) {
   char buf[4096];
   if (!*path) return errno = ENOENT, -1;
   if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return errno = ENAMETOOLONG, -1;

@@ -6,6 +6,7 @@ import io.corral.isolators.disk.DuConfig;
 import io.corral.isolators.disk.DuDiskIsolator;
 import io.corral.isolators.disk.XfsConfig;
 import io.corral.isolators.disk.XfsDiskIsolator;
+import io.corral.isolators.filesystem.LinuxFilesystemIsolator;
 import io.corral.isolators.namespaces.IpcNamespaceIsolator;
 import io.corral.posix.Linux;
 import io.corral.proto.v1.CapabilityInfo.Capability;
@@ -150,7 +151,10 @@ public final class IsolatorRegistry {
         throw new IllegalArgumentException(
             "The '" + name + "' isolator requires root permissions");
       }
-      isolators.add(entry.factory().create(linux, options, hierarchies));
+      Isolator isolator = entry.factory().create(linux, options, hierarchies);
+      // filesystem/linux refuses the volumes that no enabled volume/* isolator mounts.
+      isolators.add(isolator instanceof LinuxFilesystemIsolator fs ? fs.withVolumeIsolators(names)
+          : isolator);
     }
     if (options.defaultContainerInfo().isPresent()) {
       // disk/du and disk/xfs read no ContainerInfo; left unwrapped, the containerizer finds them

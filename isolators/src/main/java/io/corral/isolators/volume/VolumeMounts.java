@@ -1,0 +1,33 @@
+package io.corral.isolators.volume;
+
+import io.corral.isolators.filesystem.MountTable;
+import io.corral.isolators.filesystem.Mounts;
+import io.corral.proto.v1.LaunchPlan;
+import io.corral.proto.v1.Mount;
+import io.corral.proto.v1.Volume;
+import java.nio.file.Path;
+
+/**
+ * The mounts of one volume: {@code RW} a recursive bind ({@code MS_BIND|MS_REC}, as Mesos);
+ * {@code RO} a non-recursive bind remounted read-only, keeping the nosuid, nodev and noexec of
+ * the mount the source lies on, so a write gets {@code EROFS} (Mesos' single
+ * {@code MS_RDONLY} bind would be ignored by the kernel) and nothing mounted below the source
+ * shows through writable. The target is created by corral-init when missing: a directory, or an
+ * empty file for a file source. Pure apart from reading the mount table; any thread.
+ */
+final class VolumeMounts {
+  private VolumeMounts() {}
+
+  static void add(LaunchPlan.Builder plan, Path source, Path target, Volume.Mode mode,
+      MountTable hostMounts) {
+    String from = source.toString();
+    String to = target.toString();
+    if (mode == Volume.Mode.RO) {
+      plan.addMounts(Mount.newBuilder().setSource(from).setTarget(to).setFlags(Mounts.MS_BIND)
+          .setCreateTarget(true));
+      plan.addMounts(Mounts.readOnly(to, hostMounts.lockedFlags(source)));
+    } else {
+      plan.addMounts(Mounts.bind(from, to));
+    }
+  }
+}
