@@ -1,0 +1,144 @@
+package io.corral.isolators.filesystem;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.corral.isolators.BusyboxRootfs;
+import io.corral.isolators.Isolator;
+import io.corral.isolators.RealLaunches;
+import io.corral.isolators.docker.DockerRuntimeIsolator;
+import io.corral.isolators.namespaces.IpcNamespaceIsolator;
+import io.corral.isolators.namespaces.PidNamespaceIsolator;
+import io.corral.isolators.volume.HostPathVolumeIsolator;
+import io.corral.isolators.volume.SandboxPathVolumeIsolator;
+import io.corral.posix.testing.TestDirectories;
+import io.corral.proto.v1.CommandInfo;
+import io.corral.proto.v1.ContainerInfo;
+import io.corral.proto.v1.ImageConfig;
+import io.corral.proto.v1.ProvisionedRootfs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * filesystem/linux with a real rootfs (busybox), with namespaces/pid and namespaces/ipc, through
+ * corral-init as root: the command's {@code /} is the rootfs and nothing of the host.
+ */
+@Tag("root")
+class LinuxFilesystemIT {
+  static final ContainerInfo MESOS = ContainerInfo.newBuilder()
+      .setType(ContainerInfo.Type.MESOS).build();
+
+  private Path base;
+  private RealLaunches launches;
+  private Path rootfs;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    assumeTrue(BusyboxRootfs.available(), "needs /bin/busybox (busybox-static)");
+    base = TestDirectories.notUnderTmp("it-work", "fslinux");
+    launches = new RealLaunches(base);
+    rootfs = BusyboxRootfs.create(base.resolve("rootfs"));
+  }
+
+  static List<Isolator> isolators() {
+    return List.of(new LinuxFilesystemIsolator(), new DockerRuntimeIsolator(),
+        new HostPathVolumeIsolator(), new SandboxPathVolumeIsolator(),
+        new IpcNamespaceIsolator(IpcNamespaceIsolator.DEFAULT_SHM_SIZE, false),
+        new PidNamespaceIsolator(false));
+  }
+
+  /** Runs a shell script in the rootfs and returns its {@code key=value} lines. */
+  private Map<String, String> probe(String script) throws Exception {
+    ProvisionedRootfs provisioned = ProvisionedRootfs.newBuilder().setRootfs(rootfs.toString())
+        .setConfig(ImageConfig.newBuilder().addEnv("PATH=/bin")).build();
+    RealLaunches.Result result = launches.run(isolators(), MESOS,
+        CommandInfo.newBuilder().setValue(script).build(), Optional.of(provisioned), (l, s) -> {});
+    assertNull(result.failure(), () -> "launch: " + result.failure() + " " + result.stderr());
+    assertEquals(0, result.exitCode(), result.stderr() + result.stdout());
+    Map<String, String> values = new HashMap<>();
+    result.stdout().lines().map(l -> l.split("=", 2)).forEach(kv -> values.put(kv[0], kv[1]));
+    values.put("sandbox-host", result.sandbox().toString());
+    return values;
+  }
+
+  @Test
+  void theRootfsIsTheRootAndTheHostIsGone() throws Exception {
+    Map<String, String> v = probe(String.join("\n",
+        "echo root=$(ls / | tr '\\n' ' ')",
+        "echo busybox=$(test -x /bin/busybox && echo yes)",
+        "echo work=$(test -e /work && echo visible || echo hidden)",
+        "echo base=$(test -e '" + base + "' && echo visible || echo hidden)",
+        "echo mounts=$(grep -c -e ' /work' -e ' " + base + "' /proc/self/mountinfo)",
+        "echo pid1=$(cat /proc/1/comm) self=$$",
+        "echo procs=$(ls /proc | grep -c '^[0-9]')",
+        "echo sandbox=$MESOS_SANDBOX pwd=$(pwd)",
+        "echo written > /mnt/mesos/sandbox/out && echo write=ok"));
+    assertEquals("bin dev etc mnt proc sys", v.get("root"));
+    assertEquals("yes", v.get("busybox"));
+    assertEquals("hidden", v.get("work"));
+    assertEquals("hidden", v.get("base"));
+    assertEquals("0", v.get("mounts"), "no host mount point is named in the container");
+    assertEquals("corral-init self=2", v.get("pid1"));
+    assertTrue(Integer.parseInt(v.get("procs")) <= 4, "only the container's processes: " + v);
+    assertEquals("/mnt/mesos/sandbox pwd=/mnt/mesos/sandbox", v.get("sandbox"));
+    assertEquals("ok", v.get("write"));
+    assertEquals("written\n", Files.readString(Path.of(v.get("sandbox-host"), "out")));
+  }
+
+  @Test
+  void devHasTheNodesAndLinksAndSysIsReadOnly() throws Exception {
+    Map<String, String> v = probe(String.join("\n",
+        "echo dev=$(ls -A /dev | tr '\\n' ' ')",
+        "echo null=$(echo x > /dev/null && cat /dev/null | wc -c)",
+        "echo zero=$(head -c 4 /dev/zero | wc -c) urandom=$(head -c 4 /dev/urandom | wc -c)",
+        "echo fd=$(readlink /dev/fd) ptmx=$(readlink /dev/ptmx) stderr=$(readlink /dev/stderr)",
+        "echo pts=$(stat -f -c %T /dev/pts) shm=$(stat -f -c %T /dev/shm) shmmode=$(stat -c %a /dev/shm)",
+        "echo sys=$(touch /sys/kernel/x 2>/dev/null && echo rw || echo ro)",
+        "echo cgroup=$(ls -A /sys/fs/cgroup | wc -l)",
+        "echo procsys=$(echo 1 2>/dev/null > /proc/sys/kernel/ns_last_pid && echo rw || echo ro)",
+        "echo shmwrite=$(echo x > /dev/shm/f && echo ok)"));
+    assertEquals(Arrays.asList("fd", "full", "mqueue", "null", "ptmx", "pts", "random", "shm", "stderr",
+        "stdin", "stdout", "tty", "urandom", "zero"), List.of(v.get("dev").strip().split(" ")));
+    assertEquals("0", v.get("null"));
+    assertEquals("4 urandom=4", v.get("zero"));
+    assertEquals("/proc/self/fd ptmx=pts/ptmx stderr=/proc/self/fd/2", v.get("fd"));
+    assertEquals("devpts shm=tmpfs shmmode=1777", v.get("pts"));
+    assertEquals("ro", v.get("sys"));
+    assertEquals("0", v.get("cgroup"));
+    assertEquals("ro", v.get("procsys"));
+    assertEquals("ok", v.get("shmwrite"));
+  }
+
+  @Test
+  void theMaskedPathsAreMasked() throws Exception {
+    StringBuilder script = new StringBuilder();
+    for (String path : RootfsMounts.MASKED) {
+      script.append("if [ -d ").append(path).append(" ]; then echo ").append(path)
+          .append("=dir$(ls -A ").append(path).append(" | wc -l)")
+          .append("; elif [ -e ").append(path).append(" ]; then echo ").append(path)
+          .append("=file$(head -c 100 ").append(path).append(" | wc -c); fi\n");
+    }
+    Map<String, String> v = probe(script.toString());
+    int masked = 0;
+    for (String path : RootfsMounts.MASKED) {
+      if (Files.isDirectory(Path.of(path))) {
+        assertEquals("dir0", v.get(path), path);
+        masked++;
+      } else if (Files.exists(Path.of(path))) {
+        assertEquals("file0", v.get(path), path);
+        masked++;
+      }
+    }
+    assertTrue(masked >= 3, "this host has /proc/kcore, /proc/keys, /sys/firmware at least: " + v);
+  }
+}
