@@ -1,30 +1,14 @@
 package io.corral.isolators.filesystem;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.corral.isolators.BusyboxRootfs;
-import io.corral.isolators.Isolator;
-import io.corral.isolators.RealLaunches;
-import io.corral.isolators.docker.DockerRuntimeIsolator;
-import io.corral.isolators.namespaces.IpcNamespaceIsolator;
-import io.corral.isolators.namespaces.PidNamespaceIsolator;
-import io.corral.isolators.volume.HostPathVolumeIsolator;
-import io.corral.isolators.volume.SandboxPathVolumeIsolator;
-import io.corral.posix.testing.TestDirectories;
-import io.corral.proto.v1.CommandInfo;
-import io.corral.proto.v1.ContainerInfo;
-import io.corral.proto.v1.ImageConfig;
-import io.corral.proto.v1.ProvisionedRootfs;
+import io.corral.isolators.ImageLaunches;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -35,40 +19,17 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("root")
 class LinuxFilesystemIT {
-  static final ContainerInfo MESOS = ContainerInfo.newBuilder()
-      .setType(ContainerInfo.Type.MESOS).build();
-
+  private ImageLaunches launches;
   private Path base;
-  private RealLaunches launches;
-  private Path rootfs;
 
   @BeforeEach
   void setUp() throws Exception {
-    assumeTrue(BusyboxRootfs.available(), "needs /bin/busybox (busybox-static)");
-    base = TestDirectories.notUnderTmp("it-work", "fslinux");
-    launches = new RealLaunches(base);
-    rootfs = BusyboxRootfs.create(base.resolve("rootfs"));
+    launches = new ImageLaunches("fslinux");
+    base = launches.base();
   }
 
-  static List<Isolator> isolators() {
-    return List.of(new LinuxFilesystemIsolator(), new DockerRuntimeIsolator(),
-        new HostPathVolumeIsolator(), new SandboxPathVolumeIsolator(),
-        new IpcNamespaceIsolator(IpcNamespaceIsolator.DEFAULT_SHM_SIZE, false),
-        new PidNamespaceIsolator(false));
-  }
-
-  /** Runs a shell script in the rootfs and returns its {@code key=value} lines. */
   private Map<String, String> probe(String script) throws Exception {
-    ProvisionedRootfs provisioned = ProvisionedRootfs.newBuilder().setRootfs(rootfs.toString())
-        .setConfig(ImageConfig.newBuilder().addEnv("PATH=/bin")).build();
-    RealLaunches.Result result = launches.run(isolators(), MESOS,
-        CommandInfo.newBuilder().setValue(script).build(), Optional.of(provisioned), (l, s) -> {});
-    assertNull(result.failure(), () -> "launch: " + result.failure() + " " + result.stderr());
-    assertEquals(0, result.exitCode(), result.stderr() + result.stdout());
-    Map<String, String> values = new HashMap<>();
-    result.stdout().lines().map(l -> l.split("=", 2)).forEach(kv -> values.put(kv[0], kv[1]));
-    values.put("sandbox-host", result.sandbox().toString());
-    return values;
+    return launches.probe(script, ImageLaunches.MESOS);
   }
 
   @Test
