@@ -1,0 +1,135 @@
+package io.corral.isolators.filesystem;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.corral.isolators.ContainerContext;
+import io.corral.isolators.Contexts;
+import io.corral.isolators.IsolatorException;
+import io.corral.isolators.namespaces.IpcNamespaceIsolator;
+import io.corral.isolators.namespaces.PidNamespaceIsolator;
+import io.corral.proto.v1.ContainerInfo;
+import io.corral.proto.v1.ImageConfig;
+import io.corral.proto.v1.LaunchPlan;
+import io.corral.proto.v1.LinuxInfo;
+import io.corral.proto.v1.Mount;
+import io.corral.proto.v1.Namespace;
+import io.corral.proto.v1.ProvisionedRootfs;
+import io.corral.proto.v1.Volume;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@link LinuxFilesystemIsolator}'s fragments, with and without an image. */
+class LinuxFilesystemIsolatorTest {
+  private static final String ROOTFS = "/var/lib/corral/provisioner/c1/rootfs";
+  private final LinuxFilesystemIsolator isolator = new LinuxFilesystemIsolator();
+
+  private static ContainerContext image(ContainerInfo info, ImageConfig config) {
+    return Contexts.of("c1", info).withRootfs(ProvisionedRootfs.newBuilder().setRootfs(ROOTFS)
+        .setConfig(config).build());
+  }
+
+  private static ContainerContext image() {
+    return image(ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS).build(),
+        ImageConfig.getDefaultInstance());
+  }
+
+  private static List<String> targets(LaunchPlan plan) {
+    return plan.getMountsList().stream().map(Mount::getTarget).toList();
+  }
+
+  @Test
+  void withoutAnImageTheHostRootStaysInAPrivateMountNamespace() {
+    LaunchPlan plan = isolator.prepare(Contexts.of("c1"));
+    assertEquals(List.of(Namespace.MOUNT), plan.getCloneNamespacesList());
+    assertEquals(0, plan.getMountsCount());
+    assertFalse(plan.hasRootfs());
+    assertEquals("/work/containers/c1", plan.getWorkingDirectory());
+    assertEquals(List.of("MESOS_SANDBOX=/work/containers/c1"), plan.getEnvironmentList());
+  }
+
+  @Test
+  void anImageGetsItsRootfsMountsInMesosOrderAndTheSandbox() {
+    LaunchPlan plan = isolator.prepare(image());
+    List<String> targets = targets(plan);
+    assertEquals(ROOTFS, targets.get(0), "the rootfs bound onto itself first");
+    assertEquals(ROOTFS + "/proc", targets.get(1));
+    assertTrue(targets.indexOf(ROOTFS + "/sys") < targets.indexOf(ROOTFS + "/sys/fs/cgroup"));
+    assertTrue(targets.indexOf(ROOTFS + "/dev") < targets.indexOf(ROOTFS + "/dev/null"));
+    assertTrue(targets.indexOf(ROOTFS + "/dev/null") < targets.indexOf(ROOTFS + "/dev/pts"));
+    assertTrue(targets.containsAll(List.of(ROOTFS + "/dev/shm", ROOTFS + "/dev/mqueue",
+        ROOTFS + "/sys/firmware")));
+    assertEquals(ROOTFS + "/mnt/mesos/sandbox", targets.get(targets.size() - 1));
+    Mount sandbox = plan.getMounts(plan.getMountsCount() - 1);
+    assertEquals("/work/containers/c1", sandbox.getSource());
+    assertEquals(Mounts.MS_BIND | Mounts.MS_REC, sandbox.getFlags());
+    assertEquals(ROOTFS, plan.getRootfs());
+    assertEquals("/mnt/mesos/sandbox", plan.getWorkingDirectory());
+    assertEquals(List.of("MESOS_SANDBOX=/mnt/mesos/sandbox"), plan.getEnvironmentList());
+    Mount devpts = plan.getMounts(targets.indexOf(ROOTFS + "/dev/pts"));
+    assertEquals("newinstance,ptmxmode=0666,mode=0620,gid=5", devpts.getData());
+    Mount sys = plan.getMounts(targets.indexOf(ROOTFS + "/sys"));
+    assertEquals(Mounts.MS_RDONLY, sys.getFlags() & Mounts.MS_RDONLY);
+  }
+
+  @Test
+  void theReadOnlyProcPartsAreBoundThenRemounted() {
+    LaunchPlan plan = isolator.prepare(image());
+    int bind = targets(plan).indexOf(ROOTFS + "/proc/sys");
+    assertEquals(ROOTFS + "/proc/sys", plan.getMounts(bind).getSource());
+    Mount remount = plan.getMounts(bind + 1);
+    assertEquals(ROOTFS + "/proc/sys", remount.getTarget());
+    assertEquals(Mounts.MS_BIND | Mounts.MS_REMOUNT | Mounts.MS_RDONLY | Mounts.MS_NOSUID
+        | Mounts.MS_NODEV | Mounts.MS_NOEXEC, remount.getFlags());
+  }
+
+  @Test
+  void anImageWorkingDirIsLeftToDockerRuntimeAndAHostPidNamespaceIsNotMasked() {
+    ContainerInfo shared = ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
+        .setLinuxInfo(LinuxInfo.newBuilder().setSharePidNamespace(true)).build();
+    LaunchPlan plan = isolator.prepare(image(shared,
+        ImageConfig.newBuilder().setWorkingDir("/app").build()));
+    assertFalse(plan.hasWorkingDirectory());
+    assertFalse(targets(plan).contains(ROOTFS + "/sys/firmware"));
+  }
+
+  @Test
+  void anotherSandboxDirectory() {
+    LaunchPlan plan = new LinuxFilesystemIsolator("/sandbox", List.of()).prepare(image());
+    assertEquals(ROOTFS + "/sandbox", plan.getMounts(plan.getMountsCount() - 1).getTarget());
+    assertEquals(List.of("MESOS_SANDBOX=/sandbox"), plan.getEnvironmentList());
+    for (String bad : List.of("relative", "/", "/a/../b", "/a/")) {
+      assertThrows(IllegalArgumentException.class,
+          () -> new LinuxFilesystemIsolator(bad, List.of()), bad);
+    }
+  }
+
+  @Test
+  void aVolumeThatNoEnabledIsolatorMountsIsRefused() {
+    ContainerInfo info = ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
+        .addVolumes(Volume.newBuilder().setContainerPath("/data").setMode(Volume.Mode.RW)
+            .setHostPath("/srv")).build();
+    IsolatorException e = assertThrows(IsolatorException.class,
+        () -> isolator.withVolumeIsolators(List.of("filesystem/linux")).prepare(
+            Contexts.of("c1", info)));
+    assertEquals("Failed to prepare: volume with container path '/data' needs the"
+        + " 'volume/host_path' isolator, which is not enabled", e.getMessage());
+    ContainerInfo docker = ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
+        .addVolumes(Volume.newBuilder().setContainerPath("/v").setMode(Volume.Mode.RW)
+            .setSource(Volume.Source.newBuilder().setType(Volume.Source.Type.DOCKER_VOLUME)))
+        .build();
+    assertEquals("Failed to prepare: volume with container path '/v' is of a kind Corral does"
+        + " not support (source type 'DOCKER_VOLUME')", assertThrows(IsolatorException.class,
+            () -> isolator.prepare(Contexts.of("c1", docker))).getMessage());
+  }
+
+  @Test
+  void theNamespaceIsolatorsMountIntoTheRootfs() {
+    assertEquals(0, new PidNamespaceIsolator(false).prepare(image()).getMountsCount(),
+        "no /proc of its own: filesystem/linux mounts the rootfs's");
+    LaunchPlan ipc = new IpcNamespaceIsolator(1 << 20, false).prepare(image());
+    assertEquals(ROOTFS + "/dev/shm", ipc.getMounts(0).getTarget());
+  }
+}
