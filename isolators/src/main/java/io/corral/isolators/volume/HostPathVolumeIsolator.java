@@ -7,7 +7,6 @@ import io.corral.isolators.filesystem.LinuxFilesystemIsolator;
 import io.corral.isolators.filesystem.MountTable;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.MountPropagation;
-import io.corral.proto.v1.Namespace;
 import io.corral.proto.v1.Volume;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,8 +66,7 @@ public final class HostPathVolumeIsolator implements Isolator {
 
   @Override
   public LaunchPlan prepare(ContainerContext container) {
-    List<VolumePlanner.Planned> mine = VolumePlanner.plan(container, sandboxDirectory).stream()
-        .filter(p -> p.isolator().equals(name())).toList();
+    List<VolumePlanner.Planned> mine = VolumePlanner.mine(container, sandboxDirectory, name());
     if (mine.isEmpty()) {
       return LaunchPlan.getDefaultInstance();
     }
@@ -89,12 +87,7 @@ public final class HostPathVolumeIsolator implements Isolator {
     for (Path dir : toCreate) {
       create(dir);
     }
-    LaunchPlan.Builder plan = LaunchPlan.newBuilder().addCloneNamespaces(Namespace.MOUNT);
-    for (int i = 0; i < mine.size(); i++) {
-      VolumeMounts.add(plan, sources.get(i), mine.get(i).target(), mine.get(i).volume().getMode(),
-          hostMounts);
-    }
-    return plan.build();
+    return VolumeMounts.plan(mine, sources, hostMounts);
   }
 
   private static Path source(Volume volume) {

@@ -4,8 +4,10 @@ import io.corral.isolators.filesystem.MountTable;
 import io.corral.isolators.filesystem.Mounts;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.Mount;
+import io.corral.proto.v1.Namespace;
 import io.corral.proto.v1.Volume;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The mounts of one volume: {@code RW} a recursive bind ({@code MS_BIND|MS_REC}, as Mesos);
@@ -18,7 +20,18 @@ import java.nio.file.Path;
 final class VolumeMounts {
   private VolumeMounts() {}
 
-  static void add(LaunchPlan.Builder plan, Path source, Path target, Volume.Mode mode,
+  /** A mount namespace with the mounts of each volume, from its source, in order. */
+  static LaunchPlan plan(List<VolumePlanner.Planned> volumes, List<Path> sources,
+      MountTable hostMounts) {
+    LaunchPlan.Builder plan = LaunchPlan.newBuilder().addCloneNamespaces(Namespace.MOUNT);
+    for (int i = 0; i < volumes.size(); i++) {
+      add(plan, sources.get(i), volumes.get(i).target(), volumes.get(i).volume().getMode(),
+          hostMounts);
+    }
+    return plan.build();
+  }
+
+  private static void add(LaunchPlan.Builder plan, Path source, Path target, Volume.Mode mode,
       MountTable hostMounts) {
     String from = source.toString();
     String to = target.toString();

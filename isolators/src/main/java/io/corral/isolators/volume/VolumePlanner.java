@@ -62,6 +62,13 @@ final class VolumePlanner {
     return planned;
   }
 
+  /** The volumes of {@code isolator}, all volumes of both kinds checked together first. */
+  static List<Planned> mine(ContainerContext container, String sandboxDirectory,
+      String isolator) {
+    return plan(container, sandboxDirectory).stream().filter(p -> p.isolator().equals(isolator))
+        .toList();
+  }
+
   /** Refuses a path with an empty name or a {@code .} or {@code ..} component. */
   static void refuseDots(String path, String what) {
     for (String component : path.split("/")) {
