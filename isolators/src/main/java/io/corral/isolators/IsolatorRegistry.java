@@ -156,6 +156,7 @@ public final class IsolatorRegistry {
       isolators.add(isolator instanceof LinuxFilesystemIsolator fs ? fs.withVolumeIsolators(names)
           : isolator);
     }
+    requireFilesystemLinux(names);
     if (options.defaultContainerInfo().isPresent()) {
       // disk/du and disk/xfs read no ContainerInfo; left unwrapped, the containerizer finds them
       // by their class (its DiskWatchActor drives both).
@@ -163,5 +164,19 @@ public final class IsolatorRegistry {
           : new DefaultContainerInfo(i, options.defaultContainerInfo().get()));
     }
     return isolators;
+  }
+
+  /**
+   * The volume isolators mount into a rootfs and rely on {@code filesystem/linux} to refuse the
+   * volumes they do not mount (as Mesos requires it for {@code volume/host_path}; Corral has no
+   * symlink fallback for {@code volume/sandbox_path}).
+   */
+  private static void requireFilesystemLinux(List<String> names) {
+    for (String name : names) {
+      if (name.startsWith("volume/") && !names.contains("filesystem/linux")) {
+        throw new IllegalArgumentException("Failed to create isolator '" + name + "': the"
+            + " 'filesystem/linux' isolator must be used with it");
+      }
+    }
   }
 }
