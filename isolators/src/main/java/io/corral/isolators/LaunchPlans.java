@@ -102,8 +102,8 @@ public final class LaunchPlans {
    */
   public static LaunchPlan complete(LaunchPlan merged, CommandInfo command) {
     UserDatabase users = merged.hasRootfs()
-        ? new UserDatabase(Path.of(merged.getRootfs(), "etc/passwd"),
-            Path.of(merged.getRootfs(), "etc/group"))
+        ? new UserDatabase(Confined.file(Path.of(merged.getRootfs()), "etc/passwd"),
+            Confined.file(Path.of(merged.getRootfs()), "etc/group"))
         : UserDatabase.system();
     return complete(merged, command, users);
   }

@@ -1,5 +1,6 @@
 package io.corral.isolators.docker;
 
+import io.corral.isolators.Confined;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorException;
@@ -9,8 +10,6 @@ import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.ImageConfig;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.ProvisionedRootfs;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -58,32 +57,11 @@ public final class DockerRuntimeIsolator implements Isolator {
     }
     if (!command.hasUser() && !image.getUser().isEmpty()) {
       Path root = Path.of(rootfs.getRootfs());
-      UserDatabase users = new UserDatabase(inImage(root, "etc/passwd"), inImage(root, "etc/group"));
+      UserDatabase users = new UserDatabase(Confined.file(root, "etc/passwd"),
+          Confined.file(root, "etc/group"));
       ImageUser.Ids ids = ImageUser.resolve(image.getUser(), users);
       plan.setUid(ids.uid()).setGid(ids.gid()).addAllSupplementaryGroups(ids.groups());
     }
     return plan.build();
-  }
-
-  /**
-   * A file of the image, read from the host: its real path must stay in the rootfs (an image's
-   * symlink {@code /etc/passwd -> /x} means the rootfs's {@code /x}, never the host's).
-   */
-  static Path inImage(Path rootfs, String file) {
-    Path path = rootfs.resolve(file);
-    if (!Files.exists(path)) {
-      return path;
-    }
-    try {
-      Path real = path.toRealPath();
-      if (!real.startsWith(rootfs.toRealPath())) {
-        throw new IsolatorException("Failed to prepare: the image's '/" + file
-            + "' leads out of its rootfs (to '" + real + "')");
-      }
-      return real;
-    } catch (IOException e) {
-      throw new IsolatorException("Failed to prepare: cannot resolve the image's '/" + file
-          + "': " + e, e);
-    }
   }
 }

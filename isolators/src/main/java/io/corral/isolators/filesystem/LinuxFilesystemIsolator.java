@@ -1,5 +1,6 @@
 package io.corral.isolators.filesystem;
 
+import io.corral.isolators.Confined;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorException;
@@ -99,6 +100,11 @@ public final class LinuxFilesystemIsolator implements Isolator {
     if (!provisioned.getRootfs().startsWith("/") || rootfs.equals("/")) {
       throw new IsolatorException("Failed to prepare: the rootfs '" + provisioned.getRootfs()
           + "' is not an absolute path other than '/'");
+    }
+    // The image's own entries on the way to these targets must not lead the mounts (and the
+    // directories the init creates for them) out of the rootfs.
+    for (String inside : List.of("/proc", "/sys", "/dev", sandboxDirectory)) {
+      Confined.check(Path.of(rootfs + inside), Path.of(rootfs), "the rootfs", inside);
     }
     boolean privileged = info.getLinuxInfo().getSharePidNamespace();
     LaunchPlan.Builder plan = LaunchPlan.newBuilder()

@@ -1,5 +1,6 @@
 package io.corral.isolators.volume;
 
+import io.corral.isolators.Confined;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorException;
@@ -92,7 +93,7 @@ public final class SandboxPathVolumeIsolator implements Isolator {
           + "' is not relative");
     }
     Path source = sandbox.resolve(path).normalize();
-    VolumePlanner.staysInside(source, sandbox, "the sandbox", path);
+    Confined.check(source, sandbox, "the sandbox", path);
     if (Files.exists(source) && !Files.isDirectory(source)) {
       throw new IsolatorException("Failed to prepare: volume sandbox path '" + path
           + "' is not a directory");

@@ -1,13 +1,12 @@
 package io.corral.isolators.volume;
 
+import io.corral.isolators.Confined;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.IsolatorException;
 import io.corral.isolators.filesystem.VolumeKinds;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.Volume;
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -99,12 +98,12 @@ final class VolumePlanner {
       }
       Path target = Path.of(rootfs + Path.of(path).normalize().toString());
       refuseHidingSandbox(target, sandboxView, path);
-      staysInside(target, rootfs, "the rootfs", path);
+      Confined.check(target, rootfs, "the rootfs", path);
       return target;
     }
     Path target = sandboxView.resolve(path).normalize();
     // Checked where it really lies: in the host sandbox, which the sandbox view binds.
-    staysInside(container.sandbox().resolve(path).normalize(), container.sandbox(), "the sandbox",
+    Confined.check(container.sandbox().resolve(path).normalize(), container.sandbox(), "the sandbox",
         path);
     return target;
   }
@@ -113,28 +112,6 @@ final class VolumePlanner {
     if (sandbox.startsWith(target)) {
       throw new IsolatorException("Failed to prepare: cannot mount volume to '" + path
           + "' because the sandbox '" + sandbox + "' is under it");
-    }
-  }
-
-  /**
-   * The deepest existing part of {@code path}, symlinks resolved, must lie in {@code root}
-   * (resolved too); what does not exist yet will be created as plain directories or a file.
-   */
-  static void staysInside(Path path, Path root, String what, String original) {
-    Path existing = path;
-    while (!Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
-      existing = existing.getParent();
-    }
-    boolean dangling = Files.isSymbolicLink(existing) && !Files.exists(existing);
-    try {
-      Path real = dangling ? existing : existing.toRealPath();
-      if (dangling || !real.startsWith(root.toRealPath())) {
-        throw new IsolatorException("Failed to prepare: volume path '" + original + "' escapes "
-            + what + " '" + root + "' (it resolves to '" + real + "')");
-      }
-    } catch (IOException e) {
-      throw new IsolatorException("Failed to prepare: cannot resolve volume path '" + original
-          + "': " + e, e);
     }
   }
 }

@@ -91,8 +91,8 @@ class DockerRuntimeIsolatorTest {
     Files.createSymbolicLink(rootfs.resolve("etc/passwd"), Path.of("/etc/passwd"));
     IsolatorException e = assertThrows(IsolatorException.class, () -> isolator.prepare(container(
         NO_VALUE, ImageConfig.newBuilder().addCmd("/run").setUser("root").build())));
-    assertEquals("Failed to prepare: the image's '/etc/passwd' leads out of its rootfs (to"
-        + " '/etc/passwd')", e.getMessage());
+    assertEquals("Failed to prepare: path '/etc/passwd' escapes the rootfs '" + rootfs
+        + "' (it resolves to '/etc/passwd')", e.getMessage());
   }
 
   @Test

@@ -18,13 +18,24 @@ import io.corral.proto.v1.Mount;
 import io.corral.proto.v1.Namespace;
 import io.corral.proto.v1.ProvisionedRootfs;
 import io.corral.proto.v1.Volume;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@link LinuxFilesystemIsolator}'s fragments, with and without an image. */
 class LinuxFilesystemIsolatorTest {
-  private static final String ROOTFS = "/var/lib/corral/provisioner/c1/rootfs";
+  @TempDir static Path dir;
+  private static String ROOTFS;
   private final LinuxFilesystemIsolator isolator = new LinuxFilesystemIsolator();
+
+  @BeforeAll
+  static void rootfs() throws IOException {
+    ROOTFS = Files.createDirectories(dir.resolve("rootfs")).toRealPath().toString();
+  }
 
   private static ContainerContext image(ContainerInfo info, ImageConfig config) {
     return Contexts.of("c1", info).withRootfs(ProvisionedRootfs.newBuilder().setRootfs(ROOTFS)
@@ -123,6 +134,17 @@ class LinuxFilesystemIsolatorTest {
     assertEquals("Failed to prepare: volume with container path '/v' is of a kind Corral does"
         + " not support (source type 'DOCKER_VOLUME')", assertThrows(IsolatorException.class,
             () -> isolator.prepare(Contexts.of("c1", docker))).getMessage());
+  }
+
+  @Test
+  void anImageLinkThatLeadsAMountOutOfTheRootfsIsRefused(@TempDir Path other) throws IOException {
+    Path rootfs = Files.createDirectories(other.resolve("evil"));
+    Files.createSymbolicLink(rootfs.resolve("dev"), Path.of("/tmp"));
+    ContainerContext container = Contexts.of("c1").withRootfs(ProvisionedRootfs.newBuilder()
+        .setRootfs(rootfs.toString()).build());
+    assertEquals("Failed to prepare: path '/dev' escapes the rootfs '" + rootfs + "' (it resolves"
+        + " to '/tmp')", assertThrows(IsolatorException.class, () -> isolator.prepare(container))
+        .getMessage());
   }
 
   @Test

@@ -130,7 +130,7 @@ class VolumeIsolatorsTest {
   @Test
   void aTargetThroughASymlinkOutOfTheRootfsIsRefused() throws IOException {
     Files.createSymbolicLink(rootfs.resolve("etc"), host);
-    assertEquals("Failed to prepare: volume path '/etc/x' escapes the rootfs '" + rootfs
+    assertEquals("Failed to prepare: path '/etc/x' escapes the rootfs '" + rootfs
         + "' (it resolves to '" + host + "')", refusal(() -> hostPath.prepare(
             container(true, hostPath(host.toString(), "/etc/x", Volume.Mode.RW)))));
   }
