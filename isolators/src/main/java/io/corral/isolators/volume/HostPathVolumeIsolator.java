@@ -11,7 +11,6 @@ import io.corral.proto.v1.Volume;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -66,28 +65,18 @@ public final class HostPathVolumeIsolator implements Isolator {
 
   @Override
   public LaunchPlan prepare(ContainerContext container) {
-    List<VolumePlanner.Planned> mine = VolumePlanner.mine(container, sandboxDirectory, name());
-    if (mine.isEmpty()) {
-      return LaunchPlan.getDefaultInstance();
+    return VolumeMounts.prepare(VolumePlanner.mine(container, sandboxDirectory, name()),
+        this::existingSource, HostPathVolumeIsolator::createIfMissing, hostMounts);
+  }
+
+  /** The host path, which exists or lies under a --host_path_volume_force_creation directory. */
+  private Path existingSource(Volume volume) {
+    Path source = source(volume);
+    if (!Files.exists(source) && forceCreation.stream().noneMatch(source::startsWith)) {
+      throw new IsolatorException("Failed to prepare: volume host path '" + source
+          + "' does not exist");
     }
-    List<Path> sources = new ArrayList<>();
-    List<Path> toCreate = new ArrayList<>();
-    for (VolumePlanner.Planned planned : mine) {
-      Path source = source(planned.volume());
-      if (!Files.exists(source)) {
-        if (forceCreation.stream().noneMatch(source::startsWith)) {
-          throw new IsolatorException("Failed to prepare: volume host path '" + source
-              + "' does not exist");
-        }
-        toCreate.add(source);
-      }
-      sources.add(source);
-    }
-    // Only now that every volume is checked: a refusal above leaves nothing behind.
-    for (Path dir : toCreate) {
-      create(dir);
-    }
-    return VolumeMounts.plan(mine, sources, hostMounts);
+    return source;
   }
 
   private static Path source(Volume volume) {
@@ -106,7 +95,10 @@ public final class HostPathVolumeIsolator implements Isolator {
     return Path.of(path);
   }
 
-  private static void create(Path dir) {
+  private static void createIfMissing(Path dir) {
+    if (Files.exists(dir)) {
+      return;
+    }
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {

@@ -11,8 +11,6 @@ import io.corral.proto.v1.Volume;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * {@code volume/sandbox_path} (Mesos' {@code VolumeSandboxPathIsolatorProcess}): the volumes with
@@ -54,19 +52,9 @@ public final class SandboxPathVolumeIsolator implements Isolator {
 
   @Override
   public LaunchPlan prepare(ContainerContext container) {
-    List<VolumePlanner.Planned> mine = VolumePlanner.mine(container, sandboxDirectory, name());
-    if (mine.isEmpty()) {
-      return LaunchPlan.getDefaultInstance();
-    }
-    List<Path> sources = new ArrayList<>();
-    for (VolumePlanner.Planned planned : mine) {
-      sources.add(source(container.sandbox(), planned.volume()));
-    }
-    // Only now that every volume is checked: a refusal above leaves nothing behind.
-    for (Path source : sources) {
-      createLikeSandbox(source, container.sandbox());
-    }
-    return VolumeMounts.plan(mine, sources, hostMounts);
+    Path sandbox = container.sandbox();
+    return VolumeMounts.prepare(VolumePlanner.mine(container, sandboxDirectory, name()),
+        volume -> source(sandbox, volume), dir -> createLikeSandbox(dir, sandbox), hostMounts);
   }
 
   private static Path source(Path sandbox, Volume volume) {

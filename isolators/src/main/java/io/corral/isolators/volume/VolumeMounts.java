@@ -8,6 +8,8 @@ import io.corral.proto.v1.Namespace;
 import io.corral.proto.v1.Volume;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The mounts of one volume: {@code RW} a recursive bind ({@code MS_BIND|MS_REC}, as Mesos);
@@ -20,9 +22,20 @@ import java.util.List;
 final class VolumeMounts {
   private VolumeMounts() {}
 
-  /** A mount namespace with the mounts of each volume, from its source, in order. */
-  static LaunchPlan plan(List<VolumePlanner.Planned> volumes, List<Path> sources,
-      MountTable hostMounts) {
+  /**
+   * The fragment of one volume isolator: each volume's source found and checked by
+   * {@code source} (which may refuse), then, only once every volume has passed, each source
+   * made ready by {@code create}, then a mount namespace with the mounts of each volume, in
+   * order. No volumes: an empty fragment.
+   */
+  static LaunchPlan prepare(List<VolumePlanner.Planned> volumes, Function<Volume, Path> source,
+      Consumer<Path> create, MountTable hostMounts) {
+    if (volumes.isEmpty()) {
+      return LaunchPlan.getDefaultInstance();
+    }
+    List<Path> sources = volumes.stream().map(v -> source.apply(v.volume())).toList();
+    // Only now that every volume is checked: a refusal above leaves nothing behind.
+    sources.forEach(create);
     LaunchPlan.Builder plan = LaunchPlan.newBuilder().addCloneNamespaces(Namespace.MOUNT);
     for (int i = 0; i < volumes.size(); i++) {
       add(plan, sources.get(i), volumes.get(i).target(), volumes.get(i).volume().getMode(),
