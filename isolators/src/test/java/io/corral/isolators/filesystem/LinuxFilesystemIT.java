@@ -50,7 +50,8 @@ class LinuxFilesystemIT {
     assertEquals("hidden", v.get("base"));
     assertEquals("0", v.get("mounts"), "no mount point of the container is a host path");
     assertEquals("corral-init self=2", v.get("pid1"));
-    assertTrue(Integer.parseInt(v.get("procs")) <= 4, "only the container's processes: " + v);
+    // The init, sh, and the subshell and pipeline of the probe: nothing of the host's hundreds.
+    assertTrue(Integer.parseInt(v.get("procs")) <= 8, "only the container's processes: " + v);
     assertEquals("/mnt/mesos/sandbox pwd=/mnt/mesos/sandbox", v.get("sandbox"));
     assertEquals("ok", v.get("write"));
     assertEquals("written\n", Files.readString(Path.of(v.get("sandbox-host"), "out")));
