@@ -29,16 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@link LinuxFilesystemIsolator}'s fragments, with and without an image. */
 class LinuxFilesystemIsolatorTest {
   @TempDir static Path dir;
-  private static String ROOTFS;
+  private static String rootfsPath;
   private final LinuxFilesystemIsolator isolator = new LinuxFilesystemIsolator();
 
   @BeforeAll
   static void rootfs() throws IOException {
-    ROOTFS = Files.createDirectories(dir.resolve("rootfs")).toRealPath().toString();
+    rootfsPath = Files.createDirectories(dir.resolve("rootfs")).toRealPath().toString();
   }
 
   private static ContainerContext image(ContainerInfo info, ImageConfig config) {
-    return Contexts.of("c1", info).withRootfs(ProvisionedRootfs.newBuilder().setRootfs(ROOTFS)
+    return Contexts.of("c1", info).withRootfs(ProvisionedRootfs.newBuilder().setRootfs(rootfsPath)
         .setConfig(config).build());
   }
 
@@ -65,33 +65,33 @@ class LinuxFilesystemIsolatorTest {
   void anImageGetsItsRootfsMountsInMesosOrderAndTheSandbox() {
     LaunchPlan plan = isolator.prepare(image());
     List<String> targets = targets(plan);
-    assertEquals(ROOTFS, targets.get(0), "the rootfs bound onto itself first");
-    assertEquals(ROOTFS + "/proc", targets.get(1));
-    assertTrue(targets.indexOf(ROOTFS + "/sys") < targets.indexOf(ROOTFS + "/sys/fs/cgroup"));
-    assertTrue(targets.indexOf(ROOTFS + "/dev") < targets.indexOf(ROOTFS + "/dev/null"));
-    assertTrue(targets.indexOf(ROOTFS + "/dev/null") < targets.indexOf(ROOTFS + "/dev/pts"));
-    assertTrue(targets.containsAll(List.of(ROOTFS + "/dev/shm", ROOTFS + "/dev/mqueue",
-        ROOTFS + "/sys/firmware")));
-    assertEquals(ROOTFS + "/mnt/mesos/sandbox", targets.get(targets.size() - 1));
+    assertEquals(rootfsPath, targets.get(0), "the rootfs bound onto itself first");
+    assertEquals(rootfsPath + "/proc", targets.get(1));
+    assertTrue(targets.indexOf(rootfsPath + "/sys") < targets.indexOf(rootfsPath + "/sys/fs/cgroup"));
+    assertTrue(targets.indexOf(rootfsPath + "/dev") < targets.indexOf(rootfsPath + "/dev/null"));
+    assertTrue(targets.indexOf(rootfsPath + "/dev/null") < targets.indexOf(rootfsPath + "/dev/pts"));
+    assertTrue(targets.containsAll(List.of(rootfsPath + "/dev/shm", rootfsPath + "/dev/mqueue",
+        rootfsPath + "/sys/firmware")));
+    assertEquals(rootfsPath + "/mnt/mesos/sandbox", targets.get(targets.size() - 1));
     Mount sandbox = plan.getMounts(plan.getMountsCount() - 1);
     assertEquals("/work/containers/c1", sandbox.getSource());
     assertEquals(Mounts.MS_BIND | Mounts.MS_REC, sandbox.getFlags());
-    assertEquals(ROOTFS, plan.getRootfs());
+    assertEquals(rootfsPath, plan.getRootfs());
     assertEquals("/mnt/mesos/sandbox", plan.getWorkingDirectory());
     assertEquals(List.of("MESOS_SANDBOX=/mnt/mesos/sandbox"), plan.getEnvironmentList());
-    Mount devpts = plan.getMounts(targets.indexOf(ROOTFS + "/dev/pts"));
+    Mount devpts = plan.getMounts(targets.indexOf(rootfsPath + "/dev/pts"));
     assertEquals("newinstance,ptmxmode=0666,mode=0620,gid=5", devpts.getData());
-    Mount sys = plan.getMounts(targets.indexOf(ROOTFS + "/sys"));
+    Mount sys = plan.getMounts(targets.indexOf(rootfsPath + "/sys"));
     assertEquals(Mounts.MS_RDONLY, sys.getFlags() & Mounts.MS_RDONLY);
   }
 
   @Test
   void theReadOnlyProcPartsAreBoundThenRemounted() {
     LaunchPlan plan = isolator.prepare(image());
-    int bind = targets(plan).indexOf(ROOTFS + "/proc/sys");
-    assertEquals(ROOTFS + "/proc/sys", plan.getMounts(bind).getSource());
+    int bind = targets(plan).indexOf(rootfsPath + "/proc/sys");
+    assertEquals(rootfsPath + "/proc/sys", plan.getMounts(bind).getSource());
     Mount remount = plan.getMounts(bind + 1);
-    assertEquals(ROOTFS + "/proc/sys", remount.getTarget());
+    assertEquals(rootfsPath + "/proc/sys", remount.getTarget());
     assertEquals(Mounts.MS_BIND | Mounts.MS_REMOUNT | Mounts.MS_RDONLY | Mounts.MS_NOSUID
         | Mounts.MS_NODEV | Mounts.MS_NOEXEC, remount.getFlags());
   }
@@ -103,13 +103,13 @@ class LinuxFilesystemIsolatorTest {
     LaunchPlan plan = isolator.prepare(image(shared,
         ImageConfig.newBuilder().setWorkingDir("/app").build()));
     assertFalse(plan.hasWorkingDirectory());
-    assertFalse(targets(plan).contains(ROOTFS + "/sys/firmware"));
+    assertFalse(targets(plan).contains(rootfsPath + "/sys/firmware"));
   }
 
   @Test
   void anotherSandboxDirectory() {
     LaunchPlan plan = new LinuxFilesystemIsolator("/sandbox", List.of()).prepare(image());
-    assertEquals(ROOTFS + "/sandbox", plan.getMounts(plan.getMountsCount() - 1).getTarget());
+    assertEquals(rootfsPath + "/sandbox", plan.getMounts(plan.getMountsCount() - 1).getTarget());
     assertEquals(List.of("MESOS_SANDBOX=/sandbox"), plan.getEnvironmentList());
     for (String bad : List.of("relative", "/", "/a/../b", "/a/")) {
       assertThrows(IllegalArgumentException.class,
@@ -152,6 +152,6 @@ class LinuxFilesystemIsolatorTest {
     assertEquals(0, new PidNamespaceIsolator(false).prepare(image()).getMountsCount(),
         "no /proc of its own: filesystem/linux mounts the rootfs's");
     LaunchPlan ipc = new IpcNamespaceIsolator(1 << 20, false).prepare(image());
-    assertEquals(ROOTFS + "/dev/shm", ipc.getMounts(0).getTarget());
+    assertEquals(rootfsPath + "/dev/shm", ipc.getMounts(0).getTarget());
   }
 }

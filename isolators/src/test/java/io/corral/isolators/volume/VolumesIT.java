@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.corral.isolators.ImageLaunches;
+import io.corral.isolators.RealLaunches;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.Volume;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -40,6 +42,20 @@ class VolumesIT {
             .setSandboxPath(Volume.Source.SandboxPath.newBuilder()
                 .setType(Volume.Source.SandboxPath.Type.SELF).setPath(path)))
         .build();
+  }
+
+  @Test
+  void withoutAnImageAHostPathVolumeGoesOntoTheHostsPath() throws Exception {
+    Path target = Files.createDirectories(launches.base().resolve("host-target"));
+    ContainerInfo info = ImageLaunches.MESOS.toBuilder()
+        .addVolumes(hostPath(data.toString(), target.toString(), Volume.Mode.RO)).build();
+    RealLaunches.Result result = new RealLaunches(launches.base()).run(
+        ImageLaunches.isolators(List.of()), info,
+        "cat '" + target + "/f'; touch '" + target + "/new' 2>/dev/null || echo ro; echo $MESOS_SANDBOX",
+        (l, s) -> { });
+    assertEquals(0, result.exitCode(), result.stderr());
+    assertEquals("host\nro\n" + result.sandbox() + "\n", result.stdout());
+    assertFalse(Files.exists(target.resolve("f")), "the host's own view is unchanged");
   }
 
   @Test
