@@ -116,6 +116,7 @@ static void read_plan(void) {
   if (!plan.status_path) die("status", 0, "plan has no status_path");
   if (!plan.stdout_path) die("stdio", 0, "plan has no stdout_path");
   if (plan.n_mounts && !(plan.clone_flags & CLONE_NEWNS)) die("mount", 0, "mounts need a mount namespace");
+  if (plan.rootfs && !(plan.clone_flags & CLONE_NEWNS)) die("rootfs", 0, "a rootfs needs a mount namespace");
   if (plan.hostname && !(plan.clone_flags & CLONE_NEWUTS)) die("hostname", 0, "a hostname needs a UTS namespace");
 }
 
@@ -166,9 +167,13 @@ static void on_signal(int sig) {
 
 static void apply_init_steps(void) {
   apply_mounts(&plan);
+  enter_rootfs(&plan);
   if (plan.hostname && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
     die("hostname", errno, "sethostname '%s'", plan.hostname);
-  if (plan.working_directory && chdir(plan.working_directory) < 0)
+  /* In a rootfs, a missing working directory (an image's WorkingDir) is created, owned by root,
+     as Mesos' launch helper does: inside the container, so the image's symlinks stay inside. */
+  if (plan.working_directory && chdir(plan.working_directory) < 0
+      && !(plan.rootfs && errno == ENOENT && mkdir_p(plan.working_directory) == 0 && chdir(plan.working_directory) == 0))
     die("chdir", errno, "chdir '%s'", plan.working_directory);
 }
 

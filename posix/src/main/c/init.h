@@ -13,6 +13,13 @@ noreturn void die(const char *step, int err, const char *fmt, ...) __attribute__
 /* In a new mount namespace: every mount a slave, then the plan's mounts; dies on a failure. */
 void apply_mounts(const struct plan *plan);
 
+/* mkdir -p with mode 0755; -1 with errno set on a failure. */
+int mkdir_p(const char *path);
+
+/* With a rootfs (after the mounts): pivot_root(2) into it, detach the old root, chdir "/" and
+   make /dev's symlinks when /dev is a tmpfs; dies on a failure. Without one, nothing. */
+void enter_rootfs(const struct plan *plan);
+
 /* Without a pid namespace, after the command's exit: kills every process of the init's session
    and every descendant, and reaps them, until the init has no child left. */
 void reap_leftovers(void);

@@ -174,6 +174,13 @@ static int check_join(const char *path) {
   return 0;
 }
 
+/* rootfs: an absolute path other than "/" (which would pivot into the host's own root). */
+static int check_rootfs(const char *path) {
+  if (path[0] != '/') return fail("LaunchPlan field 19: rootfs '%s' is not an absolute path", path);
+  if (strspn(path, "/") == strlen(path)) return fail("LaunchPlan field 19: rootfs '%s' is the host's root", path);
+  return 0;
+}
+
 int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *err, size_t errlen) {
   const char *msg = "LaunchPlan";
   struct reader r = {buf, buf + len};
@@ -216,6 +223,10 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *err, size_
         rc = string(&f, msg, &p->join_cgroups[p->n_join_cgroups++]);
         if (!rc) rc = check_join(p->join_cgroups[p->n_join_cgroups - 1]);
         break;
+      case 19:
+        rc = string(&f, msg, &p->rootfs);
+        if (!rc) rc = check_rootfs(p->rootfs);
+        break;
       default: return fail("%s: unknown field number %llu", msg, (unsigned long long)f.num);
     }
     if (rc) return -1;
@@ -236,6 +247,6 @@ void plan_free(struct plan *p) {
   for (size_t i = 0; i < p->n_env; i++) free(p->env[i]);
   for (size_t i = 0; i < p->n_argv; i++) free(p->argv[i]);
   for (size_t i = 0; i < p->n_join_cgroups; i++) free(p->join_cgroups[i]);
-  char *single[] = {p->working_directory, p->hostname, p->status_path, p->stdin_path, p->stdout_path};
+  char *single[] = {p->working_directory, p->hostname, p->status_path, p->stdin_path, p->stdout_path, p->rootfs};
   for (size_t i = 0; i < sizeof single / sizeof single[0]; i++) free(single[i]);
 }

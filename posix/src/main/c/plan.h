@@ -44,6 +44,7 @@ struct plan {
   uint64_t effective, bounding;
   char *join_cgroups[PLAN_MAX_JOINS]; /* cgroup v1 "tasks" files the init writes "0" into */
   size_t n_join_cgroups;
+  char *rootfs; /* an absolute path the init pivots into after the mounts, or NULL */
 };
 
 /*

@@ -147,6 +147,7 @@ static void valid_plan(struct buf *o) {
     if (f == 14) repeated(o, 14, 0, 70000);
     else if (below(2)) varint_field(o, f, f <= 13 ? below(70000) : interesting());
   for (size_t i = below(3); i > 0; i--) string_field(o, 18, joins[below(2)]);
+  if (below(2)) string_field(o, 19, "/var/lib/corral/rootfs");
 }
 
 /* Random fields of every wire type, some nested up to two levels. */
@@ -247,6 +248,7 @@ static const char *broken_promise(const struct plan *p) {
     const char *j = p->join_cgroups[i], *base = strrchr(j, '/');
     if (j[0] != '/' || !base || (strcmp(base, "/tasks") && strcmp(base, "/cgroup.procs"))) return "a bad join_cgroups file";
   }
+  if (p->rootfs && (p->rootfs[0] != '/' || strspn(p->rootfs, "/") == strlen(p->rootfs))) return "a bad rootfs";
   return NULL;
 }
 
@@ -276,9 +278,10 @@ static int decode_stdin(void) {
       size_t arg_bytes = 0;
       for (size_t i = 0; i < p->n_argv; i++) arg_bytes += strlen(p->argv[i]);
       printf("OK clone=%#x mounts=%zu env=%zu argv=%zu/%zu rlimits=%zu groups=%zu joins=%zu uid=%s%u gid=%s%u"
-             " effective=%#" PRIx64 " nnp=%d\n", (unsigned)p->clone_flags, p->n_mounts, p->n_env, p->n_argv,
+             " effective=%#" PRIx64 " nnp=%d rootfs=%s\n", (unsigned)p->clone_flags, p->n_mounts, p->n_env, p->n_argv,
              arg_bytes, p->n_rlimits, p->n_groups, p->n_join_cgroups, p->has_uid ? "" : "-", p->uid,
-             p->has_gid ? "" : "-", p->gid, p->effective, p->no_new_privileges);
+             p->has_gid ? "" : "-", p->gid, p->effective, p->no_new_privileges,
+             p->rootfs ? p->rootfs : "-");
     }
     fflush(stdout);
     plan_free(p);

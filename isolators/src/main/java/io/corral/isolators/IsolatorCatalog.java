@@ -7,6 +7,8 @@ import io.corral.isolators.cgroups.CgroupsPidsIsolator;
 import io.corral.isolators.cgroups.Hierarchies;
 import io.corral.isolators.disk.DuDiskIsolator;
 import io.corral.isolators.disk.XfsDiskIsolator;
+import io.corral.isolators.docker.DockerRuntimeIsolator;
+import io.corral.isolators.filesystem.LinuxFilesystemIsolator;
 import io.corral.isolators.filesystem.PosixFilesystemIsolator;
 import io.corral.isolators.filesystem.SharedFilesystemIsolator;
 import io.corral.isolators.linux.CapabilitiesIsolator;
@@ -16,6 +18,8 @@ import io.corral.isolators.namespaces.PidNamespaceIsolator;
 import io.corral.isolators.posix.PosixCpuIsolator;
 import io.corral.isolators.posix.PosixMemIsolator;
 import io.corral.isolators.posix.RlimitsIsolator;
+import io.corral.isolators.volume.HostPathVolumeIsolator;
+import io.corral.isolators.volume.SandboxPathVolumeIsolator;
 import io.corral.posix.Linux;
 import io.corral.posix.du.ProcessDu;
 import java.util.List;
@@ -56,6 +60,8 @@ public final class IsolatorCatalog {
           (linux, options, hierarchies) -> new PosixFilesystemIsolator()),
       new Entry("filesystem/shared", true, "host_path volumes bind-mounted in a mount namespace",
           (linux, options, hierarchies) -> new SharedFilesystemIsolator()),
+      new Entry("filesystem/linux", true, "mount namespace; an image's rootfs as / (pivot_root)",
+          (linux, options, hierarchies) -> new LinuxFilesystemIsolator()),
       new Entry("posix/cpu", false, "cpu usage of the process tree (no limit)",
           (linux, options, hierarchies) -> new PosixCpuIsolator(linux.proc())),
       new Entry("posix/mem", false, "memory usage of the process tree (no limit)",
@@ -70,6 +76,12 @@ public final class IsolatorCatalog {
           (linux, options, hierarchies) -> new CgroupsPidsIsolator(hierarchies)),
       new Entry("cgroups/net_cls", true, "a net_cls classid per container (cgroup v1)",
           (linux, options, hierarchies) -> new CgroupsNetClsIsolator(hierarchies)),
+      new Entry("docker/runtime", false, "an image's Entrypoint, Cmd, Env, WorkingDir and User",
+          (linux, options, hierarchies) -> new DockerRuntimeIsolator()),
+      new Entry("volume/host_path", true, "HOST_PATH volumes bound into the container",
+          (linux, options, hierarchies) -> new HostPathVolumeIsolator()),
+      new Entry("volume/sandbox_path", true, "SANDBOX_PATH (SELF) volumes bound into the container",
+          (linux, options, hierarchies) -> new SandboxPathVolumeIsolator()),
       new Entry("linux/capabilities", true, "effective and bounding capability sets",
           (linux, options, hierarchies) -> new CapabilitiesIsolator(
               options.effectiveCapabilities(), options.boundingCapabilities())),

@@ -6,6 +6,7 @@ import io.corral.isolators.disk.DuConfig;
 import io.corral.isolators.disk.DuDiskIsolator;
 import io.corral.isolators.disk.XfsConfig;
 import io.corral.isolators.disk.XfsDiskIsolator;
+import io.corral.isolators.filesystem.LinuxFilesystemIsolator;
 import io.corral.isolators.namespaces.IpcNamespaceIsolator;
 import io.corral.posix.Linux;
 import io.corral.proto.v1.CapabilityInfo.Capability;
@@ -150,8 +151,12 @@ public final class IsolatorRegistry {
         throw new IllegalArgumentException(
             "The '" + name + "' isolator requires root permissions");
       }
-      isolators.add(entry.factory().create(linux, options, hierarchies));
+      Isolator isolator = entry.factory().create(linux, options, hierarchies);
+      // filesystem/linux refuses the volumes that no enabled volume/* isolator mounts.
+      isolators.add(isolator instanceof LinuxFilesystemIsolator fs ? fs.withVolumeIsolators(names)
+          : isolator);
     }
+    requireFilesystemLinux(names);
     if (options.defaultContainerInfo().isPresent()) {
       // disk/du and disk/xfs read no ContainerInfo; left unwrapped, the containerizer finds them
       // by their class (its DiskWatchActor drives both).
@@ -159,5 +164,19 @@ public final class IsolatorRegistry {
           : new DefaultContainerInfo(i, options.defaultContainerInfo().get()));
     }
     return isolators;
+  }
+
+  /**
+   * The volume isolators mount into a rootfs and rely on {@code filesystem/linux} to refuse the
+   * volumes they do not mount (as Mesos requires it for {@code volume/host_path}; Corral has no
+   * symlink fallback for {@code volume/sandbox_path}).
+   */
+  private static void requireFilesystemLinux(List<String> names) {
+    for (String name : names) {
+      if (name.startsWith("volume/") && !names.contains("filesystem/linux")) {
+        throw new IllegalArgumentException("Failed to create isolator '" + name + "': the"
+            + " 'filesystem/linux' isolator must be used with it");
+      }
+    }
   }
 }

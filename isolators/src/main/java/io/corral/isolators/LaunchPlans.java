@@ -4,6 +4,7 @@ import io.corral.proto.v1.CommandInfo;
 import io.corral.proto.v1.Environment;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.Namespace;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -30,7 +31,7 @@ public final class LaunchPlans {
    * Merges the fragments of the isolators, in isolator order. Mounts and environment entries
    * are concatenated in order, clone namespaces de-duplicated (first occurrence kept), and
    * {@code no_new_privileges} is set if any isolator sets it. Two isolators that set the same
-   * single-owner part (working_directory, hostname, rlimits, capabilities, user, argv) are a
+   * single-owner part (working_directory, hostname, rlimits, capabilities, user, argv, rootfs) are a
    * conflict; an isolator that sets what only the containerizer sets (version, status_path,
    * stdin_path, stdout_path) is refused.
    *
@@ -44,6 +45,7 @@ public final class LaunchPlans {
     owned.put("capabilities", p -> p.hasEffectiveCapabilities() || p.hasBoundingCapabilities());
     owned.put("user", p -> p.hasUid() || p.hasGid() || p.getSupplementaryGroupsCount() > 0);
     owned.put("argv", p -> p.getArgvCount() > 0);
+    owned.put("rootfs", LaunchPlan::hasRootfs);
     Map<String, Predicate<LaunchPlan>> reserved = Map.of(
         "version", LaunchPlan::hasVersion, "status_path", LaunchPlan::hasStatusPath,
         "stdin_path", LaunchPlan::hasStdinPath, "stdout_path", LaunchPlan::hasStdoutPath);
@@ -93,23 +95,41 @@ public final class LaunchPlans {
     return env;
   }
 
-  /** {@link #complete(LaunchPlan, CommandInfo, UserDatabase)} with the host's user database. */
+  /**
+   * {@link #complete(LaunchPlan, CommandInfo, UserDatabase)} with the user database of the
+   * container's root: the host's, or for a plan with a rootfs the image's own {@code /etc/passwd}
+   * and {@code /etc/group} (the command's user is looked up where it runs, as in Mesos).
+   */
   public static LaunchPlan complete(LaunchPlan merged, CommandInfo command) {
-    return complete(merged, command, UserDatabase.system());
+    UserDatabase users = merged.hasRootfs()
+        ? new UserDatabase(Confined.file(Path.of(merged.getRootfs()), "etc/passwd"),
+            Confined.file(Path.of(merged.getRootfs()), "etc/group"))
+        : UserDatabase.system();
+    return complete(merged, command, users);
   }
 
   /**
    * The merged isolator plan completed with the command: its environment replaced by the
    * command's complete environment (isolator entries first), and argv, uid, gid and groups from
-   * {@link #command(CommandInfo, Map, UserDatabase)}.
+   * {@link #command(CommandInfo, Map, UserDatabase)}. When an isolator already set the argv
+   * ({@code docker/runtime}, from the image), that argv is kept and the command's {@code value}
+   * is not required; its environment and user still apply.
    */
   public static LaunchPlan complete(LaunchPlan merged, CommandInfo command, UserDatabase users) {
     if (command.hasUser() && merged.hasUid()) {
       throw new IsolatorException("Failed to prepare: an isolator and the command both specify"
           + " the user");
     }
-    LaunchPlan commandPlan = command(command, environment(merged), users);
-    return merged.toBuilder().clearEnvironment().clearArgv().mergeFrom(commandPlan).build();
+    boolean keepArgv = merged.getArgvCount() > 0;
+    LaunchPlan.Builder plan = environmentAndUser(command, environment(merged), users);
+    if (!keepArgv) {
+      plan.addAllArgv(argv(command));
+    }
+    LaunchPlan.Builder completed = merged.toBuilder().clearEnvironment();
+    if (!keepArgv) {
+      completed.clearArgv();
+    }
+    return completed.mergeFrom(plan.build()).build();
   }
 
   /** {@link #command(CommandInfo, Map, UserDatabase)} with the host's user database. */
@@ -137,18 +157,26 @@ public final class LaunchPlans {
    */
   public static LaunchPlan command(CommandInfo command, Map<String, String> isolatorEnv,
       UserDatabase users) {
+    List<String> argv = argv(command);
+    return environmentAndUser(command, isolatorEnv, users).addAllArgv(argv).build();
+  }
+
+  private static List<String> argv(CommandInfo command) {
     if (!command.hasValue()) {
       throw new IsolatorException("Failed to prepare: command has no 'value'");
     }
-    LaunchPlan.Builder plan = LaunchPlan.newBuilder();
     if (command.getShell()) {
-      plan.addArgv("/bin/sh").addArgv("-c").addArgv(command.getValue());
-    } else {
-      plan.addArgv(command.getValue());
-      List<String> arguments = command.getArgumentsList();
-      plan.addAllArgv(arguments.isEmpty() ? List.of() : arguments.subList(1, arguments.size()));
+      return List.of("/bin/sh", "-c", command.getValue());
     }
+    List<String> argv = new ArrayList<>(List.of(command.getValue()));
+    List<String> arguments = command.getArgumentsList();
+    argv.addAll(arguments.isEmpty() ? List.of() : arguments.subList(1, arguments.size()));
+    return argv;
+  }
 
+  private static LaunchPlan.Builder environmentAndUser(CommandInfo command,
+      Map<String, String> isolatorEnv, UserDatabase users) {
+    LaunchPlan.Builder plan = LaunchPlan.newBuilder();
     Map<String, String> env = new LinkedHashMap<>(isolatorEnv);
     for (Environment.Variable variable : command.getEnvironment().getVariablesList()) {
       env.put(variable.getName(), value(variable));
@@ -163,7 +191,7 @@ public final class LaunchPlans {
           () -> new IsolatorException("Failed to find user '" + command.getUser() + "'"));
       plan.setUid(user.uid()).setGid(user.gid()).addAllSupplementaryGroups(user.groups());
     }
-    return plan.build();
+    return plan;
   }
 
   private static String value(Environment.Variable variable) {

@@ -49,11 +49,9 @@ public final class UserDatabase {
         int uid = Integer.parseInt(f[2]);
         int gid = Integer.parseInt(f[3]);
         Set<Integer> groups = new LinkedHashSet<>(List.of(gid));
-        if (Files.exists(group)) {
-          for (String[] g : entries(group, 4)) {
-            if (List.of(g[3].split(",")).contains(name)) {
-              groups.add(Integer.parseInt(g[2]));
-            }
+        for (String[] g : entries(group, 4)) {
+          if (List.of(g[3].split(",")).contains(name)) {
+            groups.add(Integer.parseInt(g[2]));
           }
         }
         return Optional.of(new User(name, uid, gid, List.copyOf(groups)));
@@ -62,8 +60,30 @@ public final class UserDatabase {
     return Optional.empty();
   }
 
-  /** The well-formed lines of a colon file: enough fields, numeric ids; others are skipped. */
+  /** The name of the user with this uid (the first in the file), or empty. */
+  public Optional<String> nameOf(int uid) {
+    return entries(passwd, 7).stream().filter(f -> f[2].equals(String.valueOf(uid)))
+        .map(f -> f[0]).findFirst();
+  }
+
+  /**
+   * The gid of the group with this name, or empty.
+   *
+   * @throws IsolatorException when the file cannot be read
+   */
+  public Optional<Integer> groupId(String name) {
+    return entries(group, 4).stream().filter(f -> f[0].equals(name))
+        .map(f -> Integer.parseInt(f[2])).findFirst();
+  }
+
+  /**
+   * The well-formed lines of a colon file: enough fields, numeric ids; others are skipped. A
+   * missing file has none (an image need not have {@code /etc/passwd}).
+   */
   private static List<String[]> entries(Path file, int fields) {
+    if (!Files.exists(file)) {
+      return List.of();
+    }
     List<String> lines;
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);

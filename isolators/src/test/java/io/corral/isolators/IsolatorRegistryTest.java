@@ -33,9 +33,19 @@ class IsolatorRegistryTest {
     IsolatorRegistry.Options options = IsolatorRegistry.Options.defaults()
         .withXfs(io.corral.isolators.disk.XfsConfig.defaults().withWorkDir(work));
     for (IsolatorCatalog.Entry entry : IsolatorCatalog.ENTRIES) {
-      assertEquals(List.of(entry.name()), IsolatorRegistry.create(List.of(entry.name()), xfsHost,
-          options).stream().map(Isolator::name).toList());
+      List<String> names = entry.name().startsWith("volume/")
+          ? List.of("filesystem/linux", entry.name()) : List.of(entry.name());
+      assertEquals(names, IsolatorRegistry.create(names, xfsHost, options).stream()
+          .map(Isolator::name).toList());
     }
+  }
+
+  @Test
+  void theVolumeIsolatorsNeedFilesystemLinux() {
+    assertEquals("Failed to create isolator 'volume/sandbox_path': the 'filesystem/linux' isolator"
+        + " must be used with it", assertThrows(IllegalArgumentException.class,
+            () -> IsolatorRegistry.create(List.of("filesystem/shared", "volume/sandbox_path"), linux))
+            .getMessage());
   }
 
   @Test

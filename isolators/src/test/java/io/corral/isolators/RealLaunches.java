@@ -13,6 +13,7 @@ import io.corral.proto.v1.CommandInfo;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.LaunchPlan;
+import io.corral.proto.v1.ProvisionedRootfs;
 import io.corral.proto.v1.agent.Call;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
@@ -73,6 +75,13 @@ public final class RealLaunches {
   /** Runs {@code command} (its user, shell and environment honoured) in a container. */
   public Result run(List<Isolator> isolators, ContainerInfo info, CommandInfo command,
       BiConsumer<LaunchedContainer, Path> whileRunning) throws Exception {
+    return run(isolators, info, command, Optional.empty(), whileRunning);
+  }
+
+  /** {@link #run(List, ContainerInfo, CommandInfo, BiConsumer)} from a provisioned rootfs. */
+  public Result run(List<Isolator> isolators, ContainerInfo info, CommandInfo command,
+      Optional<ProvisionedRootfs> rootfs, BiConsumer<LaunchedContainer, Path> whileRunning)
+      throws Exception {
     String id = "c" + IDS.incrementAndGet();
     Path sandbox = Files.createDirectories(base.resolve("containers").resolve(id));
     Path runtime = Files.createDirectories(base.resolve("runtime").resolve(id));
@@ -82,7 +91,8 @@ public final class RealLaunches {
     if (info != null) {
       launch.setContainer(info);
     }
-    ContainerContext container = new ContainerContext(cid, launch.build(), sandbox, runtime);
+    ContainerContext container = new ContainerContext(cid, launch.build(), sandbox, runtime,
+        rootfs);
     List<Isolator> prepared = new ArrayList<>();
     try {
       List<Map.Entry<String, LaunchPlan>> fragments = new ArrayList<>();

@@ -12,8 +12,8 @@ import java.util.List;
  * the source lies on (runc does the same). Reads a {@code mountinfo} file (the host's
  * {@code /proc/self/mountinfo}, or a test's) with {@link MountInfo} at each call, on the caller's thread.
  */
-final class MountTable {
-  static final MountTable SELF = new MountTable(MountInfo.SELF);
+public final class MountTable {
+  public static final MountTable SELF = new MountTable(MountInfo.SELF);
 
   private static final long MS_NOSUID = 2;
   private static final long MS_NODEV = 4;
@@ -21,12 +21,12 @@ final class MountTable {
 
   private final Path mountinfo;
 
-  MountTable(Path mountinfo) {
+  public MountTable(Path mountinfo) {
     this.mountinfo = mountinfo;
   }
 
   /** The MS_NOSUID, MS_NODEV and MS_NOEXEC bits of the topmost mount holding {@code path}. */
-  long lockedFlags(Path path) {
+  public long lockedFlags(Path path) {
     List<MountInfo.Entry> entries;
     try {
       entries = MountInfo.read(mountinfo);

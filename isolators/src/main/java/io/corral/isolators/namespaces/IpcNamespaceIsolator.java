@@ -24,7 +24,9 @@ import io.corral.proto.v1.Namespace;
  * <p>{@code SHARE_PARENT} shares the agent's IPC namespace and {@code /dev/shm} (an empty plan),
  * and is refused with Mesos' message under {@code --disallow_sharing_agent_ipc_namespace}.
  * {@code shm_size} with {@code SHARE_PARENT}, an explicit {@code UNKNOWN} mode and a zero size
- * are refused. Stateless; any thread.
+ * are refused. In a container with a rootfs the tmpfs goes on the rootfs's {@code /dev/shm},
+ * over the one {@code filesystem/linux} mounts there (which it prepares earlier). Stateless;
+ * any thread.
  */
 public final class IpcNamespaceIsolator implements Isolator {
   /** The size of a private {@code /dev/shm} when neither the launch nor the agent sets one. */
@@ -83,7 +85,8 @@ public final class IpcNamespaceIsolator implements Isolator {
         .addCloneNamespaces(Namespace.IPC)
         .addCloneNamespaces(Namespace.MOUNT)
         .addMounts(Mount.newBuilder()
-            .setSource("shm").setTarget("/dev/shm").setType("tmpfs")
+            .setSource("shm").setType("tmpfs")
+            .setTarget(container.rootfs().map(r -> r.getRootfs() + "/dev/shm").orElse("/dev/shm"))
             .setFlags(MS_NOSUID | MS_NODEV | MS_STRICTATIME)
             .setData("mode=1777,size=" + size))
         .build();

@@ -16,7 +16,9 @@ import io.corral.proto.v1.Namespace;
  * shares the agent's pid namespace (and its /proc), unless the agent runs with
  * {@code --disallow_sharing_agent_pid_namespace}, in which case prepare fails with Mesos'
  * message. Unlike Mesos, it does not require {@code filesystem/linux}: corral-init mounts /proc
- * itself in the new mount namespace. Stateless: recover and cleanup have nothing to do (the
+ * itself in the new mount namespace. A container with a rootfs gets no {@code /proc} from here:
+ * {@code filesystem/linux} mounts one in the rootfs (the host's {@code /proc} is gone after the
+ * pivot). Stateless: recover and cleanup have nothing to do (the
  * namespaces die with the container's last process); any thread.
  */
 public final class PidNamespaceIsolator implements Isolator {
@@ -47,9 +49,13 @@ public final class PidNamespaceIsolator implements Isolator {
       }
       return LaunchPlan.getDefaultInstance();
     }
-    return LaunchPlan.newBuilder()
+    LaunchPlan.Builder plan = LaunchPlan.newBuilder()
         .addCloneNamespaces(Namespace.PID)
-        .addCloneNamespaces(Namespace.MOUNT)
+        .addCloneNamespaces(Namespace.MOUNT);
+    if (container.rootfs().isPresent()) {
+      return plan.build(); // filesystem/linux mounts the rootfs's own proc
+    }
+    return plan
         .addMounts(Mount.newBuilder()
             .setSource("proc").setTarget("/proc").setType("proc")
             .setFlags(MS_NOSUID | MS_NODEV | MS_NOEXEC))

@@ -18,7 +18,7 @@ final class PosixPlans {
 
   /**
    * Refuses a plan that asks for more than the posix launcher can give: namespaces, mounts, a
-   * hostname, rlimits, capabilities, no_new_privileges, cgroups to join, or a user other than
+   * rootfs (an image container), a hostname, rlimits, capabilities, no_new_privileges, cgroups to join, or a user other than
    * the agent's own ({@code uid}, {@code gid}).
    *
    * @throws LaunchException naming every field it cannot apply
@@ -30,6 +30,9 @@ final class PosixPlans {
     }
     if (plan.getMountsCount() > 0) {
       unsupported.add("mounts");
+    }
+    if (plan.hasRootfs()) {
+      unsupported.add("a rootfs '" + plan.getRootfs() + "'");
     }
     if (plan.hasHostname()) {
       unsupported.add("a hostname");

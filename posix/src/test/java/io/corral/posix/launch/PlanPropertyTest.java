@@ -101,7 +101,8 @@ class PlanPropertyTest {
     LaunchPlan.Builder full = smallest.toBuilder().addAllCloneNamespaces(List.of(CLONE))
         .setWorkingDirectory("").setHostname("").setUid(-1).setGid(Integer.MIN_VALUE)
         .setEffectiveCapabilities(Long.MIN_VALUE).setBoundingCapabilities(Long.MAX_VALUE)
-        .setNoNewPrivileges(true).addJoinCgroups("/sys/fs/cgroup//tasks");
+        .setNoNewPrivileges(true).addJoinCgroups("/sys/fs/cgroup//tasks")
+        .setRootfs("/\uffff");
     for (int i = 0; i < 6; i++) {
       full.addEnvironment("").addArgv("\uffff").addSupplementaryGroups(i % 2 == 0 ? Integer.MAX_VALUE : -1);
     }
@@ -160,6 +161,9 @@ class PlanPropertyTest {
     if (r.nextBoolean()) {
       plan.setBoundingCapabilities(anyLong(r));
     }
+    if (r.nextBoolean()) {
+      plan.setRootfs("/r" + text(r, ALPHA, 12));
+    }
   }
 
   /** The driver's line for a plan it accepts, computed from the Java side. */
@@ -180,13 +184,13 @@ class PlanPropertyTest {
       argBytes += plan.getArgvBytes(i).size();
     }
     return String.format("OK clone=%s mounts=%d env=%d argv=%d/%d rlimits=%d groups=%d joins=%d uid=%s%s gid=%s%s"
-            + " effective=%s nnp=%d", clone == 0 ? "0" : "0x" + Integer.toHexString(clone),
+            + " effective=%s nnp=%d rootfs=%s", clone == 0 ? "0" : "0x" + Integer.toHexString(clone),
         plan.getMountsCount(), plan.getEnvironmentCount(), plan.getArgvCount(), argBytes, plan.getRlimitsCount(),
         plan.getSupplementaryGroupsCount(), plan.getJoinCgroupsCount(),
         plan.hasUid() ? "" : "-", Integer.toUnsignedString(plan.getUid()),
         plan.hasGid() ? "" : "-", Integer.toUnsignedString(plan.getGid()),
         plan.getEffectiveCapabilities() == 0 ? "0" : "0x" + Long.toHexString(plan.getEffectiveCapabilities()),
-        plan.getNoNewPrivileges() ? 1 : 0);
+        plan.getNoNewPrivileges() ? 1 : 0, plan.hasRootfs() ? plan.getRootfs() : "-");
   }
 
   /** One line from the driver, started once for all tries and fed framed plans. */

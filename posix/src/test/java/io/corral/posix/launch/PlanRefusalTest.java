@@ -140,6 +140,18 @@ class PlanRefusalTest {
   }
 
   @Test
+  void aRootfsMustBeAnAbsolutePathOtherThanTheRootAndNeedsAMountNamespace() {
+    LaunchException e = refused(plan().setRootfs("rootfs").build());
+    assertEquals("plan", e.step());
+    assertEquals("LaunchPlan field 19: rootfs 'rootfs' is not an absolute path", e.getMessage());
+    assertEquals("LaunchPlan field 19: rootfs '//' is the host's root",
+        refused(plan().setRootfs("//").build()).getMessage());
+    e = refused(plan().setRootfs(dir.toString()).build());
+    assertEquals("rootfs", e.step());
+    assertEquals("a rootfs needs a mount namespace", e.getMessage());
+  }
+
+  @Test
   void aHostnameNeedsAUtsNamespace() {
     LaunchException e = refused(plan().setHostname("box").build());
     assertEquals("hostname", e.step());

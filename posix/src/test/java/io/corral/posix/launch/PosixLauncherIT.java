@@ -169,6 +169,14 @@ class PosixLauncherIT {
   }
 
   @Test
+  void refusesARootfs() {
+    LaunchException e = assertThrows(LaunchException.class, () -> launcher.fork("c1",
+        plan("true").setRootfs("/var/lib/rootfs").build(), new Stdio(null, null, null)));
+    assertEquals("the 'posix' launcher cannot apply a rootfs '/var/lib/rootfs'; they need --launcher=linux",
+        e.getMessage());
+  }
+
+  @Test
   void refusesAMissingExecutableAtFork() {
     LaunchPlan noSuch = plan("x").setArgv(0, "no-such-command").build();
     LaunchException e = assertThrows(LaunchException.class, () -> launcher.fork("c1", noSuch, new Stdio(null, null, null)));
