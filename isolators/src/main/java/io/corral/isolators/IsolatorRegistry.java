@@ -7,6 +7,7 @@ import io.corral.isolators.disk.DuDiskIsolator;
 import io.corral.isolators.disk.XfsConfig;
 import io.corral.isolators.disk.XfsDiskIsolator;
 import io.corral.isolators.filesystem.LinuxFilesystemIsolator;
+import io.corral.isolators.filesystem.MountConfig;
 import io.corral.isolators.namespaces.IpcNamespaceIsolator;
 import io.corral.posix.Linux;
 import io.corral.proto.v1.CapabilityInfo.Capability;
@@ -52,7 +53,24 @@ public final class IsolatorRegistry {
       Optional<Set<Capability>> boundingCapabilities,
       CgroupsConfig cgroups,
       XfsConfig xfs,
-      DuConfig du) {
+      DuConfig du,
+      MountConfig mounts) {
+
+    /** These flags with the default mount flags. */
+    public Options(
+        boolean disallowSharingAgentPidNamespace,
+        Optional<ContainerInfo> defaultContainerInfo,
+        long defaultContainerShmSize,
+        boolean disallowSharingAgentIpcNamespace,
+        Optional<Set<Capability>> effectiveCapabilities,
+        Optional<Set<Capability>> boundingCapabilities,
+        CgroupsConfig cgroups,
+        XfsConfig xfs,
+        DuConfig du) {
+      this(disallowSharingAgentPidNamespace, defaultContainerInfo, defaultContainerShmSize,
+          disallowSharingAgentIpcNamespace, effectiveCapabilities, boundingCapabilities, cgroups, xfs, du,
+          MountConfig.defaults());
+    }
 
     /** These flags with the default {@code disk/xfs} and {@code disk/du} flags. */
     public Options(
@@ -96,21 +114,28 @@ public final class IsolatorRegistry {
     public Options withCgroups(CgroupsConfig config) {
       return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
           defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, config, xfs, du);
+          boundingCapabilities, config, xfs, du, mounts);
     }
 
     /** These options with other {@code disk/xfs} flags. */
     public Options withXfs(XfsConfig config) {
       return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
           defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, cgroups, config, du);
+          boundingCapabilities, cgroups, config, du, mounts);
     }
 
     /** These options with other {@code disk/du} flags. */
     public Options withDu(DuConfig config) {
       return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
           defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, cgroups, xfs, config);
+          boundingCapabilities, cgroups, xfs, config, mounts);
+    }
+
+    /** These options with other {@code --sandbox_directory} and volume flags. */
+    public Options withMounts(MountConfig config) {
+      return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
+          defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
+          boundingCapabilities, cgroups, xfs, du, config);
     }
   }
 

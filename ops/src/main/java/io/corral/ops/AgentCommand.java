@@ -1,6 +1,7 @@
 package io.corral.ops;
 
 import io.corral.actors.Containerizer;
+import io.corral.actors.ContainerizerSettings;
 import io.corral.http.security.HttpSecurity;
 import io.corral.http.security.Tls;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -57,6 +58,7 @@ final class AgentCommand implements Callable<Integer> {
       throw new StartupException("Flag 'work_dir' is required, but it was not provided");
     }
     List<String> isolators = Wiring.isolation(flags.isolation());
+    ImageFlags.Images imageSettings = images.resolve(flags.workDir(), isolators, kind);
     Directories.ensureWritable("work", flags.workDir());
     Directories.ensurePrivate("runtime", flags.runtimeDir());
     HttpSecurity httpSecurity = security.resolve(root, flags.workDir(), http.ip());
@@ -65,8 +67,13 @@ final class AgentCommand implements Callable<Integer> {
     Containerizer.RecoverMode recover = http.recover();
     CompletableFuture<Integer> recovered = new CompletableFuture<>();
     PrometheusMeterRegistry registry = Wiring.meterRegistry();
-    ActorSystem<Containerizer.Command> system = Systems.start(Containerizer.create(
-        Wiring.containerizer(flags, isolators, kind).withMeterRegistry(registry), recover, recovered), flags.loggingLevel());
+    ContainerizerSettings settings = Wiring.containerizer(flags, isolators, kind, imageSettings.mounts())
+        .withMeterRegistry(registry);
+    if (imageSettings.enabled()) {
+      settings = settings.withProvisioner(Wiring.provisioner(imageSettings, flags, registry));
+    }
+    ActorSystem<Containerizer.Command> system = Systems.start(Containerizer.create(settings, recover, recovered),
+        flags.loggingLevel());
     ServerBinding binding = bind(system, recovered::isDone, registry, httpSecurity, tls);
     LOG.info("Agent listening on {}://{}:{} (pid {}) with isolation '{}' and launcher '{}'",
         tls.isPresent() ? "https" : "http", http.ip(), binding.localAddress().getPort(),

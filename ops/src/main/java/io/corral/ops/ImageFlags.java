@@ -1,5 +1,6 @@
 package io.corral.ops;
 
+import io.corral.isolators.filesystem.MountConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,9 +58,15 @@ final class ImageFlags {
       description = "Where an image container sees its sandbox (MESOS_SANDBOX). Default: ${DEFAULT-VALUE}.")
   String sandboxDirectory;
 
+  @Option(names = "--host_path_volume_force_creation", paramLabel = "DIR[:DIR...]",
+      description = "Colon-separated absolute directories under which a missing HOST_PATH volume"
+          + " source is created (volume/host_path); elsewhere a missing source fails the launch."
+          + " Default: none.")
+  String hostPathVolumeForceCreation;
+
   /** The flags as the agent uses them; {@code enabled} false when no provider is given. */
   record Images(boolean enabled, String registry, Path store, Optional<String> backend,
-      Optional<String> dockerConfigJson, String sandboxDirectory) {}
+      Optional<String> dockerConfigJson, MountConfig mounts) {}
 
   /**
    * Checks the flags against each other and against {@code isolation} and the launcher, and
@@ -95,7 +102,22 @@ final class ImageFlags {
     }
     Path store = dockerStoreDir != null ? dockerStoreDir : workDir.resolve("store").resolve("docker");
     return new Images(!providers.isEmpty(), dockerRegistry, store.toAbsolutePath().normalize(), backend,
-        dockerConfigJson(), Path.of(sandboxDirectory).normalize().toString());
+        dockerConfigJson(), new MountConfig(Path.of(sandboxDirectory).normalize().toString(), forceCreation()));
+  }
+
+  private List<Path> forceCreation() {
+    List<Path> dirs = new ArrayList<>();
+    if (hostPathVolumeForceCreation == null || hostPathVolumeForceCreation.isBlank()) {
+      return dirs;
+    }
+    for (String dir : hostPathVolumeForceCreation.split(":")) {
+      if (!dir.startsWith("/")) {
+        throw new StartupException("Flag '--host_path_volume_force_creation' takes absolute directories, not '"
+            + dir + "'");
+      }
+      dirs.add(Path.of(dir).normalize());
+    }
+    return dirs;
   }
 
   private Set<String> providers() {

@@ -7,19 +7,32 @@ import io.corral.http.AgentRoutes;
 import io.corral.http.AgentServer;
 import io.corral.http.HttpSettings;
 import io.corral.http.security.HttpSecurity;
+import io.corral.images.DockerProvisioner;
+import io.corral.images.Provisioner;
+import io.corral.images.PullMetrics;
+import io.corral.images.registry.RegistrySettings;
 import io.corral.isolators.IsolationFlag;
 import io.corral.isolators.IsolatorRegistry;
 import io.corral.isolators.LauncherIsolation;
+import io.corral.isolators.filesystem.MountConfig;
 import io.corral.posix.Linux;
 import io.corral.posix.launch.PosixLauncher;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
@@ -59,9 +72,13 @@ final class Wiring {
    * @throws StartupException when an isolator or the launch helper cannot be set up
    */
   static ContainerizerSettings containerizer(AgentFlags flags, List<String> names) {
+    return containerizer(flags, names, MountConfig.defaults());
+  }
+
+  private static ContainerizerSettings containerizer(AgentFlags flags, List<String> names, MountConfig mounts) {
     try {
       return ContainerizerSettings.forHost(Linux.nativeDefault(), flags.workDir(),
-          flags.runtimeDir(), names, flags.isolatorOptions(), flags.launcherDir(),
+          flags.runtimeDir(), names, flags.isolatorOptions().withMounts(mounts), flags.launcherDir(),
           flags.containerLaunchTimeout()).withIsolatorPhaseTimeout(flags.isolatorPhaseTimeout());
     } catch (IllegalArgumentException e) {
       throw new StartupException(e.getMessage(), e);
@@ -78,8 +95,14 @@ final class Wiring {
    * @throws StartupException when an isolator or the launcher cannot be set up
    */
   static ContainerizerSettings containerizer(AgentFlags flags, List<String> names, LauncherFlag.Kind kind) {
+    return containerizer(flags, names, kind, MountConfig.defaults());
+  }
+
+  /** As above, with the mount flags of {@code filesystem/linux} and the volume isolators. */
+  static ContainerizerSettings containerizer(AgentFlags flags, List<String> names, LauncherFlag.Kind kind,
+      MountConfig mounts) {
     if (kind == LauncherFlag.Kind.LINUX) {
-      return containerizer(flags, names);
+      return containerizer(flags, names, mounts);
     }
     try {
       boolean procFs = LauncherFlag.hasProcFs();
@@ -93,6 +116,42 @@ final class Wiring {
       return new ContainerizerSettings(flags.workDir(), flags.runtimeDir(),
           IsolatorRegistry.create(names, linux, flags.isolatorOptions()), launcher, linux,
           flags.containerLaunchTimeout(), flags.isolatorPhaseTimeout());
+    } catch (IllegalArgumentException e) {
+      throw new StartupException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The provisioner of an agent with images: the store in {@code --docker_store_dir}, root
+   * filesystems under {@code <work_dir>/provisioner/containers}, pulls counted in
+   * {@code registry}. Inline {@code --docker_config} JSON is kept in the private runtime directory
+   * (0600) for the registry client to read.
+   *
+   * @throws StartupException when the store or the registry flag is unusable
+   */
+  static Provisioner provisioner(ImageFlags.Images images, AgentFlags flags,
+      MeterRegistry registry) {
+    try {
+      RegistrySettings settings = io.corral.images.registry.RegistrySettings.defaults();
+      if (images.dockerConfigJson().isPresent()) {
+        Path config = flags.runtimeDir().resolve("docker-config.json");
+        java.nio.file.Files.writeString(config, images.dockerConfigJson().get());
+        java.nio.file.Files.setPosixFilePermissions(config,
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        settings = settings.withDockerConfig(config);
+      }
+      AtomicInteger threads = new AtomicInteger();
+      ExecutorService executor = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+        Thread thread = new Thread(r, "corral-images-" + threads.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+      });
+      return io.corral.images.DockerProvisioner.create(images.store(),
+          flags.workDir().resolve("provisioner").resolve("containers"), images.registry(), settings,
+          images.backend(), executor, new PullMetrics(registry));
+    } catch (IOException e) {
+      throw new StartupException("Failed to set up the image store '" + images.store() + "': "
+          + Directories.describe(e), e);
     } catch (IllegalArgumentException e) {
       throw new StartupException(e.getMessage(), e);
     }

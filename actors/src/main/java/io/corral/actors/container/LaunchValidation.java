@@ -2,8 +2,9 @@ package io.corral.actors.container;
 
 import io.corral.actors.ContainerError;
 import io.corral.images.Provisioner;
+import io.corral.isolators.IsolatorException;
 import io.corral.isolators.UnsupportedFields;
-import io.corral.proto.v1.CommandInfo;
+import io.corral.isolators.docker.DockerRuntime;
 import io.corral.proto.v1.Image;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.agent.Call;
@@ -95,9 +96,10 @@ final class LaunchValidation {
     if (refused.isPresent()) {
       return invalid("Failed to launch container '" + id + "': " + refused.get());
     }
-    CommandInfo command = launch.getCommand();
-    if (command.getShell() && !command.hasValue()) {
-      return invalid("Failed to launch container '" + id + "': Shell specified but no command value provided");
+    try {
+      DockerRuntime.validate(launch.getCommand());
+    } catch (IsolatorException e) {
+      return invalid("Failed to launch container '" + id + "': " + e.getMessage());
     }
     return Optional.empty();
   }

@@ -101,13 +101,26 @@ public final class ImageStore {
    * layers that were complete and verified.
    */
   public CompletionStage<StoredImage> get(ImageReference reference, PullListener listener) {
+    return get(reference, listener, true);
+  }
+
+  /**
+   * The image {@code reference} pulled again even if the store has it (Mesos' {@code
+   * Image.cached = false}: a tag is resolved anew); layers already stored are not downloaded
+   * again. Joins a pull of the same image under way.
+   */
+  public CompletionStage<StoredImage> refresh(ImageReference reference, PullListener listener) {
+    return get(reference, listener, false);
+  }
+
+  private CompletionStage<StoredImage> get(ImageReference reference, PullListener listener, boolean useCache) {
     ImageReference ref = source.normalize(reference);
     String key = ref.toString();
     long start = System.nanoTime();
     Pull pull;
     boolean mine = false;
     synchronized (pulls) {
-      StoredImage cached = cached(key);
+      StoredImage cached = useCache ? cached(key) : null;
       if (cached != null) {
         listener.finished(new PullListener.PullStats(key, true, true, 0, Duration.ofNanos(System.nanoTime() - start)));
         return CompletableFuture.completedFuture(cached);
