@@ -27,7 +27,8 @@ final class ForkStep {
   static ForkDone run(Launcher launcher, String containerId, Fork fork) {
     Optional<ForkCheckpoints> checkpoints = fork.checkpoints();
     if (checkpoints.isPresent()) {
-      Optional<ContainerError> failed = checkpoint(checkpoints.get().configFile(), checkpoints.get().config());
+      Optional<ContainerError> failed = ownSandbox(fork.plan(), checkpoints.get().config().getSandbox())
+          .or(() -> checkpoint(checkpoints.get().configFile(), checkpoints.get().config()));
       if (failed.isPresent()) {
         return new ForkDone(new ForkFailed(failed.get()), null);
       }
@@ -49,6 +50,28 @@ final class ForkStep {
     ForkOutcome outcome = failed.<ForkOutcome>map(e -> new PidsNotCheckpointed(init, helper, e))
         .orElse(new Forked(init, helper));
     return new ForkDone(outcome, forked);
+  }
+
+  /**
+   * The sandbox becomes the command's user's (Mesos chowns it to the task's user), so that a
+   * command that runs as another user than the agent's can write its sandbox; only the directory
+   * itself, which holds nothing of the agent's yet.
+   */
+  private static Optional<ContainerError> ownSandbox(io.corral.proto.v1.LaunchPlan plan, String sandbox) {
+    if (!plan.hasUid() || sandbox.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      Path dir = Path.of(sandbox);
+      java.nio.file.Files.setAttribute(dir, "unix:uid", plan.getUid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      if (plan.hasGid()) {
+        java.nio.file.Files.setAttribute(dir, "unix:gid", plan.getGid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      }
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.of(new ContainerError.LaunchFailed("Failed to chown sandbox '" + sandbox + "' to uid "
+          + plan.getUid() + ": " + Failures.describe(e)));
+    }
   }
 
   private static Optional<ContainerError> checkpoint(Path file, com.google.protobuf.MessageLite record) {

@@ -1,17 +1,20 @@
 package io.corral.images.store;
 
-import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The listeners of every get that shares one pull; a listener that throws is logged and skipped. */
+/**
+ * The listeners of every get that shares one pull, each once (a listener shared by several gets,
+ * such as the agent's metrics, hears of the pull once); a listener that throws is logged and
+ * skipped.
+ */
 final class MulticastListener implements PullListener {
   private static final Logger LOG = LoggerFactory.getLogger(MulticastListener.class);
-  private final List<PullListener> listeners = new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<PullListener> listeners = new CopyOnWriteArrayList<>();
 
   void add(PullListener listener) {
-    listeners.add(listener);
+    listeners.addIfAbsent(listener);
   }
 
   @Override
