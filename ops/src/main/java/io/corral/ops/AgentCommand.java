@@ -102,7 +102,7 @@ final class AgentCommand implements Callable<Integer> {
       throws InterruptedException {
     String where = http.ip() + ":" + http.port();
     try {
-      return Wiring.bind(system, http, AgentFlags.render(http, flags, security, launcher, images), ready,
+      return Wiring.bind(system, http, FlagValues.render(http, flags, security, launcher, images), ready,
               registry, httpSecurity, tls)
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

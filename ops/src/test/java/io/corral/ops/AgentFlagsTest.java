@@ -151,7 +151,7 @@ class AgentFlagsTest {
   void rendersEveryFlagSortedByNameInStoutForm() {
     AgentCommand agent = parseAgent("--work_dir=/w", "--runtime_dir=/r", "--container_launch_timeout=90secs");
     agent.flags.resolve(false, AgentFlags.MESOS_ISOLATION);
-    Map<String, String> flags = AgentFlags.render(agent.http, agent.flags);
+    Map<String, String> flags = FlagValues.render(agent.http, agent.flags);
     assertEquals(
         List.of("cgroups_destroy_timeout", "cgroups_enable_cfs", "cgroups_hierarchy", "cgroups_root",
             "container_disk_watch_interval", "container_disk_watch_parallelism",
@@ -191,8 +191,8 @@ class AgentFlagsTest {
     }
     WithBool on = new WithBool();
     on.enforce = true;
-    assertEquals(Map.of("enforce_container_disk_quota", "true"), AgentFlags.render(on));
-    assertEquals(Map.of("enforce_container_disk_quota", "false"), AgentFlags.render(new WithBool()));
+    assertEquals(Map.of("enforce_container_disk_quota", "true"), FlagValues.render(on));
+    assertEquals(Map.of("enforce_container_disk_quota", "false"), FlagValues.render(new WithBool()));
   }
 
   @Test

@@ -67,11 +67,11 @@ class ImageFlagsTest {
     String json = "{\"auths\":{\"r.example\":{\"auth\":\"dTpw\"}}}";
     ImageFlags inline = parse("--docker_config=" + json);
     assertEquals(Optional.of(json), inline.resolve(WORK, WITH_IMAGES, LauncherFlag.Kind.LINUX).dockerConfigJson());
-    assertFalse(AgentFlags.render(inline).get("docker_config").contains("dTpw"));
+    assertFalse(FlagValues.render(inline).get("docker_config").contains("dTpw"));
     Path file = Files.writeString(temp.resolve("config.json"), json);
     ImageFlags fromFile = parse("--docker_config=file://" + file);
     assertEquals(Optional.of(json), fromFile.resolve(WORK, WITH_IMAGES, LauncherFlag.Kind.LINUX).dockerConfigJson());
-    assertEquals("file://" + file, AgentFlags.render(fromFile).get("docker_config"));
+    assertEquals("file://" + file, FlagValues.render(fromFile).get("docker_config"));
     assertThrows(StartupException.class, () -> parse("--docker_config=" + temp.resolve("missing"))
         .resolve(WORK, WITH_IMAGES, LauncherFlag.Kind.LINUX));
   }

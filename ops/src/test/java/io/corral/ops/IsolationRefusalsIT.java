@@ -70,7 +70,7 @@ class IsolationRefusalsIT {
     Files.createDirectories(flags.runtimeDir());
     system = Systems.start(Containerizer.create(Wiring.containerizer(flags,
         Wiring.isolation(flags.isolation()))), AgentFlags.LoggingLevel.INFO);
-    binding = Wiring.bind(system, http, AgentFlags.render(http, flags)).toCompletableFuture()
+    binding = Wiring.bind(system, http, FlagValues.render(http, flags)).toCompletableFuture()
         .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
   }
 

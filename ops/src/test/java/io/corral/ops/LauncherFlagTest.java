@@ -27,7 +27,7 @@ class LauncherFlagTest {
     LauncherFlag flag = parse();
     assertEquals(LauncherFlag.Kind.LINUX, flag.resolve(LINUX_ROOT));
     assertEquals(IsolationFlag.ROOT_DEFAULT, flag.defaultIsolation(true));
-    assertEquals(Map.of("launcher", "linux"), AgentFlags.render(flag), "GET_FLAGS shows the choice");
+    assertEquals(Map.of("launcher", "linux"), FlagValues.render(flag), "GET_FLAGS shows the choice");
   }
 
   @Test

@@ -149,21 +149,7 @@ public final class IsolatorActor extends AbstractBehavior<Command> {
 
   /** Answers {@code command} with a failure without calling the isolator. */
   private void reject(Command command, String message) {
-    if (command instanceof Prepare p) {
-      p.replyTo().tell(new Failed(name, Phase.PREPARE, message));
-    } else if (command instanceof Isolate i) {
-      i.replyTo().tell(new Failed(name, Phase.ISOLATE, message));
-    } else if (command instanceof Watch w) {
-      w.replyTo().tell(new Failed(name, Phase.WATCH, message));
-    } else if (command instanceof IsolatorProtocol.Update u) {
-      u.replyTo().tell(new Failed(name, Phase.UPDATE, message));
-    } else if (command instanceof Usage u) {
-      u.replyTo().tell(new Failed(name, Phase.USAGE, message));
-    } else if (command instanceof Status s) {
-      s.replyTo().tell(new Failed(name, Phase.STATUS, message));
-    } else if (command instanceof Cleanup c) {
-      c.replyTo().tell(new Failed(name, Phase.CLEANUP, message));
-    }
+    command.replyTo().tell(new Failed(name, command.phase(), message));
   }
 
   private Behavior<Command> onCompleted(Completed completed) {

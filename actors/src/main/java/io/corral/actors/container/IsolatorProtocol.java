@@ -19,8 +19,12 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 interface IsolatorProtocol {
 
-  /** A request to one isolator for one container. */
-  interface Command {}
+  /** A request to one isolator for one container, for one phase, answered on {@code replyTo}. */
+  interface Command {
+    Phase phase();
+
+    ActorRef<Reply> replyTo();
+  }
 
   /**
    * {@code container} is the container as it is now (with its root filesystem once provisioned);
@@ -30,21 +34,49 @@ interface IsolatorProtocol {
     Prepare(ActorRef<Reply> replyTo) {
       this(null, replyTo);
     }
+
+    public Phase phase() {
+      return Phase.PREPARE;
+    }
   }
 
-  record Isolate(int pid, ActorRef<Reply> replyTo) implements Command {}
+  record Isolate(int pid, ActorRef<Reply> replyTo) implements Command {
+    public Phase phase() {
+      return Phase.ISOLATE;
+    }
+  }
 
-  record Watch(ActorRef<Reply> replyTo) implements Command {}
+  record Watch(ActorRef<Reply> replyTo) implements Command {
+    public Phase phase() {
+      return Phase.WATCH;
+    }
+  }
 
   /** New resource requests and limits (resource name to value; infinity = unlimited). */
   record Update(List<Resource> requests, Map<String, Double> limits, ActorRef<Reply> replyTo)
-      implements Command {}
+      implements Command {
+    public Phase phase() {
+      return Phase.UPDATE;
+    }
+  }
 
-  record Usage(ActorRef<Reply> replyTo) implements Command {}
+  record Usage(ActorRef<Reply> replyTo) implements Command {
+    public Phase phase() {
+      return Phase.USAGE;
+    }
+  }
 
-  record Status(ActorRef<Reply> replyTo) implements Command {}
+  record Status(ActorRef<Reply> replyTo) implements Command {
+    public Phase phase() {
+      return Phase.STATUS;
+    }
+  }
 
-  record Cleanup(ActorRef<Reply> replyTo) implements Command {}
+  record Cleanup(ActorRef<Reply> replyTo) implements Command {
+    public Phase phase() {
+      return Phase.CLEANUP;
+    }
+  }
 
   /** An isolator's answer; every reply names the isolator. */
   sealed interface Reply extends ContainerActor.Command {
