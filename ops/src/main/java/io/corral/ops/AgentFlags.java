@@ -7,7 +7,6 @@ import io.corral.isolators.disk.ProjectRange;
 import io.corral.isolators.disk.XfsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ITypeConverter;
