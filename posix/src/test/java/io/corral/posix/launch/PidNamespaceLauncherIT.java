@@ -8,13 +8,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.posix.Errno;
 import io.corral.posix.ProcStat;
-import io.corral.posix.nativeimpl.NativeProcFs;
-import io.corral.posix.nativeimpl.NativeProcesses;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.Mount;
 import io.corral.proto.v1.Namespace;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,73 +19,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The launcher and corral-init against the real kernel, as root, through real plans. */
 @Tag("root")
-class PidNamespaceLauncherIT {
-  private static final long MS_NOSUID = 2;
-  private static final long MS_NODEV = 4;
-  private static final long MS_NOEXEC = 8;
-  private static NativeProcesses processes;
-
-  @TempDir Path dir;
-  private final NativeProcFs proc = new NativeProcFs();
-  private PidNamespaceLauncher launcher;
-
-  @BeforeAll
-  static void requireRoot() {
-    processes = NativeProcesses.create();
-    assumeTrue(processes.geteuid() == 0, "needs root: clones namespaces and mounts /proc");
-  }
-
-  @BeforeEach
-  void setUp() {
-    launcher = new PidNamespaceLauncher(CorralInit.install(dir.resolve("bin")), processes, proc);
-  }
-
-  private LaunchPlan.Builder plan(String... argv) {
-    return LaunchPlan.newBuilder().setVersion(1).addEnvironment("PATH=/usr/bin:/bin")
-        .addAllArgv(List.of(argv)).setStatusPath(dir.resolve("status").toString());
-  }
-
-  /** A pid and mount namespace with a private /proc, as namespaces/pid asks for. */
-  private LaunchPlan.Builder isolated(String... argv) {
-    return plan(argv).addCloneNamespaces(Namespace.MOUNT).addCloneNamespaces(Namespace.PID)
-        .addMounts(Mount.newBuilder().setSource("proc").setTarget("/proc").setType("proc")
-            .setFlags(MS_NOSUID | MS_NODEV | MS_NOEXEC));
-  }
-
-  private Stdio stdio() {
-    return new Stdio(null, dir.resolve("stdout"), dir.resolve("stderr"));
-  }
-
-  private LaunchedContainer start(LaunchPlan.Builder plan) {
-    LaunchedContainer container = launcher.fork("c1", plan.build(), stdio());
-    container.release();
-    return container;
-  }
-
-  private int run(LaunchPlan.Builder plan) throws Exception {
-    return start(plan).exited().get(20, TimeUnit.SECONDS);
-  }
-
-  private List<String> stdout() {
-    try {
-      return Files.exists(dir.resolve("stdout")) ? Files.readAllLines(dir.resolve("stdout")) : List.of();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static boolean alive(int pid) {
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-  }
-
+class PidNamespaceLauncherIT extends RealLauncherTest {
   /** The host pids of every descendant of pid. */
   private List<Integer> descendants(int pid) {
     List<ProcStat> all = proc.processes();
@@ -352,80 +287,5 @@ class PidNamespaceLauncherIT {
     assertEquals("capabilities", e.step());
     assertEquals(Errno.EPERM, e.errno().orElseThrow());
     container.exited().get(20, TimeUnit.SECONDS);
-  }
-
-  @Test
-  void stdinComesFromStdioAndStderrIsAppended() throws Exception {
-    Files.writeString(dir.resolve("stdin"), "hello\n");
-    Files.writeString(dir.resolve("stderr"), "before\n");
-    LaunchedContainer container = launcher.fork("c1", plan("/bin/sh", "-c", "cat; echo oops >&2").build(),
-        new Stdio(dir.resolve("stdin"), dir.resolve("stdout"), dir.resolve("stderr")));
-    container.release();
-    assertEquals(0, container.exited().get(20, TimeUnit.SECONDS));
-    assertEquals(List.of("hello"), stdout());
-    assertEquals("before\noops\n", Files.readString(dir.resolve("stderr")));
-  }
-
-  @Test
-  void fiftyLaunchesLeakNoFileDescriptor() throws Exception {
-    assertEquals(0, run(isolated("/bin/true")));
-    long before = openFds();
-    for (int i = 0; i < 50; i++) {
-      assertEquals(0, run(i % 2 == 0 ? isolated("/bin/true") : plan("/bin/true")));
-    }
-    LaunchedContainer failed = launcher.fork("c1", plan("/no/such").build(), stdio());
-    assertThrows(LaunchException.class, failed::release);
-    failed.exited().get(20, TimeUnit.SECONDS);
-    launcher.fork("c1", plan("/bin/true").build(), stdio()).abort();
-    assertThrows(LaunchException.class, () -> launcher.fork("c1", plan("/bin/true").setVersion(2).build(), stdio()));
-    assertThrows(LaunchException.class, () -> launcher.fork("c1",
-        plan("/bin/true").addJoinCgroups("/no/such/cgroup/tasks").build(), stdio()));
-    Poll.until(Duration.ofSeconds(10), "descriptors back to " + before, () -> openFds() <= before);
-    Poll.until(Duration.ofSeconds(10), "every helper reaped", () -> zombieChildren().isEmpty());
-  }
-
-  @Test
-  void theCommandInheritsNoDescriptorOfTheAgent() throws Exception {
-    Path marker = Files.writeString(dir.resolve("agent-only-file"), "x");
-    try (var held = new java.io.FileInputStream(marker.toFile())) {
-      assertTrue(heldWithoutCloexec(marker), "the JDK opened it without O_CLOEXEC: what this test needs");
-      assertEquals(0, run(isolated("/bin/ls", "-l", "/proc/self/fd/")));
-    }
-    List<String> fds = stdout();
-    assertTrue(fds.stream().noneMatch(l -> l.contains("agent-only-file")), String.join("\n", fds));
-    assertTrue(fds.stream().anyMatch(l -> l.contains(" 2 -> ")), String.join("\n", fds));
-  }
-
-  /** Whether this JVM holds {@code file} open on a descriptor without close-on-exec. */
-  private static boolean heldWithoutCloexec(Path file) throws IOException {
-    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-      for (Path fd : fds.toList()) {
-        try {
-          if (Files.readSymbolicLink(fd).equals(file)) {
-            String flags = Files.readAllLines(Path.of("/proc/self/fdinfo").resolve(fd.getFileName()))
-                .stream().filter(l -> l.startsWith("flags:")).findFirst().orElseThrow();
-            return (Long.parseLong(flags.substring(6).trim(), 8) & 02000000) == 0;
-          }
-        } catch (IOException e) {
-          // closed meanwhile
-        }
-      }
-    }
-    return false;
-  }
-
-  /** Children of this JVM that have exited and nobody reaped. */
-  private List<Integer> zombieChildren() {
-    int self = (int) ProcessHandle.current().pid();
-    return proc.processes().stream().filter(p -> p.ppid() == self && p.state() == 'Z')
-        .map(ProcStat::pid).toList();
-  }
-
-  private static long openFds() {
-    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.count();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
