@@ -1,6 +1,9 @@
 package io.corral.ops;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
 import io.corral.isolators.filesystem.MountConfig;
+import io.corral.proto.v1.ImageGcConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,9 +67,15 @@ final class ImageFlags {
           + " Default: none.")
   String hostPathVolumeForceCreation;
 
+  @Option(names = "--image_gc_config", paramLabel = "JSON|PATH",
+      description = "Automatic image garbage collection, Mesos' ImageGcConfig ({\"image_disk_headroom\":"
+          + " 0.1, \"image_disk_watch_interval\": {\"nanoseconds\": N}, \"excluded_images\": [...]}):"
+          + " the JSON, or /path or file:///path to it. Default: none (PRUNE_IMAGES only).")
+  String imageGcConfig;
+
   /** The flags as the agent uses them; {@code enabled} false when no provider is given. */
   record Images(boolean enabled, String registry, Path store, Optional<String> backend,
-      Optional<String> dockerConfigJson, MountConfig mounts) {}
+      Optional<String> dockerConfigJson, MountConfig mounts, Optional<ImageGcConfig> gc) {}
 
   /**
    * Checks the flags against each other and against {@code isolation} and the launcher, and
@@ -102,7 +111,28 @@ final class ImageFlags {
     }
     Path store = dockerStoreDir != null ? dockerStoreDir : workDir.resolve("store").resolve("docker");
     return new Images(!providers.isEmpty(), dockerRegistry, store.toAbsolutePath().normalize(), backend,
-        dockerConfigJson(), new MountConfig(Path.of(sandboxDirectory).normalize().toString(), forceCreation()));
+        dockerConfigJson(), new MountConfig(Path.of(sandboxDirectory).normalize().toString(), forceCreation()),
+        gcConfig());
+  }
+
+  private Optional<ImageGcConfig> gcConfig() {
+    Optional<String> json = jsonOrFile("--image_gc_config", imageGcConfig);
+    if (json.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      ImageGcConfig.Builder config = ImageGcConfig.newBuilder();
+      JsonFormat.parser().merge(json.get(), config);
+      double headroom = config.getImageDiskHeadroom();
+      if (!config.hasImageDiskHeadroom() || !config.hasImageDiskWatchInterval() || headroom < 0 || headroom > 1
+          || config.getImageDiskWatchInterval().getNanoseconds() <= 0) {
+        throw new StartupException("Flag '--image_gc_config' needs image_disk_headroom between 0.0 and 1.0 and a"
+            + " positive image_disk_watch_interval");
+      }
+      return Optional.of(config.build());
+    } catch (InvalidProtocolBufferException e) {
+      throw new StartupException("Failed to parse --image_gc_config: " + e.getMessage(), e);
+    }
   }
 
   private List<Path> forceCreation() {
@@ -138,10 +168,15 @@ final class ImageFlags {
   }
 
   private Optional<String> dockerConfigJson() {
-    if (dockerConfig == null || dockerConfig.isBlank()) {
+    return jsonOrFile("--docker_config", dockerConfig);
+  }
+
+  /** A flag's JSON, given inline or as /path or file:///path. */
+  private static Optional<String> jsonOrFile(String flag, String given) {
+    if (given == null || given.isBlank()) {
       return Optional.empty();
     }
-    String value = dockerConfig.trim();
+    String value = given.trim();
     if (value.startsWith("{")) {
       return Optional.of(value);
     }
@@ -149,7 +184,7 @@ final class ImageFlags {
     try {
       return Optional.of(Files.readString(file));
     } catch (IOException e) {
-      throw new StartupException("Failed to read --docker_config '" + file + "': " + Directories.describe(e), e);
+      throw new StartupException("Failed to read " + flag + " '" + file + "': " + Directories.describe(e), e);
     }
   }
 

@@ -8,6 +8,7 @@ import io.corral.http.AgentServer;
 import io.corral.http.HttpSettings;
 import io.corral.http.security.HttpSecurity;
 import io.corral.images.DockerProvisioner;
+import io.corral.images.ImageGc;
 import io.corral.images.Provisioner;
 import io.corral.images.PullMetrics;
 import io.corral.images.registry.RegistrySettings;

@@ -63,6 +63,23 @@ class ImageFlagsTest {
   }
 
   @Test
+  void theGcConfigIsMesosImageGcConfigAndIsChecked() {
+    ImageFlags.Images images = parse("--image_gc_config={\"image_disk_headroom\":0.1,"
+        + "\"image_disk_watch_interval\":{\"nanoseconds\":3600000000000},"
+        + "\"excluded_images\":[{\"type\":\"DOCKER\",\"docker\":{\"name\":\"keep\"}}]}")
+        .resolve(WORK, WITH_IMAGES, LauncherFlag.Kind.LINUX);
+    assertEquals(0.1, images.gc().orElseThrow().getImageDiskHeadroom());
+    assertEquals(3600000000000L, images.gc().orElseThrow().getImageDiskWatchInterval().getNanoseconds());
+    assertEquals("keep", images.gc().orElseThrow().getExcludedImages(0).getDocker().getName());
+    assertEquals(Optional.empty(), parse().resolve(WORK, WITH_IMAGES, LauncherFlag.Kind.LINUX).gc());
+    for (String bad : List.of("{\"image_disk_headroom\":1.5,\"image_disk_watch_interval\":{\"nanoseconds\":1}}",
+        "{\"image_disk_headroom\":0.1}", "{\"no_such_field\":1}")) {
+      assertThrows(StartupException.class, () -> parse("--image_gc_config=" + bad).resolve(WORK, WITH_IMAGES,
+          LauncherFlag.Kind.LINUX), bad);
+    }
+  }
+
+  @Test
   void dockerConfigIsReadFromJsonOrAFileAndFlagsNeverShowTheJson(@TempDir Path temp) throws Exception {
     String json = "{\"auths\":{\"r.example\":{\"auth\":\"dTpw\"}}}";
     ImageFlags inline = parse("--docker_config=" + json);
