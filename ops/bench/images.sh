@@ -2,7 +2,8 @@
 # images.sh -- Corral's image benchmark: launch from a cached image, and pull of a layered image.
 #
 # Measures in ONE run on this machine, warm-up discarded, the peers interleaved in rounds:
-#   launch   launch-and-reap of /bin/true from the cached busybox test image, wall ms:
+#   launch   launch-and-reap of /bin/true from the cached busybox test image, wall ms (and, for
+#            context, the same agent launching /bin/true on the host's root, no image):
 #            Corral: a `corral agent` on loopback with --image_providers=docker and
 #              --isolation=filesystem/linux,docker/runtime,namespaces/pid (overlay backend),
 #              LAUNCH (container.mesos.image)/WAIT/REMOVE over one keep-alive java.net.http client;
@@ -23,7 +24,8 @@
 #   -n N          measured launches per variant (default 150; env N)
 #   -p PULLS      measured pulls per variant (default 15; env PULLS)
 #   -r ROUNDS     rounds the peers run interleaved in, N/ROUNDS (PULLS/ROUNDS) each (default 3)
-#   -u WARMUP     discarded warm-up launches for crun (default 20); pulls discard 2 per round
+#   -u WARMUP     discarded warm-up launches for crun (default 20); per round, skopeo discards 2
+#                 pulls and each Corral pull JVM 5 (so that its JIT has compiled the pull path)
 #   -U JVM_WARMUP discarded warm-up launches per Corral driver JVM, at least (default 300; more
 #                 run until the agent's JIT compiler threads are nearly idle, as launch.sh does)
 #   -l L, -b B    the layered image's layer count (default 10) and bytes per random layer
@@ -45,7 +47,7 @@
 set -uo pipefail
 
 ROUNDS=${ROUNDS:-3}; N=${N:-150}; PULLS=${PULLS:-15}; WARMUP=${WARMUP:-20}; JVM_WARMUP=${JVM_WARMUP:-300}
-LAYERS=${LAYERS:-10}; LAYER_BYTES=${LAYER_BYTES:-1048576}; KEEP=${KEEP:-0}; PULL_WARMUP=2
+LAYERS=${LAYERS:-10}; LAYER_BYTES=${LAYER_BYTES:-1048576}; KEEP=${KEEP:-0}; PULL_WARMUP=2; PULL_JVM_WARMUP=5
 while getopts "n:p:r:u:U:l:b:kh" opt; do
   case $opt in
     n) N=$OPTARG ;; p) PULLS=$OPTARG ;; r) ROUNDS=$OPTARG ;; u) WARMUP=$OPTARG ;; U) JVM_WARMUP=$OPTARG ;;
@@ -187,10 +189,10 @@ for _ in {1..300}; do
   /bin/sleep 0.1
 done
 HTTP=(--target=http --url="http://127.0.0.1:$PORT/api/v1" --pid="$AGENT"
-      --http_credentials="$WORK/agent-work/credentials" --image=busybox)
+      --http_credentials="$WORK/agent-work/credentials")
 
 echo "images.sh: launches N=$N (crun warm-up $WARMUP, Corral >= $JVM_WARMUP per JVM), pulls $PULLS" \
-     "(warm-up $PULL_WARMUP per round), $ROUNDS rounds; work=$WORK"
+     "(warm-up per round: skopeo $PULL_WARMUP, Corral JVM $PULL_JVM_WARMUP), $ROUNDS rounds; work=$WORK"
 echo "  kernel $(uname -r); $NCPU cpus ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs));" \
      "$WORK on $(stat -f -c %T "$WORK")"
 echo "  $(crun --version | head -1); $(skopeo --version); umoci $(umoci --version | awk '{print $NF}');" \
@@ -198,15 +200,17 @@ echo "  $(crun --version | head -1); $(skopeo --version); umoci $(umoci --versio
 echo "  $(cat "$WORK/build.out")"
 echo "  loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# corral_launch ROUND: one LaunchBench driver JVM (its own warm-up; the first launch ever pulls)
+# corral_launch ROUND NAME LABEL [--image=I]: one LaunchBench driver JVM (its own warm-up; the
+# first launch of the image pulls it)
 corral_launch() {
+  local r=$1 name=$2 label=$3; shift 3
   quiet_gate
   "${JAVA[@]}" io.corral.ops.bench.LaunchBench latency --n="$PER" --warmup="$JVM_WARMUP" --workers=1 \
-    --out="$WORK/samples/corral-$1" --label="img-r$1" --threads=false "${HTTP[@]}" \
-    >"$WORK/corral-$1.out" 2>>"$WORK/driver.log" &
+    --out="$WORK/samples/$name-$r" --label="$label-r$r" --threads=false "${HTTP[@]}" "$@" \
+    >"$WORK/$name-$r.out" 2>>"$WORK/driver.log" &
   STARTED+=($!); wait $! || die "the launch driver failed (see $WORK/driver.log with -k)"
-  sed 's/^/    /' "$WORK/corral-$1.out"
-  cat "$WORK/samples/corral-$1.w1.us" >> "$WORK/samples/corral-launch.us"
+  sed 's/^/    /' "$WORK/$name-$r.out"
+  cat "$WORK/samples/$name-$r.w1.us" >> "$WORK/samples/$name.us"
 }
 crun_launch() {
   bundles $((WARMUP + PER)) "c$1"
@@ -218,20 +222,27 @@ crun_launch() {
 # ---- launch: rounds, rotating order
 PER=$(( (N + ROUNDS - 1) / ROUNDS ))
 for ((r = 0; r < ROUNDS; r++)); do
-  if ((r % 2)); then corral_launch "$r"; crun_launch "$r"; else crun_launch "$r"; corral_launch "$r"; fi
+  for ((j = 0; j < 3; j++)); do
+    case $(( (r + j) % 3 )) in
+      0) crun_launch "$r" ;;
+      1) corral_launch "$r" corral-launch img --image=busybox ;;
+      2) corral_launch "$r" corral-host host ;;
+    esac
+  done
 done
 
 # ---- pull: rounds, rotating order
 corral_pull() { # corral_pull ROUND UNPACK
   quiet_gate
   "${JAVA[@]}" io.corral.ops.bench.ImageBench pull --registry="http://127.0.0.1:$RPORT" --image=layered \
-    --work="$WORK/pulls" --n="$PPER" --warmup="$PULL_WARMUP" --unpack="$2" --out="$WORK/samples/pull-$1-$2" \
+    --work="$WORK/pulls" --n="$PPER" --warmup="$PULL_JVM_WARMUP" --unpack="$2" --out="$WORK/samples/pull-$1-$2" \
     >>"$WORK/pull.log" 2>&1 &
   STARTED+=($!); wait $! || die "the pull driver failed: $(tail -3 "$WORK/pull.log")"
   cat "$WORK/samples/pull-$1-$2" >> "$WORK/samples/corral-pull-$2.us"
 }
 skopeo_pull() {
   quiet_gate
+  mkdir -p "$WORK/pulls"
   WARMUP=$PULL_WARMUP time_loop "$WORK/samples/skopeo-pull.us" "$1" "$PPER" "${SKOPEO[@]}" --src-tls-verify=false \
     "docker://127.0.0.1:$RPORT/layered:latest" "oci:$WORK/pulls/skopeo-@ID@:latest"
   rm -rf "$WORK/pulls"
@@ -245,11 +256,11 @@ for ((r = 0; r < ROUNDS; r++)); do
   done
 done
 
-# ---- where a Corral launch spends its time (the agent's transition log, ms)
+# ---- where a Corral launch spends its time (the agent's transition log, ms), image or not
 echo "  Corral, median ms per state (from the agent's 'Transitioning ... after Nms'):"
-sed -n 's/.*Transitioning container \[img-r[0-9]*-w1-[0-9]*\] from \([A-Z]*\) to \([A-Z]*\) after \([0-9]*\)ms.*/\1->\2 \3/p' \
+sed -n 's/.*Transitioning container \[\([a-z]*\)-r[0-9]*-w1-[0-9]*-[0-9]*\] from \([A-Z]*\) to \([A-Z]*\) after \([0-9]*\)ms.*/\1:\2->\3 \4/p' \
   "$WORK/agent.log" | sort -k1,1 -k2,2n | awk '{k[$1]++; v[$1, k[$1]] = $2}
-    END { for (s in k) { n = k[s]; printf "    %-24s n=%d median=%s p90=%s\n", s, n,
+    END { for (s in k) { n = k[s]; printf "    %-30s n=%d median=%s p90=%s\n", s, n,
           v[s, int((n + 1) / 2)], v[s, int(0.9 * n + 0.999999)] } }' | sort
 
 # ---- summary
@@ -259,6 +270,7 @@ echo "loadavg at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-52s %5s %9s %9s\n' "variant (ms)" n median p90
 row "launch: crun run (umoci bundle; pid, mnt ns)" "$WORK/samples/crun-launch.us"
 row "launch: Corral HTTP (image busybox; overlay)" "$WORK/samples/corral-launch.us"
+row "launch: Corral HTTP, same agent, no image" "$WORK/samples/corral-host.us"
 row "pull: skopeo copy docker:// -> oci:" "$WORK/samples/skopeo-pull.us"
 row "pull: Corral store, blobs only" "$WORK/samples/corral-pull-false.us"
 row "pull: Corral store, with unpacking" "$WORK/samples/corral-pull-true.us"
