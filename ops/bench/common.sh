@@ -88,3 +88,13 @@ free_port() {
   done
   die "no free port"
 }
+
+# stop_pids PID...: SIGTERM to each, then SIGKILL to those alive after 10 s.
+stop_pids() {
+  local pid
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "$@"; do
+    for _ in {1..100}; do kill -0 "$pid" 2>/dev/null || break; /bin/sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  done
+}

@@ -110,11 +110,7 @@ declare -a STARTED=()                 # pids of the processes this script starte
 cleanup() {
   set +e
   local pid id d
-  for pid in "${STARTED[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${STARTED[@]}"; do
-    for _ in {1..100}; do kill -0 "$pid" 2>/dev/null || break; /bin/sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-  done
+  stop_pids "${STARTED[@]}"
   for pid in $(corral_pids); do kill -KILL "$pid" 2>/dev/null; done
   if [[ -d $STATE/crun ]]; then
     for id in $("${CRUN[@]}" list -q 2>/dev/null); do "${CRUN[@]}" delete -f "$id" >/dev/null 2>&1; done
