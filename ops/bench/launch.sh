@@ -64,6 +64,8 @@ die() { echo "launch.sh: $*" >&2; exit 1; }
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 JAR=$REPO/ops/target/corral.jar
 CLASSES=$REPO/ops/target/test-classes
+# shellcheck source=ops/bench/common.sh
+source "$REPO/ops/bench/common.sh"
 
 # ============================================================ stage 1: host side
 if [[ -z ${CORRAL_BENCH_INNER:-} ]]; then
@@ -115,39 +117,12 @@ declare -a STARTED=()                 # pids of the JVMs this script started
 ulimit -n 65536 2>/dev/null            # a pidfd and pipes per container in the hosting JVM
 
 # A pure cgroup-v1 view of /sys/fs/cgroup, in this namespace only.
-if [[ -e /sys/fs/cgroup/unified ]]; then
-  view="$WORK/cgview"; mkdir -p "$view"
-  mount --rbind /sys/fs/cgroup "$view" || die "rbind /sys/fs/cgroup failed"
-  mount -t tmpfs -o mode=755,size=64k corral-bench-cgroup /sys/fs/cgroup || die "tmpfs over /sys/fs/cgroup failed"
-  for c in "$view"/*; do
-    c=${c##*/}
-    [[ $c != unified && $(stat -f -c %T "$view/$c") == cgroupfs ]] || continue
-    mkdir "/sys/fs/cgroup/$c" && mount --bind "$view/$c" "/sys/fs/cgroup/$c" || die "bind $c failed"
-  done
-  umount -R "$view" && rmdir "$view"
-fi
-
-# The inits of this run's containers (of the driver or the agent): a corral-init (run from a
-# sealed memfd, so its exe is no path) holding its status file under $STATE open, or one run
-# from a file under $STATE where the kernel has no executable memfd.
-corral_pids() {
-  local p fd
-  for p in /proc/[0-9]*; do
-    [[ $(cat "$p/comm" 2>/dev/null) == corral-init ]] || continue
-    for fd in "$p/exe" "$p"/fd/*; do
-      [[ $(readlink "$fd" 2>/dev/null) == "$STATE"/* ]] && { echo "${p#/proc/}"; break; }
-    done
-  done
-}
+cgroup_v1_view
 
 cleanup() {
   set +e
   local pid id d
-  for pid in "${STARTED[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${STARTED[@]}"; do
-    for _ in {1..100}; do kill -0 "$pid" 2>/dev/null || break; /bin/sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-  done
+  stop_pids "${STARTED[@]}"
   # A JVM killed hard leaves its containers running (they outlive the agent, by design).
   for pid in $(corral_pids); do kill -KILL "$pid" 2>/dev/null; done
   if [[ -d $STATE/crun ]]; then
@@ -194,33 +169,6 @@ bundle() { mkdir -p "$WORK/b/$1" && printf '%s\n' "${TPL//@ID@/$1}" > "$WORK/b/$
 
 # ---- measurement helpers
 QUIET_MAX_S=${QUIET_MAX_S:-30}; QUIET_PCT=${QUIET_PCT:-10}
-quiet_gate() {
-  ((QUIET_MAX_S > 0)) || return 0
-  local start=$SECONDS b0 b1 _ u n s
-  while ((SECONDS - start < QUIET_MAX_S)); do
-    read -r _ u n s _ < /proc/stat; b0=$((u + n + s))
-    /bin/sleep 2
-    read -r _ u n s _ < /proc/stat; b1=$((u + n + s))
-    (( (b1 - b0) / (NCPU * 2) < QUIET_PCT )) && return 0    # ticks of 10 ms
-  done
-  echo "  (machine not quiet after ${QUIET_MAX_S}s, measuring anyway; load $(cut -d' ' -f1 /proc/loadavg))"
-}
-
-# time_loop FILE WORKER ITERATIONS CMD...: runs CMD (@ID@ = a fresh id, c<WORKER>-<i>)
-# WARMUP + ITERATIONS times, appends the measured microseconds to FILE.
-time_loop() {
-  local f=$1 k=$2 iters=$3; shift 3
-  local i id t0 t1 a; local -a args
-  for ((i = 0; i < WARMUP + iters; i++)); do
-    id="c$k-$i"; args=()
-    for a in "$@"; do args+=("${a//@ID@/$id}"); done
-    t0=$EPOCHREALTIME
-    "${args[@]}" </dev/null >/dev/null 2>>"$WORK/errors.log" || echo "$id" >> "$WORK/fails"
-    t1=$EPOCHREALTIME
-    ((i >= WARMUP)) && echo $(( 10#${t1/./} - 10#${t0/./} )) >> "$f"
-  done
-}
-
 # children_cpu_us: user+sys of every child this shell has reaped (the `times` builtin, which
 # must run in this shell: a $(...) subshell would report its own, empty, children).
 children_cpu_us() {
@@ -259,30 +207,12 @@ measure() {
   echo $(( (c1 - c0) / iters )) >> "${f%.us}.cpu"
 }
 
-# stats FILE -> "n median p90" in ms
-stats() {
-  sort -n "$1" | awk '{v[NR] = $1} END {
-    if (NR == 0) { print "0 - -"; exit }
-    med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-    printf "%d %.2f %.2f\n", NR, med / 1000, v[int(0.9 * NR + 0.999999)] / 1000 }'
-}
-median() { stats "$1" | cut -d' ' -f2; }
-
 declare -a ROWS=()
 report() { # NAME WORKERS FILE (FILE minus .us plus .cpu: CPU us per container, one per run)
   local n med p90 cpu="-" cf="${3%.us}.cpu"; read -r n med p90 <<<"$(stats "$3")"
   [[ -s $cf ]] && cpu=$(awk '{ s += $1 } END { printf "%.2f", s / NR / 1000 }' "$cf")
   ROWS+=("$(printf '%-44s %7s %5s %9s %9s %9s' "$1" "$2" "$n" "$med" "$p90" "$cpu")")
   printf '  %-44s workers=%s n=%s median=%s ms p90=%s ms cpu=%s ms/ctr\n' "$1" "$2" "$n" "$med" "$p90" "$cpu"
-}
-
-free_port() {
-  local p
-  for _ in {1..50}; do
-    p=$((20000 + RANDOM % 20000))
-    ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-  done
-  die "no free port"
 }
 
 # ============================================================ run
@@ -413,6 +343,5 @@ printf '%-44s %7s %5s %9s %9s %9s\n' "variant (ms per container)" workers n medi
 printf '%s\n' "${ROWS[@]}"
 [[ -s $WORK/fails ]] && echo "failed iterations: $(wc -l < "$WORK/fails") (see errors.log with -k)"
 crun_med=$(median "$WORK/samples/crun.w1.us")
-ratio() { awk -v a="$1" -v b="$crun_med" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
-echo "corral-http/crun median ratio: $(ratio "$(median "$WORK/samples/http.w1.us")")"
-echo "corral/crun median ratio: $(ratio "$(median "$WORK/samples/embedded.w1.us")")"
+echo "corral-http/crun median ratio: $(ratio "$(median "$WORK/samples/http.w1.us")" "$crun_med")"
+echo "corral/crun median ratio: $(ratio "$(median "$WORK/samples/embedded.w1.us")" "$crun_med")"

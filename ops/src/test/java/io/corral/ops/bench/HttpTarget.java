@@ -28,12 +28,26 @@ final class HttpTarget implements LaunchBench.Target {
   /** The {@code Authorization} header sent with each call, or null. */
   private final String authorization;
 
+  /** The {@code container} object of each LAUNCH (a Docker image), or empty for the host's root. */
+  private final String container;
+
   /**
    * @param credentials the agent's credentials file (its {@code <work_dir>/credentials} when it
    *     generated one), or null to send none
    */
   HttpTarget(String url, String credentials) {
+    this(url, credentials, null);
+  }
+
+  /**
+   * @param image a Docker image name each container runs from ({@code container.mesos.image}),
+   *     or null for containers on the host's root file system
+   */
+  HttpTarget(String url, String credentials, String image) {
     this.api = URI.create(url);
+    this.container = image == null ? ""
+        : ",\"container\":{\"type\":\"MESOS\",\"mesos\":{\"image\":{\"type\":\"DOCKER\","
+            + "\"docker\":{\"name\":\"" + image + "\"}}}}";
     this.authorization = credentials == null ? null
         : io.corral.http.security.Credentials.read(credentials)
             .basicAuthorization(java.util.Optional.empty());
@@ -45,7 +59,7 @@ final class HttpTarget implements LaunchBench.Target {
     call("{\"type\":\"LAUNCH_CONTAINER\",\"launch_container\":{\"container_id\":{\"value\":\"" + id + "\"},"
         + "\"command\":{\"shell\":false,\"value\":\"" + argv.get(0) + "\",\"arguments\":[" + arguments + "]},"
         + "\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":0.1}},"
-        + "{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":64}}]}}", "launch");
+        + "{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":64}}]" + container + "}}", "launch");
   }
 
   @Override
@@ -73,7 +87,7 @@ final class HttpTarget implements LaunchBench.Target {
 
   @Override
   public String describe() {
-    return "http " + api;
+    return "http " + api + (container.isEmpty() ? "" : " with an image");
   }
 
   @Override

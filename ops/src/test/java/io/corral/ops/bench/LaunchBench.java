@@ -44,7 +44,8 @@ import java.util.stream.Collectors;
  *       {@code sleep 3600} containers; then kills and removes them all.</li>
  * </ul>
  * Embedded options: {@code --work_dir}, {@code --runtime_dir}, {@code --isolation}; HTTP:
- * {@code --url}. Runs on its main thread and, for concurrency, a fixed pool of worker threads.
+ * {@code --url}, {@code --http_credentials}, {@code --image} (a Docker image each container runs
+ * from). Runs on its main thread and, for concurrency, a fixed pool of worker threads.
  */
 public final class LaunchBench {
   private LaunchBench() {}
@@ -127,7 +128,7 @@ public final class LaunchBench {
           Path.of(required(opts, "work_dir")),
           Path.of(required(opts, "runtime_dir")),
           required(opts, "isolation"));
-      case "http" -> new HttpTarget(required(opts, "url"), opts.get("http_credentials"));
+      case "http" -> new HttpTarget(required(opts, "url"), opts.get("http_credentials"), opts.get("image"));
       default -> throw new IllegalArgumentException("Unknown target '" + opts.get("target") + "'");
     };
   }
