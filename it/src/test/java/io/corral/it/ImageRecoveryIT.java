@@ -140,6 +140,29 @@ class ImageRecoveryIT {
   }
 
   @Test
+  void theAutomaticCollectionRemovesTheImagesNoContainerUses() throws IOException {
+    String kept = push("gc-kept");
+    TestImages.Built layered = TestImages.layered(temp.resolve("layered"), "gc", 3);
+    Skopeo.push(layered.ociName(), registry.authority(), "layered:gone", Skopeo.Format.V2S2, false, null);
+    List<String> gcFlags = new ArrayList<>(List.of(flags()));
+    gcFlags.add("--image_gc_config={\"image_disk_headroom\":1.0,"
+        + "\"image_disk_watch_interval\":{\"nanoseconds\":200000000}}");
+    agent = AgentProcess.start(gcFlags.toArray(String[]::new));
+    assertEquals(200, agent.client().postJson(ImageContainerIT.launch("user", kept, shell("sleep 600"))).statusCode(),
+        agent.logTail());
+    assertEquals(200, agent.client().postJson(ImageContainerIT.launch("done", "layered:gone", shell("true")))
+        .statusCode(), agent.logTail());
+    agent.client().waitFor("done");
+    assertEquals(200, agent.client().remove("done"));
+    Path layers = agent.workDir().resolve("store").resolve("docker").resolve("layers");
+    Eventually.await(Duration.ofSeconds(30), () -> Host.entries(layers).size() == 2,
+        () -> "the layers only 'layered:gone' used to be collected: " + Host.entries(layers));
+    HttpResponse<String> again = agent.client().postJson(ImageContainerIT.launch("again", kept, shell("true")));
+    assertEquals(200, again.statusCode(), "the image in use stays usable: " + again.body());
+    assertEquals(200, agent.client().kill("user"));
+  }
+
+  @Test
   void aRunningImageContainerOutlivesAnAgentKillAndLeavesNothingOnceRemoved() throws IOException {
     String name = push("running");
     agent = AgentProcess.start(flags());

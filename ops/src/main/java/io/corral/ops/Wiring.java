@@ -147,9 +147,11 @@ final class Wiring {
         thread.setDaemon(true);
         return thread;
       });
-      return io.corral.images.DockerProvisioner.create(images.store(),
+      DockerProvisioner provisioner = DockerProvisioner.create(images.store(),
           flags.workDir().resolve("provisioner").resolve("containers"), images.registry(), settings,
           images.backend(), executor, new PullMetrics(registry));
+      images.gc().ifPresent(gc -> new ImageGc(provisioner, images.store(), gc).start());
+      return provisioner;
     } catch (IOException e) {
       throw new StartupException("Failed to set up the image store '" + images.store() + "': "
           + Directories.describe(e), e);
