@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
@@ -50,6 +51,8 @@ public final class DockerProvisioner implements Provisioner {
   private static final Logger LOG = LoggerFactory.getLogger(DockerProvisioner.class);
   /** The record of a provisioned container, next to its root filesystem. */
   static final String RECORD = "provisioned";
+  /** Where destroyed root filesystems wait to be deleted (no container id starts with '.'). */
+  static final String TRASH = ".trash";
 
   private final ImageStore store;
   private final RootfsBackend backend;
@@ -167,16 +170,41 @@ public final class DockerProvisioner implements Provisioner {
     Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
+  /**
+   * Unmounts the container's root filesystem, then moves its directory into {@code .trash} and
+   * deletes it there off the caller's thread (a container's writable layer can be large; the
+   * container is TERMINATED without waiting for it). What a crash leaves in {@code .trash} is
+   * deleted by {@link #recover}.
+   */
   @Override
   public void destroy(ContainerID id) throws IOException {
     Generation generation = generations.remove(id.getValue());
     if (generation == null) {
-      backend.destroy(containers.resolve(id.getValue()));
+      release(id.getValue());
       return;
     }
     synchronized (generation) {
       generation.ended = true;
-      backend.destroy(containers.resolve(id.getValue()));
+      release(id.getValue());
+    }
+  }
+
+  private void release(String id) throws IOException {
+    Path dir = containers.resolve(id);
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    backend.unmount(dir);
+    Path trash = Files.createDirectories(containers.resolve(TRASH)).resolve(id + "-" + System.nanoTime());
+    Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+    executor.execute(() -> emptyTrash(trash));
+  }
+
+  private void emptyTrash(Path trash) {
+    try {
+      backend.destroy(trash);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Failed to delete '{}' (it is deleted again when the agent restarts): {}", trash, e.toString());
     }
   }
 
@@ -187,7 +215,13 @@ public final class DockerProvisioner implements Provisioner {
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(containers)) {
       for (Path dir : dirs) {
         String id = dir.getFileName().toString();
-        if (!ids.contains(id)) {
+        if (id.equals(TRASH)) {
+          try (DirectoryStream<Path> trashed = Files.newDirectoryStream(dir)) {
+            for (Path t : trashed) {
+              backend.destroy(t);
+            }
+          }
+        } else if (!ids.contains(id)) {
           LOG.info("Removing the root filesystem of container '{}', which no longer exists", id);
           backend.destroy(dir);
         } else if (Files.exists(dir.resolve(RECORD))) {

@@ -10,12 +10,14 @@ import io.corral.images.testing.Skopeo;
 import io.corral.images.testing.TestImages;
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
+import io.corral.it.support.Eventually;
 import io.corral.it.support.Host;
 import io.corral.posix.MountSafeDelete;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,5 +145,8 @@ class ImageContainerIT {
     assertFalse(Files.exists(provisioned), provisioned + " is left");
     assertTrue(Host.mounts().stream().noneMatch(m -> m.contains(provisioned.toString())),
         "a mount under " + provisioned + " is left");
+    Path trash = provisioned.resolveSibling(".trash");
+    Eventually.await(Duration.ofSeconds(30), () -> Host.entries(trash).stream().noneMatch(e -> e.startsWith(id + "-")),
+        () -> "the deleted rootfs of '" + id + "' is left in " + trash + ": " + Host.entries(trash));
   }
 }

@@ -145,15 +145,23 @@ public final class OverlayBackend implements RootfsBackend {
     if (!Files.exists(containerDir)) {
       return;
     }
+    unmount(containerDir);
+    List<Path> kept = MountSafeDelete.deleteRecursively(containerDir, mountinfo);
+    if (!kept.isEmpty()) {
+      throw new IOException("Failed to destroy '" + containerDir + "': still mounted " + kept);
+    }
+  }
+
+  @Override
+  public void unmount(Path containerDir) throws IOException {
+    if (!Files.exists(containerDir)) {
+      return;
+    }
     Path rootfs = containerDir.toRealPath().resolve("rootfs");
     try {
       unmountAll(rootfs);
     } catch (LinuxException e) {
       throw new IOException("Failed to destroy the overlay rootfs '" + rootfs + "': " + e.getMessage(), e);
-    }
-    List<Path> kept = MountSafeDelete.deleteRecursively(containerDir, mountinfo);
-    if (!kept.isEmpty()) {
-      throw new IOException("Failed to destroy '" + containerDir + "': still mounted " + kept);
     }
   }
 

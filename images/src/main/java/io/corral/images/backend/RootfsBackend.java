@@ -22,4 +22,11 @@ public interface RootfsBackend {
 
   /** Unmounts and removes everything {@link #provision} made in {@code containerDir}; idempotent. */
   void destroy(Path containerDir) throws IOException;
+
+  /**
+   * Unmounts what {@link #provision} mounted in {@code containerDir}, deleting nothing, so that
+   * the caller may move the directory away and delete it later; idempotent. Nothing to do for a
+   * backend that mounts nothing.
+   */
+  default void unmount(Path containerDir) throws IOException {}
 }
