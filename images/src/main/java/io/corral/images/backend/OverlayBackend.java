@@ -39,6 +39,9 @@ public final class OverlayBackend implements RootfsBackend {
   static final int MAX_OPTIONS = 4095;
   private static final Logger LOG = LoggerFactory.getLogger(OverlayBackend.class);
   private static final int MAX_UNMOUNT_ROUNDS = 32;
+  private static final String VOLATILE = ",volatile";
+  /** Set once the kernel refused {@code volatile}; any thread. */
+  private static volatile boolean volatileRefused;
   private static final Path FILESYSTEMS = Path.of("/proc/filesystems");
 
   private final OverlayMounts mounts;
@@ -92,20 +95,42 @@ public final class OverlayBackend implements RootfsBackend {
       throw new IOException(failure + "its path has a ',', ':' or '\\', which overlay options cannot carry");
     }
     String options = options(layers.size(), containerDir.toAbsolutePath());
-    int length = options.getBytes(StandardCharsets.UTF_8).length;
+    int length = options.getBytes(StandardCharsets.UTF_8).length + VOLATILE.length();
     if (length > MAX_OPTIONS) {
       throw new IOException(failure + "the mount options for " + layers.size() + " layers are " + length
           + " bytes, more than the kernel's " + MAX_OPTIONS);
     }
     try {
       makeDirectories(layers, containerDir);
-      mounts.mountOverlay(rootfs, options);
+      mount(rootfs, options);
     } catch (IOException | RuntimeException e) {
       removeMade(containerDir, e);
       throw new IOException(failure + e.getMessage(), e);
     }
     LOG.debug("Mounted an overlay of {} layers at '{}'", layers.size(), rootfs);
     return rootfs;
+  }
+
+  /**
+   * Mounts with {@code volatile} (Linux 5.10+): a container's writable layer is never synced, so
+   * its unmount at destroy does not wait for one; a kernel that refuses the option mounts without
+   * it from then on. The layer needs no durability: nothing remounts it after a host crash, when
+   * the container is gone anyway.
+   */
+  private void mount(Path rootfs, String options) {
+    if (!volatileRefused) {
+      try {
+        mounts.mountOverlay(rootfs, options + VOLATILE);
+        return;
+      } catch (LinuxException e) {
+        if (e.errno() != Errno.EINVAL) {
+          throw e;
+        }
+        LOG.info("The kernel refuses overlay's 'volatile' option; mounting without it");
+        volatileRefused = true;
+      }
+    }
+    mounts.mountOverlay(rootfs, options);
   }
 
   /** {@code lowerdir} (top-most layer first, through the links), {@code upperdir}, {@code workdir}. */
