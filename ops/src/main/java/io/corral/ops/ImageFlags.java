@@ -23,6 +23,8 @@ import picocli.CommandLine.Option;
 final class ImageFlags {
   /** Docker Hub's registry, Mesos' default for {@code --docker_registry}. */
   static final String DOCKER_HUB = "https://registry-1.docker.io";
+  /** The store {@code corral pull} and {@code corral run --image} share, as root. */
+  static final String COMMAND_LINE_STORE = "/var/lib/corral/store/docker";
 
   @Option(names = "--image_providers", paramLabel = "PROVIDERS",
       description = "Comma-separated image providers; 'docker' (Mesos' DOCKER) is the one Corral has."
@@ -38,7 +40,8 @@ final class ImageFlags {
 
   @Option(names = "--docker_store_dir", paramLabel = "DIR",
       description = "Where pulled layers and unpacked images are kept (created 0700). Default:"
-          + " <work_dir>/store/docker.")
+          + " <work_dir>/store/docker for the agent; " + COMMAND_LINE_STORE + " for 'corral pull' and"
+          + " 'corral run --image' as root, ~/.cache/corral/store/docker otherwise.")
   Path dockerStoreDir;
 
   @Option(names = "--image_provisioner_backend", paramLabel = "overlay|copy",
@@ -75,6 +78,24 @@ final class ImageFlags {
    * @throws StartupException naming the flag and what to set
    */
   Images resolve(Path workDir, List<String> isolation, LauncherFlag.Kind launcher) {
+    return resolveWithStore(workDir.resolve("store").resolve("docker"), isolation, launcher);
+  }
+
+  /**
+   * The flags of {@code corral pull} and {@code corral run --image}: {@code --image_providers=docker}
+   * implied, the store {@link #COMMAND_LINE_STORE} as root (else under the user's home) unless
+   * {@code --docker_store_dir} names one, so that a pull serves later runs.
+   */
+  Images resolveForCommandLine(boolean root, List<String> isolation, LauncherFlag.Kind launcher) {
+    if (imageProviders == null || imageProviders.isBlank()) {
+      imageProviders = "docker";
+    }
+    Path store = root ? Path.of(COMMAND_LINE_STORE)
+        : Path.of(System.getProperty("user.home"), ".cache", "corral", "store", "docker");
+    return resolveWithStore(store, isolation, launcher);
+  }
+
+  private Images resolveWithStore(Path defaultStore, List<String> isolation, LauncherFlag.Kind launcher) {
     Set<String> providers = providers();
     if (!providers.isEmpty()) {
       List<String> missing = new ArrayList<>();
@@ -100,7 +121,7 @@ final class ImageFlags {
       throw new StartupException("Unsupported image provisioner backend '" + imageProvisionerBackend
           + "': Corral has 'overlay' and 'copy'");
     }
-    Path store = dockerStoreDir != null ? dockerStoreDir : workDir.resolve("store").resolve("docker");
+    Path store = dockerStoreDir != null ? dockerStoreDir : defaultStore;
     return new Images(!providers.isEmpty(), dockerRegistry, store.toAbsolutePath().normalize(), backend,
         dockerConfigJson(), new MountConfig(Path.of(sandboxDirectory).normalize().toString(), forceCreation()));
   }

@@ -131,10 +131,23 @@ final class Wiring {
    */
   static Provisioner provisioner(ImageFlags.Images images, AgentFlags flags,
       MeterRegistry registry) {
+    return provisioner(images, flags.runtimeDir(), flags.workDir().resolve("provisioner").resolve("containers"),
+        new PullMetrics(registry));
+  }
+
+  /**
+   * A provisioner with the store of {@code images}, root filesystems under {@code containers},
+   * every pull told to {@code listener}; {@code corral pull} and {@code corral run --image} use it
+   * with a listener that shows progress.
+   *
+   * @throws StartupException when the store or the registry flag is unusable
+   */
+  static DockerProvisioner provisioner(ImageFlags.Images images, Path runtimeDir, Path containers,
+      io.corral.images.store.PullListener listener) {
     try {
       RegistrySettings settings = io.corral.images.registry.RegistrySettings.defaults();
       if (images.dockerConfigJson().isPresent()) {
-        Path config = flags.runtimeDir().resolve("docker-config.json");
+        Path config = runtimeDir.resolve("docker-config.json");
         java.nio.file.Files.writeString(config, images.dockerConfigJson().get());
         java.nio.file.Files.setPosixFilePermissions(config,
             java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -146,9 +159,8 @@ final class Wiring {
         thread.setDaemon(true);
         return thread;
       });
-      return io.corral.images.DockerProvisioner.create(images.store(),
-          flags.workDir().resolve("provisioner").resolve("containers"), images.registry(), settings,
-          images.backend(), executor, new PullMetrics(registry));
+      return io.corral.images.DockerProvisioner.create(images.store(), containers, images.registry(), settings,
+          images.backend(), executor, listener);
     } catch (IOException e) {
       throw new StartupException("Failed to set up the image store '" + images.store() + "': "
           + Directories.describe(e), e);
