@@ -38,6 +38,7 @@ final class PullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    Systems.applyLoggingLevel(AgentFlags.LoggingLevel.WARNING); // stderr is for the failure
     try {
       ImageReference.parse(name);
     } catch (IllegalArgumentException e) {

@@ -97,7 +97,7 @@ final class RunCommand implements Callable<Integer> {
     if (ownCgroupsRoot) {
       flags.cgroupsRoot = "corral-run-" + ProcessHandle.current().pid();
     }
-    List<String> isolators = withImageIsolators(Wiring.isolation(flags.isolation()));
+    List<String> isolators = Wiring.isolation(withImageIsolators(flags.isolation()));
     ImageFlags.Images imageSettings = image == null ? null : images.resolveForCommandLine(root, isolators, kind);
     Path temporaryWorkDir = null;
     if (flags.workDir() == null) {
@@ -123,18 +123,28 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /** The isolation with {@code filesystem/linux} and {@code docker/runtime} when an image is run. */
-  private List<String> withImageIsolators(List<String> isolators) {
+  /**
+   * The isolation with {@code filesystem/linux} and {@code docker/runtime} when an image is run;
+   * a default isolation's {@code filesystem/posix} gives way to {@code filesystem/linux}, a given
+   * one is kept (and refused next to {@code filesystem/linux}).
+   */
+  private String withImageIsolators(String isolation) {
     if (image == null) {
-      return isolators;
+      return isolation;
     }
-    List<String> all = new ArrayList<>(isolators);
-    for (String needed : List.of("filesystem/linux", "docker/runtime")) {
-      if (!all.contains(needed)) {
-        all.add(needed);
+    boolean given = spec.commandLine().getParseResult().hasMatchedOption("--isolation");
+    List<String> names = new ArrayList<>();
+    for (String name : isolation.split(",")) {
+      if (!name.isBlank() && !(name.trim().equals("filesystem/posix") && !given)) {
+        names.add(name.trim());
       }
     }
-    return all;
+    for (String needed : List.of("filesystem/linux", "docker/runtime")) {
+      if (!names.contains(needed)) {
+        names.add(needed);
+      }
+    }
+    return String.join(",", names);
   }
 
   /** The containerizer, with a provisioner that shows the pull on stderr when an image is run. */
