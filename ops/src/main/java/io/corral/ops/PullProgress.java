@@ -109,6 +109,16 @@ abstract class PullProgress implements PullListener {
     }
   }
 
+  /** Bytes for a layer under 10 KiB (or of unknown size), KiB under 10 MiB, else MiB. */
+  static long unitSize(long total) {
+    return total < 0 || total < 10 << 10 ? 1 : total < 10 << 20 ? 1 << 10 : 1 << 20;
+  }
+
+  static String unitName(long total) {
+    long size = unitSize(total);
+    return size == 1 ? " B" : size == 1 << 10 ? " KiB" : " MiB";
+  }
+
   /** One progress bar per layer, redrawn in place. */
   static final class Bars extends PullProgress {
     /** Bars of one process draw one at a time: each moves the cursor to its own line. */
@@ -125,7 +135,7 @@ abstract class PullProgress implements PullListener {
           .setTaskName(shortName(l))
           .setInitialMax(total)
           .setStyle(ProgressBarStyle.ASCII)
-          .setUnit(" KiB", 1024)
+          .setUnit(unitName(total), unitSize(total))
           .setUpdateIntervalMillis(100)
           .showSpeed()
           .setConsumer(new Consumer(out))

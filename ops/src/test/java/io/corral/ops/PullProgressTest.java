@@ -67,6 +67,15 @@ class PullProgressTest {
   }
 
   @Test
+  void barsCountInAUnitThatFitsTheLayer() {
+    assertEquals(" B", PullProgress.unitName(285));
+    assertEquals(" B", PullProgress.unitName(-1));
+    assertEquals(" KiB", PullProgress.unitName(1036112));
+    assertEquals(1 << 20, PullProgress.unitSize(50L << 20));
+    assertEquals(" MiB", PullProgress.unitName(50L << 20));
+  }
+
+  @Test
   void aCacheHitSaysCachedAndNothingElse() {
     PullProgress progress = PullProgress.to(out, false);
     progress.finished(new PullStats("r", true, true, 0, Duration.ofMillis(1)));
