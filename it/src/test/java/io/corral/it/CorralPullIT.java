@@ -1,6 +1,7 @@
 package io.corral.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,6 +11,7 @@ import io.corral.images.testing.TestImages;
 import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Host;
 import io.corral.posix.MountSafeDelete;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,7 +73,7 @@ class CorralPullIT {
     Path dir = temp.resolve("run-" + RUNS.incrementAndGet());
     Files.createDirectories(dir);
     Process p = new ProcessBuilder(command)
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(dir.resolve("out").toFile())
         .redirectError(dir.resolve("err").toFile())
         .start();
@@ -100,13 +103,13 @@ class CorralPullIT {
     assertTrue(lines.get(0).matches("Pulled layer [0-9a-f]{12} \\(\\d+ bytes\\)"), first.all());
     assertTrue(lines.get(1).matches("Pulled layer [0-9a-f]{12} \\(\\d+ bytes\\)"), first.all());
     String reference = registry.authority() + "/busybox:latest";
-    assertTrue(lines.get(2).matches("Pulled '" + java.util.regex.Pattern.quote(reference)
+    assertTrue(lines.get(2).matches("Pulled '" + Pattern.quote(reference)
         + "' \\(sha256:[0-9a-f]{64}\\): \\d+ bytes in \\S+"), first.all());
     assertTrue(Files.isDirectory(store.resolve("layers")), "layers in the given store");
 
     Result second = pull(store, "busybox");
     assertEquals(0, second.status(), second.all());
-    assertTrue(second.out().strip().matches("Image '" + java.util.regex.Pattern.quote(reference)
+    assertTrue(second.out().strip().matches("Image '" + Pattern.quote(reference)
         + "' \\(sha256:[0-9a-f]{64}\\) is cached"), second.all());
   }
 
@@ -132,7 +135,7 @@ class CorralPullIT {
     assertEquals(2, full, "a bar at 100% for each of the two layers\n" + tty.all());
     assertTrue(tty.out().contains("\u001b["), "bars redrawn in place\n" + tty.all());
     assertTrue(tty.out().contains("Pulled '" + registry.authority() + "/busybox:latest'"), tty.all());
-    assertTrue(!tty.out().contains("Pulled layer"), "no plain lines on a terminal\n" + tty.all());
+    assertFalse(tty.out().contains("Pulled layer"), "no plain lines on a terminal\n" + tty.all());
   }
 
   @Test
@@ -150,7 +153,7 @@ class CorralPullIT {
     Result run = run(store, "--image=busybox:oci");
     assertEquals(0, run.status(), run.all());
     assertEquals("hello corral from /app as 1000:1000\n", run.out(), run.all());
-    assertTrue(!run.err().contains("Pulled layer"), "the pulled image came from the store\n" + run.all());
+    assertFalse(run.err().contains("Pulled layer"), "the pulled image came from the store\n" + run.all());
   }
 
   private static String shellQuote(String word) {

@@ -13,7 +13,8 @@ import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
- * The container image flags of {@code corral agent}, with Mesos' names and meanings: images are
+ * The container image flags of {@code corral agent} (and of {@code corral pull} and
+ * {@code corral run --image}, see {@link #resolveForCommandLine}), with Mesos' names and meanings: images are
  * enabled by {@code --image_providers=docker}, which needs {@code filesystem/linux} and
  * {@code docker/runtime} in {@code --isolation} and the linux launcher (the agent refuses to start
  * otherwise, as Mesos does). One divergence: the store defaults to {@code <work_dir>/store/docker}

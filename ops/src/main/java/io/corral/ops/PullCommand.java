@@ -44,11 +44,11 @@ final class PullCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       return failed(e.getMessage());
     }
-    ImageFlags.Images settings =
-        images.resolveForCommandLine(Host.isRoot(), IMAGE_ISOLATION, LauncherFlag.Kind.LINUX);
     // The provisioner wants a directory for root filesystems; a pull makes none.
     Path scratch = Files.createTempDirectory("corral-pull-");
     try {
+      ImageFlags.Images settings =
+          images.resolveForCommandLine(Host.isRoot(), IMAGE_ISOLATION, LauncherFlag.Kind.LINUX);
       PullProgress progress = PullProgress.to(System.out, 1);
       DockerProvisioner provisioner = Wiring.provisioner(settings, scratch, scratch.resolve("containers"), progress);
       StoredImage stored = provisioner.store().get(ImageReference.parse(name), progress).toCompletableFuture().join();

@@ -38,7 +38,7 @@ class PullProgressTest {
 
   @Test
   void aStreamThatIsNotATerminalGivesPlainLines() {
-    // The test's own stdin is never a terminal under Maven; a file descriptor that is closed is not either.
+    // A descriptor that is not open is no terminal; the IT shows a pseudo-terminal gives bars.
     assertInstanceOf(PullProgress.Lines.class, PullProgress.to(out, 1000));
   }
 
