@@ -134,6 +134,11 @@ class ImageContainerIT {
   }
 
   static void assertLeftNothing(String id) {
+    assertLeftNothing(agent, id);
+  }
+
+  /** Nothing of container {@code id}'s root filesystem is left on {@code agent}'s host. */
+  static void assertLeftNothing(AgentProcess agent, String id) {
     Path provisioned = agent.workDir().resolve("provisioner").resolve("containers").resolve(id);
     assertFalse(Files.exists(provisioned), provisioned + " is left");
     assertTrue(Host.mounts().stream().noneMatch(m -> m.contains(provisioned.toString())),
