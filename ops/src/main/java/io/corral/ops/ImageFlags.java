@@ -16,7 +16,8 @@ import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
- * The container image flags of {@code corral agent}, with Mesos' names and meanings: images are
+ * The container image flags of {@code corral agent} (and of {@code corral pull} and
+ * {@code corral run --image}, see {@link #resolveForCommandLine}), with Mesos' names and meanings: images are
  * enabled by {@code --image_providers=docker}, which needs {@code filesystem/linux} and
  * {@code docker/runtime} in {@code --isolation} and the linux launcher (the agent refuses to start
  * otherwise, as Mesos does). One divergence: the store defaults to {@code <work_dir>/store/docker}
@@ -26,6 +27,8 @@ import picocli.CommandLine.Option;
 final class ImageFlags {
   /** Docker Hub's registry, Mesos' default for {@code --docker_registry}. */
   static final String DOCKER_HUB = "https://registry-1.docker.io";
+  /** The store {@code corral pull} and {@code corral run --image} share, as root. */
+  static final String COMMAND_LINE_STORE = "/var/lib/corral/store/docker";
 
   @Option(names = "--image_providers", paramLabel = "PROVIDERS",
       description = "Comma-separated image providers; 'docker' (Mesos' DOCKER) is the one Corral has."
@@ -41,7 +44,8 @@ final class ImageFlags {
 
   @Option(names = "--docker_store_dir", paramLabel = "DIR",
       description = "Where pulled layers and unpacked images are kept (created 0700). Default:"
-          + " <work_dir>/store/docker.")
+          + " <work_dir>/store/docker for the agent; " + COMMAND_LINE_STORE + " for 'corral pull' and"
+          + " 'corral run --image' as root, ~/.cache/corral/store/docker otherwise.")
   Path dockerStoreDir;
 
   @Option(names = "--image_provisioner_backend", paramLabel = "overlay|copy",
@@ -84,6 +88,28 @@ final class ImageFlags {
    * @throws StartupException naming the flag and what to set
    */
   Images resolve(Path workDir, List<String> isolation, LauncherFlag.Kind launcher) {
+    return resolveWithStore(workDir.resolve("store").resolve("docker"), isolation, launcher);
+  }
+
+  /**
+   * The flags of {@code corral pull} and {@code corral run --image}: {@code --image_providers=docker}
+   * implied, the store {@link #COMMAND_LINE_STORE} as root (else under the user's home) unless
+   * {@code --docker_store_dir} names one, so that a pull serves later runs.
+   */
+  Images resolveForCommandLine(boolean root, List<String> isolation, LauncherFlag.Kind launcher) {
+    if (imageGcConfig != null) {
+      throw new StartupException("Flag '--image_gc_config' is for 'corral agent'; 'corral run' and 'corral pull'"
+          + " collect nothing");
+    }
+    if (imageProviders == null || imageProviders.isBlank()) {
+      imageProviders = "docker";
+    }
+    Path store = root ? Path.of(COMMAND_LINE_STORE)
+        : Path.of(System.getProperty("user.home"), ".cache", "corral", "store", "docker");
+    return resolveWithStore(store, isolation, launcher);
+  }
+
+  private Images resolveWithStore(Path defaultStore, List<String> isolation, LauncherFlag.Kind launcher) {
     Set<String> providers = providers();
     if (!providers.isEmpty()) {
       List<String> missing = new ArrayList<>();
@@ -109,7 +135,7 @@ final class ImageFlags {
       throw new StartupException("Unsupported image provisioner backend '" + imageProvisionerBackend
           + "': Corral has 'overlay' and 'copy'");
     }
-    Path store = dockerStoreDir != null ? dockerStoreDir : workDir.resolve("store").resolve("docker");
+    Path store = dockerStoreDir != null ? dockerStoreDir : defaultStore;
     return new Images(!providers.isEmpty(), dockerRegistry, store.toAbsolutePath().normalize(), backend,
         dockerConfigJson(), new MountConfig(Path.of(sandboxDirectory).normalize().toString(), forceCreation()),
         gcConfig());

@@ -11,7 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code corral} command: {@code corral agent}, {@code corral run}, and the clients of a
+ * The {@code corral} command: {@code corral agent}, {@code corral run}, {@code corral pull}, and the clients of a
  * running agent {@code corral ps}, {@code kill}, {@code rm} and {@code wait}. Wiring only: picocli
  * parses the flags into the subcommands, which do their work on the main thread. A
  * {@link StartupException} (bad flag value, unwritable directory, port in use) is printed to
@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
     name = "corral",
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
-    subcommands = {AgentCommand.class, RunCommand.class, ClientCommands.Ps.class,
+    subcommands = {AgentCommand.class, RunCommand.class, PullCommand.class, ClientCommands.Ps.class,
         ClientCommands.Kill.class, ClientCommands.Rm.class, ClientCommands.Wait.class},
     description = "A Linux containerizer with the flags, semantics and agent API of the Mesos containerizer.")
 public final class Main implements Callable<Integer> {

@@ -1,14 +1,18 @@
 package io.corral.ops;
 
 import io.corral.actors.Containerizer;
+import io.corral.actors.ContainerizerSettings;
 import io.corral.proto.v1.CommandInfo;
 import io.corral.proto.v1.ContainerID;
+import io.corral.proto.v1.ContainerInfo;
+import io.corral.proto.v1.Image;
 import io.corral.proto.v1.Resource;
 import io.corral.proto.v1.Value;
 import io.corral.proto.v1.agent.Call;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -25,7 +29,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code corral run [flags] -- CMD ARGS...}: runs one container in the foreground with the
  * command's stdin from /dev/null and its stdout and stderr on the terminal, and exits with the
- * command's status. Unless {@code --cgroups_root} is given, its cgroups root is
+ * command's status. With {@code --image=NAME} the container runs on the Docker image's root
+ * filesystem ({@code filesystem/linux} and {@code docker/runtime} added to the isolation, the
+ * image pulled into the store {@code corral pull} uses, its progress on stderr); without CMD the
+ * image's Entrypoint and Cmd run. Unless {@code --cgroups_root} is given, its cgroups root is
  * {@code corral-run-<pid>}, removed at exit, so it never contends with an agent's root. Builds
  * the LAUNCH_CONTAINER request and the containerizer on the main thread;
  * {@link ForegroundRun} drives launch, wait, remove and the Ctrl-C path.
@@ -34,12 +41,14 @@ import picocli.CommandLine.Spec;
     name = "run",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = "Runs CMD ARGS... in a container in the foreground and exits with its status.",
+    description = {"Runs CMD ARGS... in a container in the foreground and exits with its status.",
+        "With --image=NAME, runs it (or the image's Entrypoint and Cmd) on the root filesystem of a Docker image."},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
         "N:the command exited with status N",
         "128+S:the command was killed by signal S",
-        "127:the container could not be launched (the message says why, e.g. a missing executable)",
+        "127:the container could not be launched (the message says why, e.g. a missing executable"
+            + " or an image that could not be pulled)",
         "130:interrupted by SIGINT or SIGTERM; the container was destroyed",
         "1:a flag is invalid or a directory is not writable"})
 final class RunCommand implements Callable<Integer> {
@@ -48,6 +57,8 @@ final class RunCommand implements Callable<Integer> {
   @Mixin AgentFlags flags;
 
   @Mixin LauncherFlag launcher;
+
+  @Mixin ImageFlags images;
 
   @Spec CommandSpec spec;
 
@@ -61,12 +72,23 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--mem", paramLabel = "MB", description = "The mem resource, in MB. Default: none.")
   Double mem;
 
-  @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (no shell).")
-  List<String> command;
+  @Option(names = "--image", paramLabel = "NAME",
+      description = "Runs the container on the root filesystem of this Docker image"
+          + " ([REGISTRY/]REPOSITORY[:TAG|@DIGEST]), pulled into the store 'corral pull' uses;"
+          + " implies --image_providers=docker and adds filesystem/linux and docker/runtime to the"
+          + " isolation. Without CMD the image's Entrypoint and Cmd run. Default: none.")
+  String image;
+
+  @Parameters(arity = "0..*", paramLabel = "CMD",
+      description = "The command and its arguments (no shell); optional with --image.")
+  List<String> command = new ArrayList<>();
 
   @Override
   public Integer call() throws IOException, InterruptedException {
     Systems.applyLoggingLevel(flags.loggingLevel());
+    if (command.isEmpty() && image == null) {
+      throw new StartupException("Missing required parameter: 'CMD' (it may be left out only with --image)");
+    }
     boolean root = Host.isRoot();
     LauncherFlag.Kind kind = launcher.resolve(root);
     flags.resolve(root, launcher.defaultIsolation(root), launcher.defaultIsolationReason(root));
@@ -75,7 +97,8 @@ final class RunCommand implements Callable<Integer> {
     if (ownCgroupsRoot) {
       flags.cgroupsRoot = "corral-run-" + ProcessHandle.current().pid();
     }
-    List<String> isolators = Wiring.isolation(flags.isolation());
+    List<String> isolators = Wiring.isolation(withImageIsolators(flags.isolation()));
+    ImageFlags.Images imageSettings = image == null ? null : images.resolveForCommandLine(root, isolators, kind);
     Path temporaryWorkDir = null;
     if (flags.workDir() == null) {
       temporaryWorkDir = Files.createTempDirectory("corral-run-");
@@ -93,22 +116,66 @@ final class RunCommand implements Callable<Integer> {
       Directories.ensurePrivate("runtime", flags.runtimeDir());
       Call.LaunchContainer request = launchRequest();
       ActorSystem<Containerizer.Command> system =
-          Systems.start(Containerizer.create(Wiring.containerizer(flags, isolators, kind)), flags.loggingLevel());
+          Systems.start(Containerizer.create(settings(isolators, kind, imageSettings)), flags.loggingLevel());
       return new ForegroundRun(system, request, cleanup).destroyOnShutdown().run();
     } finally {
       cleanup.run();
     }
   }
 
-  /** The LAUNCH_CONTAINER request for the command line: shell=false, argv as given. */
+  /**
+   * The isolation with {@code filesystem/linux} and {@code docker/runtime} when an image is run;
+   * a default isolation's {@code filesystem/posix} gives way to {@code filesystem/linux}, a given
+   * one is kept (and refused next to {@code filesystem/linux}).
+   */
+  private String withImageIsolators(String isolation) {
+    if (image == null) {
+      return isolation;
+    }
+    boolean given = spec.commandLine().getParseResult().hasMatchedOption("--isolation");
+    List<String> names = new ArrayList<>();
+    for (String name : isolation.split(",")) {
+      if (!name.isBlank() && !(name.trim().equals("filesystem/posix") && !given)) {
+        names.add(name.trim());
+      }
+    }
+    for (String needed : List.of("filesystem/linux", "docker/runtime")) {
+      if (!names.contains(needed)) {
+        names.add(needed);
+      }
+    }
+    return String.join(",", names);
+  }
+
+  /** The containerizer, with a provisioner that shows the pull on stderr when an image is run. */
+  private ContainerizerSettings settings(List<String> isolators, LauncherFlag.Kind kind, ImageFlags.Images imgs) {
+    if (imgs == null) {
+      return Wiring.containerizer(flags, isolators, kind);
+    }
+    PullProgress progress = PullProgress.to(System.err, 2);
+    return Wiring.containerizer(flags, isolators, kind, imgs.mounts()).withProvisioner(Wiring.provisioner(imgs,
+        flags.runtimeDir(), flags.workDir().resolve("provisioner").resolve("containers"), progress));
+  }
+
+  /**
+   * The LAUNCH_CONTAINER request for the command line: shell=false, argv as given; with
+   * {@code --image} the image, and no value when there is no CMD (docker/runtime then runs the
+   * image's Entrypoint and Cmd).
+   */
   Call.LaunchContainer launchRequest() {
     String id = containerId != null ? containerId : "run-" + UUID.randomUUID();
+    CommandInfo.Builder cmd = CommandInfo.newBuilder().setShell(false);
+    if (!command.isEmpty()) {
+      cmd.setValue(command.get(0)).addAllArguments(command);
+    }
     Call.LaunchContainer.Builder launch = Call.LaunchContainer.newBuilder()
         .setContainerId(ContainerID.newBuilder().setValue(id))
-        .setCommand(CommandInfo.newBuilder()
-            .setShell(false)
-            .setValue(command.get(0))
-            .addAllArguments(command));
+        .setCommand(cmd);
+    if (image != null) {
+      launch.setContainer(ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
+          .setMesos(ContainerInfo.MesosInfo.newBuilder().setImage(Image.newBuilder()
+              .setType(Image.Type.DOCKER).setDocker(Image.Docker.newBuilder().setName(image)))));
+    }
     if (cpus != null) {
       launch.addResources(scalar("cpus", cpus));
     }

@@ -132,26 +132,38 @@ final class Wiring {
    */
   static Provisioner provisioner(ImageFlags.Images images, AgentFlags flags,
       MeterRegistry registry) {
+    DockerProvisioner provisioner = provisioner(images, flags.runtimeDir(),
+        flags.workDir().resolve("provisioner").resolve("containers"), new PullMetrics(registry));
+    images.gc().ifPresent(gc -> new ImageGc(provisioner, images.store(), gc).start());
+    return provisioner;
+  }
+
+  /**
+   * A provisioner with the store of {@code images}, root filesystems under {@code containers},
+   * every pull told to {@code listener}; {@code corral pull} and {@code corral run --image} use it
+   * with a listener that shows progress.
+   *
+   * @throws StartupException when the store or the registry flag is unusable
+   */
+  static DockerProvisioner provisioner(ImageFlags.Images images, Path runtimeDir, Path containers,
+      io.corral.images.store.PullListener listener) {
     try {
-      RegistrySettings settings = io.corral.images.registry.RegistrySettings.defaults();
+      RegistrySettings settings = RegistrySettings.defaults();
       if (images.dockerConfigJson().isPresent()) {
-        Path config = flags.runtimeDir().resolve("docker-config.json");
-        java.nio.file.Files.writeString(config, images.dockerConfigJson().get());
-        java.nio.file.Files.setPosixFilePermissions(config,
-            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path config = runtimeDir.resolve("docker-config.json");
+        Files.writeString(config, images.dockerConfigJson().get());
+        Files.setPosixFilePermissions(config,
+            PosixFilePermissions.fromString("rw-------"));
         settings = settings.withDockerConfig(config);
       }
       AtomicInteger threads = new AtomicInteger();
-      ExecutorService executor = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+      ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
         Thread thread = new Thread(r, "corral-images-" + threads.incrementAndGet());
         thread.setDaemon(true);
         return thread;
       });
-      DockerProvisioner provisioner = DockerProvisioner.create(images.store(),
-          flags.workDir().resolve("provisioner").resolve("containers"), images.registry(), settings,
-          images.backend(), executor, new PullMetrics(registry));
-      images.gc().ifPresent(gc -> new ImageGc(provisioner, images.store(), gc).start());
-      return provisioner;
+      return DockerProvisioner.create(images.store(), containers, images.registry(), settings,
+          images.backend(), executor, listener);
     } catch (IOException e) {
       throw new StartupException("Failed to set up the image store '" + images.store() + "': "
           + Directories.describe(e), e);

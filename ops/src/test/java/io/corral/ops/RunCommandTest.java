@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.ContainerTermination;
+import io.corral.proto.v1.Image;
 import io.corral.proto.v1.Resource;
 import io.corral.proto.v1.agent.Call;
 import java.io.PrintWriter;
@@ -52,6 +54,27 @@ class RunCommandTest {
     Resource mem = launch.getResources(1);
     assertEquals("mem", mem.getName());
     assertEquals(64.0, mem.getScalar().getValue());
+  }
+
+  @Test
+  void anImageWithoutACommandLeavesTheValueToTheImage() {
+    Call.LaunchContainer launch = parseRun("--image=busybox:1.36").launchRequest();
+    assertFalse(launch.getCommand().getShell());
+    assertFalse(launch.getCommand().hasValue(), "docker/runtime runs the image's Entrypoint and Cmd");
+    assertEquals(0, launch.getCommand().getArgumentsCount());
+    assertEquals(ContainerInfo.Type.MESOS, launch.getContainer().getType());
+    Image image = launch.getContainer().getMesos().getImage();
+    assertEquals(Image.Type.DOCKER, image.getType());
+    assertEquals("busybox:1.36", image.getDocker().getName());
+  }
+
+  @Test
+  void anImageWithACommandRunsItWithoutAShell() {
+    Call.LaunchContainer launch = parseRun("--image=busybox", "--", "/bin/echo", "hi").launchRequest();
+    assertFalse(launch.getCommand().getShell());
+    assertEquals("/bin/echo", launch.getCommand().getValue());
+    assertEquals(List.of("/bin/echo", "hi"), launch.getCommand().getArgumentsList());
+    assertEquals("busybox", launch.getContainer().getMesos().getImage().getDocker().getName());
   }
 
   @Test
