@@ -309,8 +309,28 @@ public final class AgentProcess implements AutoCloseable {
       h.destroyForcibly();
     }
     keepLog();
+    unmountUnder(root);
     deleteTree(root);
     removeCgroupsRoot(cgroupsRoot);
+  }
+
+  /**
+   * Lazily unmounts what is still mounted under {@code dir} (rootfs of image containers a failed
+   * test left), deepest first, so that the next test's leak checks find none. Test hygiene only.
+   */
+  private static void unmountUnder(Path dir) {
+    List<String> points = Host.mounts().stream().map(line -> line.split(" ")[4])
+        .filter(p -> p.startsWith(dir + "/")).sorted(Comparator.reverseOrder()).toList();
+    for (String point : points) {
+      try {
+        new ProcessBuilder("umount", "-l", point).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        // Best effort, as deleteTree.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /** The agent's {@code --cgroups_root} in every v1 hierarchy ({@code <root>} here). */
