@@ -107,11 +107,11 @@ class ImageFailuresIT {
   void anUnreachableRegistryFailsTheLaunchNamingIt() {
     int closed = Registry.freePort();
     try (AgentProcess unreachable = AgentProcess.start("--isolation=filesystem/linux,docker/runtime",
-        "--image_providers=docker", "--docker_registry=http://127.0.0.1:" + closed)) {
+        "--image_providers=docker", "--docker_registry=http://127.0.0.1:" + closed, "--docker_registry_attempts=2")) {
       HttpResponse<String> refused = launch(unreachable, "nowhere", "busybox:test");
       assertFalse(refused.statusCode() == 200, refused.body());
-      assertTrue(refused.body().contains("Failed to pull image") && refused.body().contains("127.0.0.1:" + closed),
-          refused.body());
+      assertTrue(refused.body().contains("Failed to pull image") && refused.body().contains("127.0.0.1:" + closed)
+          && refused.body().contains("after 2 attempt(s)"), refused.body());
       ImageContainerIT.assertLeftNothing(unreachable, "nowhere");
     }
   }

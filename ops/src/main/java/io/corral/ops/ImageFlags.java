@@ -71,6 +71,17 @@ final class ImageFlags {
           + " Default: none.")
   String hostPathVolumeForceCreation;
 
+  @Option(names = "--docker_registry_attempts", paramLabel = "N", defaultValue = "4",
+      description = "How many times each registry request is tried: connection failures, timeouts, 429"
+          + " and 5xx are retried after a backoff of 0.5s doubling up to 8s. Default: ${DEFAULT-VALUE}.")
+  int dockerRegistryAttempts;
+
+  @Option(names = "--docker_registry_timeout", paramLabel = "DURATION", defaultValue = "1mins",
+      converter = AgentFlags.DurationConverter.class,
+      description = "How long a registry may take to start a response, or pause in the middle of a"
+          + " blob, before the request counts as failed (and is retried). Default: ${DEFAULT-VALUE}.")
+  java.time.Duration dockerRegistryTimeout;
+
   @Option(names = "--image_gc_config", paramLabel = "JSON|PATH",
       description = "Automatic image garbage collection, Mesos' ImageGcConfig ({\"image_disk_headroom\":"
           + " 0.1, \"image_disk_watch_interval\": {\"nanoseconds\": N}, \"excluded_images\": [...]}):"
@@ -79,7 +90,8 @@ final class ImageFlags {
 
   /** The flags as the agent uses them; {@code enabled} false when no provider is given. */
   record Images(boolean enabled, String registry, Path store, Optional<String> backend,
-      Optional<String> dockerConfigJson, MountConfig mounts, Optional<ImageGcConfig> gc) {}
+      Optional<String> dockerConfigJson, MountConfig mounts, Optional<ImageGcConfig> gc, int registryAttempts,
+      java.time.Duration registryTimeout) {}
 
   /**
    * Checks the flags against each other and against {@code isolation} and the launcher, and
@@ -130,6 +142,9 @@ final class ImageFlags {
       throw new StartupException("Flag '--sandbox_directory' must be an absolute path other than '/', not '"
           + sandboxDirectory + "'");
     }
+    if (dockerRegistryAttempts < 1 || dockerRegistryTimeout.isZero() || dockerRegistryTimeout.isNegative()) {
+      throw new StartupException("Flags '--docker_registry_attempts' and '--docker_registry_timeout' must be positive");
+    }
     Optional<String> backend = Optional.ofNullable(imageProvisionerBackend).map(b -> b.toLowerCase(Locale.ROOT));
     if (backend.isPresent() && !List.of("overlay", "copy").contains(backend.get())) {
       throw new StartupException("Unsupported image provisioner backend '" + imageProvisionerBackend
@@ -138,7 +153,7 @@ final class ImageFlags {
     Path store = dockerStoreDir != null ? dockerStoreDir : defaultStore;
     return new Images(!providers.isEmpty(), dockerRegistry, store.toAbsolutePath().normalize(), backend,
         dockerConfigJson(), new MountConfig(Path.of(sandboxDirectory).normalize().toString(), forceCreation()),
-        gcConfig());
+        gcConfig(), dockerRegistryAttempts, dockerRegistryTimeout);
   }
 
   private Optional<ImageGcConfig> gcConfig() {

@@ -148,7 +148,8 @@ final class Wiring {
   static DockerProvisioner provisioner(ImageFlags.Images images, Path runtimeDir, Path containers,
       io.corral.images.store.PullListener listener) {
     try {
-      RegistrySettings settings = RegistrySettings.defaults();
+      RegistrySettings settings = RegistrySettings.defaults().withLimits(images.registryAttempts(),
+          images.registryTimeout());
       if (images.dockerConfigJson().isPresent()) {
         Path config = runtimeDir.resolve("docker-config.json");
         Files.writeString(config, images.dockerConfigJson().get());

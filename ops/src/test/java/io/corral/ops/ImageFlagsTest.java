@@ -32,6 +32,18 @@ class ImageFlagsTest {
     assertEquals(WORK.resolve("store/docker"), images.store());
     assertEquals("/mnt/mesos/sandbox", images.mounts().sandboxDirectory());
     assertEquals(Optional.empty(), images.backend());
+    assertEquals(4, images.registryAttempts());
+    assertEquals(java.time.Duration.ofMinutes(1), images.registryTimeout());
+  }
+
+  @Test
+  void theRegistryLimitsAreFlagsAndMustBePositive() {
+    ImageFlags.Images images = parse("--docker_registry_attempts=1", "--docker_registry_timeout=5secs")
+        .resolve(WORK, WITH_IMAGES, LauncherFlag.Kind.LINUX);
+    assertEquals(1, images.registryAttempts());
+    assertEquals(java.time.Duration.ofSeconds(5), images.registryTimeout());
+    assertThrows(StartupException.class, () -> parse("--docker_registry_attempts=0").resolve(WORK, WITH_IMAGES,
+        LauncherFlag.Kind.LINUX));
   }
 
   @Test

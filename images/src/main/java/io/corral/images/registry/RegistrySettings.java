@@ -49,6 +49,12 @@ public record RegistrySettings(
         architecture);
   }
 
+  /** These settings with {@code attempts} tries per request and {@code readTimeout} per response and pause. */
+  public RegistrySettings withLimits(int attempts, Duration readTimeout) {
+    return new RegistrySettings(attempts, connectTimeout, readTimeout, initialBackoff, maxBackoff, dockerConfig, os,
+        architecture);
+  }
+
   public RegistrySettings withPlatform(String newOs, String newArchitecture) {
     return new RegistrySettings(maxAttempts, connectTimeout, timeout, initialBackoff, maxBackoff, dockerConfig,
         newOs, newArchitecture);
