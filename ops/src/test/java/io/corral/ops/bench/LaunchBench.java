@@ -1,8 +1,5 @@
 package io.corral.ops.bench;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
@@ -146,7 +142,7 @@ public final class LaunchBench {
       latency(target, n, warmup, k, label + "-w" + k, Path.of(out + ".w" + k + ".us"), cpuPid);
     }
     if (Boolean.parseBoolean(opts.getOrDefault("threads", "true"))) {
-      printThreadCpu(cpuPid);
+      ProcFigures.printThreadCpu(cpuPid);
     }
   }
 
@@ -168,10 +164,10 @@ public final class LaunchBench {
     int warmed = 0;
     double jitShare = 1;
     for (int batch = warmup; batch > 0 && warmed < warmup * WARM_MAX_FACTOR; batch = WARM_BATCH) {
-      long jit0 = jitCpuMicros(cpuPid);
+      long jit0 = ProcFigures.jitCpuMicros(cpuPid);
       long t0 = System.nanoTime();
       run(pool, target, workers, batch, label + "-warm" + warmed + "-", null, failures);
-      jitShare = (jitCpuMicros(cpuPid) - jit0) / ((System.nanoTime() - t0) / 1e3);
+      jitShare = (ProcFigures.jitCpuMicros(cpuPid) - jit0) / ((System.nanoTime() - t0) / 1e3);
       warmed += batch;
       if (warmed >= warmup && jitShare < JIT_SETTLED) {
         break;
@@ -182,9 +178,9 @@ public final class LaunchBench {
         label, warmed, warmFailures, jitShare * 100);
     long[][][] split = new long[workers][3][perWorker];
     long start = System.nanoTime();
-    long cpu0 = cpuMicros(cpuPid);
+    long cpu0 = ProcFigures.cpuMicros(cpuPid);
     List<long[]> results = run(pool, target, workers, perWorker, label + "-", split, failures);
-    long cpuPerContainer = (cpuMicros(cpuPid) - cpu0) / ((long) workers * perWorker);
+    long cpuPerContainer = (ProcFigures.cpuMicros(cpuPid) - cpu0) / ((long) workers * perWorker);
     long wallMs = (System.nanoTime() - start) / 1_000_000;
     List<String> lines = new ArrayList<>();
     for (long[] result : results) {
@@ -239,26 +235,6 @@ public final class LaunchBench {
     return results;
   }
 
-  /** The CPU time so far of the JIT compiler threads ("C1/C2 CompilerThread") of {@code pid}. */
-  static long jitCpuMicros(long pid) throws IOException {
-    long ticks = 0;
-    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
-      for (Path task : (Iterable<Path>) tasks::iterator) {
-        try {
-          String stat = Files.readString(task.resolve("stat"));
-          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-          if (name.contains("CompilerThre")) {
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-          }
-        } catch (IOException | RuntimeException e) {
-          // the thread ended meanwhile
-        }
-      }
-    }
-    return ticks * 10_000; // USER_HZ is 100 on Linux
-  }
-
   private static int launchWaitRemove(Target target, String id) {
     return launchWaitRemove(target, id, null, 0);
   }
@@ -303,21 +279,21 @@ public final class LaunchBench {
     for (int i = 0; i < 20; i++) {
       launchWaitRemove(target, prefix + "warm-" + i);
     }
-    long[] before = snapshot(pid, self);
+    long[] before = ProcFigures.snapshot(pid, self);
     long t0 = System.nanoTime();
     int launched = inParallel(ids, id -> target.launch(id, List.of("/bin/sleep", "3600")));
     long launchMs = (System.nanoTime() - t0) / 1_000_000;
-    long[] loaded = snapshot(pid, self);
+    long[] loaded = ProcFigures.snapshot(pid, self);
     System.out.printf("memory: %d of %d idle containers launched in %d ms%n", launched, count, launchMs);
     int killed = inParallel(ids, id -> {
       target.kill(id, 9);
       target.await(id);
       target.remove(id);
     });
-    long[] after = snapshot(pid, self);
-    print("before", before, self);
-    print("with " + launched + " idle", loaded, self);
-    print("after kill+remove", after, self);
+    long[] after = ProcFigures.snapshot(pid, self);
+    ProcFigures.print("before", before, self);
+    ProcFigures.print("with " + launched + " idle", loaded, self);
+    ProcFigures.print("after kill+remove", after, self);
     if (launched > 0) {
       System.out.printf("memory: RSS per idle container: %d bytes%n", (loaded[0] - before[0]) / launched);
       if (self) {
@@ -325,94 +301,6 @@ public final class LaunchBench {
       }
     }
     System.out.printf("memory: killed and removed %d of %d%n", killed, launched);
-  }
-
-  private static void print(String when, long[] snapshot, boolean self) {
-    System.out.printf("memory: %-22s RSS %,d bytes%s%n", when, snapshot[0],
-        self ? String.format(", heap used after GC %,d bytes", snapshot[1]) : "");
-  }
-
-  /** {RSS of pid, heap used after GC (this JVM only, else -1)}, after the JVM has settled. */
-  private static long[] snapshot(long pid, boolean self) throws Exception {
-    if (self) {
-      for (int i = 0; i < 3; i++) {
-        System.gc();
-      }
-    } else {
-      jcmdGc(pid);
-    }
-    TimeUnit.MILLISECONDS.sleep(500);
-    long heap = self ? ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() : -1;
-    return new long[] {rss(pid), heap};
-  }
-
-  private static void jcmdGc(long pid) throws Exception {
-    Process jcmd = new ProcessBuilder("jcmd", Long.toString(pid), "GC.run")
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
-      jcmd.destroyForcibly();
-    }
-  }
-
-  /**
-   * CPU time of {@code pid} and of its reaped children (utime, stime, cutime, cstime of
-   * {@code /proc/<pid>/stat}), in microseconds: the JVM reaps corral-init, which reaps the init,
-   * which reaps the command, so every container's processes are included.
-   */
-  static long cpuMicros(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      long ticks = 0;
-      for (int i = 11; i <= 14; i++) { // fields 14..17 of stat(5), counted from field 3 here
-        ticks += Long.parseLong(fields[i]);
-      }
-      return ticks * 10_000; // USER_HZ is 100 on Linux
-    } catch (IOException e) {
-      throw new UncheckedIOException("Failed to read '/proc/" + pid + "/stat'", e);
-    }
-  }
-
-  /**
-   * The CPU time of {@code pid} so far, by thread name with digits folded (C2 compiler, GC,
-   * dispatchers...), and of its reaped children: where a JVM's launch cost goes.
-   */
-  static void printThreadCpu(long pid) throws IOException {
-    Map<String, Long> byName = new java.util.TreeMap<>();
-    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
-      for (Path task : (Iterable<Path>) tasks::iterator) {
-        try {
-          String stat = Files.readString(task.resolve("stat"));
-          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
-          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-          byName.merge(name, ticks * 10L, Long::sum);
-        } catch (IOException | RuntimeException e) {
-          // the thread ended meanwhile
-        }
-      }
-    }
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    byName.put("(reaped children)", (Long.parseLong(fields[13]) + Long.parseLong(fields[14])) * 10L);
-    System.out.println("cpu by thread of pid " + pid + " (ms, whole run, live threads only):");
-    byName.entrySet().stream().filter(e -> e.getValue() > 0)
-        .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
-        .forEach(e -> System.out.printf("  %-24s %8d%n", e.getKey(), e.getValue()));
-  }
-
-  /** VmRSS of {@code pid} in bytes. */
-  static long rss(long pid) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Failed to read '/proc/" + pid + "/status'", e);
-    }
-    throw new IllegalStateException("Failed to find 'VmRSS:' for pid " + pid);
   }
 
   /** Something done to one container by id; may throw. */

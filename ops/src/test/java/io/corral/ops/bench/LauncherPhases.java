@@ -74,7 +74,7 @@ final class LauncherPhases {
     PidNamespaceLauncher launcher = new PidNamespaceLauncher(helper, linux.processes(), linux.proc());
     Path stderr = runtimeDir.resolve("stderr");
     Files.createFile(stderr);
-    long cpu0 = LaunchBench.cpuMicros(ProcessHandle.current().pid());
+    long cpu0 = ProcFigures.cpuMicros(ProcessHandle.current().pid());
     long[] fork = new long[n];
     long[] release = new long[n];
     long[] exit = new long[n];
@@ -132,7 +132,7 @@ final class LauncherPhases {
     long[] total = new long[n];
     Arrays.setAll(total, i -> fork[i] + release[i] + exit[i]);
     print("launcher total", total);
-    long cpu = (LaunchBench.cpuMicros(ProcessHandle.current().pid()) - cpu0) / (warmup + n);
+    long cpu = (ProcFigures.cpuMicros(ProcessHandle.current().pid()) - cpu0) / (warmup + n);
     System.out.printf("phase %-40s %.2f ms%n", "launcher CPU per container (all processes)", cpu / 1e3);
   }
 
