@@ -152,9 +152,9 @@ final class Wiring {
           images.registryTimeout());
       if (images.dockerConfigJson().isPresent()) {
         Path config = runtimeDir.resolve("docker-config.json");
-        Files.writeString(config, images.dockerConfigJson().get());
-        Files.setPosixFilePermissions(config,
-            PosixFilePermissions.fromString("rw-------"));
+        Files.deleteIfExists(config); // created 0600 below, never readable by others for a moment
+        Files.writeString(Files.createFile(config, PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rw-------"))), images.dockerConfigJson().get());
         settings = settings.withDockerConfig(config);
       }
       AtomicInteger threads = new AtomicInteger();
