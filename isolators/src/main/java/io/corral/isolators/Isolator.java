@@ -1,11 +1,15 @@
 package io.corral.isolators;
 
+import io.corral.proto.v1.CommandInfo;
+import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.Resource;
 import io.corral.proto.v1.ResourceStatistics;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -32,6 +36,24 @@ public interface Isolator {
 
   /** The Mesos name under which {@code --isolation} selects this isolator. */
   String name();
+
+  /**
+   * The request fields this isolator honours, named as {@link UnsupportedFields} names them (v1
+   * JSON paths below {@code launch_container}, e.g. {@code container.network_infos}): a launch
+   * that sets one is refused unless an isolator of the agent honours it.
+   */
+  default Set<String> honours() {
+    return Set.of();
+  }
+
+  /**
+   * Why this isolator cannot serve a launch of {@code container} running {@code command} (a 400
+   * at LAUNCH, checked before anything is created for the container), or empty when it can. Pure
+   * and quick: it runs on the containerizer's thread.
+   */
+  default Optional<String> invalid(ContainerInfo container, CommandInfo command) {
+    return Optional.empty();
+  }
 
   /** Rebuilds state for containers that survived an agent restart; orphans are cleaned up later. */
   default void recover(List<ContainerContext> recovered) {}

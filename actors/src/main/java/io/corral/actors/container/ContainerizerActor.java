@@ -134,7 +134,7 @@ public final class ContainerizerActor extends AbstractBehavior<Containerizer.Com
   }
 
   private Behavior<Containerizer.Command> onLaunch(Containerizer.Launch launch) {
-    Optional<ContainerError> invalid = LaunchValidation.validate(launch.request(), settings.provisioner());
+    Optional<ContainerError> invalid = LaunchValidation.validate(launch.request(), settings);
     if (invalid.isPresent()) {
       getContext().getLog().warn("Refusing to launch: {}", invalid.get().message());
       launch.replyTo().tell(new Containerizer.Rejected(invalid.get()));

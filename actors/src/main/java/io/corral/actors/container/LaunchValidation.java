@@ -1,7 +1,9 @@
 package io.corral.actors.container;
 
 import io.corral.actors.ContainerError;
+import io.corral.actors.ContainerizerSettings;
 import io.corral.images.Provisioner;
+import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorException;
 import io.corral.isolators.UnsupportedFields;
 import io.corral.isolators.docker.DockerRuntime;
@@ -25,14 +27,20 @@ final class LaunchValidation {
 
   /** Why {@code launch} cannot be served by an agent without images, or empty when it can. */
   static Optional<ContainerError> validate(Call.LaunchContainer launch) {
-    return validate(launch, null);
+    return validate(launch, null, List.of());
+  }
+
+  /** Why {@code launch} cannot be served by the agent these settings describe, or empty. */
+  static Optional<ContainerError> validate(Call.LaunchContainer launch, ContainerizerSettings settings) {
+    return validate(launch, settings.provisioner(), settings.isolators());
   }
 
   /**
-   * Why {@code launch} cannot be served, or empty when it can; {@code provisioner} is null when
-   * the agent has no images.
+   * Why {@code launch} cannot be served by these isolators, or empty when it can; {@code
+   * provisioner} is null when the agent has no images.
    */
-  static Optional<ContainerError> validate(Call.LaunchContainer launch, Provisioner provisioner) {
+  static Optional<ContainerError> validate(Call.LaunchContainer launch, Provisioner provisioner,
+      List<? extends Isolator> isolators) {
     if (!launch.hasContainerId()) {
       return invalid("Container id is missing");
     }
@@ -62,9 +70,16 @@ final class LaunchValidation {
     ContainerInfo container = image ? withoutImage(launch.getContainer()) : launch.getContainer();
     List<String> unsupported = new ArrayList<>(UnsupportedFields.of(container));
     unsupported.addAll(UnsupportedFields.of(launch.getCommand()));
+    isolators.forEach(isolator -> unsupported.removeAll(isolator.honours()));
     if (!unsupported.isEmpty()) {
       return invalid(UnsupportedFields.message(unsupported,
           "the launch request for container '" + id + "'"));
+    }
+    for (Isolator isolator : isolators) {
+      Optional<String> refused = isolator.invalid(launch.getContainer(), launch.getCommand());
+      if (refused.isPresent()) {
+        return invalid("Failed to launch container '" + id + "': " + refused.get());
+      }
     }
     return Optional.empty();
   }
