@@ -8,10 +8,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +24,6 @@ public final class RegistryClient {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_MANIFEST = 4 << 20;
-  private static final int PROGRESS_STEP = 256 << 10;
 
   private final Transport transport;
   private final RegistryAuth auth;
@@ -108,78 +103,41 @@ public final class RegistryClient {
   }
 
   /**
-   * Streams a blob into {@code target} (created or truncated), calling {@code progress} with the
-   * bytes so far, and verifies its size and digest; returns the size. A broken download is
-   * retried from the start; on failure {@code target} holds garbage the caller deletes.
+   * Reads blob {@code d} through {@code reader} as it arrives, verified against its size and
+   * digest (a mismatch fails the read that reaches the end, or the drain after the reader), and
+   * returns the reader's result; {@code progress} gets the bytes so far. A transfer that breaks
+   * (including a body that stalls for the timeout) is retried from the start, calling the reader
+   * again, up to the settings' attempts; a failure of the reader itself is not retried, and is
+   * reported as the blob's mismatch when the whole blob does not match.
    */
-  public long blob(ImageReference ref, Descriptor d, Path target, LongConsumer progress) throws IOException {
+  public <T> T blob(ImageReference ref, Descriptor d, LongConsumer progress, BlobReader<T> reader) throws IOException {
     Digests.hex(d.digest());
     for (int attempt = 1; ; attempt++) {
       HttpResponse<InputStream> r = request(ref, "/blobs/" + d.digest(), null);
       if (r.statusCode() != 200) {
         throw failure(r, ref, "blob '" + d.digest() + "'");
       }
-      MessageDigest md = Digests.sha256();
-      long size;
-      try (InputStream in = r.body()) {
-        size = copy(in, target, md, progress);
-      } catch (RegistryException e) {
-        throw e;
-      } catch (IOException e) {
+      BlobStream in = new BlobStream(r.body(), d, transport.settings().timeout(), progress);
+      try {
+        T result = reader.read(in);
+        in.transferTo(OutputStream.nullOutputStream());
+        return result;
+      } catch (IOException | RuntimeException e) {
+        RegistryException corrupted = in.mismatchOfRest();
+        if (corrupted != null) {
+          throw corrupted;
+        }
+        if (in.broken() == null) {
+          throw e;
+        }
         if (attempt >= transport.settings().maxAttempts()) {
-          throw new RegistryException("failed to download blob '" + d.digest() + "': " + Transport.describe(e), e);
+          throw new RegistryException("failed to download blob '" + d.digest() + "': "
+              + Transport.describe(in.broken()), in.broken());
         }
-        LOG.debug("Retrying blob '{}' after '{}'", d.digest(), Transport.describe(e));
-        continue;
+        LOG.debug("Retrying blob '{}' after '{}'", d.digest(), Transport.describe(in.broken()));
+      } finally {
+        in.close();
       }
-      String actual = Digests.format(md);
-      if (!actual.equals(d.digest())) {
-        throw new RegistryException("digest mismatch for blob '" + d.digest() + "': got '" + actual + "'");
-      }
-      if (d.size() >= 0 && d.size() != size) {
-        throw new RegistryException("size mismatch for blob '" + d.digest() + "': expected " + d.size() + ", got " + size);
-      }
-      return size;
-    }
-  }
-
-  private long copy(InputStream in, Path target, MessageDigest md, LongConsumer progress) throws IOException {
-    byte[] buffer = new byte[64 << 10];
-    long done = 0;
-    long reported = 0;
-    try (StallWatch watch = new StallWatch(in, transport.settings().timeout());
-        OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      for (int n; (n = read(in, buffer, watch)) > 0; ) {
-        watch.progress();
-        md.update(buffer, 0, n);
-        try {
-          out.write(buffer, 0, n);
-        } catch (IOException e) {
-          if (watch.fired()) {
-            throw new IOException("no data for " + transport.settings().timeout().toMillis() + " ms", e);
-          }
-          throw new RegistryException("failed to write '" + target + "': " + Transport.describe(e), e);
-        }
-        done += n;
-        if (done - reported >= PROGRESS_STEP) {
-          progress.accept(done);
-          reported = done;
-        }
-      }
-    }
-    progress.accept(done);
-    return done;
-  }
-
-  private int read(InputStream in, byte[] buffer, StallWatch watch) throws IOException {
-    try {
-      return in.read(buffer);
-    } catch (IOException e) {
-      if (watch.fired()) {
-        throw new IOException("no data for " + transport.settings().timeout().toMillis() + " ms", e);
-      }
-      throw e;
     }
   }
 

@@ -3,6 +3,7 @@ package io.corral.images.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.corral.images.ImageReference;
+import io.corral.images.registry.BlobReader;
 import io.corral.images.registry.Descriptor;
 import io.corral.images.registry.Digests;
 import io.corral.images.registry.MediaTypes;
@@ -63,20 +64,18 @@ public final class ArchiveSource implements ImageSource {
   }
 
   @Override
-  public long fetch(ImageReference ref, ResolvedImage image, int index, Path target, LongConsumer progress)
+  public <T> T read(ImageReference ref, ResolvedImage image, int index, LongConsumer progress, BlobReader<T> reader)
       throws IOException {
     Path tar = find(ref);
-    try (TarFile archive = new TarFile(tar);
-        InputStream in = new ArchiveEntries(archive, tar).open(image.locations().get(index));
-        OutputStream out = Files.newOutputStream(target)) {
-      byte[] buffer = new byte[64 << 10];
-      long done = 0;
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        out.write(buffer, 0, n);
-        done += n;
+    try (TarFile archive = new TarFile(tar)) {
+      ArchiveEntries entries = new ArchiveEntries(archive, tar);
+      String name = image.locations().get(index);
+      try (InputStream in = entries.open(name)) {
+        T result = reader.read(in);
+        in.transferTo(OutputStream.nullOutputStream());
+        progress.accept(entries.resolve(name).getSize());
+        return result;
       }
-      progress.accept(done);
-      return done;
     }
   }
 

@@ -1,8 +1,8 @@
 package io.corral.images.store;
 
 import io.corral.images.ImageReference;
+import io.corral.images.registry.BlobReader;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.function.LongConsumer;
 
 /**
@@ -19,9 +19,11 @@ public interface ImageSource {
   ResolvedImage resolve(ImageReference reference) throws IOException;
 
   /**
-   * Writes layer {@code index} of a resolved image into {@code target}, verified against its
-   * descriptor's digest when it has one; returns its size. {@code progress} gets the bytes so far.
+   * Reads layer {@code index} of a resolved image through {@code reader} as it arrives, verified
+   * against its descriptor's digest when it has one (see {@link BlobReader}: a broken transfer
+   * may call the reader again), and returns the reader's result. {@code progress} gets the bytes
+   * so far, and the layer's size last.
    */
-  long fetch(ImageReference reference, ResolvedImage image, int index, Path target, LongConsumer progress)
+  <T> T read(ImageReference reference, ResolvedImage image, int index, LongConsumer progress, BlobReader<T> reader)
       throws IOException;
 }

@@ -262,13 +262,6 @@ public final class ImageStore {
           }
         }
       }
-      if (pulls.isEmpty()) {
-        try (DirectoryStream<Path> blobs = Files.newDirectoryStream(layout.blobs())) {
-          for (Path blob : blobs) {
-            Files.deleteIfExists(blob);
-          }
-        }
-      }
       LOG.info("Pruned images {} from the store '{}'", removed, layout.root());
       return removed;
     }

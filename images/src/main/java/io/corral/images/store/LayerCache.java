@@ -4,32 +4,35 @@ import io.corral.images.ImageReference;
 import io.corral.images.registry.Descriptor;
 import io.corral.images.registry.Digests;
 import io.corral.images.registry.RegistryException;
+import io.corral.images.unpack.Compression;
 import io.corral.images.unpack.LayerUnpacker;
 import io.corral.posix.MountSafeDelete;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The store's unpacked layers, keyed by diff_id: {@link #ensure} makes {@code layers/<hex>/rootfs}
  * exist, once, however many images and gets ask for it at the same time (a map of in-flight
- * futures). Making a layer: download the blob into {@code tmp/} (verified by the source), rename
- * it to {@code blobs/sha256/<hex>}, check sha256 of its uncompressed tar against the diff_id,
- * unpack it with the {@link LayerUnpacker} into {@code tmp/}, rename that into {@code layers/}, and
- * delete the blob. A failure at any step deletes what the step made. The blocking work runs on
- * the executor.
+ * futures). Making a layer is one pass over the blob as it arrives from the source: the source
+ * digests the compressed bytes, the cache decompresses them, digests the tar for its diff_id and
+ * has the {@link LayerUnpacker} unpack it into {@code tmp/}; only when both digests match is the
+ * directory renamed into {@code layers/}. Nothing is unpacked outside {@code tmp/} before it is
+ * verified (the unpacker refuses escapes whatever the bytes are), no blob is written to disk,
+ * and a failure deletes the directory. The blocking work runs on the executor.
  */
 final class LayerCache {
   private static final Logger LOG = LoggerFactory.getLogger(LayerCache.class);
@@ -86,74 +89,48 @@ final class LayerCache {
   private Path make(ImageReference ref, ResolvedImage image, int index, String diffId, PullListener listener,
       LongAdder bytes) throws IOException {
     Descriptor layer = image.layers().get(index);
+    String name = name(layer, diffId);
     String hex = Digests.hex(diffId);
-    Path blob = download(ref, image, index, diffId, listener, bytes);
+    Path work = layout.tmpPath("layer-" + hex);
+    long[] size = {0};
     try {
-      String actual = uncompressedDigest(blob);
+      String actual = source.read(ref, image, index, done -> {
+        size[0] = done;
+        listener.layerProgress(name, done, layer.size());
+      }, blob -> unpack(blob, work));
       if (!actual.equals(diffId)) {
-        throw new RegistryException("diff_id mismatch for layer '" + name(layer, diffId) + "': the config says '"
-            + diffId + "', the layer is '" + actual + "'");
+        throw new RegistryException("diff_id mismatch for layer '" + name + "': the config says '" + diffId
+            + "', the layer is '" + actual + "'");
       }
-      Path work = layout.tmpPath("layer-" + hex);
-      try {
-        Files.createDirectories(work.resolve("rootfs"));
-        unpacker.unpack(blob, work.resolve("rootfs"));
-        Files.move(work, layout.layer(hex), StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException | RuntimeException e) {
-        MountSafeDelete.deleteRecursively(work);
-        throw new RegistryException("failed to unpack layer '" + name(layer, diffId) + "': " + e.getMessage(), e);
+      Files.move(work, layout.layer(hex), StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      MountSafeDelete.deleteRecursively(work);
+      if (e instanceof RegistryException) {
+        throw e;
       }
-      LOG.debug("Unpacked layer '{}' into '{}'", diffId, layout.layer(hex));
-      return layout.rootfs(hex);
-    } finally {
-      Files.deleteIfExists(blob);
+      throw new RegistryException("failed to unpack layer '" + name + "': " + e.getMessage(), e);
     }
+    bytes.add(size[0]);
+    LOG.debug("Unpacked layer '{}' into '{}'", diffId, layout.layer(hex));
+    return layout.rootfs(hex);
   }
 
-  /** The verified blob in {@code blobs/} (or, without a digest, in {@code tmp/}). */
-  private Path download(ImageReference ref, ResolvedImage image, int index, String diffId, PullListener listener,
-      LongAdder bytes) throws IOException {
-    Descriptor layer = image.layers().get(index);
-    Path kept = layer.digest() == null ? null : layout.blob(Digests.hex(layer.digest()));
-    if (kept != null && Files.isRegularFile(kept)) {
-      return kept;
-    }
-    String name = name(layer, diffId);
-    Path tmp = layout.tmpPath("blob");
-    try {
-      long size = source.fetch(ref, image, index, tmp, done -> listener.layerProgress(name, done, layer.size()));
-      bytes.add(size);
-      if (kept == null) {
-        return tmp;
-      }
-      Files.move(tmp, kept, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return kept;
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
+  /**
+   * One attempt at a layer, in one pass over its bytes as they arrive: decompress, digest the
+   * tar for its diff_id and unpack it into an empty {@code work/rootfs}; returns the digest. A
+   * retried transfer calls it again, so it starts from an empty directory.
+   */
+  private String unpack(InputStream blob, Path work) throws IOException {
+    MountSafeDelete.deleteRecursively(work);
+    Files.createDirectories(work.resolve("rootfs"));
+    MessageDigest md = Digests.sha256();
+    InputStream tar = new DigestInputStream(Compression.decompress(blob), md);
+    unpacker.unpack(tar, work.resolve("rootfs"));
+    tar.transferTo(OutputStream.nullOutputStream());
+    return Digests.format(md);
   }
 
   private static String name(Descriptor layer, String diffId) {
     return layer.digest() != null ? layer.digest() : diffId;
-  }
-
-  /** sha256 of a layer's tar: through gunzip if the blob starts with gzip's magic, else as is. */
-  static String uncompressedDigest(Path blob) throws IOException {
-    try (InputStream raw = new BufferedInputStream(Files.newInputStream(blob), 64 << 10)) {
-      raw.mark(4);
-      byte[] magic = raw.readNBytes(4);
-      raw.reset();
-      if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
-        try (InputStream gz = GzipCompressorInputStream.builder().setInputStream(raw).setDecompressConcatenated(true).get()) {
-          return Digests.of(gz);
-        }
-      }
-      if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
-          && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
-        throw new RegistryException("zstd-compressed layers are not supported");
-      }
-      return Digests.of(raw);
-    }
   }
 }

@@ -1,6 +1,7 @@
 package io.corral.images.store;
 
 import io.corral.images.ImageReference;
+import io.corral.images.registry.BlobReader;
 import io.corral.images.registry.Manifest;
 import io.corral.images.registry.RegistryClient;
 import io.corral.images.registry.RegistrySettings;
@@ -34,9 +35,9 @@ public final class RegistrySource implements ImageSource {
   }
 
   @Override
-  public long fetch(ImageReference reference, ResolvedImage image, int index, Path target, LongConsumer progress)
-      throws IOException {
-    return client.blob(reference, image.layers().get(index), target, progress);
+  public <T> T read(ImageReference reference, ResolvedImage image, int index, LongConsumer progress,
+      BlobReader<T> reader) throws IOException {
+    return client.blob(reference, image.layers().get(index), progress, reader);
   }
 
   @Override

@@ -13,7 +13,6 @@ import java.util.UUID;
  * <pre>
  * &lt;store&gt;/                  0700, the agent's (root) only
  * ├── index.pb               ImageStoreIndex: name → manifest digest, config, diff_ids
- * ├── blobs/sha256/&lt;hex&gt;     verified layer blobs, removed once unpacked
  * ├── layers/&lt;diffid-hex&gt;/
  * │   └── rootfs/            one unpacked layer, shared by every image that has it
  * └── tmp/                   downloads and unpacks under way; emptied by recover()
@@ -32,14 +31,6 @@ final class StoreLayout {
 
   Path index() {
     return root.resolve("index.pb");
-  }
-
-  Path blobs() {
-    return root.resolve("blobs").resolve("sha256");
-  }
-
-  Path blob(String hex) {
-    return blobs().resolve(hex);
   }
 
   Path layers() {
@@ -67,7 +58,6 @@ final class StoreLayout {
   void create() throws IOException {
     Files.createDirectories(root);
     Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
-    Files.createDirectories(blobs());
     Files.createDirectories(layers());
     Files.createDirectories(tmp());
   }

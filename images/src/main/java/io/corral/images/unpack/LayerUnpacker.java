@@ -1,14 +1,26 @@
 package io.corral.images.unpack;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 
 /**
- * Unpacks one verified layer blob (a tar, gzip-compressed or not) into an empty directory of the
- * store, in the form the configured backend reads. Implementations refuse every path escape and
- * leave nothing behind on failure.
+ * Unpacks one layer into an empty directory of the store, in the form the configured backend
+ * reads. Implementations refuse every path escape and leave nothing behind on failure.
  */
 @FunctionalInterface
 public interface LayerUnpacker {
-  void unpack(Path blob, Path directory) throws IOException;
+
+  /**
+   * Unpacks a layer's tar, read from {@code tar} (already decompressed). The caller owns the
+   * stream: the unpacker neither closes it nor needs to read past the tar's end-of-archive.
+   */
+  void unpack(InputStream tar, Path directory) throws IOException;
+
+  /** Unpacks a blob file, a tar as {@link Compression#open} reads it. */
+  default void unpack(Path blob, Path directory) throws IOException {
+    try (InputStream tar = Compression.open(blob)) {
+      unpack(tar, directory);
+    }
+  }
 }

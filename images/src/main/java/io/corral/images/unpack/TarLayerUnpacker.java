@@ -2,24 +2,21 @@ package io.corral.images.unpack;
 
 import io.corral.posix.FileNodes;
 import io.corral.posix.FileNodes.NodeType;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Unpacks a layer blob, a tar (gzip-compressed when it starts with the gzip magic, plain
- * otherwise; zstd, xz and bzip2 are refused) read with Commons Compress, into an empty directory
+ * Unpacks a layer, a tar stream (or a blob file as {@link Compression} opens it) read with
+ * Commons Compress, into an empty directory
  * as root: regular files, directories, symbolic links (kept as they are, never followed), hard
  * links (to an earlier entry of the same layer only), character and block devices and FIFOs, with
  * numeric owners, modes including setuid, setgid and sticky, modification times (directories
@@ -51,10 +48,29 @@ public final class TarLayerUnpacker implements LayerUnpacker {
     return whiteouts;
   }
 
+  /** Unpacks a blob file; a failure's message names it. */
   @Override
   public void unpack(Path blob, Path directory) throws IOException {
-    try (InputStream in = Compression.open(blob);
-         TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+    String what = "layer '" + blob + "'";
+    InputStream in;
+    try {
+      in = Compression.open(blob);
+    } catch (IOException e) {
+      throw failed(e, what, directory);
+    }
+    try (in) {
+      unpack(in, directory, what);
+    }
+  }
+
+  @Override
+  public void unpack(InputStream tar, Path directory) throws IOException {
+    unpack(tar, directory, "layer");
+  }
+
+  private void unpack(InputStream in, Path directory, String what) throws IOException {
+    try {
+      TarArchiveInputStream tar = new TarArchiveInputStream(in);
       LayerWriter writer = new LayerWriter(directory, nodes);
       TarArchiveEntry entry;
       while ((entry = tar.getNextEntry()) != null) {
@@ -62,16 +78,21 @@ public final class TarLayerUnpacker implements LayerUnpacker {
       }
       writer.finish();
     } catch (IOException | RuntimeException e) {
-      String message = "Failed to unpack layer '" + blob + "' into '" + directory + "': " + e.getMessage();
-      IOException failure = e instanceof UnsafeLayerException
-          ? new UnsafeLayerException(message, e) : new IOException(message, e);
-      try {
-        FileTrees.deleteContents(directory);
-      } catch (IOException cleanup) {
-        failure.addSuppressed(cleanup);
-      }
-      throw failure;
+      throw failed(e, what, directory);
     }
+  }
+
+  /** The failure of an unpack, after the directory was emptied again. */
+  private static IOException failed(Exception e, String what, Path directory) {
+    String message = "Failed to unpack " + what + " into '" + directory + "': " + e.getMessage();
+    IOException failure = e instanceof UnsafeLayerException
+        ? new UnsafeLayerException(message, e) : new IOException(message, e);
+    try {
+      FileTrees.deleteContents(directory);
+    } catch (IOException cleanup) {
+      failure.addSuppressed(cleanup);
+    }
+    return failure;
   }
 
   private void unpackEntry(TarArchiveInputStream tar, TarArchiveEntry entry, LayerWriter writer)
@@ -169,52 +190,5 @@ public final class TarLayerUnpacker implements LayerUnpacker {
       xattrs.put(name, header.getValue().getBytes(StandardCharsets.UTF_8));
     }
     return xattrs;
-  }
-
-  /** Opens a blob, decompressing gzip; refuses the compressions it does not read. */
-  static final class Compression {
-    private Compression() {}
-
-    static InputStream open(Path blob) throws IOException {
-      InputStream in = new BufferedInputStream(Files.newInputStream(blob), 1 << 16);
-      try {
-        in.mark(8);
-        byte[] magic = in.readNBytes(6);
-        in.reset();
-        String refused = refused(magic);
-        if (refused != null) {
-          throw new IOException("the layer is " + refused + "-compressed, which is not supported");
-        }
-        if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
-          return new GzipCompressorInputStream(in, true);
-        }
-        return in;
-      } catch (IOException | RuntimeException e) {
-        in.close();
-        throw e;
-      }
-    }
-
-    private static String refused(byte[] m) {
-      if (startsWith(m, 0x28, 0xb5, 0x2f, 0xfd)) {
-        return "zstd";
-      }
-      if (startsWith(m, 0xfd, '7', 'z', 'X', 'Z', 0)) {
-        return "xz";
-      }
-      return startsWith(m, 'B', 'Z', 'h') ? "bzip2" : null;
-    }
-
-    private static boolean startsWith(byte[] bytes, int... prefix) {
-      if (bytes.length < prefix.length) {
-        return false;
-      }
-      for (int i = 0; i < prefix.length; i++) {
-        if ((bytes[i] & 0xff) != prefix[i]) {
-          return false;
-        }
-      }
-      return true;
-    }
   }
 }

@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.corral.images.ImageReference;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -161,10 +162,8 @@ class RegistryClientTest {
     Path config = Files.writeString(dir.resolve("config.json"), "{\"auths\":{\"127.0.0.1:"
         + registry.getAddress().getPort() + "\":{\"auth\":\"" + basic.substring(6) + "\"}}}");
     RegistryClient c = client(registry, RegistrySettings.defaults().withDockerConfig(config));
-    Path target = dir.resolve("blob");
-    assertEquals(blob.length, c.blob(ref(registry, "img"), new Descriptor(MediaTypes.DOCKER_LAYER, digest, blob.length),
-        target, n -> { }));
-    assertArrayEquals(blob, Files.readAllBytes(target));
+    assertArrayEquals(blob, c.blob(ref(registry, "img"), new Descriptor(MediaTypes.DOCKER_LAYER, digest, blob.length),
+        n -> { }, InputStream::readAllBytes));
     assertEquals("null", seenByOther.get("authorization"), "no Authorization header to another host");
   }
 
@@ -199,7 +198,7 @@ class RegistryClientTest {
         Duration.ofMillis(10), Duration.ofMillis(20), null, "linux", "amd64");
     Descriptor d = new Descriptor(MediaTypes.DOCKER_LAYER, digest, blob.length);
     RegistryException e = assertThrows(RegistryException.class,
-        () -> client(s, settings).blob(ref(s, "stall"), d, dir.resolve("blob"), n -> { }));
+        () -> client(s, settings).blob(ref(s, "stall"), d, n -> { }, InputStream::readAllBytes));
     assertEquals("failed to download blob '" + digest + "': no data for 2000 ms", e.getMessage());
     assertTrue(tries.get() >= 2, "a stalled download is retried");
     assertFalse(Thread.currentThread().isInterrupted(), "the watch's interrupt does not leak");
@@ -225,5 +224,51 @@ class RegistryClientTest {
         .blobBytes(ref(s, "gone"), new Descriptor("", digest, config.length), 1024));
     assertEquals("repository 'gone' not found in registry '127.0.0.1:" + s.getAddress().getPort() + "' (NAME_UNKNOWN)",
         gone.getMessage());
+  }
+
+  @Test
+  void aBrokenTransferCallsTheReaderAgainFromTheFirstByte() throws Exception {
+    byte[] blob = new byte[512 << 10];
+    new java.util.Random(7).nextBytes(blob);
+    String digest = Digests.of(blob);
+    AtomicInteger tries = new AtomicInteger();
+    HttpServer s = serve("127.0.0.1", Map.of("/v2/broken/blobs/" + digest, ex -> {
+      ex.sendResponseHeaders(200, blob.length);
+      if (tries.incrementAndGet() == 1) {
+        ex.getResponseBody().write(blob, 0, blob.length / 3);
+        ex.getResponseBody().flush();
+        ex.close();
+        return;
+      }
+      ex.getResponseBody().write(blob);
+      ex.close();
+    }));
+    AtomicInteger reads = new AtomicInteger();
+    byte[] got = client(s, RegistrySettings.defaults().withRetries(3, Duration.ofMillis(5))).blob(ref(s, "broken"),
+        new Descriptor(MediaTypes.DOCKER_LAYER, digest, blob.length), n -> { }, in -> {
+          reads.incrementAndGet();
+          return in.readAllBytes();
+        });
+    assertArrayEquals(blob, got, "the second attempt's reader saw the whole blob from its first byte");
+    assertEquals(2, reads.get());
+    assertEquals(2, tries.get());
+  }
+
+  @Test
+  void aReaderThatFailsOnACorruptedBlobIsToldTheBlobIsCorrupted() throws Exception {
+    byte[] blob = new byte[64 << 10];
+    String digest = Digests.of(blob);
+    blob[blob.length - 1] = 1;
+    HttpServer s = serve("127.0.0.1", Map.of("/v2/bad/blobs/" + digest, ex -> {
+      ex.sendResponseHeaders(200, blob.length);
+      ex.getResponseBody().write(blob);
+      ex.close();
+    }));
+    RegistryException e = assertThrows(RegistryException.class, () -> client(s, RegistrySettings.defaults())
+        .blob(ref(s, "bad"), new Descriptor(MediaTypes.DOCKER_LAYER, digest, blob.length), n -> { }, in -> {
+          in.readNBytes(100);
+          throw new IOException("the reader gave up on garbage");
+        }));
+    assertTrue(e.getMessage().startsWith("digest mismatch for blob '" + digest + "': got 'sha256:"), e.getMessage());
   }
 }

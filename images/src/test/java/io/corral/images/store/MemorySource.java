@@ -1,15 +1,16 @@
 package io.corral.images.store;
 
 import io.corral.images.ImageReference;
+import io.corral.images.registry.BlobReader;
 import io.corral.images.registry.Descriptor;
 import io.corral.images.registry.Digests;
 import io.corral.images.registry.MediaTypes;
 import io.corral.images.registry.RegistryException;
 import io.corral.images.testing.LayerTar;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,8 +95,8 @@ final class MemorySource implements ImageSource {
   }
 
   @Override
-  public long fetch(ImageReference reference, ResolvedImage image, int index, Path target, LongConsumer progress)
-      throws IOException {
+  public <T> T read(ImageReference reference, ResolvedImage image, int index, LongConsumer progress,
+      BlobReader<T> reader) throws IOException {
     String digest = image.layers().get(index).digest();
     fetches.computeIfAbsent(digest, d -> new AtomicInteger()).incrementAndGet();
     waiting.incrementAndGet();
@@ -110,8 +111,8 @@ final class MemorySource implements ImageSource {
       waiting.decrementAndGet();
     }
     byte[] bytes = blobs.get(digest);
-    Files.write(target, bytes);
+    T result = reader.read(new ByteArrayInputStream(bytes));
     progress.accept(bytes.length);
-    return bytes.length;
+    return result;
   }
 }
