@@ -2,14 +2,10 @@ package io.corral.actors;
 
 import com.google.protobuf.MessageLite;
 import io.corral.actors.recovery.Recovery;
+import io.corral.posix.AtomicFiles;
 import io.corral.posix.MountSafeDelete;
 import java.io.IOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -87,7 +83,7 @@ public final class Layout {
   }
 
   /** The suffix of a checkpoint being written; a leftover one is a write cut short. */
-  public static final String TEMP_SUFFIX = ".tmp";
+  public static final String TEMP_SUFFIX = AtomicFiles.TEMP_SUFFIX;
 
   /**
    * Writes {@code message} to {@code target} atomically and durably: a temporary file that is
@@ -95,16 +91,7 @@ public final class Layout {
    * crash. A reader sees the old checkpoint or the new one, never a part.
    */
   public static void checkpoint(Path target, MessageLite message) throws IOException {
-    Path temp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
-    try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      message.writeTo(Channels.newOutputStream(out));
-      out.force(true);
-    }
-    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-      dir.force(true);
-    }
+    AtomicFiles.writeDurably(target, message);
   }
 
   /**

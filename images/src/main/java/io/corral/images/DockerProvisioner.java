@@ -8,6 +8,7 @@ import io.corral.images.store.ImageStore;
 import io.corral.images.store.PullListener;
 import io.corral.images.store.StoredImage;
 import io.corral.images.unpack.TarLayerUnpacker;
+import io.corral.posix.AtomicFiles;
 import io.corral.posix.FileNodes;
 import io.corral.posix.OverlayMounts;
 import io.corral.posix.PrivateDirectory;
@@ -153,7 +154,7 @@ public final class DockerProvisioner implements Provisioner {
         ProvisionedRootfs made = ProvisionedRootfs.newBuilder().setRootfs(rootfs.toString())
             .setBackend(backend.name()).setImageReference(stored.reference())
             .setManifestDigest(stored.manifestDigest()).setConfig(stored.config()).build();
-        writeRecord(dir.resolve(RECORD), made);
+        AtomicFiles.write(dir.resolve(RECORD), made);
         generation.rootfs = made;
         LOG.info("Provisioned container '{}' from image '{}' with the {} backend", id, stored.reference(),
             backend.name());
@@ -162,12 +163,6 @@ public final class DockerProvisioner implements Provisioner {
         throw new UncheckedIOException("Failed to provision the root filesystem of container '" + id + "'", e);
       }
     }
-  }
-
-  private static void writeRecord(Path file, ProvisionedRootfs made) throws IOException {
-    Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.write(temp, made.toByteArray());
-    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   /**

@@ -1,15 +1,13 @@
 package io.corral.images.store;
 
+import io.corral.posix.AtomicFiles;
 import io.corral.proto.v1.ImageStoreIndex;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,17 +82,9 @@ final class StoreIndex {
 
   private void write() throws IOException {
     ImageStoreIndex index = ImageStoreIndex.newBuilder().addAllImages(images.values()).build();
-    Path tmp = layout.tmpPath("index");
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-        index.writeTo(out);
-        out.flush();
-        ch.force(true);
-      }
-      Files.move(tmp, layout.index(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      AtomicFiles.writeDurably(layout.index(), index);
     } catch (IOException e) {
-      Files.deleteIfExists(tmp);
       throw new IOException("Failed to write the image store index '" + layout.index() + "': " + e.getMessage(), e);
     }
   }
