@@ -9,12 +9,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.images.testing.LayerTar;
 import io.corral.images.testing.OciLayout;
 import io.corral.images.testing.Registry;
-import io.corral.images.testing.Skopeo;
 import io.corral.images.testing.TestImages;
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Host;
-import io.corral.posix.MountSafeDelete;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -58,19 +56,18 @@ class DockerRuntimeTableIT {
       "  int out = open(\"/mnt/mesos/sandbox/argv\", O_WRONLY | O_CREAT | O_TRUNC, 0644); if (out < 0) return 4;",
       "  return write(out, buf, n) == n ? 0 : 5;", "}", "");
 
-  static Path temp;
-  static Registry registry;
+  static ImageFixture images;
   static AgentProcess agent;
   static int launches;
 
   @BeforeAll
   static void start() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: images");
-    temp = Files.createTempDirectory("corral-runtime-table-");
-    Path program = compile(temp);
+    images = ImageFixture.start("corral-runtime-table-", new Registry.NoAuth());
+    Path program = compile(images.temp);
     byte[] programs = new LayerTar().copy("ep", 0755, program).copy("cmd", 0755, program)
         .copy("value", 0755, program).bytes();
-    OciLayout layout = new OciLayout(temp.resolve("oci"));
+    OciLayout layout = new OciLayout(images.temp.resolve("oci"));
     for (int column = 0; column < 4; column++) {
       ObjectNode config = new ObjectMapper().createObjectNode();
       config.putArray("Env").add("PATH=/bin");
@@ -82,13 +79,10 @@ class DockerRuntimeTableIT {
       }
       layout.tag(layout.image(List.of(TestImages.bottomLayer(), programs), config, "amd64"), COLUMNS[column]);
     }
-    registry = Registry.start(temp.resolve("registry"), new Registry.NoAuth());
     for (String column : COLUMNS) {
-      Skopeo.push("oci:" + layout.dir() + ":" + column, registry.authority(), "table:" + column, Skopeo.Format.V2S2,
-          false, null);
+      images.push("oci:" + layout.dir() + ":" + column, "table:" + column);
     }
-    agent = AgentProcess.start("--isolation=filesystem/linux,docker/runtime,namespaces/pid",
-        "--image_providers=docker", "--docker_registry=http://" + registry.authority());
+    agent = AgentProcess.start(images.flags());
   }
 
   private static Path compile(Path dir) throws IOException, InterruptedException {
@@ -107,11 +101,8 @@ class DockerRuntimeTableIT {
     if (agent != null) {
       agent.close();
     }
-    if (registry != null) {
-      registry.close();
-    }
-    if (temp != null) {
-      MountSafeDelete.deleteRecursively(temp);
+    if (images != null) {
+      images.close();
     }
   }
 

@@ -12,7 +12,6 @@ import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Eventually;
 import io.corral.it.support.Host;
-import io.corral.posix.MountSafeDelete;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -33,26 +32,19 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("root")
 class ImageContainerIT {
-  static Path temp;
-  static Registry registry;
+  static ImageFixture images;
   static AgentProcess agent;
   static AgentClient client;
 
   @BeforeAll
   static void start() throws IOException {
     assumeTrue(Host.isRoot(), "needs root: mounts, pivot_root, device nodes");
-    temp = Files.createTempDirectory("corral-image-it-");
-    TestImages.Built image = TestImages.busybox(temp.resolve("oci"), "test");
-    registry = Registry.start(temp.resolve("registry"), new Registry.NoAuth());
-    Skopeo.push(image.ociName(), registry.authority(), "busybox:latest", Skopeo.Format.V2S2, false, null);
-    Skopeo.push(image.ociName(), registry.authority(), "busybox:oci", Skopeo.Format.OCI, false, null);
-    agent = AgentProcess.start(flags());
+    images = ImageFixture.start("corral-image-it-", new Registry.NoAuth());
+    TestImages.Built image = TestImages.busybox(images.temp.resolve("oci"), "test");
+    images.push(image.ociName(), "busybox:latest");
+    images.push(image.ociName(), "busybox:oci", Skopeo.Format.OCI);
+    agent = AgentProcess.start(images.flags());
     client = agent.client();
-  }
-
-  static String[] flags() {
-    return new String[] {"--isolation=filesystem/linux,docker/runtime,namespaces/pid", "--image_providers=docker",
-        "--docker_registry=http://" + registry.authority()};
   }
 
   @AfterAll
@@ -60,11 +52,8 @@ class ImageContainerIT {
     if (agent != null) {
       agent.close();
     }
-    if (registry != null) {
-      registry.close();
-    }
-    if (temp != null) {
-      MountSafeDelete.deleteRecursively(temp);
+    if (images != null) {
+      images.close();
     }
   }
 

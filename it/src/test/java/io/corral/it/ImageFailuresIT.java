@@ -8,12 +8,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.corral.images.testing.LayerTar;
 import io.corral.images.testing.OciLayout;
 import io.corral.images.testing.Registry;
-import io.corral.images.testing.Skopeo;
 import io.corral.images.testing.TestImages;
-import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Host;
-import io.corral.posix.MountSafeDelete;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -35,36 +32,34 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("root")
 class ImageFailuresIT {
+  static ImageFixture images;
   static Path temp;
-  static Registry registry;
   static AgentProcess agent;
 
   @BeforeAll
   static void start() throws IOException {
     assumeTrue(Host.isRoot(), "needs root: images");
-    temp = Files.createTempDirectory("corral-image-failures-");
+    images = ImageFixture.start("corral-image-failures-", new Registry.Basic("corral", "s3cret"));
+    temp = images.temp;
     TestImages.Built image = TestImages.busybox(temp.resolve("oci"), "test");
     OciLayout layout = image.layout();
     layout.tag(layout.image(List.of(TestImages.bottomLayer(),
         new LayerTar().file("../escaped-by-dotdot", 0644, "x").bytes()), TestImages.runtimeConfig(), "amd64"), "dotdot");
     layout.tag(layout.image(List.of(TestImages.bottomLayer(), new LayerTar().symlink("out", temp.toString())
         .file("out/escaped-by-link", 0644, "x").bytes()), TestImages.runtimeConfig(), "amd64"), "link");
-    registry = Registry.start(temp.resolve("registry"), new Registry.Basic("corral", "s3cret"));
     for (String tag : List.of("test", "dotdot", "link")) {
-      Skopeo.push("oci:" + layout.dir() + ":" + tag, registry.authority(), "busybox:" + tag, Skopeo.Format.V2S2,
-          false, "corral:s3cret");
+      images.push("oci:" + layout.dir() + ":" + tag, "busybox:" + tag);
     }
     agent = AgentProcess.start(flags(config("corral:s3cret")));
   }
 
   static String config(String userPassword) {
     String auth = Base64.getEncoder().encodeToString(userPassword.getBytes(StandardCharsets.UTF_8));
-    return "{\"auths\":{\"" + registry.authority() + "\":{\"auth\":\"" + auth + "\"}}}";
+    return "{\"auths\":{\"" + images.registry.authority() + "\":{\"auth\":\"" + auth + "\"}}}";
   }
 
   static String[] flags(String dockerConfig) {
-    return new String[] {"--isolation=filesystem/linux,docker/runtime,namespaces/pid", "--image_providers=docker",
-        "--docker_registry=http://" + registry.authority(), "--docker_config=" + dockerConfig};
+    return images.flags("--docker_config=" + dockerConfig);
   }
 
   @AfterAll
@@ -72,11 +67,8 @@ class ImageFailuresIT {
     if (agent != null) {
       agent.close();
     }
-    if (registry != null) {
-      registry.close();
-    }
-    if (temp != null) {
-      MountSafeDelete.deleteRecursively(temp);
+    if (images != null) {
+      images.close();
     }
   }
 
@@ -106,8 +98,8 @@ class ImageFailuresIT {
   @Test
   void anUnreachableRegistryFailsTheLaunchNamingIt() {
     int closed = Registry.freePort();
-    try (AgentProcess unreachable = AgentProcess.start("--isolation=filesystem/linux,docker/runtime",
-        "--image_providers=docker", "--docker_registry=http://127.0.0.1:" + closed, "--docker_registry_attempts=2")) {
+    try (AgentProcess unreachable = AgentProcess.start(
+        ImageFixture.flagsFor("http://127.0.0.1:" + closed, "--docker_registry_attempts=2"))) {
       HttpResponse<String> refused = launch(unreachable, "nowhere", "busybox:test");
       assertFalse(refused.statusCode() == 200, refused.body());
       assertTrue(refused.body().contains("Failed to pull image") && refused.body().contains("127.0.0.1:" + closed)

@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.images.testing.CountingProxy;
 import io.corral.images.testing.Registry;
-import io.corral.images.testing.Skopeo;
 import io.corral.images.testing.TestImages;
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Eventually;
 import io.corral.it.support.Host;
-import io.corral.posix.MountSafeDelete;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -37,8 +35,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("root")
 class ImageRecoveryIT {
-  static Path temp;
-  static Registry registry;
+  static ImageFixture images;
   static CountingProxy proxy;
   static TestImages.Built image;
   AgentProcess agent;
@@ -46,10 +43,9 @@ class ImageRecoveryIT {
   @BeforeAll
   static void start() throws IOException {
     assumeTrue(Host.isRoot(), "needs root: images");
-    temp = Files.createTempDirectory("corral-image-recovery-");
-    image = TestImages.busybox(temp.resolve("oci"), "test");
-    registry = Registry.start(temp.resolve("registry"), new Registry.NoAuth());
-    proxy = new CountingProxy(registry.url());
+    images = ImageFixture.start("corral-image-recovery-", new Registry.NoAuth());
+    image = TestImages.busybox(images.temp.resolve("oci"), "test");
+    proxy = new CountingProxy(images.registry.url());
   }
 
   @AfterEach
@@ -64,21 +60,17 @@ class ImageRecoveryIT {
     if (proxy != null) {
       proxy.close();
     }
-    if (registry != null) {
-      registry.close();
-    }
-    if (temp != null) {
-      MountSafeDelete.deleteRecursively(temp);
+    if (images != null) {
+      images.close();
     }
   }
 
   static String[] flags() {
-    return new String[] {"--isolation=filesystem/linux,docker/runtime,namespaces/pid", "--image_providers=docker",
-        "--docker_registry=" + proxy.url()};
+    return ImageFixture.flagsFor(proxy.url().toString());
   }
 
   private static String push(String tag) throws IOException {
-    Skopeo.push(image.ociName(), registry.authority(), "busybox:" + tag, Skopeo.Format.V2S2, false, null);
+    images.push(image.ociName(), "busybox:" + tag);
     return "busybox:" + tag;
   }
 
@@ -142,8 +134,8 @@ class ImageRecoveryIT {
   @Test
   void theAutomaticCollectionRemovesTheImagesNoContainerUses() throws IOException {
     String kept = push("gc-kept");
-    TestImages.Built layered = TestImages.layered(temp.resolve("layered"), "gc", 3);
-    Skopeo.push(layered.ociName(), registry.authority(), "layered:gone", Skopeo.Format.V2S2, false, null);
+    TestImages.Built layered = TestImages.layered(images.temp.resolve("layered"), "gc", 3);
+    images.push(layered.ociName(), "layered:gone");
     List<String> gcFlags = new ArrayList<>(List.of(flags()));
     gcFlags.add("--image_gc_config={\"image_disk_headroom\":1.0,"
         + "\"image_disk_watch_interval\":{\"nanoseconds\":200000000}}");
