@@ -3,6 +3,7 @@ package io.corral.images;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -23,6 +24,9 @@ public record ImageReference(String registry, String repository, String tag, Str
 
   /** Docker Hub's registry API host, and the names people use for it. */
   public static final String DOCKER_HUB = "registry-1.docker.io";
+
+  /** The names of Docker Hub's registry: a normalized reference says {@link #DOCKER_HUB} for each. */
+  private static final Set<String> DOCKER_HUB_NAMES = Set.of(DOCKER_HUB, "docker.io", "index.docker.io");
 
   private static final Pattern COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
@@ -131,14 +135,17 @@ public record ImageReference(String registry, String repository, String tag, Str
 
   /**
    * The reference a pull uses: the registry of this name, or else {@code defaultRegistry}'s host
-   * and port; the tag {@code latest} when the name has neither tag nor digest; and
-   * {@code library/} before a single-component repository on Docker Hub.
+   * and port; the tag {@code latest} when the name has neither tag nor digest; and for Docker
+   * Hub one registry name ({@code docker.io} and {@code index.docker.io} become {@link
+   * #DOCKER_HUB}, so that the store keeps one copy of an image however it was named) and
+   * {@code library/} before a single-component repository.
    */
   public ImageReference normalize(URI defaultRegistry) {
     String host = registry != null ? registry : authority(defaultRegistry);
     String repo = repository;
-    if (host != null && host.contains("docker.io") && !repo.contains("/")) {
-      repo = "library/" + repo;
+    if (host != null && DOCKER_HUB_NAMES.contains(host)) {
+      host = DOCKER_HUB;
+      repo = repo.contains("/") ? repo : "library/" + repo;
     }
     String t = tag == null && digest == null ? "latest" : tag;
     return new ImageReference(host, repo, t, digest);

@@ -99,7 +99,11 @@ class ImageReferenceTest {
       "busybox,                         registry-1.docker.io/library/busybox:latest",
       "busybox:1.36,                    registry-1.docker.io/library/busybox:1.36",
       "corral/sh,                       registry-1.docker.io/corral/sh:latest",
-      "docker.io/busybox,               docker.io/library/busybox:latest",
+      "docker.io/busybox,               registry-1.docker.io/library/busybox:latest",
+      "index.docker.io/library/busybox, registry-1.docker.io/library/busybox:latest",
+      "registry-1.docker.io/busybox:1,  registry-1.docker.io/library/busybox:1",
+      "docker.io/corral/sh,             registry-1.docker.io/corral/sh:latest",
+      "mydocker.io.example.com/sh,      mydocker.io.example.com/sh:latest",
       "localhost:5000/busybox,          localhost:5000/busybox:latest",
       "quay.io/coreos/etcd:v3.5.0,      quay.io/coreos/etcd:v3.5.0",
   })
