@@ -1,10 +1,14 @@
 package io.corral.actors;
 
+import io.corral.actors.container.PhaseTimeouts;
+import io.corral.isolators.IsolatorException;
 import io.corral.isolators.Limitation;
 import io.corral.isolators.Phase;
 import io.corral.posix.Errno;
+import io.corral.posix.LinuxException;
 import io.corral.posix.launch.LaunchException;
 import io.corral.proto.v1.ContainerID;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -35,9 +39,77 @@ public sealed interface ContainerError {
     }
   }
 
-  record IsolatorFailed(String isolator, Phase phase, String detail) implements ContainerError {
+  /** A phase of an isolator failed; {@code cause} says how. */
+  record IsolatorFailed(String isolator, Phase phase, Cause cause) implements ContainerError {
+    /** The isolator refused, for {@code detail}. */
+    public IsolatorFailed(String isolator, Phase phase, String detail) {
+      this(isolator, phase, new Cause.Refused(detail));
+    }
+
+    /** The failure {@code error} thrown by the isolator's phase is. */
+    public static IsolatorFailed of(String isolator, Phase phase, Throwable error) {
+      return new IsolatorFailed(isolator, phase, Cause.of(error));
+    }
+
+    /** The cause in words, without the isolator's name. */
+    public String detail() {
+      return cause.describe();
+    }
+
     public String message() {
-      return "Failed to " + phase.verb() + " with isolator '" + isolator + "': " + detail;
+      return "Failed to " + phase.verb() + " with isolator '" + isolator + "': " + detail();
+    }
+
+    /** How an isolator's phase failed. */
+    public sealed interface Cause {
+      String describe();
+
+      /** Which cause {@code error}, thrown by a phase, is. */
+      static Cause of(Throwable error) {
+        Throwable cause = Failures.unwrap(error);
+        if (cause instanceof IsolatorException) {
+          return new Refused(Failures.describe(cause));
+        }
+        if (cause instanceof LinuxException l) {
+          return new SystemCallFailed(l.errno(), Failures.describe(cause));
+        }
+        return new Threw(cause.getClass().getName(), Failures.describe(cause));
+      }
+
+      /** The isolator refused the request (an {@code IsolatorException}). */
+      record Refused(String detail) implements Cause {
+        public String describe() {
+          return detail;
+        }
+      }
+
+      /** A system call the isolator made failed with {@code errno}. */
+      record SystemCallFailed(Errno errno, String detail) implements Cause {
+        public String describe() {
+          return detail;
+        }
+      }
+
+      /** The phase did not return within the phase timeout; its call was abandoned. */
+      record TimedOut(Duration after) implements Cause {
+        public String describe() {
+          return "timed out after " + PhaseTimeouts.format(after);
+        }
+      }
+
+      /** The isolator's actor had more calls waiting than it keeps; this one was not made. */
+      record Overloaded() implements Cause {
+        public String describe() {
+          return "Too many pending requests";
+        }
+      }
+
+      /** The isolator threw what no isolator should ({@code exception} is its class): a bug. */
+      record Threw(String exception, String detail) implements Cause {
+        public String describe() {
+          return detail;
+        }
+      }
     }
   }
 

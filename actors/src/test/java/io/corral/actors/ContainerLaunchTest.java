@@ -184,7 +184,8 @@ class ContainerLaunchTest {
     f.isolator("a").cleanupFailure = new RuntimeException("still busy");
 
     ContainerError error = assertInstanceOf(Containerizer.Rejected.class, f.launch(request("t", "true"))).error();
-    assertEquals(new ContainerError.IsolatorFailed("b", Phase.ISOLATE, "bug in b"), error);
+    assertEquals(new ContainerError.IsolatorFailed("b", Phase.ISOLATE,
+        new ContainerError.IsolatorFailed.Cause.Threw("java.lang.IllegalStateException", "bug in b")), error);
     List<String> events = f.eventsOf("t");
     assertTrue(events.contains("abort"), events.toString());
     assertFalse(events.contains("release"), events.toString());

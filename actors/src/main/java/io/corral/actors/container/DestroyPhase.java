@@ -132,7 +132,7 @@ final class DestroyPhase {
         .onMessageEquals(AbortExpired.INSTANCE, () -> onAbortExpired(s, d))
         .onMessage(CleanedUp.class, c -> onCleanupReply(s, d, c.isolator(), null))
         .onMessage(Failed.class, f -> f.phase() != Phase.CLEANUP ? Behaviors.same()
-            : onCleanupReply(s, d, f.isolator(), LaunchPhases.isolatorFailed(f)))
+            : onCleanupReply(s, d, f.isolator(), f.error()))
         .onMessage(TerminationWritten.class, w -> onTerminationWritten(s, d, w))
         .onMessage(RetryCleanup.class, r -> d.step() instanceof CleaningUp c && c.index() == r.index()
             ? cleanupNext(s, d) : Behaviors.same())

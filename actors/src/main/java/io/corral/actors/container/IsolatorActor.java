@@ -1,7 +1,8 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerError.IsolatorFailed;
+import io.corral.actors.ContainerError.IsolatorFailed.Cause;
 import io.corral.actors.ContainerMetrics;
-import io.corral.actors.Failures;
 import io.corral.actors.container.IsolatorProtocol.CleanedUp;
 import io.corral.actors.container.IsolatorProtocol.Cleanup;
 import io.corral.actors.container.IsolatorProtocol.Command;
@@ -138,7 +139,7 @@ public final class IsolatorActor extends AbstractBehavior<Command> {
 
   private Behavior<Command> onCommand(Command command) {
     if (busy && stash.isFull()) {
-      reject(command, "Too many pending requests");
+      reject(command, new Cause.Overloaded());
     } else if (busy) {
       stash.stash(command);
     } else {
@@ -148,8 +149,8 @@ public final class IsolatorActor extends AbstractBehavior<Command> {
   }
 
   /** Answers {@code command} with a failure without calling the isolator. */
-  private void reject(Command command, String message) {
-    command.replyTo().tell(new Failed(name, command.phase(), message));
+  private void reject(Command command, Cause cause) {
+    command.replyTo().tell(new Failed(name, command.phase(), cause));
   }
 
   private Behavior<Command> onCompleted(Completed completed) {
@@ -169,10 +170,10 @@ public final class IsolatorActor extends AbstractBehavior<Command> {
     if (!busy || timedOut.call() != call) {
       return this;
     }
-    String detail = TIMED_OUT + PhaseTimeouts.format(timeout);
+    Failed failed = new Failed(name, timedOut.phase(), new Cause.TimedOut(timeout));
     getContext().getLog().error("Isolator '{}' phase {} of container '{}' {}; abandoning the call",
-        name, timedOut.phase(), container.name(), detail);
-    tell(timedOut.replyTo(), new Failed(name, timedOut.phase(), detail), true);
+        name, timedOut.phase(), container.name(), failed.error().detail());
+    tell(timedOut.replyTo(), failed, true);
     return next();
   }
 
@@ -220,7 +221,9 @@ public final class IsolatorActor extends AbstractBehavior<Command> {
       call(Phase.WATCH, w.replyTo(), () -> {
         isolator.watch(container).whenComplete((limitation, error) -> w.replyTo().tell(
             error != null || limitation == null
-                ? new Failed(name, Phase.WATCH, error == null ? "no limitation" : Failures.describe(error))
+                ? new Failed(error == null
+                    ? new IsolatorFailed(name, Phase.WATCH, new Cause.Threw("null", "no limitation"))
+                    : IsolatorFailed.of(name, Phase.WATCH, error))
                 : new LimitationReached(name, limitation)));
         return null; // the watch itself is answered when the limitation arrives
       });
@@ -263,7 +266,7 @@ public final class IsolatorActor extends AbstractBehavior<Command> {
       try {
         reply = work.get();
       } catch (RuntimeException e) {
-        reply = new Failed(name, phase, Failures.describe(e));
+        reply = new Failed(IsolatorFailed.of(name, phase, e));
       }
       if (reply != null) {
         tell(replyTo, reply);
@@ -280,12 +283,12 @@ public final class IsolatorActor extends AbstractBehavior<Command> {
       try {
         return work.get();
       } catch (RuntimeException e) {
-        return new Failed(name, phase, Failures.describe(e));
+        return new Failed(IsolatorFailed.of(name, phase, e));
       } finally {
         metrics.phase(name, phase, System.nanoTime() - start);
       }
     }, blocking);
     getContext().pipeToSelf(result, (reply, error) -> new Completed(number, phase,
-        error != null ? new Failed(name, phase, Failures.describe(error)) : reply, replyTo));
+        error != null ? new Failed(IsolatorFailed.of(name, phase, error)) : reply, replyTo));
   }
 }

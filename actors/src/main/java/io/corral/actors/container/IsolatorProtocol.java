@@ -1,5 +1,6 @@
 package io.corral.actors.container;
 
+import io.corral.actors.ContainerError;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Limitation;
 import io.corral.isolators.Phase;
@@ -98,6 +99,18 @@ interface IsolatorProtocol {
 
   record CleanedUp(String isolator) implements Reply {}
 
-  /** The phase failed or threw; {@code message} is the cause, without the isolator's name. */
-  record Failed(String isolator, Phase phase, String message) implements Reply {}
+  /** The phase failed or threw; {@code error} says which isolator, which phase and how. */
+  record Failed(ContainerError.IsolatorFailed error) implements Reply {
+    Failed(String isolator, Phase phase, ContainerError.IsolatorFailed.Cause cause) {
+      this(new ContainerError.IsolatorFailed(isolator, phase, cause));
+    }
+
+    public String isolator() {
+      return error.isolator();
+    }
+
+    public Phase phase() {
+      return error.phase();
+    }
+  }
 }

@@ -224,7 +224,7 @@ final class IsolatorUpdate {
     List<ContainerError> errors = new ArrayList<>();
     for (Failed f : failures) {
       if (f != null) {
-        errors.add(new ContainerError.IsolatorFailed(f.isolator(), f.phase(), f.message()));
+        errors.add(f.error());
       }
     }
     if (errors.isEmpty()) {

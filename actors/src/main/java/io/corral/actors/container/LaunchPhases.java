@@ -79,7 +79,7 @@ final class LaunchPhases {
     return ContainerActor.common(s, p, BehaviorBuilder.<Command>create()
         .onMessage(DirsCreated.class, d -> d.error().isPresent() ? failLaunch(s, p, d.error().get()) : prepareNext(s, p))
         .onMessage(Prepared.class, r -> onPrepared(s, p, r))
-        .onMessage(Failed.class, f -> failLaunch(s, p, isolatorFailed(f))));
+        .onMessage(Failed.class, f -> failLaunch(s, p, f.error())));
   }
 
   private static Behavior<Command> onPrepared(ContainerServices s, Preparing p, Prepared result) {
@@ -120,7 +120,7 @@ final class LaunchPhases {
         .onMessage(PidsNotCheckpointed.class, f -> failLaunch(s,
             new Isolating(i.resources(), new AwaitingIsolators(f.initPid(), 0)), f.error()))
         .onMessage(IsolatorProtocol.Isolated.class, x -> onIsolated(s, i))
-        .onMessage(Failed.class, f -> failLaunch(s, i, isolatorFailed(f)))
+        .onMessage(Failed.class, f -> failLaunch(s, i, f.error()))
         .onMessage(LimitationReached.class, l -> DestroyPhase.destroy(s, i, limitation(l.limitation()),
             Optional.of(new ContainerError.LimitationReached(l.limitation())), Optional.empty()))
         .onMessage(Released.class, r -> onReleased(s, i))
@@ -220,9 +220,6 @@ final class LaunchPhases {
     return ContainerTermination.newBuilder().setState(TaskState.TASK_FAILED).setMessage(message).build();
   }
 
-  static ContainerError isolatorFailed(Failed failed) {
-    return new ContainerError.IsolatorFailed(failed.isolator(), failed.phase(), failed.message());
-  }
 
   static ContainerTermination limitation(io.corral.isolators.Limitation limitation) {
     ContainerTermination.Builder termination = ContainerTermination.newBuilder()

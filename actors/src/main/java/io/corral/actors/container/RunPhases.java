@@ -55,7 +55,7 @@ final class RunPhases {
 
   /** An isolator failed (or timed out) in any phase while running: destroy, saying why. */
   private static Behavior<Command> onFailed(ContainerServices s, Running r, Failed failed) {
-    String message = LaunchPhases.isolatorFailed(failed).message();
+    String message = failed.error().message();
     s.log().warn("Destroying container [{}]: {}", s.id(), message);
     return DestroyPhase.destroy(s, r, LaunchPhases.failed(message), Optional.empty(), Optional.empty());
   }

@@ -3,6 +3,7 @@ package io.corral.actors.container;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.ContainerError.IsolatorFailed.Cause;
 import io.corral.actors.FakeIsolator;
 import io.corral.actors.Fixture;
 import io.corral.actors.container.IsolatorProtocol.Reply;
@@ -10,6 +11,8 @@ import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.Limitation;
 import io.corral.isolators.Phase;
+import io.corral.posix.Errno;
+import io.corral.posix.LinuxException;
 import io.corral.proto.v1.CgroupInfo;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.LaunchPlan;
@@ -98,32 +101,42 @@ class IsolatorActorTest {
   void aFailedWatchIsReported() {
     actor.tell(new IsolatorProtocol.Watch(probe.getRef()));
     isolator.watchOf("c").completeExceptionally(new IllegalStateException("oom listener lost"));
-    assertEquals(new IsolatorProtocol.Failed("x", Phase.WATCH, "oom listener lost"), probe.receiveMessage(TIMEOUT));
+    assertEquals(new IsolatorProtocol.Failed("x", Phase.WATCH,
+        new Cause.Threw("java.lang.IllegalStateException", "oom listener lost")), probe.receiveMessage(TIMEOUT));
   }
 
   @Test
   void exceptionsAndNullsBecomeFailedRepliesAndTheActorCarriesOn() {
     isolator.prepareFailure = new NullPointerException();
     actor.tell(new IsolatorProtocol.Prepare(probe.getRef()));
-    assertEquals(new IsolatorProtocol.Failed("x", Phase.PREPARE, "java.lang.NullPointerException"),
+    assertEquals(new IsolatorProtocol.Failed("x", Phase.PREPARE,
+        new Cause.Threw("java.lang.NullPointerException", "java.lang.NullPointerException")),
         probe.receiveMessage(TIMEOUT));
     isolator.prepareFailure = null;
     isolator.fragment = null;
     actor.tell(new IsolatorProtocol.Prepare(probe.getRef()));
-    assertEquals(new IsolatorProtocol.Failed("x", Phase.PREPARE, "prepare returned no launch plan"),
+    assertEquals(new IsolatorProtocol.Failed("x", Phase.PREPARE,
+        new Cause.Threw("java.lang.IllegalStateException", "prepare returned no launch plan")),
         probe.receiveMessage(TIMEOUT));
     isolator.isolateFailure = FakeIsolator.refusal("Failed to assign a net_cls handle: none left");
     actor.tell(new IsolatorProtocol.Isolate(1, probe.getRef()));
-    assertEquals(new IsolatorProtocol.Failed("x", Phase.ISOLATE, "Failed to assign a net_cls handle: none left"),
+    assertEquals(new IsolatorProtocol.Failed("x", Phase.ISOLATE,
+        new Cause.Refused("Failed to assign a net_cls handle: none left")),
         probe.receiveMessage(TIMEOUT));
+    isolator.isolateFailure = new LinuxException("mkdir", Errno.ENOSPC, "'/sys/fs/cgroup/x'");
+    actor.tell(new IsolatorProtocol.Isolate(1, probe.getRef()));
+    assertEquals(new IsolatorProtocol.Failed("x", Phase.ISOLATE, new Cause.SystemCallFailed(Errno.ENOSPC,
+        "mkdir '/sys/fs/cgroup/x': ENOSPC (No space left on device)")), probe.receiveMessage(TIMEOUT));
     isolator.cleanupFailure = new RuntimeException("busy");
     actor.tell(new IsolatorProtocol.Cleanup(probe.getRef()));
-    assertEquals(new IsolatorProtocol.Failed("x", Phase.CLEANUP, "busy"), probe.receiveMessage(TIMEOUT));
+    assertEquals(new IsolatorProtocol.Failed("x", Phase.CLEANUP,
+        new Cause.Threw("java.lang.RuntimeException", "busy")), probe.receiveMessage(TIMEOUT));
     isolator.usage = s -> {
       throw new IllegalArgumentException("no cgroup");
     };
     actor.tell(new IsolatorProtocol.Usage(probe.getRef()));
-    assertEquals(new IsolatorProtocol.Failed("x", Phase.USAGE, "no cgroup"), probe.receiveMessage(TIMEOUT));
+    assertEquals(new IsolatorProtocol.Failed("x", Phase.USAGE,
+        new Cause.Threw("java.lang.IllegalArgumentException", "no cgroup")), probe.receiveMessage(TIMEOUT));
   }
 
   @Test

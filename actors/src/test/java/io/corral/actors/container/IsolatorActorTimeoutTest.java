@@ -3,6 +3,7 @@ package io.corral.actors.container;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.ContainerError.IsolatorFailed.Cause;
 import io.corral.actors.FakeIsolator;
 import io.corral.actors.Fixture;
 import io.corral.actors.container.IsolatorProtocol.Reply;
@@ -59,7 +60,7 @@ class IsolatorActorTimeoutTest {
 
     TIME.expectNoMessageFor(PHASE.minusMillis(1), owner);
     TIME.timePasses(Duration.ofMillis(1));
-    assertEquals(new IsolatorProtocol.Failed("x", Phase.PREPARE, "timed out after 1.5secs"),
+    assertEquals(new IsolatorProtocol.Failed("x", Phase.PREPARE, new Cause.TimedOut(Duration.ofMillis(1500))),
         owner.receiveMessage(Fixture.TIMEOUT));
     assertEquals(new IsolatorProtocol.CleanedUp("x"), owner.receiveMessage(Fixture.TIMEOUT));
     assertEquals(List.of("prepare x c", "cleanup x c"), events, "cleanup ran while prepare was stuck");
@@ -84,7 +85,8 @@ class IsolatorActorTimeoutTest {
       throw new IllegalStateException("no cgroup");
     };
     actor.tell(new IsolatorProtocol.Usage(probe.getRef()));
-    IsolatorProtocol.Failed failed = new IsolatorProtocol.Failed("x", Phase.USAGE, "no cgroup");
+    IsolatorProtocol.Failed failed = new IsolatorProtocol.Failed("x", Phase.USAGE,
+        new Cause.Threw("java.lang.IllegalStateException", "no cgroup"));
     assertEquals(failed, probe.receiveMessage(Fixture.TIMEOUT));
     assertEquals(failed, owner.receiveMessage(Fixture.TIMEOUT));
 

@@ -83,7 +83,8 @@ class PhaseFaultsTest {
     TIME.timePasses(Duration.ofMillis(1));
     ContainerError error = assertInstanceOf(Containerizer.Rejected.class,
         launch.expectMessageClass(Containerizer.LaunchReply.class, TIMEOUT)).error();
-    assertEquals(new ContainerError.IsolatorFailed("b", Phase.PREPARE, "timed out after 5secs"), error);
+    assertEquals(new ContainerError.IsolatorFailed("b", Phase.PREPARE,
+        new ContainerError.IsolatorFailed.Cause.TimedOut(Duration.ofSeconds(5))), error);
     assertEquals("Failed to prepare with isolator 'b': timed out after 5secs", error.message());
 
     ContainerTermination termination = f.terminated("h");
