@@ -67,7 +67,7 @@ final class PluginRunner {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         process.waitFor();
-        throw new TimedOut("it did not finish within " + timeout.toMillis() + "ms and was killed");
+        throw new TimedOut("did not finish within " + timeout.toMillis() + "ms and was killed");
       }
       String stderr = Files.readString(err, StandardCharsets.UTF_8).strip();
       if (stderr.length() > STDERR_LIMIT) {
