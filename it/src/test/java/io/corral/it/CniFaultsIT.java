@@ -35,6 +35,8 @@ class CniFaultsIT {
   private static final String CGROUPS_ROOT = "corral-it-cni-" + ProcessHandle.current().pid();
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static CniFixture cni;
+  /** One agent for the tests that do not restart it. */
+  private static AgentProcess shared;
   private Agents agents;
 
   @BeforeAll
@@ -66,6 +68,9 @@ class CniFaultsIT {
 
   @AfterAll
   static void removeNetworks() {
+    if (shared != null) {
+      shared.close();
+    }
     if (cni != null) {
       cni.close();
     }
@@ -76,6 +81,13 @@ class CniFaultsIT {
     if (agents != null) {
       agents.close();
     }
+  }
+
+  private static AgentProcess shared() {
+    if (shared == null) {
+      shared = AgentProcess.start(cni.flags(CniNetworkIT.ISOLATION));
+    }
+    return shared;
   }
 
   private AgentProcess start() {
@@ -100,7 +112,7 @@ class CniFaultsIT {
 
   @Test
   void badNetworksAreRefusedAtLaunchNamingThemAndCreateNothing() {
-    AgentProcess agent = start();
+    AgentProcess agent = shared();
     for (String[] c : new String[][] {
         {"cnit-nowhere", "unknown CNI network 'cnit-nowhere'"},
         {"cnit-bad", "skipped '40-bad.conf': invalid JSON"},
@@ -118,7 +130,7 @@ class CniFaultsIT {
 
   @Test
   void aPluginThatFailsHangsOrPrintsGarbageFailsTheLaunchAndLeavesNothing() {
-    AgentProcess agent = start();
+    AgentProcess agent = shared();
     String[][] cases = {
         {"cnit-fail", "the plugin 'cnit-fail' failed (exit code 1): cnit says no [code 7]; stderr='cnit-fail stderr'"},
         {"cnit-hang", "the plugin 'cnit-hang' did not finish within 3000ms and was killed"},
@@ -135,7 +147,7 @@ class CniFaultsIT {
 
   @Test
   void aDelThatFailsOnceIsRetried() {
-    AgentProcess agent = start();
+    AgentProcess agent = shared();
     assertEquals(200, launch(agent, "delonce", "sleep 1000", "cnit-delonce").statusCode(), agent.logTail());
     assertEquals(1, cni.leaseFiles("cnit-delonce").size());
     assertEquals(200, agent.client().kill("delonce"));
@@ -149,7 +161,7 @@ class CniFaultsIT {
 
   @Test
   void fiftyLaunchesAndRemovalsLeaveNothing() {
-    AgentProcess agent = start();
+    AgentProcess agent = shared();
     AgentClient client = agent.client();
     for (int i = 0; i < 50; i++) {
       String id = "many-" + i;

@@ -113,7 +113,8 @@ class CniNetworkIT {
         () -> "the host reaches the container at " + web + ":7000: " + httpGet(web, 7000));
 
     String probe = "busybox wget -q -O fetched http://" + web + ":7000/ && hostname > hostname"
-        + " && cat /etc/hosts > hosts && ip -o link show lo > lo && readlink /proc/self/ns/net > ns";
+        + " && cat /etc/hosts > hosts && ip -o link show lo > lo && readlink /proc/self/ns/net > ns"
+        + " && { (echo x >> /etc/hosts) 2> rw; true; }";
     assertEquals(200, client.postJson(launch("client", probe, "{\"name\":\"cnit-a\"}")).statusCode(), agent.logTail());
     assertEquals(0, client.waitFor("client", TIMEOUT).getExitStatus(), agent.logTail());
     Path sandbox = agent.sandbox("client");
@@ -124,6 +125,7 @@ class CniNetworkIT {
     assertTrue(Files.readString(sandbox.resolve("lo")).contains("UP"), Files.readString(sandbox.resolve("lo")));
     String hostNs = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
     assertTrue(!Files.readString(sandbox.resolve("ns")).strip().equals(hostNs), "a namespace of its own");
+    assertTrue(Files.readString(sandbox.resolve("rw")).contains("Read-only file system"), Files.readString(sandbox.resolve("rw")));
     assertEquals(hostsBefore, Files.readString(Path.of("/etc/hosts")), "the host's /etc/hosts is unchanged");
 
     assertEquals(200, client.kill("web"));
