@@ -190,6 +190,8 @@ class CniFaultsIT {
     AgentProcess second = agents.restart(first);
     assertEquals(kept, CniNetworkIT.ip(second, "kept"), "the re-adopted container keeps its address");
     assertTrue(Leaks.running(keptInit));
+    assertTrue(second.logTail().contains("Container [kept] is still on CNI network 'cnit-c' (CHECK passed)"),
+        second.logTail());
     assertEquals(9, second.client().waitFor("gone", TIMEOUT).getExitStatus(), second.logTail());
     assertEquals(200, second.client().remove("gone"), second.logTail());
     assertEquals(1, cni.leaseFiles("cnit-c").size(), "only the kept container's lease is left");

@@ -165,6 +165,8 @@ class CniNetworkIT {
     assertTrue(read(addrs).contains("eth0") && read(addrs).contains(infos.get(1).getIpAddresses(0).getIpAddress()));
     String state = client.request("GET", "/containers").body();
     assertTrue(state.contains(infos.get(1).getIpAddresses(0).getIpAddress()), state);
+    String agentState = client.request("GET", "/state").body();
+    assertTrue(agentState.contains(infos.get(1).getIpAddresses(0).getIpAddress()), agentState);
     assertEquals(200, client.kill("two"));
     client.waitFor("two", TIMEOUT);
     assertEquals(200, client.remove("two"));

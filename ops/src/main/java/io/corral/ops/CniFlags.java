@@ -33,7 +33,7 @@ final class CniFlags {
 
   @Option(names = "--network_cni_plugins_dir", paramLabel = "DIR[:DIR...]",
       description = "Colon-separated directories where CNI plugins are looked up (e.g. /usr/lib/cni)."
-          + " Required with --network_cni_config_dir.")
+          + " Required with --network_cni_config_dir. Default: none.")
   String pluginsDir;
 
   @Option(names = "--network_cni_root_dir_persist", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",

@@ -21,6 +21,6 @@ public interface BindMounts {
 
   /** The real kernel through jnr-ffi; loads libc, so call it once, in the composition root. */
   static BindMounts nativeDefault() {
-    return io.corral.posix.nativeimpl.NativeBindMounts.create();
+    return io.corral.posix.nativeimpl.NativeOverlayMounts.create();
   }
 }
