@@ -73,7 +73,8 @@ public final class CniFixture implements AutoCloseable {
     bridges.add(bridge);
     return "{\"type\":\"bridge\",\"bridge\":\"" + bridge + "\",\"isGateway\":true,\"ipMasq\":false,"
         + "\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + dir.resolve("ipam") + "\","
-        + "\"ranges\":[[{\"subnet\":\"10.199." + subnet + ".0/24\"}]],\"routes\":[{\"dst\":\"10.199.0.0/16\"}]}}";
+        + "\"ranges\":[[{\"subnet\":\"10.199." + subnet + ".0/24\"}]],"
+        + "\"routes\":[{\"dst\":\"10.199.0.0/16\",\"gw\":\"10.199." + subnet + ".1\"}]}}";
   }
 
   /** Writes a network configuration file. */
