@@ -96,7 +96,8 @@ final class HttpTarget implements LaunchBench.Target {
 
   @Override
   public String describe() {
-    return "http " + api + (container.isEmpty() ? "" : " with an image");
+    return "http " + api + (container.contains("\"image\"") ? " with an image" : "")
+        + (container.contains("network_infos") ? " on a CNI network" : "");
   }
 
   @Override
