@@ -7,7 +7,9 @@
 # `it/vm/` (a cgroup v2 kernel of its own): mmdebstrap, which builds its image, and qemu and
 # user-mode Linux, which run it; for the image tests: Debian's registry (docker-registry), skopeo
 # (pushes the test images), busybox-static (their contents) and apache2-utils (htpasswd, for the
-# registry's Basic authentication). Run as root. Idempotent: it runs apt-get only when a package is
+# registry's Basic authentication); for the network/cni tests: Debian's CNI plugins
+# (containernetworking-plugins: bridge, host-local, loopback, portmap) and iptables, which
+# portmap calls. Run as root. Idempotent: it runs apt-get only when a package is
 # missing.
 set -euo pipefail
 
@@ -17,7 +19,8 @@ if [[ "$(id -u)" -ne 0 ]]; then
 fi
 
 packages=(openjdk-17-jdk-headless maven gcc libc6-dev procps xfsprogs curl openssl
-  mmdebstrap qemu-system-x86 user-mode-linux docker-registry skopeo busybox-static apache2-utils)
+  mmdebstrap qemu-system-x86 user-mode-linux docker-registry skopeo busybox-static apache2-utils
+  containernetworking-plugins iptables)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -41,6 +41,16 @@ final class DefaultContainerInfo implements Isolator {
   }
 
   @Override
+  public java.util.Set<String> honours() {
+    return isolator.honours();
+  }
+
+  @Override
+  public java.util.Optional<String> invalid(ContainerInfo container, io.corral.proto.v1.CommandInfo command) {
+    return isolator.invalid(container, command);
+  }
+
+  @Override
   public void recover(List<ContainerContext> recovered) {
     isolator.recover(recovered.stream().map(this::apply).toList());
   }

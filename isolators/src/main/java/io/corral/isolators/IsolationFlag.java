@@ -16,8 +16,11 @@ import org.slf4j.LoggerFactory;
  * isolators are prepared in it and cleaned up in reverse.
  *
  * <p>The names and aliases are those of {@link IsolatorCatalog}. Unlike Mesos,
- * {@code network/cni} and {@code environment_secret} are not added implicitly (Corral has
- * neither).
+ * {@code network/cni} is not added implicitly: it is named in {@code --isolation} with its
+ * {@code --network_cni_*} flags (an agent without it refuses {@code network_infos} and
+ * {@code hostname} at LAUNCH as fields it cannot honour, which is what Mesos' implicit isolator
+ * without configured networks amounts to), and {@code environment_secret} is not added (Corral
+ * has none).
  *
  * <p>Pure functions; any thread. Errors are {@link IllegalArgumentException}s whose message is
  * meant to stop the agent.

@@ -15,6 +15,7 @@ import io.corral.isolators.linux.CapabilitiesIsolator;
 import io.corral.isolators.linux.NoNewPrivilegesIsolator;
 import io.corral.isolators.namespaces.IpcNamespaceIsolator;
 import io.corral.isolators.namespaces.PidNamespaceIsolator;
+import io.corral.isolators.network.cni.CniIsolator;
 import io.corral.isolators.posix.PosixCpuIsolator;
 import io.corral.isolators.posix.PosixMemIsolator;
 import io.corral.isolators.posix.RlimitsIsolator;
@@ -98,7 +99,9 @@ public final class IsolatorCatalog {
           (linux, options, hierarchies) -> new DuDiskIsolator(options.du(),
               new ProcessDu(options.du().command(), linux.processes()))),
       new Entry("disk/xfs", true, "sandbox usage and limit by XFS project quota",
-          (linux, options, hierarchies) -> new XfsDiskIsolator(linux.quotas(), options.xfs())));
+          (linux, options, hierarchies) -> new XfsDiskIsolator(linux.quotas(), options.xfs())),
+      new Entry("network/cni", true, "a network namespace joined to CNI networks (network_infos)",
+          (linux, options, hierarchies) -> new CniIsolator(options.cni())));
 
   /** Mesos' deprecated names, each rewritten (with a warning) to the isolators it stands for. */
   public static final Map<String, List<String>> ALIASES = Map.of(

@@ -9,6 +9,7 @@ import io.corral.isolators.disk.XfsDiskIsolator;
 import io.corral.isolators.filesystem.LinuxFilesystemIsolator;
 import io.corral.isolators.filesystem.MountConfig;
 import io.corral.isolators.namespaces.IpcNamespaceIsolator;
+import io.corral.isolators.network.cni.CniConfig;
 import io.corral.posix.Linux;
 import io.corral.proto.v1.CapabilityInfo.Capability;
 import io.corral.proto.v1.ContainerInfo;
@@ -43,6 +44,8 @@ public final class IsolatorRegistry {
    * @param cgroups the {@code --cgroups_*} flags
    * @param xfs the {@code disk/xfs} flags ({@code --xfs_*}) and the work directory
    * @param du the flags of {@code disk/du}
+   * @param mounts the flags of {@code filesystem/linux} and the volume isolators
+   * @param cni the flags of {@code network/cni}
    */
   public record Options(
       boolean disallowSharingAgentPidNamespace,
@@ -54,7 +57,25 @@ public final class IsolatorRegistry {
       CgroupsConfig cgroups,
       XfsConfig xfs,
       DuConfig du,
-      MountConfig mounts) {
+      MountConfig mounts,
+      CniConfig cni) {
+
+    /** These flags without CNI networks. */
+    public Options(
+        boolean disallowSharingAgentPidNamespace,
+        Optional<ContainerInfo> defaultContainerInfo,
+        long defaultContainerShmSize,
+        boolean disallowSharingAgentIpcNamespace,
+        Optional<Set<Capability>> effectiveCapabilities,
+        Optional<Set<Capability>> boundingCapabilities,
+        CgroupsConfig cgroups,
+        XfsConfig xfs,
+        DuConfig du,
+        MountConfig mounts) {
+      this(disallowSharingAgentPidNamespace, defaultContainerInfo, defaultContainerShmSize,
+          disallowSharingAgentIpcNamespace, effectiveCapabilities, boundingCapabilities, cgroups, xfs, du,
+          mounts, CniConfig.disabled());
+    }
 
     /** These flags with the default mount flags. */
     public Options(
@@ -114,28 +135,35 @@ public final class IsolatorRegistry {
     public Options withCgroups(CgroupsConfig config) {
       return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
           defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, config, xfs, du, mounts);
+          boundingCapabilities, config, xfs, du, mounts, cni);
     }
 
     /** These options with other {@code disk/xfs} flags. */
     public Options withXfs(XfsConfig config) {
       return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
           defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, cgroups, config, du, mounts);
+          boundingCapabilities, cgroups, config, du, mounts, cni);
     }
 
     /** These options with other {@code disk/du} flags. */
     public Options withDu(DuConfig config) {
       return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
           defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, cgroups, xfs, config, mounts);
+          boundingCapabilities, cgroups, xfs, config, mounts, cni);
     }
 
     /** These options with other {@code --sandbox_directory} and volume flags. */
     public Options withMounts(MountConfig config) {
       return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
           defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, cgroups, xfs, du, config);
+          boundingCapabilities, cgroups, xfs, du, config, cni);
+    }
+
+    /** These options with other {@code network/cni} flags. */
+    public Options withCni(CniConfig config) {
+      return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
+          defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
+          boundingCapabilities, cgroups, xfs, du, mounts, config);
     }
   }
 

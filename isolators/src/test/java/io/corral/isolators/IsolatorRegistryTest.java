@@ -109,9 +109,9 @@ class IsolatorRegistryTest {
 
   @Test
   void unknownNamesAreRefused() {
-    assertEquals("Unknown or unsupported isolator 'network/cni'",
+    assertEquals("Unknown or unsupported isolator 'network/port_mapping'",
         assertThrows(IllegalArgumentException.class,
-            () -> IsolatorRegistry.create(List.of("network/cni"), linux)).getMessage());
+            () -> IsolatorRegistry.create(List.of("network/port_mapping"), linux)).getMessage());
   }
 
   @Test

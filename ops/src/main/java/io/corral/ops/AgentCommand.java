@@ -47,6 +47,7 @@ final class AgentCommand implements Callable<Integer> {
   @Mixin SecurityFlags security;
   @Mixin LauncherFlag launcher;
   @Mixin ImageFlags images;
+  @Mixin CniFlags cni;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -61,6 +62,7 @@ final class AgentCommand implements Callable<Integer> {
     ImageFlags.Images imageSettings = images.resolve(flags.workDir(), isolators, kind);
     Directories.ensureWritable("work", flags.workDir());
     Directories.ensurePrivate("runtime", flags.runtimeDir());
+    flags.cni(cni.resolve(flags.workDir(), flags.runtimeDir(), isolators));
     HttpSecurity httpSecurity = security.resolve(root, flags.workDir(), http.ip());
     Optional<Tls> tls = security.tls(System.getenv());
 
@@ -102,7 +104,7 @@ final class AgentCommand implements Callable<Integer> {
       throws InterruptedException {
     String where = http.ip() + ":" + http.port();
     try {
-      return Wiring.bind(system, http, FlagValues.render(http, flags, security, launcher, images), ready,
+      return Wiring.bind(system, http, FlagValues.render(http, flags, security, launcher, images, cni), ready,
               registry, httpSecurity, tls)
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -287,6 +287,9 @@ public final class AgentFlags {
     this.workDir = dir;
   }
 
+  private io.corral.isolators.network.cni.CniConfig cni =
+      io.corral.isolators.network.cni.CniConfig.disabled();
+
   public Path runtimeDir() {
     return runtimeDir;
   }
@@ -351,7 +354,13 @@ public final class AgentFlags {
   public io.corral.isolators.IsolatorRegistry.Options isolatorOptions() {
     return IsolatorOptions.parse(disallowSharingAgentPidNamespace, defaultContainerInfo,
         defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-        boundingCapabilities).withCgroups(orStop(this::cgroups)).withDu(orStop(this::du)).withXfs(xfs());
+        boundingCapabilities).withCgroups(orStop(this::cgroups)).withDu(orStop(this::du)).withXfs(xfs())
+        .withCni(cni);
+  }
+
+  /** Sets the resolved {@code network/cni} flags ({@link CniFlags}). */
+  void cni(io.corral.isolators.network.cni.CniConfig config) {
+    this.cni = config;
   }
 
   private static <T> T orStop(java.util.function.Supplier<T> flag) {

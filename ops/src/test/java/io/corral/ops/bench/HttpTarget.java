@@ -44,10 +44,19 @@ final class HttpTarget implements LaunchBench.Target {
    *     or null for containers on the host's root file system
    */
   HttpTarget(String url, String credentials, String image) {
+    this(url, credentials, image, null);
+  }
+
+  /**
+   * @param network a CNI network each container joins ({@code container.network_infos}), or
+   *     null for the host's network
+   */
+  HttpTarget(String url, String credentials, String image, String network) {
     this.api = URI.create(url);
-    this.container = image == null ? ""
-        : ",\"container\":{\"type\":\"MESOS\",\"mesos\":{\"image\":{\"type\":\"DOCKER\","
-            + "\"docker\":{\"name\":\"" + image + "\"}}}}";
+    String networks = network == null ? "" : ",\"network_infos\":[{\"name\":\"" + network + "\"}]";
+    this.container = image == null && network == null ? ""
+        : ",\"container\":{\"type\":\"MESOS\"" + networks + (image == null ? "" : ",\"mesos\":{\"image\":"
+            + "{\"type\":\"DOCKER\",\"docker\":{\"name\":\"" + image + "\"}}}") + "}";
     this.authorization = credentials == null ? null
         : io.corral.http.security.Credentials.read(credentials)
             .basicAuthorization(java.util.Optional.empty());
@@ -87,7 +96,8 @@ final class HttpTarget implements LaunchBench.Target {
 
   @Override
   public String describe() {
-    return "http " + api + (container.isEmpty() ? "" : " with an image");
+    return "http " + api + (container.contains("\"image\"") ? " with an image" : "")
+        + (container.contains("network_infos") ? " on a CNI network" : "");
   }
 
   @Override

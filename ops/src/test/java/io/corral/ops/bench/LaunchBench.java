@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>{@code isolation}: prints the {@code --isolation} value to compare with crun.</li>
  *   <li>{@code latency --target=embedded|http --n=N --warmup=W --workers=K[,K2..]
- *       --out=PREFIX --label=L}: for each K in turn, K threads each run at least W discarded
+ *       --out=PREFIX --label=L [--network=CNI_NETWORK]}: for each K in turn, K threads each run at least W discarded
  *       iterations, then more in batches of 100 until the target JVM is warm (its JIT compiler
  *       threads busy less than 5% of a batch's wall time, at most 10 W in all), then ceil(N/K)
  *       measured iterations back to back; writes one wall time in microseconds per measured
@@ -124,7 +124,8 @@ public final class LaunchBench {
           Path.of(required(opts, "work_dir")),
           Path.of(required(opts, "runtime_dir")),
           required(opts, "isolation"));
-      case "http" -> new HttpTarget(required(opts, "url"), opts.get("http_credentials"), opts.get("image"));
+      case "http" -> new HttpTarget(required(opts, "url"), opts.get("http_credentials"), opts.get("image"),
+          opts.get("network"));
       default -> throw new IllegalArgumentException("Unknown target '" + opts.get("target") + "'");
     };
   }

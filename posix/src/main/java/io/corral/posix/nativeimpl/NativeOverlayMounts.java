@@ -1,5 +1,6 @@
 package io.corral.posix.nativeimpl;
 
+import io.corral.posix.BindMounts;
 import io.corral.posix.Errno;
 import io.corral.posix.LinuxException;
 import io.corral.posix.OverlayMounts;
@@ -7,9 +8,10 @@ import java.nio.file.Path;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 
-/** {@link OverlayMounts} through jnr-ffi ({@link FileCalls}). Stateless; any thread. */
-public final class NativeOverlayMounts implements OverlayMounts {
+/** {@link OverlayMounts} and {@link BindMounts} through jnr-ffi ({@link FileCalls}). Stateless; any thread. */
+public final class NativeOverlayMounts implements OverlayMounts, BindMounts {
   private static final int MNT_DETACH = 2;
+  private static final long MS_BIND = 4096;
 
   private final FileCalls calls;
   private final Runtime runtime;
@@ -28,6 +30,13 @@ public final class NativeOverlayMounts implements OverlayMounts {
   public void mountOverlay(Path target, String options) {
     while (calls.mount("overlay", target.toString(), "overlay", 0, options) < 0) {
       retryOrThrow("mount", "src='overlay' dst='" + target + "' type='overlay' data='" + options + "'");
+    }
+  }
+
+  @Override
+  public void bind(Path source, Path target) {
+    while (calls.mount(source.toString(), target.toString(), null, MS_BIND, null) < 0) {
+      retryOrThrow("mount", "src='" + source + "' dst='" + target + "' flags=MS_BIND");
     }
   }
 

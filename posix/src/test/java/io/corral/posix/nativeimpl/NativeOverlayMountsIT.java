@@ -63,6 +63,32 @@ class NativeOverlayMountsIT {
     assertEquals(Errno.EINVAL, notMounted.errno());
   }
 
+  @Test
+  void bindsANetworkNamespaceFileThatOutlivesTheProcessUntilUnmounted() throws Exception {
+    Path handle = Files.createFile(dir.resolve("ns"));
+    Process process = new ProcessBuilder("unshare", "--net", "sleep", "60").start();
+    try {
+      Path ns = Path.of("/proc/" + process.pid() + "/ns/net");
+      while (Files.readSymbolicLink(ns).equals(Files.readSymbolicLink(Path.of("/proc/self/ns/net")))
+          && process.isAlive()) {
+        Thread.onSpinWait(); // until unshare has moved into its namespace and exec'd sleep
+      }
+      String id = Files.readSymbolicLink(ns).toString();
+      NativeOverlayMounts.create().bind(ns, handle);
+      process.destroyForcibly().waitFor();
+      assertEquals(List.of("nsfs"), types(handle), "the namespace outlives its last process");
+      assertTrue(id.startsWith("net:["), id);
+    } finally {
+      process.destroyForcibly().waitFor();
+    }
+    NativeOverlayMounts.create().unmount(handle, false);
+    assertEquals(List.of(), types(handle));
+    LinuxException missing = assertThrows(LinuxException.class,
+        () -> NativeOverlayMounts.create().bind(dir.resolve("absent"), handle));
+    assertTrue(missing.getMessage().startsWith("mount src='" + dir.resolve("absent") + "' dst='" + handle
+        + "' flags=MS_BIND: ENOENT"), missing.getMessage());
+  }
+
   private static List<String> types(Path mountPoint) throws Exception {
     return MountInfo.read(MountInfo.SELF).stream().filter(m -> m.mountPoint().equals(mountPoint))
         .map(MountInfo.Entry::fsType).toList();
