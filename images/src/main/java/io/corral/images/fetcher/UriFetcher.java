@@ -1,0 +1,140 @@
+package io.corral.images.fetcher;
+
+import io.corral.proto.v1.CommandInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Mesos' fetcher, in the agent: puts every {@code CommandInfo.uris} entry into the sandbox, in
+ * order, before the command runs. Each URI is downloaded or copied (through the cache when it
+ * says {@code cache}) to its {@code output_file} or file name; then it is made executable
+ * ({@code executable}: 0755, and not extracted), or extracted when {@code extract} (the default)
+ * and its name is an archive's, the archive itself staying, as with Mesos. Everything written
+ * belongs to the sandbox's owner (the command's user), and a local file is read only if that
+ * user may read it. The log goes to the sandbox's {@code stderr} ({@link FetchLog}). The first
+ * URI that fails ends the fetch with "Failed to fetch '<uri>': <cause>", leaving nothing of that
+ * URI behind. Thread-safe; {@link #fetch} blocks its caller (the agent runs it on the blocking
+ * dispatcher).
+ */
+public final class UriFetcher {
+  private final FetcherSettings settings;
+  private final Downloader downloader;
+  private final FetcherCache cache;
+
+  private UriFetcher(FetcherSettings settings) {
+    this.settings = settings;
+    this.downloader = new Downloader(settings.stallTimeout());
+    this.cache = new FetcherCache(settings.cacheDir(), settings.cacheSize());
+  }
+
+  /**
+   * A fetcher with {@code settings}; its cache directory is emptied (Mesos clears it when the
+   * agent starts) and created 0700.
+   *
+   * @throws UncheckedIOException when the cache directory cannot be made
+   */
+  public static UriFetcher start(FetcherSettings settings) {
+    try {
+      Merge.deleteTree(settings.cacheDir());
+      Files.createDirectories(settings.cacheDir());
+      Files.setPosixFilePermissions(settings.cacheDir(), PosixFilePermissions.fromString("rwx------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Failed to create the fetcher cache directory '" + settings.cacheDir() + "'", e);
+    }
+    return new UriFetcher(settings);
+  }
+
+  public FetcherSettings settings() {
+    return settings;
+  }
+
+  /** Bytes the cache holds now. */
+  public long cacheUsed() {
+    return cache.used();
+  }
+
+  /**
+   * Fetches {@code command}'s URIs into {@code sandbox}, at most {@code limit} bytes in all.
+   *
+   * @throws FetchException "Failed to fetch '<uri>': <cause>" for the first URI that failed
+   */
+  public void fetch(CommandInfo command, Path sandbox, long limit, FetchCancel cancel) throws IOException {
+    FetchLog.Owner owner = FetchLog.Owner.of(sandbox);
+    try (FetchLog log = FetchLog.open(sandbox, owner)) {
+      long remaining = limit;
+      for (CommandInfo.URI uri : command.getUrisList()) {
+        String value = FetchUris.value(uri);
+        try {
+          remaining -= fetchOne(uri, command.hasUser() ? command.getUser() : null, sandbox, owner, remaining,
+              log, cancel);
+        } catch (IOException | RuntimeException e) {
+          String cause = Downloader.describe(e);
+          log.error("Failed to fetch '" + value + "': " + cause);
+          throw new FetchException("Failed to fetch '" + value + "': " + cause, e);
+        }
+      }
+      log.info("Successfully fetched all URIs into '" + sandbox + "'");
+    }
+  }
+
+  /** Fetches one URI; returns the bytes it put in the sandbox. */
+  private long fetchOne(CommandInfo.URI uri, String user, Path sandbox, FetchLog.Owner owner, long limit,
+      FetchLog log, FetchCancel cancel) throws IOException {
+    String value = FetchUris.value(uri);
+    Path target = sandbox.resolve(FetchUris.target(uri));
+    Path firstCreated = firstMissing(sandbox, target);
+    long[] size = {0};
+    Optional<Path> cached = Optional.empty();
+    if (uri.getCache()) {
+      log.info("Fetching URI '" + value + "' through the cache");
+      cached = cache.with(user, value, FetchUris.basename(value),
+          file -> downloader.fetch(value, file, Math.min(limit, settings.cacheSize()), reader(owner), cancel),
+          cancel, file -> size[0] = downloader.fetch(file.toString(), target, limit, UserReader.ROOT, cancel));
+      if (cached.isEmpty()) {
+        log.warning("Reverting to fetching directly into the sandbox for '" + value
+            + "': it does not fit in the cache of " + settings.cacheSize() + " bytes");
+      }
+    }
+    if (cached.isEmpty()) {
+      log.info("Fetching '" + value + "' directly into the sandbox directory");
+      size[0] = downloader.fetch(value, target, limit, reader(owner), cancel);
+    }
+    owner.chownTree(firstCreated);
+    if (uri.getExecutable()) {
+      Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+    } else if (uri.getExtract() && Extractor.isArchive(target.getFileName().toString())) {
+      List<Path> extracted = Extractor.extract(target, sandbox, limit - size[0], cancel);
+      for (Path p : extracted) {
+        owner.chownTree(p);
+        size[0] += Files.isRegularFile(p) ? Files.size(p) : 0;
+      }
+      log.info("Extracted '" + target + "' into '" + sandbox + "'");
+    } else if (uri.hasExtract() && uri.getExtract()) {
+      log.warning("Copying instead of extracting resource from URI with 'extract' flag, because it does not"
+          + " seem to be an archive: " + value);
+    }
+    log.info("Fetched '" + value + "' to '" + target + "'");
+    return size[0];
+  }
+
+  private static Downloader.Reader reader(FetchLog.Owner owner) {
+    return new UserReader(owner.uid(), owner.gid());
+  }
+
+  /** The first directory between {@code sandbox} and {@code target} that does not exist yet, or the target. */
+  private static Path firstMissing(Path sandbox, Path target) {
+    Path at = sandbox;
+    for (Path part : sandbox.relativize(target)) {
+      at = at.resolve(part);
+      if (!Files.exists(at)) {
+        return at;
+      }
+    }
+    return target;
+  }
+}
