@@ -1,6 +1,7 @@
 package io.corral.actors;
 
 import io.corral.images.Provisioner;
+import io.corral.images.fetcher.UriFetcher;
 import io.corral.isolators.IsolationFlag;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorRegistry;
@@ -31,6 +32,8 @@ import java.util.List;
  * @param provisioner makes the root filesystems of image containers; null when images are not
  *     enabled (a launch with an image is then refused). Set with {@link #withProvisioner}, which
  *     also puts its cleanup first in {@code isolators}.
+ * @param fetcher fetches {@code CommandInfo.uris} into the sandbox (FETCHING); null for one with
+ *     Mesos' defaults, shared by the JVM. Set with {@link #withFetcher}.
  */
 public record ContainerizerSettings(
     Path workDir,
@@ -41,9 +44,13 @@ public record ContainerizerSettings(
     Duration launchTimeout,
     Duration isolatorPhaseTimeout,
     ContainerMetrics metrics,
-    Provisioner provisioner) {
+    Provisioner provisioner,
+    UriFetcher fetcher) {
 
   public ContainerizerSettings {
+    if (fetcher == null) {
+      fetcher = UriFetcher.shared();
+    }
     isolators = List.copyOf(isolators);
     if (metrics == null) {
       metrics = ContainerMetrics.NONE;
@@ -57,7 +64,7 @@ public record ContainerizerSettings(
   public ContainerizerSettings(Path workDir, Path runtimeDir, List<Isolator> isolators,
       Launcher launcher, Linux linux, Duration launchTimeout, Duration isolatorPhaseTimeout,
       ContainerMetrics metrics) {
-    this(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, isolatorPhaseTimeout, metrics, null);
+    this(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, isolatorPhaseTimeout, metrics, null, null);
   }
 
   /** Settings that record no metrics. */
@@ -79,25 +86,25 @@ public record ContainerizerSettings(
   /** These settings with other isolators (wrapped ones, for fault injection), in prepare order. */
   public ContainerizerSettings withIsolators(List<Isolator> replaced) {
     return new ContainerizerSettings(workDir, runtimeDir, replaced, launcher, linux, launchTimeout,
-        isolatorPhaseTimeout, metrics, provisioner);
+        isolatorPhaseTimeout, metrics, provisioner, fetcher);
   }
 
   /** These settings with another launcher (a wrapped one, for fault injection). */
   public ContainerizerSettings withLauncher(Launcher replaced) {
     return new ContainerizerSettings(workDir, runtimeDir, isolators, replaced, linux, launchTimeout,
-        isolatorPhaseTimeout, metrics, provisioner);
+        isolatorPhaseTimeout, metrics, provisioner, fetcher);
   }
 
   /** These settings with another isolator phase timeout. */
   public ContainerizerSettings withIsolatorPhaseTimeout(Duration timeout) {
     return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, timeout,
-        metrics, provisioner);
+        metrics, provisioner, fetcher);
   }
 
   /** These settings recording into {@code registry} (see {@link ContainerMetrics#of}). */
   public ContainerizerSettings withMeterRegistry(MeterRegistry registry) {
     return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout,
-        isolatorPhaseTimeout, ContainerMetrics.of(registry), provisioner);
+        isolatorPhaseTimeout, ContainerMetrics.of(registry), provisioner, fetcher);
   }
 
   /**
@@ -113,7 +120,13 @@ public record ContainerizerSettings(
     withCleanup.add(new ProvisionerIsolator(images));
     withCleanup.addAll(isolators);
     return new ContainerizerSettings(workDir, runtimeDir, withCleanup, launcher, linux, launchTimeout,
-        isolatorPhaseTimeout, metrics, images);
+        isolatorPhaseTimeout, metrics, images, fetcher);
+  }
+
+  /** These settings with {@code replaced} fetching the URIs of commands ({@code --fetcher_*} flags). */
+  public ContainerizerSettings withFetcher(UriFetcher replaced) {
+    return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout,
+        isolatorPhaseTimeout, metrics, provisioner, replaced);
   }
 
   /** Whether launches may name an image. */

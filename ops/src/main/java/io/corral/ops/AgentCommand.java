@@ -47,6 +47,7 @@ final class AgentCommand implements Callable<Integer> {
   @Mixin SecurityFlags security;
   @Mixin LauncherFlag launcher;
   @Mixin ImageFlags images;
+  @Mixin FetcherFlags fetcher;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -68,7 +69,7 @@ final class AgentCommand implements Callable<Integer> {
     CompletableFuture<Integer> recovered = new CompletableFuture<>();
     PrometheusMeterRegistry registry = Wiring.meterRegistry();
     ContainerizerSettings settings = Wiring.containerizer(flags, isolators, kind, imageSettings.mounts())
-        .withMeterRegistry(registry);
+        .withMeterRegistry(registry).withFetcher(fetcher.start());
     if (imageSettings.enabled()) {
       settings = settings.withProvisioner(Wiring.provisioner(imageSettings, flags, registry));
     }
@@ -102,7 +103,7 @@ final class AgentCommand implements Callable<Integer> {
       throws InterruptedException {
     String where = http.ip() + ":" + http.port();
     try {
-      return Wiring.bind(system, http, FlagValues.render(http, flags, security, launcher, images), ready,
+      return Wiring.bind(system, http, FlagValues.render(http, flags, security, launcher, images, fetcher), ready,
               registry, httpSecurity, tls)
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

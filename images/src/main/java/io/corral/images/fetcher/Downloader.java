@@ -144,9 +144,14 @@ final class Downloader {
         + " than the container's disk limit of " + limit + " bytes");
   }
 
+  /** One line for {@code e}: a fetch error's message; other errors are named by their class too. */
   static String describe(Throwable e) {
     String message = e.getMessage();
-    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    if (message == null || message.isBlank()) {
+      return e.getClass().getSimpleName();
+    }
+    return e instanceof FetchException || !(e instanceof IOException) ? message
+        : e.getClass().getSimpleName() + ": " + message;
   }
 
   /** Who reads local files: the container's user may read only what its permissions allow. */

@@ -26,9 +26,6 @@ public record FetcherSettings(Path cacheDir, long cacheSize, Duration stallTimeo
     }
   }
 
-  /** Mesos' defaults, the cache under {@code <tmp>/corral/fetch}. */
-  public static FetcherSettings defaults() {
-    return new FetcherSettings(Path.of(System.getProperty("java.io.tmpdir"), "corral", "fetch"),
-        DEFAULT_CACHE_SIZE, DEFAULT_STALL_TIMEOUT);
-  }
+  /** The agent's default {@code --fetcher_cache_dir}, as Mesos' {@code <tmp>/mesos/fetch}. */
+  public static final Path DEFAULT_CACHE_DIR = Path.of("/tmp", "corral", "fetch");
 }

@@ -39,14 +39,51 @@ public final class UriFetcher {
    * @throws UncheckedIOException when the cache directory cannot be made
    */
   public static UriFetcher start(FetcherSettings settings) {
+    Path dir = settings.cacheDir();
+    if (!dir.isAbsolute() || dir.normalize().getNameCount() < 2) {
+      throw new IllegalArgumentException("Failed to use the fetcher cache directory '" + dir
+          + "': it must be an absolute path below a top-level directory (the agent clears it)");
+    }
     try {
-      Merge.deleteTree(settings.cacheDir());
-      Files.createDirectories(settings.cacheDir());
-      Files.setPosixFilePermissions(settings.cacheDir(), PosixFilePermissions.fromString("rwx------"));
+      Merge.deleteTree(dir);
+      Files.createDirectories(dir);
+      if (!dir.toRealPath().equals(dir.normalize())) {
+        throw new IllegalArgumentException("Failed to use the fetcher cache directory '" + dir
+            + "': it leads through a symbolic link to '" + dir.toRealPath() + "'");
+      }
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     } catch (IOException e) {
       throw new UncheckedIOException("Failed to create the fetcher cache directory '" + settings.cacheDir() + "'", e);
     }
     return new UriFetcher(settings);
+  }
+
+  /**
+   * The JVM's fetcher with Mesos' defaults and its cache in a fresh temporary directory (removed
+   * when the JVM exits), made on first use: for an embedding that does not configure one.
+   */
+  public static UriFetcher shared() {
+    return Shared.INSTANCE;
+  }
+
+  private static final class Shared {
+    static final UriFetcher INSTANCE = temporary();
+
+    private static UriFetcher temporary() {
+      try {
+        Path dir = Files.createTempDirectory("corral-fetch-");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            Merge.deleteTree(dir);
+          } catch (IOException e) {
+            // a temporary directory: the system's cleaner has the last word
+          }
+        }, "corral-fetch-cache-removal"));
+        return start(new FetcherSettings(dir, FetcherSettings.DEFAULT_CACHE_SIZE, FetcherSettings.DEFAULT_STALL_TIMEOUT));
+      } catch (IOException e) {
+        throw new UncheckedIOException("Failed to create a temporary fetcher cache directory", e);
+      }
+    }
   }
 
   public FetcherSettings settings() {
