@@ -178,7 +178,16 @@ class FetcherIT {
       assertEquals(200, launches.get(i).join().statusCode(), launches.get(i).join().body());
       assertEquals(0, client.waitFor("cached-" + i).getExitStatus());
     }
-    assertEquals(1, server.requests("/files/cached.bin"), "one download for three launches");
+    assertEquals(1, server.requests("/files/cached.bin"), () -> "one download for three launches: "
+        + java.util.stream.IntStream.range(0, 3).mapToObj(i -> stderr("cached-" + i)).toList());
+  }
+
+  static String stderr(String id) {
+    try {
+      return Files.readString(agent.sandbox(id).resolve("stderr"));
+    } catch (IOException e) {
+      return e.toString();
+    }
   }
 
   @Test

@@ -32,6 +32,7 @@ final class Downloader {
   Downloader(Duration stallTimeout) {
     this.stallTimeout = stallTimeout;
     this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(stallTimeout)
         .followRedirects(HttpClient.Redirect.NORMAL)
         .build();
@@ -140,7 +141,7 @@ final class Downloader {
   }
 
   private static FetchException tooLarge(long limit, long size) {
-    return new FetchException((size < 0 ? "the resource is larger" : "the resource has " + size + " bytes, more")
+    return new TooLarge((size < 0 ? "the resource is larger" : "the resource has " + size + " bytes, more")
         + " than the container's disk limit of " + limit + " bytes");
   }
 
@@ -152,6 +153,15 @@ final class Downloader {
     }
     return e instanceof FetchException || !(e instanceof IOException) ? message
         : e.getClass().getSimpleName() + ": " + message;
+  }
+
+  /** A resource over the bound it was fetched with. */
+  static final class TooLarge extends FetchException {
+    private static final long serialVersionUID = 1L;
+
+    TooLarge(String message) {
+      super(message);
+    }
   }
 
   /** Who reads local files: the container's user may read only what its permissions allow. */

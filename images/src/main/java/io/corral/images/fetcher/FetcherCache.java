@@ -37,9 +37,9 @@ final class FetcherCache {
     int users;
   }
 
-  /** What fetches a URI into a file. */
+  /** What fetches a URI into a file, at most {@code bound} bytes (more: {@link Downloader.TooLarge}). */
   interface Source {
-    long fetchInto(Path file) throws IOException;
+    long fetchInto(Path file, long bound) throws IOException;
   }
 
   FetcherCache(Path dir, long capacity) {
@@ -85,8 +85,16 @@ final class FetcherCache {
     Path file = userDir.resolve("c" + counter.incrementAndGet() + "-" + name);
     try {
       Files.createDirectories(userDir);
-      long size = source.fetchInto(file);
-      if (!admit(key, entry, size)) {
+      long size;
+      try {
+        size = source.fetchInto(file, capacity);
+      } catch (Downloader.TooLarge e) {
+        size = Long.MAX_VALUE;
+      }
+      if (size > capacity || !admit(key, entry, size)) {
+        synchronized (this) {
+          entries.remove(key);
+        }
         Files.deleteIfExists(file);
         entry.file.complete(null);
         return null;
@@ -119,7 +127,6 @@ final class FetcherCache {
       }
     }
     if (used + size > capacity) {
-      entries.remove(key);
       return false;
     }
     entry.size = size;

@@ -130,7 +130,7 @@ public final class UriFetcher {
     if (uri.getCache()) {
       log.info("Fetching URI '" + value + "' through the cache");
       cached = cache.with(user, value, FetchUris.basename(value),
-          file -> downloader.fetch(value, file, Math.min(limit, settings.cacheSize()), reader(owner), cancel),
+          (file, bound) -> cacheSource(value, file, Math.min(limit, bound), limit <= bound, owner, cancel),
           cancel, file -> size[0] = downloader.fetch(file.toString(), target, limit, UserReader.ROOT, cancel));
       if (cached.isEmpty()) {
         log.warning("Reverting to fetching directly into the sandbox for '" + value
@@ -141,22 +141,51 @@ public final class UriFetcher {
       log.info("Fetching '" + value + "' directly into the sandbox directory");
       size[0] = downloader.fetch(value, target, limit, reader(owner), cancel);
     }
+    try {
+      size[0] += place(uri, target, sandbox, owner, firstCreated, limit - size[0], log, cancel);
+    } catch (IOException | RuntimeException e) {
+      Merge.deleteTree(firstCreated); // nothing of a failed URI stays, its download included
+      throw e;
+    }
+    log.info("Fetched '" + value + "' to '" + target + "'");
+    return size[0];
+  }
+
+  /** Owns, makes executable or extracts a fetched file; returns the bytes extraction added. */
+  private static long place(CommandInfo.URI uri, Path target, Path sandbox, FetchLog.Owner owner, Path firstCreated,
+      long limit, FetchLog log, FetchCancel cancel) throws IOException {
+    long added = 0;
     owner.chownTree(firstCreated);
     if (uri.getExecutable()) {
       Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
     } else if (uri.getExtract() && Extractor.isArchive(target.getFileName().toString())) {
-      List<Path> extracted = Extractor.extract(target, sandbox, limit - size[0], cancel);
+      List<Path> extracted = Extractor.extract(target, sandbox, limit, cancel);
       for (Path p : extracted) {
         owner.chownTree(p);
-        size[0] += Files.isRegularFile(p) ? Files.size(p) : 0;
+        added += Files.isRegularFile(p) ? Files.size(p) : 0;
       }
       log.info("Extracted '" + target + "' into '" + sandbox + "'");
     } else if (uri.hasExtract() && uri.getExtract()) {
       log.warning("Copying instead of extracting resource from URI with 'extract' flag, because it does not"
-          + " seem to be an archive: " + value);
+          + " seem to be an archive: " + FetchUris.value(uri));
     }
-    log.info("Fetched '" + value + "' to '" + target + "'");
-    return size[0];
+    return added;
+  }
+
+  /**
+   * Fetches {@code value} into a cache file of at most {@code bound} bytes; a resource over the
+   * container's own limit ({@code limitBinds}) fails the fetch, one over the cache's bypasses it.
+   */
+  private long cacheSource(String value, Path file, long bound, boolean limitBinds, FetchLog.Owner owner,
+      FetchCancel cancel) throws IOException {
+    try {
+      return downloader.fetch(value, file, bound, reader(owner), cancel);
+    } catch (Downloader.TooLarge e) {
+      if (limitBinds) {
+        throw new FetchException(e.getMessage(), e);
+      }
+      throw e;
+    }
   }
 
   private static Downloader.Reader reader(FetchLog.Owner owner) {
