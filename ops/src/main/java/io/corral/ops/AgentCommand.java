@@ -48,6 +48,7 @@ final class AgentCommand implements Callable<Integer> {
   @Mixin LauncherFlag launcher;
   @Mixin ImageFlags images;
   @Mixin FetcherFlags fetcher;
+  @Mixin ContainerLoggerFlags logger;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -70,6 +71,10 @@ final class AgentCommand implements Callable<Integer> {
     PrometheusMeterRegistry registry = Wiring.meterRegistry();
     ContainerizerSettings settings = Wiring.containerizer(flags, isolators, kind, imageSettings.mounts())
         .withMeterRegistry(registry).withFetcher(fetcher.start());
+    Optional<io.corral.posix.launch.LogRotation> rotation = logger.resolve(kind);
+    if (rotation.isPresent()) {
+      settings = settings.withLogRotation(rotation.get());
+    }
     if (imageSettings.enabled()) {
       settings = settings.withProvisioner(Wiring.provisioner(imageSettings, flags, registry));
     }
@@ -103,7 +108,7 @@ final class AgentCommand implements Callable<Integer> {
       throws InterruptedException {
     String where = http.ip() + ":" + http.port();
     try {
-      return Wiring.bind(system, http, FlagValues.render(http, flags, security, launcher, images, fetcher), ready,
+      return Wiring.bind(system, http, FlagValues.render(http, flags, security, launcher, images, fetcher, logger), ready,
               registry, httpSecurity, tls)
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -100,6 +100,9 @@ final class LaunchPhases {
     try {
       plan = LaunchPlans.complete(LaunchPlans.merge(p.fragments()), s.container().launch().getCommand())
           .toBuilder().setVersion(1).setStatusPath(s.layout().status(s.id()).toString()).build();
+      if (s.settings().logRotation() != null) {
+        plan = s.settings().logRotation().apply(plan, s.stdio());
+      }
     } catch (IsolatorException e) {
       return failLaunch(s, p, new ContainerError.LaunchFailed(e.getMessage()));
     }
