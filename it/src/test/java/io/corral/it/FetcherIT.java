@@ -68,6 +68,7 @@ class FetcherIT {
             .bytes())
         .put("dotdot.zip", Archives.zip(Map.of("../escaped-by-zip", "x")))
         .put("cached.bin", new byte[4096])
+        .put("shared.bin", new byte[4096])
         .put("big.bin", new byte[2 << 20]);
     agent = AgentProcess.start("--fetcher_stall_timeout=2secs", "--fetcher_cache_size=1MB",
         "--fetcher_cache_dir=" + temp.resolve("cache"));
@@ -169,16 +170,16 @@ class FetcherIT {
     server.hold();
     List<CompletableFuture<HttpResponse<String>>> launches = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      launches.add(client.postJsonAsync(launch("cached-" + i, "test -s cached.bin", null, null,
-          uri(server.url("/files/cached.bin"), "\"cache\":true"))));
+      launches.add(client.postJsonAsync(launch("cached-" + i, "test -s shared.bin", null, null,
+          uri(server.url("/files/shared.bin"), "\"cache\":true"))));
     }
-    Eventually.await(Duration.ofSeconds(30), () -> server.requests("/files/cached.bin") >= 1, "the first download");
+    Eventually.await(Duration.ofSeconds(30), () -> server.requests("/files/shared.bin") >= 1, "the first download");
     server.open();
     for (int i = 0; i < 3; i++) {
       assertEquals(200, launches.get(i).join().statusCode(), launches.get(i).join().body());
       assertEquals(0, client.waitFor("cached-" + i).getExitStatus());
     }
-    assertEquals(1, server.requests("/files/cached.bin"), () -> "one download for three launches: "
+    assertEquals(1, server.requests("/files/shared.bin"), () -> "one download for three launches: "
         + java.util.stream.IntStream.range(0, 3).mapToObj(i -> stderr("cached-" + i)).toList());
   }
 
@@ -192,6 +193,7 @@ class FetcherIT {
 
   @Test
   void aUriLargerThanTheCacheIsFetchedDirectly() throws IOException {
+    assertEquals(0, server.requests("/files/big.bin"));
     for (String id : List.of("big-1", "big-2")) {
       HttpResponse<String> r = client.postJson(launch(id, "test -s big.bin", null, null,
           uri(server.url("/files/big.bin"), "\"cache\":true")));
@@ -199,7 +201,8 @@ class FetcherIT {
       assertEquals(0, client.waitFor(id).getExitStatus());
       assertTrue(Files.readString(agent.sandbox(id).resolve("stderr")).contains("Reverting to fetching directly"));
     }
-    assertEquals(2, server.requests("/files/big.bin"), "not kept: larger than --fetcher_cache_size");
+    assertEquals(4, server.requests("/files/big.bin"), "per launch: the cache's download, refused at its announced"
+        + " size, then the direct one");
   }
 
   @Test

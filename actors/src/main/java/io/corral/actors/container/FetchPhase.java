@@ -17,7 +17,6 @@ import io.corral.images.fetcher.FetchCancel;
 import io.corral.images.fetcher.FetchException;
 import io.corral.posix.launch.LaunchException;
 import io.corral.proto.v1.agent.Call;
-import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -29,7 +28,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * FETCHING, as a function of its record: Mesos' fetcher runs after the isolators isolated the
  * init and before the command runs. A container whose command has URIs enters it from ISOLATING
  * once every isolator answered Isolate; the init waits on its sync pipe while the fetcher puts
- * the URIs into the sandbox on the blocking dispatcher, bounded by the container's {@code disk}
+ * the URIs into the sandbox on its own threads (a slow download holds no isolator's thread), bounded by the container's {@code disk}
  * resource when it has one. Then the init is released, and the release's answer makes the
  * container RUNNING, as from ISOLATING. A failed fetch fails the launch naming the URI and the
  * cause; a destroy meanwhile cancels the fetch (as Mesos kills its fetcher) and aborts the init.
@@ -56,13 +55,8 @@ final class FetchPhase {
     FetchCancel cancel = new FetchCancel();
     Call.LaunchContainer launch = s.container().launch();
     long limit = limit(launch);
-    CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
-      try {
-        s.settings().fetcher().fetch(launch.getCommand(), s.container().sandbox(), limit, cancel);
-      } catch (IOException e) {
-        throw new CompletionException(e);
-      }
-    }, s.blocking());
+    CompletableFuture<Void> done = s.settings().fetcher().fetchAsync(launch.getCommand(), s.container().sandbox(),
+        limit, cancel);
     s.context().pipeToSelf(done, (ok, failure) -> new Fetched(failure));
     return Transitions.enter(s, new Fetching(resources, new AwaitingIsolators(init, 0), cancel));
   }

@@ -34,7 +34,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * answers, the reply and the phase after it. It reads like the table in {@code docs/design.md}.
  * A container is held in a launching phase by an isolator call that hangs (prepare, isolate) and
  * in DESTROYING by a cleanup that hangs; the phase timeout is far away, so a container destroyed
- * while an isolator call hangs stays DESTROYING (its cleanups wait for the hung call).
+ * while an isolator call hangs stays DESTROYING (its cleanups wait for the hung call). A container
+ * is held in FETCHING by a download from a loopback server that never sends its body; nothing
+ * hangs its destruction, which cancels the download, so it ends TERMINATED.
  */
 class LifecycleTableTest {
   static final ActorTestKit KIT = ActorTestKit.create("lifecycle-table", Fixture.config());
@@ -85,11 +87,11 @@ class LifecycleTableTest {
         new Row(I, Message.INIT_EXITS, null,                              D),
         new Row(F, Message.WAIT,       null,                              F),
         new Row(F, Message.KILL_TERM,  REJECTED,                          F),
-        new Row(F, Message.KILL_KILL,  KILLED,                            D),
+        new Row(F, Message.KILL_KILL,  KILLED,                            T),
         new Row(F, Message.USAGE,      STATISTICS,                        F),
         new Row(F, Message.UPDATE,     REJECTED,                          F),
         new Row(F, Message.REMOVE,     REJECTED,                          F),
-        new Row(F, Message.INIT_EXITS, null,                              D),
+        new Row(F, Message.INIT_EXITS, null,                              T),
         new Row(R, Message.WAIT,       null,                              R),
         new Row(R, Message.KILL_TERM,  KILLED,                            R),
         new Row(R, Message.KILL_KILL,  KILLED,                            T),

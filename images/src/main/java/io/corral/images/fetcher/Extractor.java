@@ -1,6 +1,7 @@
 package io.corral.images.fetcher;
 
 import io.corral.images.unpack.EntryNames;
+import io.corral.images.unpack.FileTrees;
 import io.corral.images.unpack.UnsafeLayerException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -55,6 +56,14 @@ final class Extractor {
           tree.file(name.substring(0, name.length() - ".gz".length()), in, 0644);
         }
       }
+      for (String own : new String[] {"stdout", "stderr"}) {
+        Path staged = staging.resolve(own);
+        if (Files.exists(staged, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            && !Files.isRegularFile(staged, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          throw new UnsafeLayerException("entry '" + own + "' would replace the sandbox's " + own
+              + " file with something that is not a regular file");
+        }
+      }
       return Merge.into(staging, sandbox);
     } catch (UnsafeLayerException e) {
       throw new FetchException("Failed to extract archive '" + archive + "': " + e.getMessage(), e);
@@ -63,7 +72,7 @@ final class Extractor {
     } catch (IOException | RuntimeException e) {
       throw new FetchException("Failed to extract archive '" + archive + "': " + Downloader.describe(e), e);
     } finally {
-      Merge.deleteTree(staging);
+      FileTrees.delete(staging);
     }
   }
 

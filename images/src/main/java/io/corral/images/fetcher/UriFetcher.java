@@ -1,5 +1,6 @@
 package io.corral.images.fetcher;
 
+import io.corral.images.unpack.FileTrees;
 import io.corral.proto.v1.CommandInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,6 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Mesos' fetcher, in the agent: puts every {@code CommandInfo.uris} entry into the sandbox, in
@@ -18,8 +23,8 @@ import java.util.Optional;
  * belongs to the sandbox's owner (the command's user), and a local file is read only if that
  * user may read it. The log goes to the sandbox's {@code stderr} ({@link FetchLog}). The first
  * URI that fails ends the fetch with "Failed to fetch '<uri>': <cause>", leaving nothing of that
- * URI behind. Thread-safe; {@link #fetch} blocks its caller (the agent runs it on the blocking
- * dispatcher).
+ * URI behind. Thread-safe; {@link #fetch} blocks its caller, {@link #fetchAsync} runs it on the
+ * fetcher's own threads.
  */
 public final class UriFetcher {
   private final FetcherSettings settings;
@@ -45,7 +50,7 @@ public final class UriFetcher {
           + "': it must be an absolute path below a top-level directory (the agent clears it)");
     }
     try {
-      Merge.deleteTree(dir);
+      FileTrees.delete(dir);
       Files.createDirectories(dir);
       if (!dir.toRealPath().equals(dir.normalize())) {
         throw new IllegalArgumentException("Failed to use the fetcher cache directory '" + dir
@@ -74,7 +79,7 @@ public final class UriFetcher {
         Path dir = Files.createTempDirectory("corral-fetch-");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           try {
-            Merge.deleteTree(dir);
+            FileTrees.delete(dir);
           } catch (IOException e) {
             // a temporary directory: the system's cleaner has the last word
           }
@@ -94,6 +99,26 @@ public final class UriFetcher {
   public long cacheUsed() {
     return cache.used();
   }
+
+  /**
+   * {@link #fetch} on the fetcher's own threads (daemons, made as needed and ended when idle),
+   * so that slow downloads never hold the agent's blocking dispatcher, which isolators need.
+   */
+  public CompletableFuture<Void> fetchAsync(CommandInfo command, Path sandbox, long limit, FetchCancel cancel) {
+    return CompletableFuture.runAsync(() -> {
+      try {
+        fetch(command, sandbox, limit, cancel);
+      } catch (IOException e) {
+        throw new CompletionException(e);
+      }
+    }, THREADS);
+  }
+
+  private static final ExecutorService THREADS = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "corral-fetcher");
+    t.setDaemon(true);
+    return t;
+  });
 
   /**
    * Fetches {@code command}'s URIs into {@code sandbox}, at most {@code limit} bytes in all.
@@ -124,6 +149,7 @@ public final class UriFetcher {
       FetchLog log, FetchCancel cancel) throws IOException {
     String value = FetchUris.value(uri);
     Path target = sandbox.resolve(FetchUris.target(uri));
+    refuseLinks(sandbox, target);
     Path firstCreated = firstMissing(sandbox, target);
     long[] size = {0};
     Optional<Path> cached = Optional.empty();
@@ -144,7 +170,7 @@ public final class UriFetcher {
     try {
       size[0] += place(uri, target, sandbox, owner, firstCreated, limit - size[0], log, cancel);
     } catch (IOException | RuntimeException e) {
-      Merge.deleteTree(firstCreated); // nothing of a failed URI stays, its download included
+      FileTrees.delete(firstCreated); // nothing of a failed URI stays, its download included
       throw e;
     }
     log.info("Fetched '" + value + "' to '" + target + "'");
@@ -190,6 +216,23 @@ public final class UriFetcher {
 
   private static Downloader.Reader reader(FetchLog.Owner owner) {
     return new UserReader(owner.uid(), owner.gid());
+  }
+
+  /**
+   * Refuses a target under a symbolic link, or one that is a link or a directory: an archive
+   * fetched earlier may have put one there, and the fetcher writes as root.
+   */
+  private static void refuseLinks(Path sandbox, Path target) throws FetchException {
+    Path at = sandbox;
+    for (Path part : sandbox.relativize(target)) {
+      at = at.resolve(part);
+      if (Files.isSymbolicLink(at)) {
+        throw new FetchException("'" + at + "' is a symbolic link");
+      }
+    }
+    if (Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw new FetchException("'" + target + "' is a directory");
+    }
   }
 
   /** The first directory between {@code sandbox} and {@code target} that does not exist yet, or the target. */

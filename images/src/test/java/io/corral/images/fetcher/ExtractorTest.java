@@ -96,6 +96,16 @@ class ExtractorTest {
   }
 
   @Test
+  void theSandboxsOwnFilesStayRegularFiles() throws IOException {
+    Files.writeString(sandbox.resolve("stderr"), "log");
+    Path archive = write("a.tar", new LayerTar().symlink("stderr", "d/x").bytes());
+    FetchException e = assertThrows(FetchException.class, () -> Extractor.extract(archive, sandbox, Long.MAX_VALUE,
+        new FetchCancel()));
+    assertTrue(e.getMessage().contains("would replace the sandbox's stderr file"), e.getMessage());
+    assertTrue(Files.isRegularFile(sandbox.resolve("stderr"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @Test
   void theLimitBoundsTheExtractedBytes() throws IOException {
     Path archive = write("big.tgz", compress(new LayerTar().file("big", 0644, new byte[1 << 20]).bytes(), "gz"));
     FetchException e = assertThrows(FetchException.class, () -> Extractor.extract(archive, sandbox, 1000,

@@ -133,6 +133,18 @@ class UriFetcherTest {
   }
 
   @Test
+  void aTargetUnderALinkIsRefused() throws IOException {
+    Path outside = Files.createDirectory(temp.resolve("outside"));
+    Files.createSymbolicLink(sandbox.resolve("l"), outside);
+    CommandInfo command = CommandInfo.newBuilder().setValue("true").addUris(CommandInfo.URI.newBuilder()
+        .setValue(url("/ok/x")).setOutputFile("l/x")).build();
+    FetchException e = assertThrows(FetchException.class, () -> fetcher.fetch(command, sandbox, Long.MAX_VALUE,
+        new FetchCancel()));
+    assertTrue(e.getMessage().endsWith("'" + sandbox.resolve("l") + "' is a symbolic link"), e.getMessage());
+    assertEquals(0, outside.toFile().list().length, "nothing written through the link");
+  }
+
+  @Test
   void concurrentFetchesOfOneCachedUriMakeOneRequest() throws Exception {
     java.util.List<CompletableFuture<Void>> all = new java.util.ArrayList<>();
     for (int i = 0; i < 3; i++) {
