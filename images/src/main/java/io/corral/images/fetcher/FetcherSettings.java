@@ -25,7 +25,4 @@ public record FetcherSettings(Path cacheDir, long cacheSize, Duration stallTimeo
       throw new IllegalArgumentException("The fetcher stall timeout must be positive, not " + stallTimeout);
     }
   }
-
-  /** The agent's default {@code --fetcher_cache_dir}, as Mesos' {@code <tmp>/mesos/fetch}. */
-  public static final Path DEFAULT_CACHE_DIR = Path.of("/tmp", "corral", "fetch");
 }

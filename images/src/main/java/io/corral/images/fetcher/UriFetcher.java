@@ -50,7 +50,7 @@ public final class UriFetcher {
           + "': it must be an absolute path below a top-level directory (the agent clears it)");
     }
     try {
-      FileTrees.delete(dir);
+      clear(dir);
       Files.createDirectories(dir);
       if (!dir.toRealPath().equals(dir.normalize())) {
         throw new IllegalArgumentException("Failed to use the fetcher cache directory '" + dir
@@ -89,6 +89,21 @@ public final class UriFetcher {
         throw new UncheckedIOException("Failed to create a temporary fetcher cache directory", e);
       }
     }
+  }
+
+  /**
+   * Empties {@code dir} by renaming it aside first, so that two agents sharing the default
+   * directory never delete under each other's walk; absent is fine.
+   */
+  private static void clear(Path dir) throws IOException {
+    Path aside = dir.resolveSibling(dir.getFileName() + ".old-" + ProcessHandle.current().pid() + "-"
+        + System.nanoTime());
+    try {
+      Files.move(dir, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return;
+    }
+    FileTrees.delete(aside);
   }
 
   public FetcherSettings settings() {
