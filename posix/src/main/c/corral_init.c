@@ -53,6 +53,9 @@ static int joined[2] = {-1, -1};
 /* 0: no command yet, > 0: the command's pid, -1: the command has been reaped. */
 static volatile sig_atomic_t forward_to;
 static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+/* With bounded logs: the rotated stdout and stderr files, opened by P0 and drained into by C1. */
+static struct log_file logs[2];
+#define ROTATING (plan.max_stdout_size > 0)
 
 /* One line on the status pipe; a line under PIPE_BUF is written atomically by C1 and C2 alike. */
 static void report(const char *fmt, ...) {
@@ -155,6 +158,10 @@ static void setup_fds(void) {
   if (dup2(in, 0) < 0 || dup2(out, 1) < 0) die("stdio", errno, "dup2");
   close(in);
   close(out);
+  if (ROTATING) {
+    log_open(&logs[0], plan.stdout_path, plan.max_stdout_size, plan.stdout_rotate);
+    log_open(&logs[1], plan.stderr_path, plan.max_stderr_size, plan.stderr_rotate);
+  }
 }
 
 static void on_signal(int sig) {
@@ -296,20 +303,34 @@ static noreturn void init_main(void) {
   sigset_t block, old;
   sigemptyset(&block);
   for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaddset(&block, forwarded[i]);
+  sigaddset(&block, SIGCHLD);
   sigprocmask(SIG_BLOCK, &block, &old); /* no signal is lost or run in C2 between fork and forward_to */
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (ROTATING && (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)) die("stdio", errno, "pipe2");
   pid_t child = fork();
   if (child < 0) die("fork", errno, "fork");
-  if (child == 0) command_main();
+  if (child == 0) {
+    if (ROTATING && (dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)) die("stdio", errno, "dup2");
+    command_main();
+  }
   forward_to = child;
-  sigprocmask(SIG_SETMASK, &old, NULL);
+  sigset_t running = old;
+  sigaddset(&running, SIGCHLD); /* let through only while log_pump waits */
+  sigprocmask(SIG_SETMASK, ROTATING ? &running : &old, NULL);
   report("CHILD %d", child);
   close(status_fd);
 
   int status;
-  for (;;) {
-    pid_t w = waitpid(-1, &status, 0); /* reaps orphans too: we are their (sub)reaper */
-    if (w == child) break;
-    if (w < 0 && errno != EINTR) _exit(1);
+  if (ROTATING) {
+    close(out[1]);
+    close(err[1]);
+    status = log_pump(child, out[0], err[0], logs, &running);
+  } else {
+    for (;;) {
+      pid_t w = waitpid(-1, &status, 0); /* reaps orphans too: we are their (sub)reaper */
+      if (w == child) break;
+      if (w < 0 && errno != EINTR) _exit(1);
+    }
   }
   forward_to = -1;
   char text[16];

@@ -227,10 +227,20 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *err, size_
         rc = string(&f, msg, &p->rootfs);
         if (!rc) rc = check_rootfs(p->rootfs);
         break;
+      case 25: rc = string(&f, msg, &p->stderr_path); break;
+      case 26: rc = want(&f, msg, 0); p->max_stdout_size = f.v; break;
+      case 27: rc = u32(&f, msg, &p->stdout_rotate); break;
+      case 28: rc = want(&f, msg, 0); p->max_stderr_size = f.v; break;
+      case 29: rc = u32(&f, msg, &p->stderr_rotate); break;
       default: return fail("%s: unknown field number %llu", msg, (unsigned long long)f.num);
     }
     if (rc) return -1;
   }
+  if ((p->max_stdout_size || p->max_stderr_size || p->stderr_path) &&
+      (!p->max_stdout_size || !p->max_stderr_size || !p->stderr_path || !p->stdout_path))
+    return fail("LaunchPlan: bounded logs need stdout_path, stderr_path, max_stdout_size and max_stderr_size");
+  if (p->stdout_rotate > 1000 || p->stderr_rotate > 1000)
+    return fail("LaunchPlan: more than 1000 rotated log files");
   if (!has_version || p->version != 1)
     return has_version ? fail("LaunchPlan version %u is not supported (expected 1)", p->version)
                        : fail("LaunchPlan field 1 (version) is missing");
@@ -247,6 +257,7 @@ void plan_free(struct plan *p) {
   for (size_t i = 0; i < p->n_env; i++) free(p->env[i]);
   for (size_t i = 0; i < p->n_argv; i++) free(p->argv[i]);
   for (size_t i = 0; i < p->n_join_cgroups; i++) free(p->join_cgroups[i]);
-  char *single[] = {p->working_directory, p->hostname, p->status_path, p->stdin_path, p->stdout_path, p->rootfs};
+  char *single[] = {p->working_directory, p->hostname, p->status_path, p->stdin_path, p->stdout_path, p->rootfs,
+                   p->stderr_path};
   for (size_t i = 0; i < sizeof single / sizeof single[0]; i++) free(single[i]);
 }

@@ -45,6 +45,10 @@ struct plan {
   char *join_cgroups[PLAN_MAX_JOINS]; /* cgroup v1 "tasks" files the init writes "0" into */
   size_t n_join_cgroups;
   char *rootfs; /* an absolute path the init pivots into after the mounts, or NULL */
+  /* Bounded logs: with max_stdout_size > 0, stdout_path and stderr_path are rotated files. */
+  char *stderr_path;
+  uint64_t max_stdout_size, max_stderr_size;
+  uint32_t stdout_rotate, stderr_rotate;
 };
 
 /*

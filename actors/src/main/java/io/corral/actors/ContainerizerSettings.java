@@ -1,6 +1,7 @@
 package io.corral.actors;
 
 import io.corral.images.Provisioner;
+import io.corral.images.fetcher.UriFetcher;
 import io.corral.isolators.IsolationFlag;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorRegistry;
@@ -9,6 +10,7 @@ import io.corral.isolators.cgroups.Hierarchies;
 import io.corral.posix.Linux;
 import io.corral.posix.launch.CorralInit;
 import io.corral.posix.launch.Launcher;
+import io.corral.posix.launch.LogRotation;
 import io.corral.posix.launch.PidNamespaceLauncher;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -31,6 +33,10 @@ import java.util.List;
  * @param provisioner makes the root filesystems of image containers; null when images are not
  *     enabled (a launch with an image is then refused). Set with {@link #withProvisioner}, which
  *     also puts its cleanup first in {@code isolators}.
+ * @param fetcher fetches {@code CommandInfo.uris} into the sandbox (FETCHING); null for one with
+ *     Mesos' defaults, shared by the JVM. Set with {@link #withFetcher}.
+ * @param logRotation bounds the sandbox's stdout and stderr (see {@link LogRotation}); null for
+ *     Mesos' default sandbox logger, which lets them grow. Set with {@link #withLogRotation}.
  */
 public record ContainerizerSettings(
     Path workDir,
@@ -41,9 +47,14 @@ public record ContainerizerSettings(
     Duration launchTimeout,
     Duration isolatorPhaseTimeout,
     ContainerMetrics metrics,
-    Provisioner provisioner) {
+    Provisioner provisioner,
+    UriFetcher fetcher,
+    LogRotation logRotation) {
 
   public ContainerizerSettings {
+    if (fetcher == null) {
+      fetcher = UriFetcher.shared();
+    }
     isolators = List.copyOf(isolators);
     if (metrics == null) {
       metrics = ContainerMetrics.NONE;
@@ -57,7 +68,7 @@ public record ContainerizerSettings(
   public ContainerizerSettings(Path workDir, Path runtimeDir, List<Isolator> isolators,
       Launcher launcher, Linux linux, Duration launchTimeout, Duration isolatorPhaseTimeout,
       ContainerMetrics metrics) {
-    this(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, isolatorPhaseTimeout, metrics, null);
+    this(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, isolatorPhaseTimeout, metrics, null, null, null);
   }
 
   /** Settings that record no metrics. */
@@ -79,25 +90,25 @@ public record ContainerizerSettings(
   /** These settings with other isolators (wrapped ones, for fault injection), in prepare order. */
   public ContainerizerSettings withIsolators(List<Isolator> replaced) {
     return new ContainerizerSettings(workDir, runtimeDir, replaced, launcher, linux, launchTimeout,
-        isolatorPhaseTimeout, metrics, provisioner);
+        isolatorPhaseTimeout, metrics, provisioner, fetcher, logRotation);
   }
 
   /** These settings with another launcher (a wrapped one, for fault injection). */
   public ContainerizerSettings withLauncher(Launcher replaced) {
     return new ContainerizerSettings(workDir, runtimeDir, isolators, replaced, linux, launchTimeout,
-        isolatorPhaseTimeout, metrics, provisioner);
+        isolatorPhaseTimeout, metrics, provisioner, fetcher, logRotation);
   }
 
   /** These settings with another isolator phase timeout. */
   public ContainerizerSettings withIsolatorPhaseTimeout(Duration timeout) {
     return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout, timeout,
-        metrics, provisioner);
+        metrics, provisioner, fetcher, logRotation);
   }
 
   /** These settings recording into {@code registry} (see {@link ContainerMetrics#of}). */
   public ContainerizerSettings withMeterRegistry(MeterRegistry registry) {
     return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout,
-        isolatorPhaseTimeout, ContainerMetrics.of(registry), provisioner);
+        isolatorPhaseTimeout, ContainerMetrics.of(registry), provisioner, fetcher, logRotation);
   }
 
   /**
@@ -113,7 +124,22 @@ public record ContainerizerSettings(
     withCleanup.add(new ProvisionerIsolator(images));
     withCleanup.addAll(isolators);
     return new ContainerizerSettings(workDir, runtimeDir, withCleanup, launcher, linux, launchTimeout,
-        isolatorPhaseTimeout, metrics, images);
+        isolatorPhaseTimeout, metrics, images, fetcher, logRotation);
+  }
+
+  /** These settings with {@code replaced} fetching the URIs of commands ({@code --fetcher_*} flags). */
+  public ContainerizerSettings withFetcher(UriFetcher replaced) {
+    return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout,
+        isolatorPhaseTimeout, metrics, provisioner, replaced, logRotation);
+  }
+
+  /**
+   * These settings with bounded container logs ({@code --container_logger=logrotate}): the
+   * sandbox's stdout and stderr are rotated by each container's init (linux launcher only).
+   */
+  public ContainerizerSettings withLogRotation(LogRotation rotation) {
+    return new ContainerizerSettings(workDir, runtimeDir, isolators, launcher, linux, launchTimeout,
+        isolatorPhaseTimeout, metrics, provisioner, fetcher, rotation);
   }
 
   /** Whether launches may name an image. */

@@ -38,9 +38,9 @@ public final class UnsupportedFields {
     return fields;
   }
 
-  /** The fields of {@code command} that Corral cannot honour. */
+  /** The fields of {@code command} that Corral cannot honour (none: the fetcher honours its URIs). */
   public static List<String> of(CommandInfo command) {
-    return command.getUrisCount() > 0 ? List.of("command.uris") : List.of();
+    return List.of();
   }
 
   /** The refusal for these fields: "Unsupported field(s) 'a', 'b' in ..." */

@@ -39,7 +39,7 @@ class UnsupportedFieldsTest {
     assertEquals(List.of("container.mesos.image", "container.docker", "container.network_infos",
         "container.hostname", "container.tty_info", "container.linux_info.seccomp"),
         UnsupportedFields.of(info));
-    assertEquals(List.of("command.uris"), UnsupportedFields.of(CommandInfo.newBuilder()
+    assertEquals(List.of(), UnsupportedFields.of(CommandInfo.newBuilder()
         .setValue("true").addUris(CommandInfo.URI.newBuilder().setValue("http://x/y")).build()));
   }
 

@@ -135,13 +135,11 @@ class BadInputIT {
       "container.network_infos | \"container\":{\"type\":\"MESOS\",\"network_infos\":[{\"name\":\"net1\"}]}",
       "container.hostname | \"container\":{\"type\":\"MESOS\",\"hostname\":\"box\"}",
       "container.tty_info | \"container\":{\"type\":\"MESOS\",\"tty_info\":{}}",
-      "container.linux_info.seccomp | \"container\":{\"type\":\"MESOS\",\"linux_info\":{\"seccomp\":{\"unconfined\":true}}}",
-      "command.uris | \"container\":{\"type\":\"MESOS\"}"})
+      "container.linux_info.seccomp | \"container\":{\"type\":\"MESOS\",\"linux_info\":{\"seccomp\":{\"unconfined\":true}}}"})
   void unsupportedFieldIs400NamingItAndCreatesNothing(String field, String container) {
     String id = "unsupported-" + field.replace('.', '-').replace('_', '-');
-    String uris = field.equals("command.uris") ? ",\"uris\":[{\"value\":\"http://127.0.0.1:1/x\"}]" : "";
     HttpResponse<String> r = client.postJson(AgentClient.launchJsonRaw("\"container_id\":{\"value\":\""
-        + id + "\"},\"command\":{\"value\":\"touch /tmp/" + id + "\"" + uris + "}," + container));
+        + id + "\"},\"command\":{\"value\":\"touch /tmp/" + id + "\"}," + container));
     assertEquals(400, r.statusCode(), r.body());
     assertTrue(r.body().contains("'" + field + "'"), "the message names the field: " + r.body());
     assertTrue(client.container(id).isEmpty(), "not listed by GET_CONTAINERS");

@@ -48,6 +48,8 @@ final class AgentCommand implements Callable<Integer> {
   @Mixin LauncherFlag launcher;
   @Mixin ImageFlags images;
   @Mixin CniFlags cni;
+  @Mixin FetcherFlags fetcher;
+  @Mixin ContainerLoggerFlags logger;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -70,7 +72,11 @@ final class AgentCommand implements Callable<Integer> {
     CompletableFuture<Integer> recovered = new CompletableFuture<>();
     PrometheusMeterRegistry registry = Wiring.meterRegistry();
     ContainerizerSettings settings = Wiring.containerizer(flags, isolators, kind, imageSettings.mounts())
-        .withMeterRegistry(registry);
+        .withMeterRegistry(registry).withFetcher(fetcher.start(flags.workDir()));
+    Optional<io.corral.posix.launch.LogRotation> rotation = logger.resolve(kind);
+    if (rotation.isPresent()) {
+      settings = settings.withLogRotation(rotation.get());
+    }
     if (imageSettings.enabled()) {
       settings = settings.withProvisioner(Wiring.provisioner(imageSettings, flags, registry));
     }
@@ -104,7 +110,8 @@ final class AgentCommand implements Callable<Integer> {
       throws InterruptedException {
     String where = http.ip() + ":" + http.port();
     try {
-      return Wiring.bind(system, http, FlagValues.render(http, flags, security, launcher, images, cni), ready,
+      return Wiring.bind(system, http,
+              FlagValues.render(http, flags, security, launcher, images, cni, fetcher, logger), ready,
               registry, httpSecurity, tls)
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -154,6 +154,8 @@ public final class ContainerActor {
       return LaunchPhases.preparing(s, p);
     } else if (phase instanceof Isolating i) {
       return LaunchPhases.isolating(s, i);
+    } else if (phase instanceof Lifecycle.Fetching f) {
+      return FetchPhase.fetching(s, f);
     } else if (phase instanceof Running r) {
       return RunPhases.running(s, r);
     } else if (phase instanceof Destroying d) {

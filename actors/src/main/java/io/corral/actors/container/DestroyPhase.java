@@ -14,6 +14,7 @@ import io.corral.actors.container.Lifecycle.CleaningUp;
 import io.corral.actors.container.Lifecycle.Destroying;
 import io.corral.actors.container.Lifecycle.Dying;
 import io.corral.actors.container.Lifecycle.Exit;
+import io.corral.actors.container.Lifecycle.Fetching;
 import io.corral.actors.container.Lifecycle.Isolating;
 import io.corral.actors.container.Lifecycle.Killing;
 import io.corral.actors.container.Lifecycle.Preparing;
@@ -40,7 +41,8 @@ import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * DESTROYING, as a function of its record: entered once, from any earlier phase. It waits for a
+ * DESTROYING, as a function of its record: entered once, from any earlier phase (a fetch in
+ * flight is cancelled). It waits for a
  * fork in flight, aborts an init not yet released (killing it if it does not exit within
  * {@code abort-grace}) or kills a released one and waits for its exit, then cleans up every
  * isolator that was asked to prepare, in reverse order, each retried with backoff when it fails
@@ -77,15 +79,18 @@ final class DestroyPhase {
     int toClean = from instanceof Preparing p ? p.asked()
         : from instanceof Lifecycle.Provisioning ? ProvisionPhase.CLEANUPS : s.isolators().size();
     Process process = exit.isPresent() ? Process.GONE : Process.RELEASED;
-    if (from instanceof Lifecycle.Provisioning || from instanceof Preparing
-        || from instanceof Isolating i && i.fork() instanceof Lifecycle.NotForked) {
+    Lifecycle.Fork fork = from instanceof Isolating i ? i.fork() : from instanceof Fetching f ? f.fork() : null;
+    if (from instanceof Fetching f) {
+      f.cancel().cancel();
+    }
+    if (from instanceof Lifecycle.Provisioning || from instanceof Preparing || fork instanceof Lifecycle.NotForked) {
       process = Process.GONE;
-    } else if (from instanceof Isolating i && i.fork() instanceof Releasing r && r.exit().isPresent()) {
+    } else if (fork instanceof Releasing r && r.exit().isPresent()) {
       exit = r.exit();
       process = Process.GONE;
-    } else if (from instanceof Isolating i && exit.isEmpty()) {
-      process = i.fork() instanceof AwaitingIsolators ? Process.UNRELEASED
-          : i.fork() instanceof Releasing ? Process.RELEASED : Process.FORKING;
+    } else if (fork != null && exit.isEmpty()) {
+      process = fork instanceof AwaitingIsolators ? Process.UNRELEASED
+          : fork instanceof Releasing ? Process.RELEASED : Process.FORKING;
     }
     IsolatorUpdate.Updates updates = from instanceof Running r ? r.updates() : IsolatorUpdate.Updates.of(from.resources());
     return begin(s, new Destroying(termination, launchError, updates, from.initPid(), toClean,

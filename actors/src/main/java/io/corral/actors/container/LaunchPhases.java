@@ -56,7 +56,7 @@ final class LaunchPhases {
   record DirsCreated(Optional<ContainerError> error) implements Command {}
 
   /** The launch did not reach exec within {@code launchTimeout}. */
-  private enum LaunchTimedOut implements Command { INSTANCE }
+  enum LaunchTimedOut implements Command { INSTANCE }
 
   /** The first phase of a launched container. */
   static Behavior<Command> start(ContainerServices s) {
@@ -100,6 +100,9 @@ final class LaunchPhases {
     try {
       plan = LaunchPlans.complete(LaunchPlans.merge(p.fragments()), s.container().launch().getCommand())
           .toBuilder().setVersion(1).setStatusPath(s.layout().status(s.id()).toString()).build();
+      if (s.settings().logRotation() != null) {
+        plan = s.settings().logRotation().apply(plan, s.stdio());
+      }
     } catch (IsolatorException e) {
       return failLaunch(s, p, new ContainerError.LaunchFailed(e.getMessage()));
     }
@@ -148,6 +151,9 @@ final class LaunchPhases {
     if (pending > 0) {
       return ContainerActor.behavior(s, new Isolating(i.resources(), new AwaitingIsolators(init, pending)));
     }
+    if (FetchPhase.needed(s)) {
+      return FetchPhase.fetch(s, i.resources(), init);
+    }
     s.launcher().tell(LauncherActor.Release.INSTANCE);
     return ContainerActor.behavior(s, new Isolating(i.resources(), new Releasing(init, Optional.empty())));
   }
@@ -167,11 +173,13 @@ final class LaunchPhases {
   }
 
   private static Behavior<Command> onReleased(ContainerServices s, Isolating i) {
-    if (!(i.fork() instanceof Releasing r)) {
-      return Behaviors.same();
-    }
+    return i.fork() instanceof Releasing r ? launched(s, i.resources(), r) : Behaviors.same();
+  }
+
+  /** The release says the command was exec'd: RUNNING, or DESTROYING at once if it already exited. */
+  static Behavior<Command> launched(ContainerServices s, Call.LaunchContainer resources, Releasing r) {
     s.timers().cancel(LaunchTimedOut.INSTANCE);
-    Running running = new Running(r.init(), IsolatorUpdate.Updates.of(i.resources()));
+    Running running = new Running(r.init(), IsolatorUpdate.Updates.of(resources));
     Behavior<Command> next = Transitions.enter(s, running);
     s.settings().metrics().launched(s.transitions().age());
     s.askers().launched();
@@ -190,7 +198,8 @@ final class LaunchPhases {
 
   /** A bug in a handler (see {@link Containment}): fail the launch, or destroy a running container. */
   static Behavior<Command> onCrashed(ContainerServices s, Lifecycle phase, ContainerActor.Crashed crashed) {
-    if (phase instanceof Lifecycle.Provisioning || phase instanceof Preparing || phase instanceof Isolating) {
+    if (phase instanceof Lifecycle.Provisioning || phase instanceof Preparing || phase instanceof Isolating
+        || phase instanceof Lifecycle.Fetching) {
       return failLaunch(s, phase, new ContainerError.Internal(crashed.detail()));
     } else if (phase instanceof Running) {
       return DestroyPhase.destroy(s, phase, failed("Failed to run container: " + crashed.detail()),
@@ -208,7 +217,7 @@ final class LaunchPhases {
     return DestroyPhase.destroy(s, phase, launchFailedTermination(detail), Optional.of(error), Optional.empty());
   }
 
-  private static ContainerTermination launchFailedTermination(String detail) {
+  static ContainerTermination launchFailedTermination(String detail) {
     return ContainerTermination.newBuilder()
         .setState(TaskState.TASK_FAILED)
         .setReason(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED)

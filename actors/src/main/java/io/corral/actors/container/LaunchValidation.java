@@ -3,6 +3,7 @@ package io.corral.actors.container;
 import io.corral.actors.ContainerError;
 import io.corral.actors.ContainerizerSettings;
 import io.corral.images.Provisioner;
+import io.corral.images.fetcher.FetchUris;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorException;
 import io.corral.isolators.UnsupportedFields;
@@ -74,6 +75,10 @@ final class LaunchValidation {
     if (!unsupported.isEmpty()) {
       return invalid(UnsupportedFields.message(unsupported,
           "the launch request for container '" + id + "'"));
+    }
+    Optional<String> badUri = FetchUris.invalid(launch.getCommand());
+    if (badUri.isPresent()) {
+      return invalid("Failed to launch container '" + id + "': Failed to fetch " + badUri.get());
     }
     for (Isolator isolator : isolators) {
       Optional<String> refused = isolator.invalid(launch.getContainer(), launch.getCommand());

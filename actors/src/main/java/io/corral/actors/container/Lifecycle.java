@@ -2,6 +2,7 @@ package io.corral.actors.container;
 
 import io.corral.actors.ContainerError;
 import io.corral.actors.ContainerState;
+import io.corral.images.fetcher.FetchCancel;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.agent.Call;
@@ -70,6 +71,22 @@ sealed interface Lifecycle {
         return OptionalInt.of(i.init());
       }
       return fork instanceof Releasing r ? OptionalInt.of(r.init()) : OptionalInt.empty();
+    }
+  }
+
+  /**
+   * The init is isolated and waits on its sync pipe while the fetcher puts the command's URIs
+   * into the sandbox (off the actor; {@code cancel} stops it); {@code fork} is
+   * {@code AwaitingIsolators(init, 0)} while fetching, then {@code Releasing} once the init was
+   * told to go on.
+   */
+  record Fetching(Call.LaunchContainer resources, Fork fork, FetchCancel cancel) implements Lifecycle {
+    public ContainerState state() {
+      return ContainerState.FETCHING;
+    }
+
+    public OptionalInt initPid() {
+      return fork instanceof Releasing r ? OptionalInt.of(r.init()) : OptionalInt.of(((AwaitingIsolators) fork).init());
     }
   }
 

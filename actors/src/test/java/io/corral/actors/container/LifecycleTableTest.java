@@ -34,7 +34,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * answers, the reply and the phase after it. It reads like the table in {@code docs/design.md}.
  * A container is held in a launching phase by an isolator call that hangs (prepare, isolate) and
  * in DESTROYING by a cleanup that hangs; the phase timeout is far away, so a container destroyed
- * while an isolator call hangs stays DESTROYING (its cleanups wait for the hung call).
+ * while an isolator call hangs stays DESTROYING (its cleanups wait for the hung call). A container
+ * is held in FETCHING by a download from a loopback server that never sends its body; nothing
+ * hangs its destruction, which cancels the download, so it ends TERMINATED.
  */
 class LifecycleTableTest {
   static final ActorTestKit KIT = ActorTestKit.create("lifecycle-table", Fixture.config());
@@ -53,6 +55,7 @@ class LifecycleTableTest {
   private static final ContainerState V = ContainerState.PROVISIONING;
   private static final ContainerState P = ContainerState.PREPARING;
   private static final ContainerState I = ContainerState.ISOLATING;
+  private static final ContainerState F = ContainerState.FETCHING;
   private static final ContainerState R = ContainerState.RUNNING;
   private static final ContainerState D = ContainerState.DESTROYING;
   private static final ContainerState T = ContainerState.TERMINATED;
@@ -82,6 +85,13 @@ class LifecycleTableTest {
         new Row(I, Message.UPDATE,     REJECTED,                          I),
         new Row(I, Message.REMOVE,     REJECTED,                          I),
         new Row(I, Message.INIT_EXITS, null,                              D),
+        new Row(F, Message.WAIT,       null,                              F),
+        new Row(F, Message.KILL_TERM,  REJECTED,                          F),
+        new Row(F, Message.KILL_KILL,  KILLED,                            T),
+        new Row(F, Message.USAGE,      STATISTICS,                        F),
+        new Row(F, Message.UPDATE,     REJECTED,                          F),
+        new Row(F, Message.REMOVE,     REJECTED,                          F),
+        new Row(F, Message.INIT_EXITS, null,                              T),
         new Row(R, Message.WAIT,       null,                              R),
         new Row(R, Message.KILL_TERM,  KILLED,                            R),
         new Row(R, Message.KILL_KILL,  KILLED,                            T),
@@ -122,6 +132,7 @@ class LifecycleTableTest {
 
   @AfterAll
   static void shutdown() throws java.io.IOException {
+    STALLING.stop(0);
     KIT.shutdownTestKit();
     Layout.deleteRecursively(TEMP);
   }
@@ -152,8 +163,38 @@ class LifecycleTableTest {
     }
   }
 
+  /**
+   * A loopback HTTP server whose answers send their headers and then nothing: a fetch from it
+   * stays in flight for the fetcher's stall timeout (a minute), holding its container FETCHING.
+   */
+  static final com.sun.net.httpserver.HttpServer STALLING = stallingServer();
+
+  private static com.sun.net.httpserver.HttpServer stallingServer() {
+    try {
+      com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+          new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 10);
+      server.createContext("/", exchange -> exchange.sendResponseHeaders(200, 1 << 20));
+      server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+      server.start();
+      return server;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Launches container {@code id} and holds it in {@code phase}. */
   private void reach(Fixture f, String id, ContainerState phase) throws Exception {
+    if (phase == F) {
+      f.containerizer.tell(new Containerizer.Launch(request(id, "true").toBuilder().setCommand(
+          io.corral.proto.v1.CommandInfo.newBuilder().setValue("true").addUris(io.corral.proto.v1.CommandInfo.URI
+              .newBuilder().setValue("http://127.0.0.1:" + STALLING.getAddress().getPort() + "/stalls"))).build(),
+          null, KIT.<Containerizer.LaunchReply>createTestProbe().getRef()));
+      KIT.createTestProbe().awaitAssert(TIMEOUT, () -> {
+        assertEquals(F, state(f, id));
+        return null;
+      });
+      return;
+    }
     if (phase == V) { // the fake provisioner never completes
       f.containerizer.tell(new Containerizer.Launch(ContainerProvisioningTest.imageLaunch(id,
           ContainerProvisioningTest.imageCommand()), null, KIT.<Containerizer.LaunchReply>createTestProbe().getRef()));

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * closes the body (which makes a blocked {@code read} throw; an interrupt does not) once no
  * {@link #progress} was seen for {@code limit}. The timer is one daemon thread for the JVM.
  */
-final class StallWatch implements AutoCloseable {
+public final class StallWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StallWatch.class);
   private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "registry-stall-watch");
@@ -30,7 +30,7 @@ final class StallWatch implements AutoCloseable {
   private volatile long last = System.nanoTime();
   private volatile boolean fired;
 
-  StallWatch(Closeable body, Duration limit) {
+  public StallWatch(Closeable body, Duration limit) {
     this.body = body;
     this.limitNanos = limit.toNanos();
     long period = Math.max(limitNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
@@ -48,12 +48,12 @@ final class StallWatch implements AutoCloseable {
     }
   }
 
-  void progress() {
+  public void progress() {
     last = System.nanoTime();
   }
 
   /** Whether the watch closed the body. */
-  boolean fired() {
+  public boolean fired() {
     return fired;
   }
 

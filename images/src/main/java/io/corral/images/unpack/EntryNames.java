@@ -6,11 +6,11 @@ package io.corral.images.unpack;
  * is {@code etc/passwd}), and so are empty and {@code .} components. Any {@code ..} component is
  * refused, even one that would stay inside the layer ({@code a/../b}): no image needs it.
  */
-final class EntryNames {
+public final class EntryNames {
   private EntryNames() {}
 
   /** The normalized name, {@code ""} for the layer root itself. */
-  static String normalize(String raw) throws UnsafeLayerException {
+  public static String normalize(String raw) throws UnsafeLayerException {
     if (raw.indexOf('\0') >= 0) {
       throw new UnsafeLayerException("entry '" + raw.replace('\0', '?') + "' has a NUL in its name");
     }

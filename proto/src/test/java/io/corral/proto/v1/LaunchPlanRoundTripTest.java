@@ -48,6 +48,9 @@ class LaunchPlanRoundTripTest {
         .setNoNewPrivileges(true)
         .addJoinCgroups("/sys/fs/cgroup/freezer/corral/c1/tasks")
         .setRootfs("/var/lib/corral/provisioner/c1/rootfs")
+        .setStderrPath("/var/lib/corral/sandbox/c1/stderr")
+        .setMaxStdoutSize(10L << 20).setStdoutRotate(2)
+        .setMaxStderrSize(4096).setStderrRotate(0)
         .build();
   }
 
