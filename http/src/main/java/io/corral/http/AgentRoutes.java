@@ -9,10 +9,7 @@ import io.corral.http.security.HttpSecurity.Caller;
 import io.corral.http.security.Realm;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.corral.actors.Layout;
 import io.corral.actors.files.SandboxFiles;
-import java.nio.file.Path;
-import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -103,9 +100,8 @@ public final class AgentRoutes extends AllDirectives {
       BooleanSupplier ready,
       PrometheusMeterRegistry registry,
       HttpSecurity security) {
-    this(system, containerizer, info, settings, ready, registry, security,
-        new SandboxFiles(new Layout(Path.of("/nonexistent"), Path.of("/nonexistent")),
-            Optional.empty()), LoggingControl.fixed());
+    this(system, containerizer, info, settings, ready, registry, security, SandboxFiles.none(),
+        LoggingControl.fixed());
   }
 
   /**

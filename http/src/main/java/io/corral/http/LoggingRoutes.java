@@ -60,7 +60,7 @@ final class LoggingRoutes extends AllDirectives {
     } catch (NumberFormatException e) {
       return ErrorMapping.badRequest("Failed to parse level: '" + level.get() + "' is not a number");
     } catch (IllegalArgumentException e) {
-      return ErrorMapping.badRequest("Failed to parse duration: " + e.getMessage());
+      return ErrorMapping.badRequest(e.getMessage());
     }
     if (v < 0) {
       return ErrorMapping.badRequest("Invalid level '" + v + "'");

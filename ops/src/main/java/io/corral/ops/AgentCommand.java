@@ -47,10 +47,11 @@ final class AgentCommand implements Callable<Integer> {
   @Mixin SecurityFlags security;
   @Mixin LauncherFlag launcher;
   @Mixin ImageFlags images;
+  @Mixin LoggingFlags logging;
 
   @Override
   public Integer call() throws InterruptedException {
-    Systems.applyLoggingLevel(flags.loggingLevel());
+    Logs.configure(flags.loggingLevel(), logging.logFormat);
     boolean root = Host.isRoot();
     LauncherFlag.Kind kind = launcher.resolve(root);
     flags.resolve(root, launcher.defaultIsolation(root), launcher.defaultIsolationReason(root));
@@ -102,8 +103,10 @@ final class AgentCommand implements Callable<Integer> {
       throws InterruptedException {
     String where = http.ip() + ":" + http.port();
     try {
-      return Wiring.bind(system, http, FlagValues.render(http, flags, security, launcher, images), ready,
-              registry, httpSecurity, tls)
+      return Wiring.bind(system, http,
+              FlagValues.render(http, flags, security, launcher, images, logging), ready,
+              registry, httpSecurity, tls, new Wiring.Agent(flags, logging),
+              new Logs.Levels(flags.loggingLevel()))
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException | StartupException | IllegalArgumentException e) {

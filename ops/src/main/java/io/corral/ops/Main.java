@@ -2,6 +2,8 @@ package io.corral.ops;
 
 import io.corral.isolators.IsolatorCatalog;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,9 +36,21 @@ public final class Main implements Callable<Integer> {
     System.exit(execute(args));
   }
 
-  /** Runs the command line and returns the exit status, without exiting. */
+  /**
+   * Runs the command line and returns the exit status, without exiting: flags from the
+   * environment and {@code file://} values as {@link FlagSources} says.
+   */
   public static int execute(String... args) {
-    return commandLine().execute(args);
+    CommandLine cli = commandLine();
+    String[] expanded;
+    try {
+      expanded = FlagSources.expandFileValues(cli, args);
+    } catch (StartupException e) {
+      cli.getErr().println(e.getMessage());
+      cli.getErr().flush();
+      return 1;
+    }
+    return cli.execute(expanded);
   }
 
   /** The configured command line, for {@link #execute} and for tests of parsing and help. */
@@ -51,10 +65,15 @@ public final class Main implements Callable<Integer> {
     // `corral run sh -c 'x'`: everything from CMD on is the command's, even without `--`.
     cli.getSubcommands().get("run").setStopAtPositional(true);
     for (String name : new String[] {"agent", "run"}) {
+      List<String> footer = new ArrayList<>(
+          IsolatorCatalog.helpLines().stream().map(l -> "  " + l).toList());
+      footer.add("%nEnvironment:");
+      footer.addAll(List.of(FlagSources.helpLines()));
       cli.getSubcommands().get(name).getCommandSpec().usageMessage()
           .footerHeading("%nIsolators for --isolation (Mesos' names, in the order they run):%n")
-          .footer(IsolatorCatalog.helpLines().stream().map(l -> "  " + l).toArray(String[]::new));
+          .footer(footer.toArray(String[]::new));
     }
+    cli.setDefaultValueProvider(new FlagSources(System.getenv()));
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof StartupException) {
         PrintWriter err = cmd.getErr();

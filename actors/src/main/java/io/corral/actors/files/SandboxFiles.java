@@ -58,6 +58,15 @@ public final class SandboxFiles {
     this.agentLog = agentLog;
   }
 
+  /**
+   * Files for an agent whose sandboxes are not known to the HTTP side (an embedding that did not
+   * give its layout): every path is not found.
+   */
+  public static SandboxFiles none() {
+    Path nowhere = Path.of("/nonexistent");
+    return new SandboxFiles(new Layout(nowhere, nowhere), Optional.empty());
+  }
+
   /** What a virtual path names: one container's sandbox (and a path in it), or the agent log. */
   public sealed interface Target {
     /** The real file or directory. */
