@@ -49,6 +49,11 @@ final class Logs {
         if (it.next() instanceof ConsoleAppender<ILoggingEvent> console) {
           JsonEncoder encoder = new JsonEncoder();
           encoder.setContext(context);
+          encoder.setWithFormattedMessage(true); // "formattedMessage": the line as text shows it
+          encoder.setWithMessage(false);
+          encoder.setWithArguments(false);
+          encoder.setWithContext(false);
+          encoder.setWithSequenceNumber(false);
           encoder.start();
           console.stop();
           console.setEncoder(encoder);

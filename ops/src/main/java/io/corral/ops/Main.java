@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     subcommands = {AgentCommand.class, RunCommand.class, PullCommand.class, ClientCommands.Ps.class,
-        ClientCommands.Kill.class, ClientCommands.Rm.class, ClientCommands.Wait.class},
+        ClientCommands.Kill.class, ClientCommands.Rm.class, ClientCommands.Wait.class,
+        LogsCommand.class},
     description = "A Linux containerizer with the flags, semantics and agent API of the Mesos containerizer.")
 public final class Main implements Callable<Integer> {
   /** Initialises Logback before any actor system logs from its threads (versions.md gotcha 11). */

@@ -33,7 +33,9 @@ import java.util.stream.Stream;
  * {@code <work_dir>/containers/<id>}. The agent's log file, when there is one, is
  * {@code /slave/log} (Mesos' {@code AGENT_LOG_VIRTUAL_PATH}). A path under an attached sandbox
  * is resolved with {@code realpath}, and refused as inaccessible when the result leaves the
- * sandbox ({@code ..}, or a symlink pointing out); a path under nothing attached is not found.
+ * sandbox ({@code ..}, or a symlink pointing out); a {@code ..} that leaves it is refused before
+ * the file system is asked, so that a refusal says nothing of what exists outside (Mesos answers
+ * 404 for a missing file there). A path under nothing attached is not found.
  *
  * <p>Threading: stateless apart from its configuration; every method but {@link #attached}
  * touches the file system and blocks, so callers run it on the blocking dispatcher.
@@ -137,6 +139,10 @@ public final class SandboxFiles {
       return real(log.file(), log.file());
     }
     InSandbox in = (InSandbox) target;
+    if (!in.file().normalize().startsWith(in.sandbox())) {
+      // Refused whether or not the file outside exists, so that nothing can be learnt of it.
+      throw new FilesException(FilesException.Kind.INVALID, "'" + in.file() + "' is inaccessible");
+    }
     Path root = real(in.sandbox(), in.sandbox());
     Path real = real(in.file(), in.file());
     if (!real.startsWith(root)) {
