@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code corral} command: {@code corral agent}, {@code corral run}, {@code corral pull}, and the clients of a
- * running agent {@code corral ps}, {@code kill}, {@code rm} and {@code wait}. Wiring only: picocli
+ * running agent {@code corral ps}, {@code kill}, {@code rm}, {@code wait} and {@code logs}. Wiring only: picocli
  * parses the flags into the subcommands, which do their work on the main thread. A
  * {@link StartupException} (bad flag value, unwritable directory, port in use) is printed to
  * stderr as one line and exits 1; a usage error prints the usage too.

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
@@ -154,7 +155,7 @@ public final class SandboxFiles {
   /**
    * The entries of the directory {@code target} names, sorted by path, each with its virtual
    * path ({@code virtualPath/<name>}); empty for a file, as in Mesos. An entry whose {@code stat}
-   * fails (it vanished) is left out.
+   * fails (it vanished) is left out; a symlink out of the sandbox is described as a link.
    */
   public List<FileInfo> browse(Target target, String virtualPath) throws FilesException {
     Path dir = resolve(target);
@@ -163,10 +164,11 @@ public final class SandboxFiles {
     if (!Files.isDirectory(dir)) {
       return listing;
     }
+    Path root = target instanceof InSandbox in ? real(in.sandbox(), in.sandbox()) : dir;
     try (Stream<Path> entries = Files.list(dir)) {
       Path[] sorted = entries.sorted().toArray(Path[]::new);
-      Arrays.stream(sorted).forEach(entry -> info(entry, base + "/" + entry.getFileName())
-          .ifPresent(listing::add));
+      Arrays.stream(sorted).forEach(entry -> info(entry, base + "/" + entry.getFileName(),
+          inside(entry, root)).ifPresent(listing::add));
     } catch (NoSuchFileException | NotDirectoryException e) {
       return listing;
     } catch (IOException e) {
@@ -205,11 +207,25 @@ public final class SandboxFiles {
     }
   }
 
-  /** Mesos' {@code createFileInfo}: {@code stat} of {@code file} (symlinks followed). */
-  static Optional<FileInfo> info(Path file, String virtualPath) {
+  /** Whether {@code entry}, symlinks followed, is inside {@code root}. */
+  private static boolean inside(Path entry, Path root) {
     try {
-      PosixFileAttributes posix = Files.readAttributes(file, PosixFileAttributes.class);
-      Map<String, Object> unix = Files.readAttributes(file, "unix:mode,nlink");
+      return entry.toRealPath().startsWith(root);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Mesos' {@code createFileInfo}: {@code stat} of {@code file}, symlinks followed when
+   * {@code follow} (a link out of the sandbox is described as the link itself, so that a
+   * listing says nothing of what is outside).
+   */
+  static Optional<FileInfo> info(Path file, String virtualPath, boolean follow) {
+    LinkOption[] options = follow ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
+    try {
+      PosixFileAttributes posix = Files.readAttributes(file, PosixFileAttributes.class, options);
+      Map<String, Object> unix = Files.readAttributes(file, "unix:mode,nlink", options);
       return Optional.of(FileInfo.newBuilder()
           .setPath(virtualPath)
           .setNlink((Integer) unix.get("nlink"))
