@@ -103,7 +103,7 @@ class FilesEndpointsTest {
     assertEquals("{\"flags\":{\"isolation\":\"posix/cpu,posix/mem\","
         + "\"container_disk_watch_interval\":\"15secs\",\"enforce_container_disk_quota\":"
         + "\"false\"}}", agent.get("/flags").body());
-    assertEquals("{\"build_date\":\"2026-11-25 19:30:50\",\"build_time\":1764099050,"
+    assertEquals("{\"build_date\":\"2026-11-25 19:30:50\",\"build_time\":1764099050.0,"
         + "\"build_user\":\"builder\",\"git_tag\":\"0.1.0-test\",\"version\":\"1.11.0\"}",
         agent.get("/version").body());
   }

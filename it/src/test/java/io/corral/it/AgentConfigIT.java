@@ -90,8 +90,8 @@ class AgentConfigIT {
     client.remove("config-json");
     Path log = agent.workDir().getParent().resolve("agent.log");
     Eventually.await(Duration.ofSeconds(20), () -> lines(log).stream()
-        .anyMatch(l -> l.contains("\"mdc\": {\"containerId\": \"config-json\"}")
-            || l.contains("\"mdc\":{\"containerId\":\"config-json\"}")),
+        .anyMatch(l -> l.startsWith("{") && l.matches(".*\"mdc\": ?\\{\"containerId\":"
+            + "\"config-json\".*\"formattedMessage\":\"Transitioning container.*")),
         "a JSON line with the container id in " + log);
     for (String line : lines(log)) {
       if (line.contains("\"level\"")) {

@@ -176,13 +176,13 @@ class FilesApiIT {
         "--principal=" + OPERATOR};
     Commands.Result logs = corral("logs", where, ID);
     assertEquals(0, logs.exit(), logs.err());
-    assertEquals("hello\n", logs.out());
-    assertEquals("oops\n", corral("logs", where, "--stderr", ID).out());
+    assertEquals("hello", logs.out()); // Commands strips the output
+    assertEquals("oops", corral("logs", where, "--stderr", ID).out());
     String follow = "files-follow";
     assertEquals(200, operator.launch(follow, "for i in 1 2 3; do echo line $i; sleep 0.3; done"));
     Commands.Result followed = corral("logs", where, "-f", follow);
     assertEquals(0, followed.exit(), followed.err());
-    assertEquals("line 1\nline 2\nline 3\n", followed.out());
+    assertEquals("line 1\nline 2\nline 3", followed.out());
     operator.remove(follow);
     Commands.Result unknown = corral("logs", where, "nobody");
     assertEquals(1, unknown.exit());

@@ -139,7 +139,14 @@ final class FlagSources implements IDefaultValueProvider {
     }
   }
 
+  /**
+   * Whether the flag's own help (its annotation's text, not the rendered description, which
+   * would ask this provider for the default again) says it takes {@code file://}.
+   */
   private static boolean takesFileItself(OptionSpec option) {
-    return String.join(" ", option.description()).contains(FILE);
+    return option.userObject() instanceof java.lang.reflect.Field field
+        && field.isAnnotationPresent(CommandLine.Option.class)
+        && String.join(" ", field.getAnnotation(CommandLine.Option.class).description())
+            .contains(FILE);
   }
 }
