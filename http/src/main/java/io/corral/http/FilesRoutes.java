@@ -4,7 +4,9 @@ import io.corral.actors.files.FilesException;
 import io.corral.actors.files.SandboxFiles;
 import io.corral.http.security.HttpSecurity.Caller;
 import io.corral.proto.v1.FileInfo;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -16,6 +18,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.stream.javadsl.StreamConverters;
 
 /**
  * Mesos' {@code /files/browse}, {@code /files/read}, {@code /files/download} and
@@ -23,7 +26,9 @@ import org.apache.pekko.http.javadsl.server.Route;
  * is an array of {@code {path, nlink, size, mtime, mode, uid, gid}} ({@code mode} as
  * {@code ls -l} prints it, {@code mtime} in seconds), a read is {@code {data, offset}} where
  * {@code offset=-1} asks for the file's size (returned as {@code offset}, with no data), and a
- * download is the file itself. A missing {@code path} or a bad number is 400.
+ * download is the file itself. A missing {@code path} or a bad number is 400, and so is Mesos'
+ * {@code jsonp} (a JSONP answer would hand a sandbox's contents to any web page the operator's
+ * browser visits).
  *
  * <p>Threading: the routes run on Pekko HTTP's dispatcher; the file work on the blocking one.
  */
@@ -48,9 +53,11 @@ final class FilesRoutes extends AllDirectives {
   }
 
   private Route withPath(java.util.function.Function<String, Route> inner) {
-    return parameterOptional("path", path -> path.filter(p -> !p.isEmpty())
-        .map(inner)
-        .orElseGet(() -> complete(ErrorMapping.badRequest("Expecting 'path=value' in query"))));
+    return parameterOptional("jsonp", jsonp -> jsonp.isPresent()
+        ? complete(ErrorMapping.badRequest("Failed to serve the request: 'jsonp' is not supported"))
+        : parameterOptional("path", path -> path.filter(p -> !p.isEmpty())
+            .map(inner)
+            .orElseGet(() -> complete(ErrorMapping.badRequest("Expecting 'path=value' in query")))));
   }
 
   private Route browse(String path, Caller caller) {
@@ -81,15 +88,22 @@ final class FilesRoutes extends AllDirectives {
 
   private Route download(String path, Caller caller) {
     return answer(files.on(path, caller, t -> {
-      Path real = files().resolve(t);
-      if (java.nio.file.Files.isDirectory(real)) {
-        throw new FilesException(FilesException.Kind.INVALID, "Cannot download a directory");
+      Path real = files().file(t, "download");
+      long size;
+      try {
+        size = java.nio.file.Files.size(real);
+      } catch (IOException e) {
+        throw new FilesException(FilesException.Kind.UNKNOWN,
+            "Failed to download '" + path + "': " + e.getMessage());
       }
-      return real;
-    }).thenApply(real -> HttpResponse.create()
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, real))
-        .addHeader(RawHeader.create("Content-Disposition",
-            "attachment; filename=" + real.getFileName()))), "download '" + path + "'");
+      // Opened when the response is sent, as a resolved path that must not be a symlink by then.
+      return HttpResponse.create()
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, size,
+              StreamConverters.fromInputStream(() -> Channels.newInputStream(
+                  SandboxFiles.open(real)))))
+          .addHeader(RawHeader.create("Content-Disposition",
+              "attachment; filename=" + real.getFileName()));
+    }), "download '" + path + "'");
   }
 
   private Route answer(CompletionStage<HttpResponse> response, String verb) {

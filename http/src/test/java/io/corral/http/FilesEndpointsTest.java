@@ -89,6 +89,7 @@ class FilesEndpointsTest {
     assertEquals(400, agent.get("/files/read?path=/containers/c1/../../x").statusCode());
     assertEquals(404, agent.get("/files/read?path=/containers/c2/stdout").statusCode());
     assertEquals(400, agent.get("/files/browse").statusCode());
+    assertEquals(400, agent.get("/files/read?path=/containers/c1/stdout&jsonp=f").statusCode());
     assertEquals(403, refusing.get("/files/read?path=/containers/c1/stdout").statusCode());
     assertEquals("{}", refusing.get("/files/debug").body());
     assertEquals(403, refusing.postJson("{\"type\":\"READ_FILE\",\"read_file\":"

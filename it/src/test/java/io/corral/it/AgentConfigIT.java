@@ -9,6 +9,7 @@ import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Commands;
 import io.corral.it.support.Eventually;
 import io.corral.it.support.Host;
+import io.corral.it.support.Scratch;
 import io.corral.proto.v1.agent.Response;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -57,14 +57,7 @@ class AgentConfigIT {
     if (agent != null) {
       agent.close();
     }
-    if (dir != null) {
-      try (Stream<Path> files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          Files.delete(f);
-        }
-      }
-      Files.delete(dir);
-    }
+    Scratch.delete(dir);
   }
 
   @Test

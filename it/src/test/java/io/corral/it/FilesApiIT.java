@@ -10,6 +10,7 @@ import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Commands;
 import io.corral.it.support.Eventually;
 import io.corral.it.support.Host;
+import io.corral.it.support.Scratch;
 import io.corral.proto.v1.agent.Response;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -17,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +62,7 @@ class FilesApiIT {
     Files.writeString(credentials, "{\"credentials\":[{\"principal\":\"" + OPERATOR
         + "\",\"secret\":\"op-secret\"},{\"principal\":\"" + OUTSIDER
         + "\",\"secret\":\"out-secret\"}]}");
+    Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-------"));
     Path log = dir.resolve("agent.log");
     Files.writeString(log, "an agent log line\n");
     agent = AgentProcess.start(Map.of(), "--http_credentials=file://" + credentials,
@@ -79,14 +82,7 @@ class FilesApiIT {
       operator.destroy(ID);
       agent.close();
     }
-    if (dir != null) {
-      try (Stream<Path> files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          Files.delete(f);
-        }
-      }
-      Files.delete(dir);
-    }
+    Scratch.delete(dir);
   }
 
   @Test

@@ -186,11 +186,8 @@ public final class SandboxFiles {
    * @throws FilesException INVALID for a directory, NOT_FOUND, or UNKNOWN when it cannot be read
    */
   public Chunk read(Target target, long offset, OptionalLong length) throws FilesException {
-    Path file = resolve(target);
-    if (Files.isDirectory(file)) {
-      throw new FilesException(FilesException.Kind.INVALID, "Cannot read a directory");
-    }
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+    Path file = file(target, "read");
+    try (FileChannel channel = open(file)) {
       long size = channel.size();
       long wanted = Math.min(length.orElse(Math.max(0, size - offset)), MAX_READ);
       if (offset >= size || wanted <= 0) {
@@ -214,6 +211,28 @@ public final class SandboxFiles {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /**
+   * The real path of {@code target}'s file, to be opened with {@link #open}; refused for a
+   * directory.
+   *
+   * @throws FilesException as {@link #resolve}, and INVALID for a directory
+   */
+  public Path file(Target target, String verb) throws FilesException {
+    Path file = resolve(target);
+    if (Files.isDirectory(file)) {
+      throw new FilesException(FilesException.Kind.INVALID, "Cannot " + verb + " a directory");
+    }
+    return file;
+  }
+
+  /**
+   * Opens a resolved (symlink-free) path for reading with {@code O_NOFOLLOW}: a symlink that
+   * replaced the file since it was resolved is refused ({@code ELOOP}).
+   */
+  public static FileChannel open(Path real) throws IOException {
+    return FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
   }
 
   /**
