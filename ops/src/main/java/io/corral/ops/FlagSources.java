@@ -63,8 +63,9 @@ final class FlagSources implements IDefaultValueProvider {
       for (String name : option.names()) {
         Optional<String> value = variable(prefix, name.replaceFirst("^-+", ""));
         if (value.isPresent()) {
-          return expand(option, value.get(), prefix + name.replaceFirst("^-+", "")
-              .toUpperCase(Locale.ROOT));
+          String flag = name.replaceFirst("^-+", "");
+          return expand(option, value.get(),
+              "'" + flag + "' from " + prefix + flag.toUpperCase(Locale.ROOT));
         }
       }
     }

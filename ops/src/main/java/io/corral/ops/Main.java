@@ -59,6 +59,11 @@ public final class Main implements Callable<Integer> {
     CommandLine cli = new CommandLine(new Main());
     cli.setParameterExceptionHandler((e, args) -> {
       PrintWriter err = e.getCommandLine().getErr();
+      if (e.getCause() instanceof StartupException startup) { // a flag from the environment
+        err.println(startup.getMessage());
+        err.flush();
+        return 1;
+      }
       err.println(e.getMessage());
       e.getCommandLine().usage(err);
       return 1; // as Mesos does for a bad flag

@@ -77,6 +77,18 @@ class FlagSourcesTest {
   }
 
   @Test
+  void anUnreadableFileInTheEnvironmentIsOneLineNamingTheVariable() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setDefaultValueProvider(new FlagSources(Map.of("MESOS_ISOLATION", "file:///nonexistent/i")));
+    cli.setErr(new PrintWriter(err));
+    assertEquals(1, cli.execute("agent", "--work_dir=" + tmp.resolve("never")));
+    assertEquals("Failed to load flag 'isolation' from MESOS_ISOLATION: Error reading file"
+        + " '/nonexistent/i': No such file or directory", err.toString().strip());
+    assertTrue(Files.notExists(tmp.resolve("never")));
+  }
+
+  @Test
   void helpNamesTheVariables() {
     StringWriter out = new StringWriter();
     CommandLine cli = Main.commandLine();
