@@ -10,7 +10,6 @@ import io.corral.http.security.HttpSecurity.Caller;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -127,9 +126,5 @@ final class FilesApi {
     return reply.thenApply(c -> c.containers().stream()
         .map(s -> s.id().getValue())
         .collect(Collectors.toUnmodifiableSet()));
-  }
-
-  static <T> CompletionStage<T> failed(FilesException e) {
-    return CompletableFuture.failedFuture(e);
   }
 }
