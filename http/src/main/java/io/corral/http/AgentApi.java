@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * validation 400, and {@code Accept} 406), then turns the call into one ask of the containerizer
  * and the reply into a response. Failures of the ask go to {@link ErrorMapping}; nothing here
  * catches per call. Unknown call types are 501; known ones that Corral does not serve (GET_STATE,
- * GET_METRICS, the nested-container calls, ...) are 501 "is not supported". Authentication
+ * the nested-container calls, ...) are 501 "is not supported". The files, metrics and logging
+ * calls are {@link ObservationCalls}'. Authentication
  * happened before ({@link AgentRoutes}); a valid call that the ACLs refuse its caller is 403
  * and reaches no actor, and GET_CONTAINERS lists nothing to a caller that may not view
  * standalone containers, as Mesos' agent does.
@@ -51,6 +52,7 @@ final class AgentApi {
   private final ActorSystem<?> system;
   private final BooleanSupplier ready;
   private final HttpSecurity security;
+  private final ObservationCalls observation;
 
   AgentApi(
       ActorRef<Containerizer.Command> containerizer,
@@ -58,8 +60,10 @@ final class AgentApi {
       HttpSettings settings,
       ActorSystem<?> system,
       BooleanSupplier ready,
-      HttpSecurity security) {
+      HttpSecurity security,
+      ObservationCalls observation) {
     this.security = security;
+    this.observation = observation;
     this.containerizer = containerizer;
     this.info = info;
     this.settings = settings;
@@ -139,6 +143,9 @@ final class AgentApi {
       LOG.info("Refused {} to principal '{}'", call.value().getType(),
           caller.principal().orElse("ANY"));
       return done(ErrorMapping.forbidden());
+    }
+    if (ObservationCalls.serves(call.value().getType())) {
+      return observation.serve(call.value(), out.value(), caller);
     }
     return dispatch(call.value(), out.value(), security.approved(
         Action.VIEW_STANDALONE_CONTAINER, caller));

@@ -9,6 +9,7 @@ import io.corral.http.security.HttpSecurity.Caller;
 import io.corral.http.security.Realm;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.corral.actors.files.SandboxFiles;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -27,7 +28,11 @@ import org.apache.pekko.http.javadsl.server.Route;
  *   <li>{@code GET /state}, {@code GET /containers}, {@code GET /monitor/statistics} ({@link
  *       AgentViews});
  *   <li>{@code GET /metrics} (Prometheus text) and {@code GET /metrics/snapshot} (Mesos' JSON)
- *       ({@link MetricsViews}).
+ *       ({@link MetricsViews});
+ *   <li>{@code GET /flags} and {@code GET /version} (Mesos' JSON, {@link AgentViews});
+ *   <li>{@code GET /files/browse|read|download|debug} ({@link FilesRoutes}), in the read-only
+ *       realm, each file checked against the ACLs of what it belongs to;
+ *   <li>{@code /logging/toggle} ({@link LoggingRoutes}), in the read-write realm.
  * </ul>
  *
  * <p>Who may call what is {@link HttpSecurity}'s: {@code /api/v1} is in the read-write realm,
@@ -52,6 +57,9 @@ public final class AgentRoutes extends AllDirectives {
   private final AgentViews views;
   private final MetricsViews metrics;
   private final HttpSecurity security;
+  private final AgentInfo info;
+  private final FilesRoutes files;
+  private final LoggingRoutes logging;
 
   /**
    * @param system the actor system whose scheduler times the asks
@@ -83,7 +91,7 @@ public final class AgentRoutes extends AllDirectives {
     this(system, containerizer, info, settings, ready, registry, HttpSecurity.open());
   }
 
-  /** Routes as above, guarded by {@code security}. */
+  /** Routes as above, guarded by {@code security}, without a files service or logging control. */
   public AgentRoutes(
       ActorSystem<?> system,
       ActorRef<Containerizer.Command> containerizer,
@@ -92,10 +100,33 @@ public final class AgentRoutes extends AllDirectives {
       BooleanSupplier ready,
       PrometheusMeterRegistry registry,
       HttpSecurity security) {
+    this(system, containerizer, info, settings, ready, registry, security, SandboxFiles.none(),
+        LoggingControl.fixed());
+  }
+
+  /**
+   * Routes as above whose files API serves {@code files} and whose logging calls use
+   * {@code logging}.
+   */
+  public AgentRoutes(
+      ActorSystem<?> system,
+      ActorRef<Containerizer.Command> containerizer,
+      AgentInfo info,
+      HttpSettings settings,
+      BooleanSupplier ready,
+      PrometheusMeterRegistry registry,
+      HttpSecurity security,
+      SandboxFiles files,
+      LoggingControl logging) {
     this.ready = ready;
     this.security = security;
+    this.info = info;
     this.metrics = new MetricsViews(registry);
-    this.api = new AgentApi(containerizer, info, settings, system, ready, security);
+    FilesApi filesApi = new FilesApi(files, containerizer, system, settings, security);
+    this.files = new FilesRoutes(filesApi);
+    this.logging = new LoggingRoutes(logging, security);
+    this.api = new AgentApi(containerizer, info, settings, system, ready, security,
+        new ObservationCalls(filesApi, metrics, logging, security));
     this.views = new AgentViews(containerizer, info, settings, system);
   }
 
@@ -115,7 +146,12 @@ public final class AgentRoutes extends AllDirectives {
             () -> completeWithFuture(views.state(mayView(c))))))),
         path("containers", () -> get(() -> readonly(c -> whenReady(() -> containers(c))))),
         path(segment("monitor").slash("statistics"), () -> get(() -> readonly(c -> whenReady(
-            () -> completeWithFuture(views.statistics(mayView(c))))))));
+            () -> completeWithFuture(views.statistics(mayView(c))))))),
+        path("flags", () -> get(() -> readonly(c -> complete(AgentViews.flags(info))))),
+        path("version", () -> get(() -> complete(AgentViews.version(info)))),
+        pathPrefix("files", () -> readonly(c -> whenReady(() -> files.routes(c)))),
+        path(segment("logging").slash("toggle"), () -> authenticated(Realm.READWRITE,
+            logging::toggle, this::complete)));
   }
 
   private Route api() {

@@ -52,6 +52,29 @@ final class AgentViews {
     this.system = system;
   }
 
+  /** {@code GET /flags}: {@code {"flags": {name: value}}}, every value a string, as Mesos. */
+  static HttpResponse flags(AgentInfo info) {
+    JsonWriter out = new JsonWriter().beginObject().name("flags").beginObject();
+    for (AgentInfo.Flag flag : info.flags()) {
+      out.name(flag.name()).value(flag.value());
+    }
+    return json(out.endObject().endObject());
+  }
+
+  /**
+   * {@code GET /version}: Mesos' {@code build_date}, {@code build_time}, {@code build_user},
+   * {@code git_tag} (Corral's own version) and {@code version} (the Mesos API's).
+   */
+  static HttpResponse version(AgentInfo info) {
+    return json(new JsonWriter().beginObject()
+        .name("build_date").value(info.buildDate())
+        .name("build_time").value(AgentInfo.seconds(info.buildTime()))
+        .name("build_user").value(info.buildUser())
+        .name("git_tag").value(info.corralVersion())
+        .name("version").value(info.version())
+        .endObject());
+  }
+
   /** {@code GET /state}: the agent's identity, its flags and every container it knows. */
   CompletionStage<HttpResponse> state(boolean mayView) {
     return withSnapshots("get state", mayView, snapshots -> {

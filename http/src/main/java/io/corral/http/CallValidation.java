@@ -39,6 +39,12 @@ final class CallValidation {
       case REMOVE_CONTAINER -> call.hasRemoveContainer()
           ? containerId("remove_container", call.getRemoveContainer().getContainerId())
           : missing("remove_container");
+      case GET_METRICS -> call.hasGetMetrics() ? Optional.empty() : missing("get_metrics");
+      case SET_LOGGING_LEVEL -> call.hasSetLoggingLevel()
+          ? Optional.empty()
+          : missing("set_logging_level");
+      case LIST_FILES -> call.hasListFiles() ? Optional.empty() : missing("list_files");
+      case READ_FILE -> call.hasReadFile() ? Optional.empty() : missing("read_file");
       default -> Optional.empty();
     };
   }

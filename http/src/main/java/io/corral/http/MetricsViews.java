@@ -41,6 +41,14 @@ final class MetricsViews {
 
   /** The snapshot, its keys sorted as Mesos writes them. */
   HttpResponse snapshot() {
+    JsonWriter out = new JsonWriter().beginObject();
+    values().forEach((key, value) -> out.name(key).value(value.doubleValue()));
+    return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+        out.endObject().toString()));
+  }
+
+  /** The snapshot's values by name, sorted (GET_METRICS lists the same). */
+  Map<String, Double> values() {
     Map<String, Double> values = new TreeMap<>();
     values.put("containerizer/mesos/container_destroy_errors", count(ContainerMetrics.DESTROY_ERRORS));
     values.put("slave/container_launch_errors", count(ContainerMetrics.LAUNCH_ERRORS));
@@ -54,10 +62,7 @@ final class MetricsViews {
       Gauge gauge = registry.find(ContainerMetrics.CONTAINERS).tag("state", ContainerMetrics.tag(state)).gauge();
       values.put("containerizer/corral/containers_" + ContainerMetrics.tag(state), gauge == null ? 0.0 : gauge.value());
     }
-    JsonWriter out = new JsonWriter().beginObject();
-    values.forEach((key, value) -> out.name(key).value(value.doubleValue()));
-    return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
-        out.endObject().toString()));
+    return values;
   }
 
   private double count(String counter) {

@@ -62,10 +62,23 @@ final class AgentFixture implements AutoCloseable {
 
   AgentFixture(HttpSettings settings, ActorTestKit testKit,
       io.corral.http.security.HttpSecurity security) throws Exception {
+    this(settings, testKit, security, io.corral.actors.files.SandboxFiles.none(),
+        LoggingControl.fixed());
+  }
+
+  /** An agent whose files API serves {@code files} and whose logging calls use {@code logging}. */
+  AgentFixture(io.corral.http.security.HttpSecurity security,
+      io.corral.actors.files.SandboxFiles files, LoggingControl logging) throws Exception {
+    this(HttpSettings.defaults(), ActorTestKit.create(), security, files, logging);
+  }
+
+  private AgentFixture(HttpSettings settings, ActorTestKit testKit,
+      io.corral.http.security.HttpSecurity security, io.corral.actors.files.SandboxFiles files,
+      LoggingControl logging) throws Exception {
     this.testKit = testKit;
     ActorRef<Containerizer.Command> containerizer = testKit.spawn(fake.behavior(), "containerizer");
-    AgentRoutes routes = new AgentRoutes(
-        testKit.system(), containerizer, INFO, settings, ready::get, registry, security);
+    AgentRoutes routes = new AgentRoutes(testKit.system(), containerizer, INFO, settings,
+        ready::get, registry, security, files, logging);
     binding = AgentServer.bind(testKit.system(), "127.0.0.1", 0, routes, settings)
         .toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     base = "http://127.0.0.1:" + binding.localAddress().getPort();

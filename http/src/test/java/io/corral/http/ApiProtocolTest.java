@@ -217,7 +217,7 @@ class ApiProtocolTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"GET_STATE", "GET_METRICS", "GET_FRAMEWORKS", "LAUNCH_NESTED_CONTAINER",
+  @ValueSource(strings = {"GET_STATE", "GET_FRAMEWORKS", "LAUNCH_NESTED_CONTAINER",
       "WAIT_NESTED_CONTAINER", "ATTACH_CONTAINER_OUTPUT", "GET_EXECUTORS"})
   void knownButUnservedTypesAre501(String type) throws Exception {
     HttpResponse<String> r = agent.postJson("{\"type\":\"" + type + "\"}");

@@ -106,7 +106,7 @@ class PosixLauncherIT {
     // directory that others could rename it out of.
     assertEquals(0, new ProcessBuilder("chmod", "1777", temp.toString()).start().waitFor());
     List<String> asUser = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--");
-    Run user = corral(asUser, jar, run("sh", "-c", "id -u; exit 4"));
+    Run user = corral(asUser, jar, run("--logging_level=INFO", "sh", "-c", "id -u; exit 4"));
     assertEquals(4, user.status(), user.stderr());
     assertEquals("65534\n", user.stdout());
     assertTrue(user.stderr().contains("Using launcher 'posix' (no --launcher given and the linux launcher cannot"

@@ -3,6 +3,7 @@ package io.corral.ops;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.corral.http.security.Credentials;
+import io.corral.proto.v1.agent.Call;
 import io.corral.proto.v1.agent.Response;
 import java.io.IOException;
 import java.net.URI;
@@ -96,6 +97,19 @@ final class AgentClientOptions {
       Thread.currentThread().interrupt();
       throw new StartupException("Failed to " + verb + ": interrupted", e);
     }
+  }
+
+  /** Sends {@code call} as Mesos' JSON (proto field names) and parses the response. */
+  Response call(Call call, String verb, Duration timeout) {
+    String json;
+    try {
+      json = JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace()
+          .print(call);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("Failed to print " + call.getType() + ": " + e.getMessage(), e);
+    }
+    String body = call(json, verb, timeout);
+    return body.isBlank() ? Response.getDefaultInstance() : response(body, verb);
   }
 
   /** Parses a v1 agent {@code Response} in Mesos' JSON. */

@@ -50,10 +50,11 @@ final class AgentCommand implements Callable<Integer> {
   @Mixin CniFlags cni;
   @Mixin FetcherFlags fetcher;
   @Mixin ContainerLoggerFlags logger;
+  @Mixin LoggingFlags logging;
 
   @Override
   public Integer call() throws InterruptedException {
-    Systems.applyLoggingLevel(flags.loggingLevel());
+    Logs.configure(flags.loggingLevel(), logging.logFormat);
     boolean root = Host.isRoot();
     LauncherFlag.Kind kind = launcher.resolve(root);
     flags.resolve(root, launcher.defaultIsolation(root), launcher.defaultIsolationReason(root));
@@ -111,8 +112,9 @@ final class AgentCommand implements Callable<Integer> {
     String where = http.ip() + ":" + http.port();
     try {
       return Wiring.bind(system, http,
-              FlagValues.render(http, flags, security, launcher, images, cni, fetcher, logger), ready,
-              registry, httpSecurity, tls)
+              FlagValues.render(http, flags, security, launcher, images, cni, fetcher, logger, logging), ready,
+              registry, httpSecurity, tls, new Wiring.Agent(flags, logging),
+              new Logs.Levels(flags.loggingLevel()))
           .toCompletableFuture()
           .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException | StartupException | IllegalArgumentException e) {

@@ -59,6 +59,7 @@ final class RunCommand implements Callable<Integer> {
   @Mixin LauncherFlag launcher;
 
   @Mixin ImageFlags images;
+  @Mixin LoggingFlags logging;
 
   @Spec CommandSpec spec;
 
@@ -85,7 +86,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    Systems.applyLoggingLevel(flags.loggingLevel());
+    AgentFlags.LoggingLevel level = loggingLevel();
+    Logs.configure(level, logging.logFormat);
     if (command.isEmpty() && image == null) {
       throw new StartupException("Missing required parameter: 'CMD' (it may be left out only with --image)");
     }
@@ -116,11 +118,22 @@ final class RunCommand implements Callable<Integer> {
       Directories.ensurePrivate("runtime", flags.runtimeDir());
       Call.LaunchContainer request = launchRequest();
       ActorSystem<Containerizer.Command> system =
-          Systems.start(Containerizer.create(settings(isolators, kind, imageSettings)), flags.loggingLevel());
+          Systems.start(Containerizer.create(settings(isolators, kind, imageSettings)), level);
       return new ForegroundRun(system, request, cleanup).destroyOnShutdown().run();
     } finally {
       cleanup.run();
     }
+  }
+
+  /**
+   * The level of {@code corral run}'s own logs: WARNING, so that its output is the command's
+   * (as {@code crun run}), unless {@code --logging_level} is given on the command line or in the
+   * environment.
+   */
+  private AgentFlags.LoggingLevel loggingLevel() {
+    boolean given = spec.commandLine().getParseResult().hasMatchedOption("--logging_level")
+        || FlagSources.inEnvironment(System.getenv(), "logging_level");
+    return given ? flags.loggingLevel() : AgentFlags.LoggingLevel.WARNING;
   }
 
   /**

@@ -2,7 +2,10 @@ package io.corral.ops;
 
 import io.corral.actors.Containerizer;
 import io.corral.actors.ContainerizerSettings;
+import io.corral.actors.Layout;
+import io.corral.actors.files.SandboxFiles;
 import io.corral.http.AgentInfo;
+import io.corral.http.LoggingControl;
 import io.corral.http.AgentRoutes;
 import io.corral.http.AgentServer;
 import io.corral.http.HttpSettings;
@@ -181,6 +184,9 @@ final class Wiring {
     return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 
+  /** The flags the files API reads: the directories and the agent's log file. */
+  record Agent(AgentFlags flags, LoggingFlags logging) {}
+
   /** Removes {@code --cgroups_root} from every hierarchy; one line per root left behind. */
   static List<String> removeCgroupsRoot(AgentFlags flags) {
     return io.corral.isolators.cgroups.Hierarchies.removeRoot(Linux.nativeDefault(), flags.cgroups());
@@ -202,6 +208,18 @@ final class Wiring {
       AgentFlags.Http http, Map<String, String> flags, java.util.function.BooleanSupplier ready,
       PrometheusMeterRegistry registry, HttpSecurity security,
       java.util.Optional<io.corral.http.security.Tls> tls) {
+    return bind(system, http, flags, ready, registry, security, tls, null, LoggingControl.fixed());
+  }
+
+  /**
+   * As above; the files API serves the sandboxes of {@code agent}'s work directory and its
+   * {@code --external_log_file} (none when {@code agent} is null), and the logging calls use
+   * {@code logging}.
+   */
+  static CompletionStage<ServerBinding> bind(ActorSystem<Containerizer.Command> system,
+      AgentFlags.Http http, Map<String, String> flags, java.util.function.BooleanSupplier ready,
+      PrometheusMeterRegistry registry, HttpSecurity security,
+      java.util.Optional<io.corral.http.security.Tls> tls, Agent agent, LoggingControl logging) {
     AgentInfo info = new AgentInfo(
         AgentInfo.MESOS_VERSION,
         Version.get(),
@@ -214,8 +232,10 @@ final class Wiring {
         UUID.randomUUID() + "-S0",
         flags.entrySet().stream().map(f -> new AgentInfo.Flag(f.getKey(), f.getValue())).toList());
     HttpSettings settings = HttpSettings.fromConfig(system.settings().config());
-    AgentRoutes routes =
-        new AgentRoutes(system, system, info, settings, ready, registry, security);
+    SandboxFiles files = agent == null ? SandboxFiles.none() : new SandboxFiles(new Layout(agent.flags().workDir(), agent.flags().runtimeDir()),
+            java.util.Optional.ofNullable(agent.logging().externalLogFile));
+    AgentRoutes routes = new AgentRoutes(system, system, info, settings, ready, registry, security,
+        files, logging);
     return AgentServer.bind(system, http.ip(), http.port(), routes, settings, tls);
   }
 }

@@ -62,6 +62,19 @@ class CorralRunIT {
     assertTrue(rows.contains("2 sh"), stdout);
     assertTrue(rows.stream().anyMatch(r -> r.matches("\\d+ ps")), stdout);
     assertFalse(stdout.contains("INFO"), "logs go to stderr, stdout is the command's:\n" + stdout);
+    assertEquals("", Files.readString(err), "only WARNING and above without --logging_level");
+  }
+
+  @Test
+  void loggingLevelInfoShowsTheAgentsOwnLines() throws Exception {
+    Path out = tmp.resolve("stdout");
+    Path err = tmp.resolve("stderr");
+    Process corral = corral(out, err, "run", "--logging_level=INFO",
+        "--isolation=filesystem/posix,posix/cpu,posix/mem", "--runtime_dir=" + tmp.resolve("runtime"),
+        "--", "echo", "hi");
+    assertTrue(corral.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "corral run did not exit");
+    assertEquals(0, corral.exitValue(), Files.readString(err));
+    assertEquals("hi\n", Files.readString(out));
     assertTrue(Files.readString(err).contains("Using isolation"), "the isolation is logged");
   }
 
@@ -72,7 +85,7 @@ class CorralRunIT {
     Path err = tmp.resolve("stderr");
     Process corral = corral(out, err,
         "run", "--isolation=filesystem/posix,posix/cpu,posix/mem,namespaces/pid",
-        "--runtime_dir=" + tmp.resolve("runtime"), "--", "sleep", seconds);
+        "--logging_level=INFO", "--runtime_dir=" + tmp.resolve("runtime"), "--", "sleep", seconds);
     List<ProcessHandle> started = new ArrayList<>();
     await(() -> {
       if (!corral.isAlive()) {
