@@ -1,5 +1,6 @@
 package io.corral.isolators;
 
+import io.corral.proto.v1.CommandInfo;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.LaunchPlan;
@@ -7,6 +8,8 @@ import io.corral.proto.v1.Resource;
 import io.corral.proto.v1.ResourceStatistics;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -38,6 +41,16 @@ final class DefaultContainerInfo implements Isolator {
   @Override
   public String name() {
     return isolator.name();
+  }
+
+  @Override
+  public Set<String> honours() {
+    return isolator.honours();
+  }
+
+  @Override
+  public Optional<String> invalid(ContainerInfo container, CommandInfo command) {
+    return isolator.invalid(container, command);
   }
 
   @Override
