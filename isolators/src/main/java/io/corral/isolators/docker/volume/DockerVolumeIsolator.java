@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -61,6 +62,7 @@ public final class DockerVolumeIsolator implements Isolator {
   private final PluginDiscovery discovery;
   private final VolumeDriverClient client;
   private final MountTable hostMounts;
+  private final CompletableFuture<Void> orphanCleanup = new CompletableFuture<>();
   private final ReentrantLock[] stripes = new ReentrantLock[64];
 
   /**
@@ -177,11 +179,20 @@ public final class DockerVolumeIsolator implements Isolator {
     }
     orphans.removeAll(known);
     if (orphans.isEmpty()) {
+      orphanCleanup.complete(null);
       return;
     }
-    Thread thread = new Thread(() -> orphans.forEach(this::cleanupOrphan), "corral-docker-volume-orphans");
+    Thread thread = new Thread(() -> {
+      orphans.forEach(this::cleanupOrphan);
+      orphanCleanup.complete(null);
+    }, "corral-docker-volume-orphans");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /** Completes when the orphans {@link #recover} found have been unmounted (or failed to be). */
+  CompletableFuture<Void> orphanCleanup() {
+    return orphanCleanup;
   }
 
   private void cleanupOrphan(String id) {
