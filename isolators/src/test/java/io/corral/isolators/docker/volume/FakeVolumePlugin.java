@@ -47,13 +47,13 @@ public final class FakeVolumePlugin implements AutoCloseable {
   private final Path socket;
   private final Path root;
   private final boolean bind;
-  private final ServerSocketChannel server;
+  private volatile ServerSocketChannel server;
   private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "fake-volume-plugin");
     t.setDaemon(true);
     return t;
   });
-  private final CountDownLatch closed = new CountDownLatch(1);
+  private volatile CountDownLatch closed = new CountDownLatch(1);
   private final Map<String, Set<String>> mounts = new ConcurrentHashMap<>();
   private final Map<String, Fault> faults = new ConcurrentHashMap<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -66,10 +66,24 @@ public final class FakeVolumePlugin implements AutoCloseable {
     this.socket = socketDir.resolve(name + ".sock");
     this.root = root;
     this.bind = bind;
+    reappear();
+  }
+
+  /** Serves again, with the volumes and mounts it had: a plugin restarted. */
+  public synchronized void reappear() throws IOException {
     Files.deleteIfExists(socket);
-    server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(socket));
-    threads.execute(this::accept);
+    closed = new CountDownLatch(1);
+    ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    channel.bind(UnixDomainSocketAddress.of(socket));
+    server = channel;
+    threads.execute(() -> accept(channel));
+  }
+
+  /** Stops serving, its socket file gone, calls under way cut: a plugin that died. */
+  public synchronized void vanish() throws IOException {
+    closed.countDown();
+    server.close();
+    Files.deleteIfExists(socket);
   }
 
   public Path socket() {
@@ -105,10 +119,10 @@ public final class FakeVolumePlugin implements AutoCloseable {
     return bind ? root.resolve("data").resolve(name) : mountpoint(name);
   }
 
-  private void accept() {
-    while (server.isOpen()) {
+  private void accept(ServerSocketChannel channel) {
+    while (channel.isOpen()) {
       try {
-        SocketChannel connection = server.accept();
+        SocketChannel connection = channel.accept();
         threads.execute(() -> serve(connection));
       } catch (IOException e) {
         return;
@@ -264,10 +278,8 @@ public final class FakeVolumePlugin implements AutoCloseable {
   /** Stops serving (the socket file goes): a plugin that vanished. Mounts it made stay. */
   @Override
   public void close() throws IOException {
-    closed.countDown();
-    server.close();
+    vanish();
     threads.shutdownNow();
-    Files.deleteIfExists(socket);
   }
 
   /** Unmounts what a {@code bind} plugin still holds mounted (test teardown). */
