@@ -19,7 +19,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import io.corral.images.testing.Registry;
+import io.corral.images.testing.Skopeo;
+import io.corral.images.testing.TestImages;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -33,28 +38,56 @@ import org.junit.jupiter.api.Test;
 @Tag("root")
 class DockerVolumeIT {
   static final Duration PATIENCE = Duration.ofSeconds(60);
-  Path temp;
-  FakeVolumePlugin plugin;
+  static Path temp;
+  static Registry registry;
+  static FakeVolumePlugin plugin;
+  /** The agent of the tests that do not restart it; those start their own. */
+  static AgentProcess shared;
   AgentProcess agent;
 
-  @BeforeEach
-  void start() throws IOException {
+  @BeforeAll
+  static void startAll() throws IOException {
     assumeTrue(Host.isRoot(), "needs root: mount namespaces and bind mounts");
     temp = Files.createTempDirectory("corral-dvol-it-");
+    TestImages.Built image = TestImages.busybox(temp.resolve("oci"), "test");
+    registry = Registry.start(temp.resolve("registry"), new Registry.NoAuth());
+    Skopeo.push(image.ociName(), registry.authority(), "busybox:latest", Skopeo.Format.V2S2, false, null);
     plugin = new FakeVolumePlugin(temp.resolve("plugins"), "corraltest", temp.resolve("plugin"), true);
-    agent = AgentProcess.start(flags());
+    shared = AgentProcess.start(flags());
   }
 
-  String[] flags() {
-    return new String[] {"--isolation=filesystem/linux,docker/volume,namespaces/pid",
+  @BeforeEach
+  void useShared() {
+    agent = shared;
+  }
+
+  static String[] flags() {
+    return new String[] {"--isolation=filesystem/linux,docker/runtime,docker/volume,namespaces/pid",
+        "--image_providers=docker", "--docker_registry=http://" + registry.authority(),
         "--docker_volume_plugin_dirs=" + temp.resolve("plugins"),
         "--docker_volume_checkpoint_dir=" + temp.resolve("checkpoints"), "--docker_volume_plugin_timeout=2secs"};
   }
 
+  /** An agent of this test's own, on the same plugin, for a test that kills or stops it. */
+  void ownAgent() {
+    agent = AgentProcess.start(flags());
+  }
+
   @AfterEach
-  void stop() throws IOException {
-    if (agent != null) {
+  void stopOwn() {
+    plugin.clearFaults();
+    if (agent != null && agent != shared) {
       agent.close();
+    }
+  }
+
+  @AfterAll
+  static void stopAll() throws IOException {
+    if (shared != null) {
+      shared.close();
+    }
+    if (registry != null) {
+      registry.close();
     }
     if (plugin != null) {
       plugin.close();
@@ -66,6 +99,11 @@ class DockerVolumeIT {
 
   /** A LAUNCH_CONTAINER body with one docker volume per {@code name:path:mode} spec. */
   static String launch(String id, String script, String... volumes) {
+    return launchIn(id, "", script, volumes);
+  }
+
+  /** As {@link #launch}, in a container of {@code image} when it is not empty. */
+  static String launchIn(String id, String image, String script, String... volumes) {
     StringBuilder json = new StringBuilder();
     for (String spec : volumes) {
       String[] p = spec.split(":");
@@ -76,7 +114,8 @@ class DockerVolumeIT {
     }
     return AgentClient.launchJsonRaw("\"container_id\":{\"value\":" + AgentClient.quote(id) + "},"
         + "\"command\":{\"value\":" + AgentClient.quote(script) + "},"
-        + "\"container\":{\"type\":\"MESOS\",\"volumes\":[" + json + "]}");
+        + "\"container\":{\"type\":\"MESOS\"," + (image.isEmpty() ? "" : "\"mesos\":{\"image\":{\"type\":\"DOCKER\","
+        + "\"docker\":{\"name\":" + AgentClient.quote(image) + "}}},") + "\"volumes\":[" + json + "]}");
   }
 
   HttpResponse<String> post(String body) {
@@ -133,6 +172,24 @@ class DockerVolumeIT {
   }
 
   @Test
+  void anImageContainerGetsItsVolumesInItsRootfsReadOnlyOneRefused() throws IOException {
+    Files.createDirectories(plugin.data("img-ro"));
+    Files.writeString(plugin.data("img-ro").resolve("seed"), "seeded\n");
+    // The image runs as 1000:1000, and Corral has no --docker_volume_chown.
+    Files.setPosixFilePermissions(Files.createDirectories(plugin.data("img-rw")),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    launched(launchIn("image", "busybox", "echo from-image > /data/f; cat /ro/seed; touch /ro/x 2>&1; echo rc=$?;"
+        + " test ! -e " + temp + " && echo host-hidden", "img-rw:/data:RW", "img-ro:/ro:RO"));
+    assertEquals(0, agent.client().waitFor("image").getExitStatus(), agent.logTail());
+    String out = stdout("image");
+    assertTrue(out.startsWith("seeded\n") && out.contains("Read-only file system") && out.endsWith("rc=1\nhost-hidden\n"),
+        out);
+    assertEquals("from-image\n", Files.readString(plugin.data("img-rw").resolve("f")));
+    assertEquals(200, agent.client().remove("image"));
+    assertReleased("img-rw", "img-ro");
+  }
+
+  @Test
   void twoContainersShareAVolumeWhichStaysMountedForTheSecond() throws IOException {
     launched(launch("first", "touch shared/first; while [ ! -e shared/second ]; do sleep 0.05; done; cat shared/second",
         "shared:shared:RW"));
@@ -141,13 +198,15 @@ class DockerVolumeIT {
     assertEquals(0, agent.client().waitFor("second").getExitStatus(), agent.logTail());
     assertEquals(0, agent.client().waitFor("first").getExitStatus(), agent.logTail());
     assertEquals("from-second\n", stdout("first"));
-    assertEquals(2, Set.copyOf(plugin.calls("/VolumeDriver.Mount").stream().map(c -> c.body().path("ID").asText())
+    assertEquals(2, Set.copyOf(plugin.calls("/VolumeDriver.Mount").stream()
+        .filter(c -> c.body().path("Name").asText().equals("shared")).map(c -> c.body().path("ID").asText())
         .toList()).size(), "one Mount ID per container");
     assertReleased("shared");
   }
 
   @Test
   void afterAnAgentSigkillTheRecoveredContainerUnmountsItsVolumeOnce() throws IOException {
+    ownAgent();
     launched(launch("kept", "touch vol/up; while [ ! -e vol/stop ]; do sleep 0.05; done", "kept:vol:RW"));
     Eventually.await(PATIENCE, () -> Files.exists(plugin.data("kept").resolve("up")), "the container");
     agent.sigkill();
@@ -156,11 +215,13 @@ class DockerVolumeIT {
     Files.writeString(plugin.data("kept").resolve("stop"), "");
     assertEquals(0, agent.client().waitFor("kept").getExitStatus(), agent.logTail());
     assertReleased("kept");
-    assertEquals(1, plugin.calls("/VolumeDriver.Unmount").size());
+    assertEquals(1, plugin.calls("/VolumeDriver.Unmount").stream().filter(c -> c.body().path("Name").asText()
+        .equals("kept")).count());
   }
 
   @Test
   void aContainerThatEndedWhileTheAgentWasDownIsUnmountedAtRecovery() throws IOException {
+    ownAgent();
     launched(launch("ended", "touch vol/up; while [ ! -e vol/stop ]; do sleep 0.05; done", "ended:vol:RW"));
     Eventually.await(PATIENCE, () -> Files.exists(plugin.data("ended").resolve("up")), "the container");
     agent.sigkill();
@@ -186,6 +247,7 @@ class DockerVolumeIT {
 
   @Test
   void aVanishedPluginLeavesTheContainerDestroyableAndItsVolumeIsReleasedOnceItIsBack() throws IOException {
+    ownAgent();
     launched(launch("orphaned", "touch vol/up; while [ ! -e vol/stop ]; do sleep 0.05; done", "gone:vol:RW"));
     Eventually.await(PATIENCE, () -> Files.exists(plugin.data("gone").resolve("up")), "the container");
     plugin.vanish();
@@ -214,7 +276,8 @@ class DockerVolumeIT {
     }
     assertEquals(50, Files.readAllLines(plugin.data("many-a").resolve("log")).size());
     assertReleased("many-a", "many-0", "many-1", "many-2");
-    assertEquals(100, plugin.calls("/VolumeDriver.Unmount").size());
+    assertEquals(100, plugin.calls("/VolumeDriver.Unmount").stream().filter(c -> c.body().path("Name").asText()
+        .startsWith("many-")).count());
   }
 
   @Test
@@ -226,7 +289,7 @@ class DockerVolumeIT {
     assertEquals(400, twice.statusCode(), twice.body());
     assertTrue(twice.body().contains("Found duplicate docker volume with driver 'corraltest' and name 'v'"));
     assertFalse(Files.exists(agent.sandbox("unknown")));
-    assertEquals(List.of(), plugin.calls());
+    assertTrue(plugin.calls().stream().noneMatch(c -> c.body().path("Name").asText().equals("v")));
     try (AgentProcess plain = AgentProcess.start("--isolation=filesystem/linux")) {
       HttpResponse<String> refused = plain.client().postJson(launch("plain", "true", "v:data:RW"));
       assertEquals(400, refused.statusCode(), refused.body());

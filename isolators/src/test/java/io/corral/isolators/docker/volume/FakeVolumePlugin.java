@@ -95,6 +95,11 @@ public final class FakeVolumePlugin implements AutoCloseable {
     faults.put(method, fault);
   }
 
+  /** Every method behaves again. */
+  public void clearFaults() {
+    faults.clear();
+  }
+
   public List<Call> calls() {
     return List.copyOf(calls);
   }
