@@ -204,11 +204,16 @@ class DockerVolumeIT {
     assertReleased("shared");
   }
 
+  /** Launches {@code id}, which runs until the file {@code stop} is in volume {@code volume}. */
+  void runUntilStopped(String id, String volume) {
+    launched(launch(id, "touch vol/up; while [ ! -e vol/stop ]; do sleep 0.05; done", volume + ":vol:RW"));
+    Eventually.await(PATIENCE, () -> Files.exists(plugin.data(volume).resolve("up")), "container '" + id + "'");
+  }
+
   @Test
   void afterAnAgentSigkillTheRecoveredContainerUnmountsItsVolumeOnce() throws IOException {
     ownAgent();
-    launched(launch("kept", "touch vol/up; while [ ! -e vol/stop ]; do sleep 0.05; done", "kept:vol:RW"));
-    Eventually.await(PATIENCE, () -> Files.exists(plugin.data("kept").resolve("up")), "the container");
+    runUntilStopped("kept", "kept");
     agent.sigkill();
     agent = agent.restart(flags());
     assertEquals(1, plugin.mountIds("kept").size());
@@ -222,8 +227,7 @@ class DockerVolumeIT {
   @Test
   void aContainerThatEndedWhileTheAgentWasDownIsUnmountedAtRecovery() throws IOException {
     ownAgent();
-    launched(launch("ended", "touch vol/up; while [ ! -e vol/stop ]; do sleep 0.05; done", "ended:vol:RW"));
-    Eventually.await(PATIENCE, () -> Files.exists(plugin.data("ended").resolve("up")), "the container");
+    runUntilStopped("ended", "ended");
     agent.sigkill();
     Files.writeString(plugin.data("ended").resolve("stop"), "");
     agent = agent.restart(flags());
@@ -248,8 +252,7 @@ class DockerVolumeIT {
   @Test
   void aVanishedPluginLeavesTheContainerDestroyableAndItsVolumeIsReleasedOnceItIsBack() throws IOException {
     ownAgent();
-    launched(launch("orphaned", "touch vol/up; while [ ! -e vol/stop ]; do sleep 0.05; done", "gone:vol:RW"));
-    Eventually.await(PATIENCE, () -> Files.exists(plugin.data("gone").resolve("up")), "the container");
+    runUntilStopped("orphaned", "gone");
     plugin.vanish();
     assertEquals(200, agent.client().kill("orphaned"));
     HttpResponse<String> waited = agent.client().waitRaw("orphaned");

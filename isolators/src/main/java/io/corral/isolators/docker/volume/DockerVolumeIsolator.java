@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * its {@code Mount} is sent and removed only after its {@code Unmount} succeeded, so a restarted
  * agent unmounts exactly what may be mounted; a call repeated after a crash carries the same
  * {@code ID}, which a plugin counting by {@code ID} does not count twice. Calls for one volume
- * are serialized (as Mesos does per driver and name).
+ * are serialized (as Mesos does per driver and name), and a container's cleanup waits for a
+ * prepare of it that was abandoned but still runs, which stops before its next Mount.
  *
  * <p>{@link #cleanup} unmounts every entry of the container, forgets each one that succeeded (and
  * one whose {@code Mount} the plugin refused), and fails naming the others, which the caller
@@ -62,6 +64,10 @@ public final class DockerVolumeIsolator implements Isolator {
   private final PluginDiscovery discovery;
   private final VolumeDriverClient client;
   private final MountTable hostMounts;
+  /** One lock per container between its prepare and its cleanup. */
+  private final Map<String, ReentrantLock> containers = new ConcurrentHashMap<>();
+  /** The containers whose cleanup has begun: a prepare still running for one stops. */
+  private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> orphanCleanup = new CompletableFuture<>();
   private final ReentrantLock[] stripes = new ReentrantLock[64];
 
@@ -112,6 +118,20 @@ public final class DockerVolumeIsolator implements Isolator {
     if (planned.isEmpty()) {
       return LaunchPlan.getDefaultInstance();
     }
+    ReentrantLock lock = containers.computeIfAbsent(container.name(), id -> new ReentrantLock());
+    lock.lock();
+    try {
+      return prepare(container, planned);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Prepares under the container's lock, which a cleanup that runs beside an abandoned prepare
+   * waits for: it first marks the container cancelled, so this prepare stops before its next Mount.
+   */
+  private LaunchPlan prepare(ContainerContext container, List<VolumePlanner.Planned> planned) {
     DockerVolumeRequests.invalid(container.launch().getContainer(), discovery).ifPresent(why -> {
       throw new IsolatorException("Failed to prepare: " + why);
     });
@@ -133,6 +153,9 @@ public final class DockerVolumeIsolator implements Isolator {
 
   /** Creates and mounts entry {@code i}, checkpointing its mountpoint; the mountpoint. */
   private Path mount(String container, DockerVolumeMounts.Builder mounts, int i, Volume volume) {
+    if (cancelled.contains(container)) {
+      throw new IsolatorException("Failed to prepare: container '" + container + "' is being destroyed");
+    }
     DockerVolumeMounts.Entry entry = mounts.getEntries(i);
     Map<String, String> options = new LinkedHashMap<>();
     volume.getSource().getDockerVolume().getDriverOptions().getParameterList()
@@ -161,7 +184,18 @@ public final class DockerVolumeIsolator implements Isolator {
 
   @Override
   public void cleanup(ContainerContext container) {
-    List<String> failures = unmountAll(container.name());
+    cancelled.add(container.name());
+    ReentrantLock lock = containers.computeIfAbsent(container.name(), id -> new ReentrantLock());
+    lock.lock();
+    List<String> failures;
+    try {
+      failures = unmountAll(container.name());
+    } finally {
+      lock.unlock();
+      // A retry marks it again; a later container of the same id must be able to prepare.
+      containers.remove(container.name());
+      cancelled.remove(container.name());
+    }
     if (!failures.isEmpty()) {
       throw new IsolatorException("Failed to unmount docker volumes of container '" + container.name()
           + "': " + String.join("; ", failures));
