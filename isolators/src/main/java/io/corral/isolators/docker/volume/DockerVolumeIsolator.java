@@ -224,6 +224,11 @@ public final class DockerVolumeIsolator implements Isolator {
     thread.start();
   }
 
+  /** Whether the cleanup of container {@code id} has begun and not ended. */
+  boolean cleaningUp(String id) {
+    return cancelled.contains(id);
+  }
+
   /** Completes when the orphans {@link #recover} found have been unmounted (or failed to be). */
   CompletableFuture<Void> orphanCleanup() {
     return orphanCleanup;

@@ -27,6 +27,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,8 +55,12 @@ class DockerVolumeIsolatorTest {
   }
 
   private DockerVolumeIsolator isolator() {
+    return isolator(Duration.ofSeconds(2));
+  }
+
+  private DockerVolumeIsolator isolator(Duration timeout) {
     return new DockerVolumeIsolator("/mnt/mesos/sandbox", new DockerVolumeConfig(tmp.resolve("ckpt"),
-        List.of(tmp.resolve("plugins")), Duration.ofSeconds(2)), new MountTable(Path.of("/proc/self/mountinfo")));
+        List.of(tmp.resolve("plugins")), timeout), new MountTable(Path.of("/proc/self/mountinfo")));
   }
 
   static Volume volume(String driver, String name, String containerPath, Volume.Mode mode) {
@@ -157,6 +163,29 @@ class DockerVolumeIsolatorTest {
     assertEquals(Set.of(), plugin.mountIds("v1"));
     assertEquals(Set.of(), plugin.mountIds("v2"));
     assertEquals(4, plugin.calls("/VolumeDriver.Unmount").size(), "two hung, then one each");
+  }
+
+  @Test
+  void aCleanupBesideAnAbandonedPrepareWaitsForItAndThePrepareStops() throws Exception {
+    plugin.fault("/VolumeDriver.Mount", Fault.HOLD);
+    isolator = isolator(Duration.ofSeconds(60));
+    ContainerContext c = container("c1", volume("fake", "v1", target.toString(), Volume.Mode.RW),
+        volume("fake", "v2", tmp.resolve("root").toString(), Volume.Mode.RW));
+    CompletableFuture<LaunchPlan> prepare = CompletableFuture.supplyAsync(() -> isolator.prepare(c));
+    assertTrue(plugin.awaitCalls("/VolumeDriver.Mount", 1, Duration.ofSeconds(10)));
+    CompletableFuture<Void> cleanup = CompletableFuture.runAsync(() -> isolator.cleanup(c));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!isolator.cleaningUp("c1") && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertTrue(isolator.cleaningUp("c1"));
+    plugin.release();
+    cleanup.get(10, TimeUnit.SECONDS);
+    ExecutionException failed = assertThrows(ExecutionException.class, () -> prepare.get(10, TimeUnit.SECONDS));
+    assertEquals("Failed to prepare: container 'c1' is being destroyed", failed.getCause().getMessage());
+    assertEquals(1, plugin.calls("/VolumeDriver.Mount").size(), "no Mount of v2");
+    assertEquals(Set.of(), plugin.mountIds("v1"));
+    assertFalse(Files.exists(tmp.resolve("ckpt/c1")));
   }
 
   @Test

@@ -37,7 +37,7 @@ import java.util.concurrent.Executors;
  */
 public final class FakeVolumePlugin implements AutoCloseable {
   /** How a method misbehaves. */
-  public enum Fault { NONE, ERR, HTTP_500, HTTP_500_TEXT, HANG, GARBAGE, DIE, CHUNKED, NOT_IMPLEMENTED }
+  public enum Fault { NONE, ERR, HTTP_500, HTTP_500_TEXT, HANG, HOLD, GARBAGE, DIE, CHUNKED, NOT_IMPLEMENTED }
 
   /** One request: the method's path and its JSON body. */
   public record Call(String method, JsonNode body) {}
@@ -54,6 +54,7 @@ public final class FakeVolumePlugin implements AutoCloseable {
     return t;
   });
   private volatile CountDownLatch closed = new CountDownLatch(1);
+  private final CountDownLatch held = new CountDownLatch(1);
   private final Map<String, Set<String>> mounts = new ConcurrentHashMap<>();
   private final Map<String, Fault> faults = new ConcurrentHashMap<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -93,6 +94,25 @@ public final class FakeVolumePlugin implements AutoCloseable {
   /** Makes {@code method} (e.g. {@code /VolumeDriver.Mount}) misbehave from now on. */
   public void fault(String method, Fault fault) {
     faults.put(method, fault);
+  }
+
+  /** Lets the calls held by {@link Fault#HOLD} (and every later one) be answered. */
+  public void release() {
+    held.countDown();
+  }
+
+  /** Waits until {@code method} has been received {@code count} times; false after {@code timeout}. */
+  public synchronized boolean awaitCalls(String method, int count, java.time.Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (calls(method).size() < count) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
+    return true;
   }
 
   /** Every method behaves again. */
@@ -145,6 +165,10 @@ public final class FakeVolumePlugin implements AutoCloseable {
       Fault fault = faults.getOrDefault(method, Fault.NONE);
       switch (fault) {
         case HANG -> closed.await();
+        case HOLD -> {
+          held.await();
+          respond(out, 200, JSON.writeValueAsString(answer(method)), false);
+        }
         case GARBAGE -> out.write("\u0000\u0001 not http at all\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         case DIE -> out.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"Err\":".getBytes(StandardCharsets.US_ASCII));
         case ERR -> respond(out, 200, "{\"Err\":\"scripted failure of " + method + "\"}", false);
@@ -173,6 +197,9 @@ public final class FakeVolumePlugin implements AutoCloseable {
     String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
     String method = requestLine.split(" ")[1];
     calls.add(new Call(method, body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body)));
+    synchronized (this) {
+      notifyAll();
+    }
     return method;
   }
 
