@@ -203,6 +203,15 @@ class DockerVolumeIsolatorTest {
   }
 
   @Test
+  void aDockerVolumeIsAnUnsupportedFieldThatThisIsolatorHonours() {
+    ContainerInfo info = ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
+        .addVolumes(Volume.newBuilder().setContainerPath("/h").setMode(Volume.Mode.RW).setHostPath("/srv"))
+        .addVolumes(volume("fake", "v", "/a", Volume.Mode.RW)).build();
+    assertEquals(List.of(UnsupportedFields.DOCKER_VOLUME), UnsupportedFields.of(info));
+    assertEquals(List.of(), UnsupportedFields.of(info.toBuilder().removeVolumes(1).build()));
+  }
+
+  @Test
   void requestChecksAreMadeAtLaunch() {
     assertEquals(Set.of(UnsupportedFields.DOCKER_VOLUME), isolator.honours());
     assertEquals(Optional.of("docker volume with container path '/a' has no driver"),
