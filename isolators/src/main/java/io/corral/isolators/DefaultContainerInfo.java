@@ -1,5 +1,6 @@
 package io.corral.isolators;
 
+import io.corral.proto.v1.CommandInfo;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.LaunchPlan;
@@ -7,6 +8,8 @@ import io.corral.proto.v1.Resource;
 import io.corral.proto.v1.ResourceStatistics;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -41,12 +44,12 @@ final class DefaultContainerInfo implements Isolator {
   }
 
   @Override
-  public java.util.Set<String> honours() {
+  public Set<String> honours() {
     return isolator.honours();
   }
 
   @Override
-  public java.util.Optional<String> invalid(ContainerInfo container, io.corral.proto.v1.CommandInfo command) {
+  public Optional<String> invalid(ContainerInfo container, CommandInfo command) {
     return isolator.invalid(container, command);
   }
 

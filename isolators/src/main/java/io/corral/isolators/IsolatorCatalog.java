@@ -8,6 +8,7 @@ import io.corral.isolators.cgroups.Hierarchies;
 import io.corral.isolators.disk.DuDiskIsolator;
 import io.corral.isolators.disk.XfsDiskIsolator;
 import io.corral.isolators.docker.DockerRuntimeIsolator;
+import io.corral.isolators.docker.volume.DockerVolumeIsolator;
 import io.corral.isolators.filesystem.LinuxFilesystemIsolator;
 import io.corral.isolators.filesystem.PosixFilesystemIsolator;
 import io.corral.isolators.filesystem.SharedFilesystemIsolator;
@@ -84,6 +85,9 @@ public final class IsolatorCatalog {
               options.mounts().hostPathVolumeForceCreation())),
       new Entry("volume/sandbox_path", true, "SANDBOX_PATH (SELF) volumes bound into the container",
           (linux, options, hierarchies) -> new SandboxPathVolumeIsolator(options.mounts().sandboxDirectory())),
+      new Entry("docker/volume", true, "DOCKER_VOLUME volumes mounted by their Docker volume plugin",
+          (linux, options, hierarchies) -> new DockerVolumeIsolator(options.mounts().sandboxDirectory(),
+              options.mounts().dockerVolume())),
       new Entry("linux/capabilities", true, "effective and bounding capability sets",
           (linux, options, hierarchies) -> new CapabilitiesIsolator(
               options.effectiveCapabilities(), options.boundingCapabilities())),

@@ -8,6 +8,7 @@ import io.corral.isolators.disk.XfsConfig;
 import io.corral.isolators.disk.XfsDiskIsolator;
 import io.corral.isolators.filesystem.LinuxFilesystemIsolator;
 import io.corral.isolators.filesystem.MountConfig;
+import io.corral.isolators.filesystem.VolumeKinds;
 import io.corral.isolators.namespaces.IpcNamespaceIsolator;
 import io.corral.isolators.network.cni.CniConfig;
 import io.corral.posix.Linux;
@@ -226,7 +227,7 @@ public final class IsolatorRegistry {
    */
   private static void requireFilesystemLinux(List<String> names) {
     for (String name : names) {
-      if (name.startsWith("volume/") && !names.contains("filesystem/linux")) {
+      if (VolumeKinds.mounts(name) && !names.contains("filesystem/linux")) {
         throw new IllegalArgumentException("Failed to create isolator '" + name + "': the"
             + " 'filesystem/linux' isolator must be used with it");
       }

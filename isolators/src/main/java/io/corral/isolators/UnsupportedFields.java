@@ -2,6 +2,7 @@ package io.corral.isolators;
 
 import io.corral.proto.v1.CommandInfo;
 import io.corral.proto.v1.ContainerInfo;
+import io.corral.proto.v1.Volume;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,6 +13,9 @@ import java.util.List;
  * filesystem). Field names are the v1 JSON paths below {@code launch_container}. Pure; any thread.
  */
 public final class UnsupportedFields {
+  /** A volume whose source is a Docker volume: honoured by {@code docker/volume}. */
+  public static final String DOCKER_VOLUME = "container.volumes.source.docker_volume";
+
   private UnsupportedFields() {}
 
   /** The fields of {@code info} that Corral cannot honour, in the order of the message. */
@@ -25,6 +29,9 @@ public final class UnsupportedFields {
     }
     if (info.getNetworkInfosCount() > 0) {
       fields.add("container.network_infos");
+    }
+    if (info.getVolumesList().stream().anyMatch(v -> v.getSource().getType() == Volume.Source.Type.DOCKER_VOLUME)) {
+      fields.add(DOCKER_VOLUME);
     }
     if (info.hasHostname()) {
       fields.add("container.hostname");

@@ -31,9 +31,12 @@ class IsolatorRegistryTest {
   void everyCatalogEntryCreatesTheIsolatorOfItsName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path work) {
     Linux xfsHost = new FakeLinux().xfs(work, java.nio.file.Path.of("/dev/loop5"), "rw,prjquota").linux();
     IsolatorRegistry.Options options = IsolatorRegistry.Options.defaults()
-        .withXfs(io.corral.isolators.disk.XfsConfig.defaults().withWorkDir(work));
+        .withXfs(io.corral.isolators.disk.XfsConfig.defaults().withWorkDir(work))
+        .withMounts(new io.corral.isolators.filesystem.MountConfig("/mnt/mesos/sandbox", List.of(),
+            new io.corral.isolators.docker.volume.DockerVolumeConfig(work.resolve("docker-volume"),
+                List.of(work.resolve("plugins")), java.time.Duration.ofSeconds(1))));
     for (IsolatorCatalog.Entry entry : IsolatorCatalog.ENTRIES) {
-      List<String> names = entry.name().startsWith("volume/")
+      List<String> names = io.corral.isolators.filesystem.VolumeKinds.mounts(entry.name())
           ? List.of("filesystem/linux", entry.name()) : List.of(entry.name());
       assertEquals(names, IsolatorRegistry.create(names, xfsHost, options).stream()
           .map(Isolator::name).toList());

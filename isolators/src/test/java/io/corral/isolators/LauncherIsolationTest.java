@@ -21,7 +21,8 @@ class LauncherIsolationTest {
     List<String> linuxOnly = IsolatorCatalog.names().stream().filter(n -> !LauncherIsolation.POSIX.contains(n)).toList();
     assertEquals(List.of("filesystem/shared", "filesystem/linux", "posix/rlimits", "cgroups/cpu", "cgroups/mem",
         "cgroups/pids", "cgroups/net_cls", "docker/runtime", "volume/host_path", "volume/sandbox_path",
-        "linux/capabilities", "linux/nnp", "namespaces/ipc", "namespaces/pid", "disk/xfs", "network/cni"),
+        "docker/volume", "linux/capabilities", "linux/nnp", "namespaces/ipc", "namespaces/pid", "disk/xfs",
+        "network/cni"),
         linuxOnly);
     assertEquals(IsolatorCatalog.ENTRIES.size(), linuxOnly.size() + LauncherIsolation.POSIX.size());
   }

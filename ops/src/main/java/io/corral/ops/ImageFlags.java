@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -88,6 +89,8 @@ final class ImageFlags {
           + " the JSON, or /path or file:///path to it. Default: none (PRUNE_IMAGES only).")
   String imageGcConfig;
 
+  @Mixin DockerVolumeFlags dockerVolume = new DockerVolumeFlags();
+
   /** The flags as the agent uses them; {@code enabled} false when no provider is given. */
   record Images(boolean enabled, String registry, Path store, Optional<String> backend,
       Optional<String> dockerConfigJson, MountConfig mounts, Optional<ImageGcConfig> gc, int registryAttempts,
@@ -152,7 +155,8 @@ final class ImageFlags {
     }
     Path store = dockerStoreDir != null ? dockerStoreDir : defaultStore;
     return new Images(!providers.isEmpty(), dockerRegistry, store.toAbsolutePath().normalize(), backend,
-        dockerConfigJson(), new MountConfig(Path.of(sandboxDirectory).normalize().toString(), forceCreation()),
+        dockerConfigJson(), new MountConfig(Path.of(sandboxDirectory).normalize().toString(), forceCreation(),
+            dockerVolume.resolve()),
         gcConfig(), dockerRegistryAttempts, dockerRegistryTimeout);
   }
 

@@ -30,7 +30,7 @@ import java.util.List;
  *
  * <p>Without an image the container keeps the host's root and runs in its host sandbox, as
  * with {@code filesystem/posix}, in a private mount namespace. Volumes are mounted by
- * {@code volume/host_path} and {@code volume/sandbox_path}; a volume of another kind (no
+ * {@code volume/host_path}, {@code volume/sandbox_path} and {@code docker/volume}; a volume of another kind (no
  * isolator of Corral handles it) is refused here, and so is one whose isolator is not enabled
  * (see {@link #withVolumeIsolators}).
  *
@@ -71,7 +71,7 @@ public final class LinuxFilesystemIsolator implements Isolator {
   /** The same isolator, refusing the volumes that none of the enabled {@code names} mounts. */
   public LinuxFilesystemIsolator withVolumeIsolators(List<String> names) {
     return new LinuxFilesystemIsolator(sandboxDirectory,
-        names.stream().filter(n -> n.startsWith("volume/")).toList());
+        names.stream().filter(VolumeKinds::mounts).toList());
   }
 
   /** Where the sandbox appears inside an image container. */

@@ -19,7 +19,7 @@ import java.util.function.Function;
  * shows through writable. The target is created by corral-init when missing: a directory, or an
  * empty file for a file source. Pure apart from reading the mount table; any thread.
  */
-final class VolumeMounts {
+public final class VolumeMounts {
   private VolumeMounts() {}
 
   /**
@@ -28,7 +28,7 @@ final class VolumeMounts {
    * made ready by {@code create}, then a mount namespace with the mounts of each volume, in
    * order. No volumes: an empty fragment.
    */
-  static LaunchPlan prepare(List<VolumePlanner.Planned> volumes, Function<Volume, Path> source,
+  public static LaunchPlan prepare(List<VolumePlanner.Planned> volumes, Function<Volume, Path> source,
       Consumer<Path> create, MountTable hostMounts) {
     if (volumes.isEmpty()) {
       return LaunchPlan.getDefaultInstance();

@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Where the {@code volume/host_path} and {@code volume/sandbox_path} volumes of a container go,
- * checked all together before either isolator changes anything (Mesos' target rules, section
+ * Where the volumes of a container go ({@code volume/host_path}, {@code volume/sandbox_path}
+ * and {@code docker/volume}), checked all together before any of them changes anything (Mesos' target rules, section
  * "volume/host_path"):
  *
  * <ul>
@@ -30,9 +30,9 @@ import java.util.Map;
  * never points a mount at the host; no two volumes share a target, and none hides the sandbox.
  * Reads the filesystem on the caller's thread; creates nothing.
  */
-final class VolumePlanner {
+public final class VolumePlanner {
   /** One volume: its kind's isolator, the volume, and the target on the host's side. */
-  record Planned(String isolator, Volume volume, Path target) {}
+  public record Planned(String isolator, Volume volume, Path target) {}
 
   private VolumePlanner() {}
 
@@ -43,7 +43,7 @@ final class VolumePlanner {
     Map<Path, String> targets = new HashMap<>();
     for (Volume volume : info.getVolumesList()) {
       String isolator = VolumeKinds.isolatorFor(volume);
-      if (isolator == null || !isolator.startsWith("volume/")) {
+      if (isolator == null || !VolumeKinds.mounts(isolator)) {
         continue;
       }
       if (info.getType() != ContainerInfo.Type.MESOS) {
@@ -62,14 +62,14 @@ final class VolumePlanner {
   }
 
   /** The volumes of {@code isolator}, all volumes of both kinds checked together first. */
-  static List<Planned> mine(ContainerContext container, String sandboxDirectory,
+  public static List<Planned> mine(ContainerContext container, String sandboxDirectory,
       String isolator) {
     return plan(container, sandboxDirectory).stream().filter(p -> p.isolator().equals(isolator))
         .toList();
   }
 
   /** Refuses a path with an empty name or a {@code .} or {@code ..} component. */
-  static void refuseDots(String path, String what) {
+  public static void refuseDots(String path, String what) {
     for (String component : path.split("/")) {
       if (component.equals(".") || component.equals("..")) {
         throw new IsolatorException("Failed to prepare: volume " + what + " '" + path

@@ -131,8 +131,8 @@ class LinuxFilesystemIsolatorTest {
         .addVolumes(Volume.newBuilder().setContainerPath("/v").setMode(Volume.Mode.RW)
             .setSource(Volume.Source.newBuilder().setType(Volume.Source.Type.DOCKER_VOLUME)))
         .build();
-    assertEquals("Failed to prepare: volume with container path '/v' is of a kind Corral does"
-        + " not support (source type 'DOCKER_VOLUME')", assertThrows(IsolatorException.class,
+    assertEquals("Failed to prepare: volume with container path '/v' needs the 'docker/volume'"
+        + " isolator, which is not enabled", assertThrows(IsolatorException.class,
             () -> isolator.prepare(Contexts.of("c1", docker))).getMessage());
   }
 
