@@ -1,16 +1,13 @@
 package io.corral.isolators.docker.volume;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.corral.posix.AtomicFiles;
 import io.corral.proto.v1.DockerVolumeMounts;
 import java.io.IOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.TreeSet;
@@ -24,7 +21,6 @@ import java.util.TreeSet;
  */
 final class MountLedger {
   static final String FILE = "volumes";
-  private static final String TEMP = ".tmp";
 
   private final Path dir;
 
@@ -64,22 +60,13 @@ final class MountLedger {
     }
     Path target = file(container);
     Files.createDirectories(target.getParent());
-    Path temp = target.resolveSibling(FILE + TEMP);
-    try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      mounts.writeTo(Channels.newOutputStream(out));
-      out.force(true);
-    }
-    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    try (FileChannel parent = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-      parent.force(true);
-    }
+    AtomicFiles.writeDurably(target, mounts);
   }
 
   /** Forgets the container: its file and directory (missing is fine). */
   void delete(String container) throws IOException {
     Path containerDir = dir.resolve(container);
-    Files.deleteIfExists(containerDir.resolve(FILE + TEMP));
+    Files.deleteIfExists(containerDir.resolve(FILE + AtomicFiles.TEMP_SUFFIX));
     Files.deleteIfExists(containerDir.resolve(FILE));
     Files.deleteIfExists(containerDir);
   }
