@@ -100,7 +100,9 @@ class CorralRunIT {
     String signal = how.split(" ")[0];
     boolean group = how.endsWith("group");
     List<String> cmd = new ArrayList<>(corralRun("sleep", "1000").command());
-    cmd.add(0, "setsid");
+    // A JVM started with SIGINT ignored (as a shell's background job is) never handles it, and
+    // the test's own runner may have been started that way: restore the default dispositions.
+    cmd.addAll(0, List.of("setsid", "env", "--default-signal=INT,TERM"));
     Process run = corralRun("sleep", "1000").command(cmd).start();
     int jvm = (int) run.pid();
     Eventually.await(Duration.ofSeconds(60), () -> !sleepsBelow(jvm).isEmpty() || !run.isAlive(),
