@@ -236,11 +236,14 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *err, size_
     }
     if (rc) return -1;
   }
-  if ((p->max_stdout_size || p->max_stderr_size || p->stderr_path) &&
-      (!p->max_stdout_size || !p->max_stderr_size || !p->stderr_path || !p->stdout_path))
-    return fail("LaunchPlan: bounded logs need stdout_path, stderr_path, max_stdout_size and max_stderr_size");
-  if (p->stdout_rotate > 1000 || p->stderr_rotate > 1000)
-    return fail("LaunchPlan: more than 1000 rotated log files");
+  if (p->max_stdout_size || p->max_stderr_size || p->stderr_path) {
+    if (!p->stdout_path) return fail("LaunchPlan field 11: bounded logs need stdout_path");
+    if (!p->stderr_path) return fail("LaunchPlan field 25: bounded logs need stderr_path");
+    if (!p->max_stdout_size) return fail("LaunchPlan field 26: bounded logs need max_stdout_size");
+    if (!p->max_stderr_size) return fail("LaunchPlan field 28: bounded logs need max_stderr_size");
+  }
+  if (p->stdout_rotate > 1000) return fail("LaunchPlan field 27: more than 1000 rotated log files");
+  if (p->stderr_rotate > 1000) return fail("LaunchPlan field 29: more than 1000 rotated log files");
   if (!has_version || p->version != 1)
     return has_version ? fail("LaunchPlan version %u is not supported (expected 1)", p->version)
                        : fail("LaunchPlan field 1 (version) is missing");

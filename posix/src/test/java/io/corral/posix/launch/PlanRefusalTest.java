@@ -75,9 +75,9 @@ class PlanRefusalTest {
 
   @Test
   void boundedLogsNeedTheirPathsAndSizesTogether() {
-    assertEquals("LaunchPlan: bounded logs need stdout_path, stderr_path, max_stdout_size and max_stderr_size",
+    assertEquals("LaunchPlan field 28: bounded logs need max_stderr_size",
         refused(plan().setMaxStdoutSize(4096).setStderrPath(dir.resolve("stderr").toString()).build()).getMessage());
-    assertEquals("LaunchPlan: more than 1000 rotated log files", refused(new LogRotation(4096, 1001 - 1, 4096, 0)
+    assertEquals("LaunchPlan field 27: more than 1000 rotated log files", refused(new LogRotation(4096, 1001 - 1, 4096, 0)
         .apply(plan().build(), new Stdio(null, dir.resolve("stdout"), dir.resolve("stderr"))).toBuilder()
         .setStdoutRotate(1001).build()).getMessage());
   }
