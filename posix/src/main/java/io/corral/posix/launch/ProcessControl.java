@@ -6,6 +6,9 @@ import io.corral.posix.ProcFs;
 import io.corral.posix.ProcStat;
 import io.corral.posix.Processes;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -128,7 +131,7 @@ abstract class ProcessControl {
   }
 
   /** Through {@link ProcessHandle}: what a JDK alone can do on any POSIX system. */
-  private static final class Jdk extends ProcessControl {
+  static final class Jdk extends ProcessControl {
     private static final Logger LOG = LoggerFactory.getLogger(Jdk.class);
     private static final long GONE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private final java.util.Map<Integer, List<ProcessHandle>> killed = new java.util.concurrent.ConcurrentHashMap<>();
@@ -186,12 +189,34 @@ abstract class ProcessControl {
       long initPid = init.pid();
       List<ProcessHandle> all = killed.remove((int) initPid);
       long deadline = System.nanoTime() + GONE_TIMEOUT_NANOS;
-      while (all != null && all.stream().anyMatch(ProcessHandle::isAlive)) {
+      while (all != null && all.stream().anyMatch(Jdk::running)) {
         if (System.nanoTime() > deadline) {
           LOG.warn("Processes of the container of init {} are still alive", initPid);
           return;
         }
         LockSupport.parkNanos(1_000_000);
+      }
+    }
+
+    /**
+     * Alive and not a zombie. A killed process whose parent died is reaped by the host's init,
+     * which may be slow to do it (or never do it in a container whose pid 1 does not reap); its
+     * resources are released at death, so it counts as gone. {@link ProcessHandle#isAlive} is
+     * true for a zombie; where {@code /proc} exists its state is read, elsewhere a zombie counts
+     * as alive (the wait stays bounded).
+     */
+    static boolean running(ProcessHandle handle) {
+      if (!handle.isAlive()) {
+        return false;
+      }
+      try {
+        String stat = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "stat"));
+        int end = stat.lastIndexOf(')');
+        return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z';
+      } catch (NoSuchFileException e) {
+        return !Files.isDirectory(Path.of("/proc/self")); // gone meanwhile where /proc exists
+      } catch (IOException e) {
+        return true;
       }
     }
 

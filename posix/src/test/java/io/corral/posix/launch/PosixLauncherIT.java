@@ -127,7 +127,30 @@ class PosixLauncherIT {
     c.kill();
     assertEquals(9, status(c));
     for (int pid : pids) {
-      assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "process " + pid + " survived");
+      assertFalse(ProcessHandle.of(pid).map(ProcessControl.Jdk::running).orElse(false), "process " + pid + " survived");
+    }
+  }
+
+  @Test
+  void aZombieCountsAsGoneToTheJdkControl() throws Exception {
+    // the child exits at once and is never reaped: its parent has become a sleep that never waits
+    Process parent = new ProcessBuilder("sh", "-c", "true & echo $! > zombie; exec sleep 1000")
+        .directory(dir.toFile()).start();
+    try {
+      Path file = dir.resolve("zombie");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      int pid = -1;
+      while (pid < 0 || proc.stat(pid).map(s -> s.state() != 'Z').orElse(true)) {
+        assertTrue(System.nanoTime() < deadline, "no zombie appeared");
+        Thread.sleep(10);
+        pid = Files.exists(file) && !Files.readString(file).isBlank() ? Integer.parseInt(Files.readString(file).trim()) : -1;
+      }
+      ProcessHandle zombie = ProcessHandle.of(pid).orElseThrow();
+      assertTrue(zombie.isAlive(), "the JDK calls a zombie alive");
+      assertFalse(ProcessControl.Jdk.running(zombie));
+      assertTrue(ProcessControl.Jdk.running(ProcessHandle.of(parent.pid()).orElseThrow()));
+    } finally {
+      parent.destroyForcibly().waitFor();
     }
   }
 
