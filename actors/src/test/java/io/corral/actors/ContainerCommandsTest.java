@@ -142,6 +142,40 @@ class ContainerCommandsTest {
   }
 
   @Test
+  void aLimitationReportedAtCleanupAfterAnExitIsTheTerminationsReason() {
+    // the kernel killed the whole cgroup at an OOM: the exit came first, the report at cleanup
+    Fixture f = new Fixture(KIT, temp, "mem", "pids");
+    Limitation oom = new Limitation(List.of(scalar("mem", 32)), "Memory limit exceeded: Requested: 32MB",
+        TaskStatus.Reason.REASON_CONTAINER_LIMITATION_MEMORY);
+    f.isolator("mem").atCleanup = name -> f.isolator("mem").watchOf(name).complete(oom);
+    f.launched("o");
+
+    f.launcher.only("o").exited.complete(9);
+
+    ContainerTermination termination = f.terminated("o");
+    assertEquals(TaskState.TASK_FAILED, termination.getState());
+    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LIMITATION_MEMORY, termination.getReason());
+    assertEquals("Memory limit exceeded: Requested: 32MB", termination.getMessage());
+    assertEquals(List.of(scalar("mem", 32)), termination.getLimitedResourcesList());
+    assertEquals(9, termination.getStatus());
+  }
+
+  @Test
+  void aLateLimitationNeverReplacesTheReasonTheDestroyHad() {
+    Fixture f = new Fixture(KIT, temp, "mem", "disk");
+    f.isolator("mem").atCleanup = name -> f.isolator("mem").watchOf(name).complete(
+        new Limitation(List.of(), "Memory limit exceeded", TaskStatus.Reason.REASON_CONTAINER_LIMITATION_MEMORY));
+    f.launched("d");
+
+    f.isolator("disk").watchOf("d").complete(new Limitation(List.of(scalar("disk", 10)), "Disk usage exceeds quota",
+        TaskStatus.Reason.REASON_CONTAINER_LIMITATION_DISK));
+
+    ContainerTermination termination = f.terminated("d");
+    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LIMITATION_DISK, termination.getReason());
+    assertEquals("Disk usage exceeds quota", termination.getMessage());
+  }
+
+  @Test
   void usageMergesIsolatorNumbersAndSetsLimitsFromTheLaunch() {
     Fixture f = new Fixture(KIT, temp, "cpu", "mem");
     f.isolator("cpu").usage = s -> s.setCpusUserTimeSecs(1.5).setProcesses(3);

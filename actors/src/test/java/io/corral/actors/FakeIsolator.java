@@ -35,6 +35,8 @@ public final class FakeIsolator implements Isolator {
   public volatile LaunchPlan fragment = LaunchPlan.getDefaultInstance();
   public volatile Consumer<ResourceStatistics.Builder> usage = statistics -> {};
   public volatile Consumer<ContainerStatus.Builder> status = builder -> {};
+  /** Runs at the start of each cleanup with the container's name. */
+  public volatile Consumer<String> atCleanup = container -> {};
 
   public FakeIsolator(String name, List<String> events) {
     this.name = name;
@@ -126,6 +128,7 @@ public final class FakeIsolator implements Isolator {
   @Override
   public void cleanup(ContainerContext container) {
     events.add("cleanup " + name + " " + container.name());
+    atCleanup.accept(container.name());
     if (cleanupFailure != null) {
       throw cleanupFailure;
     }

@@ -133,6 +133,7 @@ final class DestroyPhase {
         .onMessage(PidsNotCheckpointed.class, f -> forked(s, d, f.initPid()))
         .onMessage(ForkFailed.class, f -> d.step() instanceof AwaitingFork ? gone(s, d) : Behaviors.same())
         .onMessage(ProcessExited.class, e -> onExited(s, d, new Exit(e.status())))
+        .onMessage(IsolatorProtocol.LimitationReached.class, l -> onLateLimitation(s, d, l))
         .onMessage(KillSent.class, k -> onKillSent(s, d, k))
         .onMessageEquals(AbortExpired.INSTANCE, () -> onAbortExpired(s, d))
         .onMessage(CleanedUp.class, c -> onCleanupReply(s, d, c.isolator(), null))
@@ -161,6 +162,20 @@ final class DestroyPhase {
     Destroying exited = d.exited(exit);
     return d.step() instanceof Killing || d.step() instanceof Dying ? gone(s, exited)
         : ContainerActor.behavior(s, exited);
+  }
+
+  /**
+   * A limitation that arrives after the destroy began, before the termination is written, is
+   * its cause when nothing else was: on cgroup v2 the kernel kills the whole cgroup at an OOM
+   * ({@code memory.oom.group}), so the init's exit can overtake the isolator's report.
+   */
+  private static Behavior<Command> onLateLimitation(ContainerServices s, Destroying d,
+      IsolatorProtocol.LimitationReached late) {
+    if (d.termination().hasReason() || d.step() instanceof Checkpointing) {
+      return Behaviors.same();
+    }
+    s.log().info("Container [{}] reached a limitation of {} as it ended", s.id(), late.isolator());
+    return ContainerActor.behavior(s, d.withTermination(LaunchPhases.limitation(late.limitation())));
   }
 
   private static Behavior<Command> onKillSent(ContainerServices s, Destroying d, KillSent sent) {

@@ -134,21 +134,25 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
         listen(container);
         return;
       }
-      long limit = controller.hardLimit();
-      long maxUsage = controller.maxUsage();
-      String message = "Memory limit exceeded: Requested: " + MemoryController.format(limit)
-          + " Maximum Used: " + MemoryController.format(maxUsage)
-          + "\n\nMEMORY STATISTICS: \n" + controller.stat() + "\n";
-      LOG.info("OOM in container '{}': limit {} maximum used {}", container.name(),
-          MemoryController.format(limit), MemoryController.format(maxUsage));
-      watch(container).toCompletableFuture().complete(new Limitation(
-          List.of(scalar("mem", bytesToMegabytes(maxUsage))), message,
-          TaskStatus.Reason.REASON_CONTAINER_LIMITATION_MEMORY));
+      watch(container).toCompletableFuture().complete(limitation(container, controller));
     } catch (LinuxException e) {
       watch(container).toCompletableFuture().completeExceptionally(new IsolatorException(
           "Failed to read the memory statistics of container '" + container.name()
               + "' after an OOM: " + e.getMessage(), e));
     }
+  }
+
+  /** The OOM as Mesos reports it, with the statistics read now. */
+  private static Limitation limitation(ContainerContext container, MemoryController controller) {
+    long limit = controller.hardLimit();
+    long maxUsage = controller.maxUsage();
+    String message = "Memory limit exceeded: Requested: " + MemoryController.format(limit)
+        + " Maximum Used: " + MemoryController.format(maxUsage)
+        + "\n\nMEMORY STATISTICS: \n" + controller.stat() + "\n";
+    LOG.info("OOM in container '{}': limit {} maximum used {}", container.name(),
+        MemoryController.format(limit), MemoryController.format(maxUsage));
+    return new Limitation(List.of(scalar("mem", bytesToMegabytes(maxUsage))), message,
+        TaskStatus.Reason.REASON_CONTAINER_LIMITATION_MEMORY);
   }
 
   @Override
@@ -165,6 +169,7 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
 
   @Override
   protected void beforeRemoval(ContainerContext container) {
+    reportUnreportedOom(container);
     CgroupKernel.OomSubscription subscription = subscriptions.remove(container.name());
     if (subscription != null) {
       subscription.close();
@@ -172,6 +177,27 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
     MemoryPressure counters = pressure.remove(container.name());
     if (counters != null) {
       counters.close();
+    }
+  }
+
+  /**
+   * An OOM the notifier has not reported yet (the kernel killed the cgroup and the container's
+   * exit started the destroy first) is reported now, before the cleanup answers: the watch's
+   * reply then reaches the container ahead of the cleanup's.
+   */
+  private void reportUnreportedOom(ContainerContext container) {
+    CompletableFuture<Limitation> watch = limitations.get(container.name());
+    Hierarchy memory = hierarchy("memory");
+    if (watch == null || watch.isDone() || !known(container) || !memory.fs().exists(memory.cgroup(container.name()))) {
+      return; // on v2 another cgroups isolator may have removed the shared cgroup already
+    }
+    MemoryController controller = controller(container);
+    try {
+      if (controller.oomHappened()) {
+        watch.complete(limitation(container, controller));
+      }
+    } catch (LinuxException e) {
+      LOG.warn("Failed to read the OOM state of container '{}' at cleanup: {}", container.name(), e.getMessage());
     }
   }
 
