@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.actors.metrics.MetricsRecorder;
 import io.corral.proto.v1.TaskStatus;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -168,8 +169,8 @@ class ContainerMetricsTest {
   void theDefaultRecordsNothingAndOneRegistryHasOneSetOfMeters() {
     ContainerizerSettings plain = new ContainerizerSettings(temp, temp, List.of(), launcher, null, Duration.ofSeconds(1));
     assertSame(ContainerMetrics.NONE, plain.metrics());
-    ContainerMetrics.NONE.launched(1_000_000);
-    ContainerMetrics.NONE.launchFailed();
+    MetricsRecorder.of(ContainerMetrics.NONE).launched(1_000_000);
+    MetricsRecorder.of(ContainerMetrics.NONE).launchFailed();
     assertEquals(0, ContainerMetrics.NONE.registry().get(ContainerMetrics.LAUNCH).timer().count());
     assertEquals(0, ContainerMetrics.NONE.registry().get(ContainerMetrics.LAUNCH_ERRORS).counter().count());
     assertSame(ContainerMetrics.of(registry), plain.withMeterRegistry(registry).metrics());

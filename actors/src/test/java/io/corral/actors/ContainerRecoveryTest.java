@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.corral.actors.Containerizer.ContainerSnapshot;
+import io.corral.actors.launch.Checkpoints;
 import io.corral.isolators.Phase;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.TaskState;
@@ -80,7 +81,7 @@ class ContainerRecoveryTest {
     Files.write(bad.resolve("config"), new byte[] {(byte) 0xff, 0x01});
     Files.createDirectories(f.paths.sandbox("bad"));
     Files.createDirectories(f.paths.sandbox("ghost"));
-    Files.writeString(f.paths.runtime("run").resolve("config" + Layout.TEMP_SUFFIX), "half");
+    Files.writeString(f.paths.runtime("run").resolve("config" + Checkpoints.TEMP_SUFFIX), "half");
     KIT.stop(f.containerizer, java.time.Duration.ofSeconds(10));
     assertFalse(f.events.contains("kill run"), "a detached containerizer leaves its containers: " + f.events);
     assertFalse(f.launcher.only("run").exited.isDone());
@@ -112,7 +113,7 @@ class ContainerRecoveryTest {
         bad.getMessage());
     assertEquals(List.of("recover a", "recover b", "cleanup b", "cleanup a"), f.eventsOf("bad"));
     assertFalse(Files.exists(f.paths.sandbox("ghost")), "orphan sandbox removed");
-    assertFalse(Files.exists(f.paths.runtime("run").resolve("config" + Layout.TEMP_SUFFIX)), "half-written checkpoint removed");
+    assertFalse(Files.exists(f.paths.runtime("run").resolve("config" + Checkpoints.TEMP_SUFFIX)), "half-written checkpoint removed");
     assertTrue(f.eventsOf("run").containsAll(List.of("recover", "recover a", "recover b", "watch a", "watch b")),
         f.eventsOf("run").toString());
 

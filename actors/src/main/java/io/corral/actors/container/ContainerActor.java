@@ -12,6 +12,7 @@ import io.corral.actors.container.Lifecycle.Preparing;
 import io.corral.actors.container.Lifecycle.Running;
 import io.corral.actors.container.Lifecycle.Terminated;
 import io.corral.actors.launch.LauncherActor;
+import io.corral.actors.metrics.MetricsRecorder;
 import io.corral.actors.recovery.Recovery;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Isolator;
@@ -103,7 +104,7 @@ public final class ContainerActor {
       ActorRef<Containerizer.Command> root, boolean killOnStop, Start start) {
     return Behaviors.withMdc(Command.class, Map.of("containerId", container.name()), Behaviors.intercept(
         Containment::new, Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-          settings.metrics().transitioned(null, ContainerState.PROVISIONING);
+          MetricsRecorder.of(settings.metrics()).transitioned(null, ContainerState.PROVISIONING);
           ActorRef<LauncherActor.Command> launcher = context.spawn(LauncherActor.create(container.name(),
               settings.launcher(), context.getSelf().narrow(), killOnStop), "launcher", ContainerizerActor.CHILD);
           Askers askers = new Askers(container.id(), replyTo);

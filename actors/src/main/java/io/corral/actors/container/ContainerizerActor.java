@@ -8,6 +8,8 @@ import io.corral.actors.ContainerizerSettings;
 import io.corral.actors.Failures;
 import io.corral.actors.Layout;
 import io.corral.actors.disk.DiskWatchActor;
+import io.corral.actors.launch.Checkpoints;
+import io.corral.actors.metrics.MetricsRecorder;
 import io.corral.actors.recovery.Recovery;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerTermination;
@@ -78,8 +80,7 @@ public final class ContainerizerActor extends AbstractBehavior<Containerizer.Com
   private long launches;
 
   /** {@code detached}: the containers outlive this actor (recovery is on). */
-  ContainerizerActor(ActorContext<Containerizer.Command> context, ContainerizerSettings settings,
-      boolean detached) {
+  ContainerizerActor(ActorContext<Containerizer.Command> context, ContainerizerSettings settings, boolean detached) {
     super(context);
     this.settings = settings;
     this.config = ActorsConfig.fromConfig(context.getSystem().settings().config());
@@ -215,7 +216,7 @@ public final class ContainerizerActor extends AbstractBehavior<Containerizer.Com
       return this;
     }
     entry.removing = true;
-    settings.metrics().removed(ContainerState.TERMINATED);
+    MetricsRecorder.of(settings.metrics()).removed(ContainerState.TERMINATED);
     if (entry.ref != null) {
       getContext().unwatch(entry.ref);
       getContext().stop(entry.ref);
@@ -223,8 +224,8 @@ public final class ContainerizerActor extends AbstractBehavior<Containerizer.Com
     String id = remove.id().getValue();
     CompletableFuture<Void> deleted = CompletableFuture.runAsync(() -> {
       try {
-        Layout.deleteRecursively(paths.sandbox(id));
-        Layout.deleteRecursively(paths.runtime(id));
+        Checkpoints.deleteRecursively(paths.sandbox(id));
+        Checkpoints.deleteRecursively(paths.runtime(id));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -276,9 +277,7 @@ public final class ContainerizerActor extends AbstractBehavior<Containerizer.Com
     getContext().getLog().error("The actor of container [{}] stopped unexpectedly", stopped.id());
     entry.ref = null;
     ContainerTermination termination = entry.last.termination().orElse(ContainerTermination.newBuilder()
-        .setState(TaskState.TASK_FAILED)
-        .setMessage(Askers.STOPPED)
-        .build());
+        .setState(TaskState.TASK_FAILED).setMessage(Askers.STOPPED).build());
     ContainerSnapshot last = entry.last;
     entry.last = new ContainerSnapshot(last.id(), ContainerState.TERMINATED, last.status(), last.statistics(),
         Optional.of(termination));

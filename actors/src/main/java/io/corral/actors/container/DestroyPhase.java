@@ -2,7 +2,6 @@ package io.corral.actors.container;
 
 import io.corral.actors.ContainerError;
 import io.corral.actors.Containerizer;
-import io.corral.actors.Layout;
 import io.corral.actors.container.ContainerActor.Command;
 import io.corral.actors.container.ContainerActor.Kill;
 import io.corral.actors.container.IsolatorProtocol.CleanedUp;
@@ -21,6 +20,7 @@ import io.corral.actors.container.Lifecycle.Preparing;
 import io.corral.actors.container.Lifecycle.Releasing;
 import io.corral.actors.container.Lifecycle.Running;
 import io.corral.actors.container.Lifecycle.Terminated;
+import io.corral.actors.launch.Checkpoints;
 import io.corral.actors.launch.LauncherActor.ForkFailed;
 import io.corral.actors.launch.LauncherActor.Forked;
 import io.corral.actors.launch.LauncherActor.KillSent;
@@ -28,6 +28,7 @@ import io.corral.actors.launch.LauncherActor.PidsNotCheckpointed;
 import io.corral.actors.launch.LauncherActor.ProcessExited;
 import io.corral.actors.launch.LauncherActor.Signalled;
 import io.corral.actors.launch.LauncherActor;
+import io.corral.actors.metrics.MetricsRecorder;
 import io.corral.isolators.Phase;
 import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.TaskState;
@@ -235,7 +236,7 @@ final class DestroyPhase {
     ContainerTermination.Builder termination = d.termination().toBuilder();
     String failures = c.attempts().report();
     if (failures != null) {
-      s.settings().metrics().destroyFailed();
+      MetricsRecorder.of(s.settings().metrics()).destroyFailed();
       amend(termination, failures);
     }
     d.exitStatus().ifPresent(termination::setStatus);
@@ -244,7 +245,7 @@ final class DestroyPhase {
     Path file = s.layout().termination(s.id());
     s.io(() -> {
       updates.awaitWrites(); // a config rewrite of an update must not outlive the container
-      Layout.checkpoint(file, written);
+      Checkpoints.write(file, written);
     }, "checkpoint '" + file + "'", TerminationWritten::new);
     return ContainerActor.behavior(s, d.withTermination(written).with(new Checkpointing()));
   }
@@ -254,7 +255,7 @@ final class DestroyPhase {
     ContainerTermination termination = d.termination();
     Behavior<Command> next = Transitions.enter(s, new Terminated(termination, d.resources(), d.initPid()));
     if (termination.getReason() == TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED) {
-      s.settings().metrics().launchFailed();
+      MetricsRecorder.of(s.settings().metrics()).launchFailed();
     }
     s.askers().launchFailed(d.launchError().orElse(
         new ContainerError.LaunchFailed("container was destroyed during launch")));
@@ -268,7 +269,7 @@ final class DestroyPhase {
       LauncherActor.DestroyIncomplete incomplete) {
     String failure = "Failed to kill all processes in the container: " + incomplete.error().message();
     s.log().error("Container [{}]: {}", s.id(), failure);
-    s.settings().metrics().destroyFailed();
+    MetricsRecorder.of(s.settings().metrics()).destroyFailed();
     if (phase instanceof Destroying d) {
       return ContainerActor.behavior(s, d.withTermination(
           amend(d.termination().toBuilder().setState(TaskState.TASK_FAILED), failure).build()));

@@ -18,6 +18,7 @@ import io.corral.actors.container.IsolatorProtocol.StatusReported;
 import io.corral.actors.container.IsolatorProtocol.Usage;
 import io.corral.actors.container.IsolatorProtocol.UsageSampled;
 import io.corral.actors.container.IsolatorProtocol.Watch;
+import io.corral.actors.metrics.MetricsRecorder;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.Phase;
@@ -82,7 +83,7 @@ public final class IsolatorActor extends AbstractBehavior<Command> {
   private ContainerContext container;
   private final StashBuffer<Command> stash;
   private final Executor blocking;
-  private final ContainerMetrics metrics;
+  private final MetricsRecorder metrics;
   private final TimerScheduler<Command> timers;
   private final Duration timeout;
   private final ActorRef<Reply> owner;
@@ -117,7 +118,7 @@ public final class IsolatorActor extends AbstractBehavior<Command> {
       TimerScheduler<Command> timers, Isolator isolator, ContainerContext container,
       Duration timeout, ActorRef<Reply> owner, ContainerMetrics metrics) {
     super(context);
-    this.metrics = metrics;
+    this.metrics = MetricsRecorder.of(metrics);
     this.isolator = isolator;
     this.name = isolator.name();
     this.container = container;

@@ -2,11 +2,11 @@ package io.corral.actors.container;
 
 import io.corral.actors.ContainerError;
 import io.corral.actors.Containerizer;
-import io.corral.actors.Layout;
 import io.corral.actors.container.ContainerServices.IsolatorRef;
 import io.corral.actors.container.IsolatorProtocol.Failed;
 import io.corral.actors.container.IsolatorProtocol.Reply;
 import io.corral.actors.container.IsolatorProtocol.Updated;
+import io.corral.actors.launch.Checkpoints;
 import io.corral.isolators.Phase;
 import io.corral.proto.v1.ContainerConfig;
 import io.corral.proto.v1.ContainerID;
@@ -152,7 +152,7 @@ final class IsolatorUpdate {
   /** Replaces the launch in the {@code config} checkpoint, keeping the rest (the plan). */
   static void rewriteConfig(Path config, Call.LaunchContainer launch) throws IOException {
     ContainerConfig old = ContainerConfig.parseFrom(Files.readAllBytes(config));
-    Layout.checkpoint(config, old.toBuilder().setLaunch(launch).build());
+    Checkpoints.write(config, old.toBuilder().setLaunch(launch).build());
   }
 
   /** Refuses values no isolator could apply: negative, NaN, or infinite requests. */

@@ -21,6 +21,7 @@ import io.corral.actors.launch.LauncherActor.ProcessExited;
 import io.corral.actors.launch.LauncherActor.ReleaseFailed;
 import io.corral.actors.launch.LauncherActor.Released;
 import io.corral.actors.launch.LauncherActor;
+import io.corral.actors.metrics.MetricsRecorder;
 import io.corral.isolators.IsolatorException;
 import io.corral.isolators.LaunchPlans;
 import io.corral.posix.launch.LaunchException;
@@ -62,7 +63,7 @@ final class LaunchPhases {
   static Behavior<Command> start(ContainerServices s) {
     s.io(() -> {
       Checkpoints.createDirectories(s.container());
-      Layout.checkpoint(s.layout().config(s.id()), Checkpoints.config(s.container(), s.settings().isolators(), null));
+      Checkpoints.write(s.layout().config(s.id()), Checkpoints.config(s.container(), s.settings().isolators(), null));
     }, "create sandbox '" + s.container().sandbox() + "' and runtime directory '" + s.container().runtimeDir()
         + "'", DirsCreated::new);
     return ProvisionPhase.needed(s.container().launch())
@@ -181,7 +182,7 @@ final class LaunchPhases {
     s.timers().cancel(LaunchTimedOut.INSTANCE);
     Running running = new Running(r.init(), IsolatorUpdate.Updates.of(resources));
     Behavior<Command> next = Transitions.enter(s, running);
-    s.settings().metrics().launched(s.transitions().age());
+    MetricsRecorder.of(s.settings().metrics()).launched(s.transitions().age());
     s.askers().launched();
     return r.exit().isPresent() ? DestroyPhase.destroy(s, running, ContainerTermination.getDefaultInstance(),
         Optional.empty(), r.exit()) : next;

@@ -2,6 +2,7 @@ package io.corral.actors.container;
 
 import io.corral.actors.ContainerState;
 import io.corral.actors.container.ContainerActor.Command;
+import io.corral.actors.metrics.MetricsRecorder;
 import org.apache.pekko.actor.typed.Behavior;
 
 /**
@@ -27,7 +28,7 @@ final class Transitions {
     }
     long now = System.nanoTime();
     s.log().info("Transitioning container [{}] from {} to {} after {}ms", s.id(), state, to, (now - since) / 1_000_000);
-    s.settings().metrics().transitioned(state, to);
+    MetricsRecorder.of(s.settings().metrics()).transitioned(state, to);
     state = to;
     since = now;
     s.root().tell(new ContainerizerActor.SnapshotChanged(s.snapshot(next, null, null)));

@@ -5,6 +5,7 @@ import io.corral.actors.ContainerizerSettings;
 import io.corral.actors.Failures;
 import io.corral.actors.container.ContainerizerActor;
 import io.corral.actors.container.IsolatorActor;
+import io.corral.actors.metrics.MetricsRecorder;
 import io.corral.isolators.disk.DuDiskIsolator;
 import io.corral.isolators.disk.XfsDiskIsolator;
 import java.time.Duration;
@@ -93,7 +94,7 @@ public final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Comman
   private final TimerScheduler<Command> timers;
   private final ActorRef<Scheduled> observer;
   private final Executor blocking;
-  private final ContainerMetrics metrics;
+  private final MetricsRecorder metrics;
   private final Map<String, Watched> watched = new HashMap<>();
   private final Deque<String> ready = new ArrayDeque<>();
   private int running;
@@ -135,7 +136,7 @@ public final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Comman
       context.spawn(create(du, xfs, null, settings.metrics()), "disk-watch", ContainerizerActor.CHILD);
     }
     if (xfs != null) {
-      settings.metrics().projectIds(xfs);
+      MetricsRecorder.of(settings.metrics()).projectIds(xfs);
     }
   }
 
@@ -146,7 +147,7 @@ public final class DiskWatchActor extends AbstractBehavior<DiskWatchActor.Comman
   private DiskWatchActor(ActorContext<Command> context, TimerScheduler<Command> timers,
       DuDiskIsolator isolator, XfsDiskIsolator xfs, ActorRef<Scheduled> observer, ContainerMetrics metrics) {
     super(context);
-    this.metrics = metrics;
+    this.metrics = MetricsRecorder.of(metrics);
     this.isolator = isolator;
     this.xfs = xfs != null && xfs.config().killContainers() ? xfs : null;
     this.timers = timers;

@@ -76,7 +76,7 @@ final class ForkStep {
 
   private static Optional<ContainerError> checkpoint(Path file, com.google.protobuf.MessageLite record) {
     try {
-      Layout.checkpoint(file, record);
+      Checkpoints.write(file, record);
       return Optional.empty();
     } catch (IOException | RuntimeException e) {
       return Optional.of(new ContainerError.Internal("Failed to checkpoint '" + file + "': " + Failures.describe(e)));

@@ -6,6 +6,7 @@ import io.corral.actors.ContainerizerSettings;
 import io.corral.actors.Layout;
 import io.corral.actors.container.IsolatorActor;
 import io.corral.actors.container.PhaseTimeouts;
+import io.corral.actors.launch.Checkpoints;
 import io.corral.actors.recovery.RecoveryDecision.Outcome;
 import io.corral.actors.recovery.RecoveryDecision.Read;
 import io.corral.isolators.ContainerContext;
@@ -187,7 +188,7 @@ public final class Recovery {
       if (!known.contains(id)) {
         LOG.info("Removing orphan sandbox '{}'", paths.sandbox(id));
         try {
-          Layout.deleteRecursively(paths.sandbox(id));
+          Checkpoints.deleteRecursively(paths.sandbox(id));
         } catch (IOException e) {
           LOG.error("Failed to remove orphan sandbox '{}': {}", paths.sandbox(id), e.toString());
         }
@@ -229,7 +230,7 @@ public final class Recovery {
   }
 
   private static void deleteTemporaries(Path dir) {
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*" + Layout.TEMP_SUFFIX)) {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*" + Checkpoints.TEMP_SUFFIX)) {
       for (Path temp : entries) {
         LOG.info("Removing half-written checkpoint '{}'", temp);
         Files.deleteIfExists(temp);

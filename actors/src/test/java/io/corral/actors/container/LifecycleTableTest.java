@@ -12,7 +12,7 @@ import io.corral.actors.ContainerProvisioningTest;
 import io.corral.actors.Containerizer;
 import io.corral.actors.FakeProvisioner;
 import io.corral.actors.Fixture;
-import io.corral.actors.Layout;
+import io.corral.actors.launch.Checkpoints;
 import io.corral.isolators.Phase;
 import io.corral.testkit.Fault;
 import io.corral.testkit.Faults;
@@ -134,7 +134,7 @@ class LifecycleTableTest {
   static void shutdown() throws java.io.IOException {
     STALLING.stop(0);
     KIT.shutdownTestKit();
-    Layout.deleteRecursively(TEMP);
+    Checkpoints.deleteRecursively(TEMP);
   }
 
   @ParameterizedTest(name = "{0}")

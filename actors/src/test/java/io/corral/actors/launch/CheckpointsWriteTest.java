@@ -1,9 +1,8 @@
-package io.corral.actors;
+package io.corral.actors.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.corral.actors.launch.Checkpoints;
 import io.corral.proto.v1.ContainerPids;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,14 +13,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Checkpoint writes: the new content replaces the old in one rename, and no temporary file stays. */
-class PathsTest {
+class CheckpointsWriteTest {
   @TempDir Path dir;
 
   @Test
   void aCheckpointReplacesTheOldOneAndLeavesNoTemporaryFile() throws IOException {
     Path target = dir.resolve("pids");
-    Layout.checkpoint(target, Checkpoints.pids(10, 9, 1234));
-    Layout.checkpoint(target, Checkpoints.pids(11, 10, 5678));
+    Checkpoints.write(target, Checkpoints.pids(10, 9, 1234));
+    Checkpoints.write(target, Checkpoints.pids(11, 10, 5678));
     assertEquals(ContainerPids.newBuilder().setInitPid(11).setHelperPid(10).setInitStartTicks(5678).build(),
         ContainerPids.parseFrom(Files.readAllBytes(target)));
     try (Stream<Path> files = Files.list(dir)) {
@@ -32,7 +31,7 @@ class PathsTest {
   @Test
   void aCheckpointIntoAMissingDirectoryFailsAndCreatesNothing() {
     Path target = dir.resolve("gone").resolve("pids");
-    assertThrows(IOException.class, () -> Layout.checkpoint(target, Checkpoints.pids(1, 1, 1)));
+    assertThrows(IOException.class, () -> Checkpoints.write(target, Checkpoints.pids(1, 1, 1)));
     assertEquals(false, Files.exists(dir.resolve("gone")));
   }
 }
