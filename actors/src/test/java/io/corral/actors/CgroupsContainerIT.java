@@ -68,7 +68,7 @@ class CgroupsContainerIT {
         "needs cgroup v1 hierarchies under " + HIERARCHY);
     kit = ActorTestKit.create(Fixture.config());
     Linux linux = Linux.nativeDefault();
-    IsolatorRegistry.Options options = new IsolatorRegistry.Options(false).withCgroups(
+    IsolatorRegistry.Options options = IsolatorRegistry.Options.defaults().withCgroups(
         CgroupsConfig.defaults().withRoot(HIERARCHY, ROOT).withNetCls(0xAAAA, 1, 0xffff));
     isolators = IsolatorRegistry.create(IsolationFlag.parse("filesystem/posix,cgroups/cpu,"
         + "cgroups/mem,cgroups/pids,cgroups/net_cls,namespaces/pid"), linux, options);

@@ -61,110 +61,131 @@ public final class IsolatorRegistry {
       MountConfig mounts,
       CniConfig cni) {
 
-    /** These flags without CNI networks. */
-    public Options(
-        boolean disallowSharingAgentPidNamespace,
-        Optional<ContainerInfo> defaultContainerInfo,
-        long defaultContainerShmSize,
-        boolean disallowSharingAgentIpcNamespace,
-        Optional<Set<Capability>> effectiveCapabilities,
-        Optional<Set<Capability>> boundingCapabilities,
-        CgroupsConfig cgroups,
-        XfsConfig xfs,
-        DuConfig du,
-        MountConfig mounts) {
-      this(disallowSharingAgentPidNamespace, defaultContainerInfo, defaultContainerShmSize,
-          disallowSharingAgentIpcNamespace, effectiveCapabilities, boundingCapabilities, cgroups, xfs, du,
-          mounts, CniConfig.disabled());
-    }
-
-    /** These flags with the default mount flags. */
-    public Options(
-        boolean disallowSharingAgentPidNamespace,
-        Optional<ContainerInfo> defaultContainerInfo,
-        long defaultContainerShmSize,
-        boolean disallowSharingAgentIpcNamespace,
-        Optional<Set<Capability>> effectiveCapabilities,
-        Optional<Set<Capability>> boundingCapabilities,
-        CgroupsConfig cgroups,
-        XfsConfig xfs,
-        DuConfig du) {
-      this(disallowSharingAgentPidNamespace, defaultContainerInfo, defaultContainerShmSize,
-          disallowSharingAgentIpcNamespace, effectiveCapabilities, boundingCapabilities, cgroups, xfs, du,
-          MountConfig.defaults());
-    }
-
-    /** These flags with the default {@code disk/xfs} and {@code disk/du} flags. */
-    public Options(
-        boolean disallowSharingAgentPidNamespace,
-        Optional<ContainerInfo> defaultContainerInfo,
-        long defaultContainerShmSize,
-        boolean disallowSharingAgentIpcNamespace,
-        Optional<Set<Capability>> effectiveCapabilities,
-        Optional<Set<Capability>> boundingCapabilities,
-        CgroupsConfig cgroups) {
-      this(disallowSharingAgentPidNamespace, defaultContainerInfo, defaultContainerShmSize,
-          disallowSharingAgentIpcNamespace, effectiveCapabilities, boundingCapabilities, cgroups,
-          XfsConfig.defaults(), DuConfig.defaults());
-    }
-
-    /** These flags with the default {@code --cgroups_*} flags. */
-    public Options(
-        boolean disallowSharingAgentPidNamespace,
-        Optional<ContainerInfo> defaultContainerInfo,
-        long defaultContainerShmSize,
-        boolean disallowSharingAgentIpcNamespace,
-        Optional<Set<Capability>> effectiveCapabilities,
-        Optional<Set<Capability>> boundingCapabilities) {
-      this(disallowSharingAgentPidNamespace, defaultContainerInfo, defaultContainerShmSize,
-          disallowSharingAgentIpcNamespace, effectiveCapabilities, boundingCapabilities,
-          CgroupsConfig.defaults());
-    }
-
-    /** Mesos' defaults for every flag but {@code --disallow_sharing_agent_pid_namespace}. */
-    public Options(boolean disallowSharingAgentPidNamespace) {
-      this(disallowSharingAgentPidNamespace, Optional.empty(), IpcNamespaceIsolator.DEFAULT_SHM_SIZE,
-          false, Optional.empty(), Optional.empty());
-    }
-
     /** Mesos' flag defaults. */
     public static Options defaults() {
-      return new Options(false);
+      return new Builder().build();
+    }
+
+    /** A builder holding these options, to change some of them. */
+    public Builder toBuilder() {
+      return new Builder(this);
     }
 
     /** These options with other {@code --cgroups_*} flags. */
     public Options withCgroups(CgroupsConfig config) {
-      return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
-          defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, config, xfs, du, mounts, cni);
+      return toBuilder().cgroups(config).build();
     }
 
     /** These options with other {@code disk/xfs} flags. */
     public Options withXfs(XfsConfig config) {
-      return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
-          defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, cgroups, config, du, mounts, cni);
+      return toBuilder().xfs(config).build();
     }
 
     /** These options with other {@code disk/du} flags. */
     public Options withDu(DuConfig config) {
-      return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
-          defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, cgroups, xfs, config, mounts, cni);
+      return toBuilder().du(config).build();
     }
 
     /** These options with other {@code --sandbox_directory} and volume flags. */
     public Options withMounts(MountConfig config) {
-      return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
-          defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, cgroups, xfs, du, config, cni);
+      return toBuilder().mounts(config).build();
     }
 
     /** These options with other {@code network/cni} flags. */
     public Options withCni(CniConfig config) {
-      return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo,
-          defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
-          boundingCapabilities, cgroups, xfs, du, mounts, config);
+      return toBuilder().cni(config).build();
+    }
+
+    /** {@link Options} field by field, from Mesos' flag defaults. Not thread-safe. */
+    public static final class Builder {
+      private boolean disallowSharingAgentPidNamespace;
+      private Optional<ContainerInfo> defaultContainerInfo = Optional.empty();
+      private long defaultContainerShmSize = IpcNamespaceIsolator.DEFAULT_SHM_SIZE;
+      private boolean disallowSharingAgentIpcNamespace;
+      private Optional<Set<Capability>> effectiveCapabilities = Optional.empty();
+      private Optional<Set<Capability>> boundingCapabilities = Optional.empty();
+      private CgroupsConfig cgroups = CgroupsConfig.defaults();
+      private XfsConfig xfs = XfsConfig.defaults();
+      private DuConfig du = DuConfig.defaults();
+      private MountConfig mounts = MountConfig.defaults();
+      private CniConfig cni = CniConfig.disabled();
+
+      public Builder() {}
+
+      private Builder(Options o) {
+        disallowSharingAgentPidNamespace = o.disallowSharingAgentPidNamespace;
+        defaultContainerInfo = o.defaultContainerInfo;
+        defaultContainerShmSize = o.defaultContainerShmSize;
+        disallowSharingAgentIpcNamespace = o.disallowSharingAgentIpcNamespace;
+        effectiveCapabilities = o.effectiveCapabilities;
+        boundingCapabilities = o.boundingCapabilities;
+        cgroups = o.cgroups;
+        xfs = o.xfs;
+        du = o.du;
+        mounts = o.mounts;
+        cni = o.cni;
+      }
+
+      public Builder disallowSharingAgentPidNamespace(boolean disallow) {
+        disallowSharingAgentPidNamespace = disallow;
+        return this;
+      }
+
+      public Builder defaultContainerInfo(Optional<ContainerInfo> info) {
+        defaultContainerInfo = info;
+        return this;
+      }
+
+      public Builder defaultContainerShmSize(long bytes) {
+        defaultContainerShmSize = bytes;
+        return this;
+      }
+
+      public Builder disallowSharingAgentIpcNamespace(boolean disallow) {
+        disallowSharingAgentIpcNamespace = disallow;
+        return this;
+      }
+
+      public Builder effectiveCapabilities(Optional<Set<Capability>> capabilities) {
+        effectiveCapabilities = capabilities;
+        return this;
+      }
+
+      public Builder boundingCapabilities(Optional<Set<Capability>> capabilities) {
+        boundingCapabilities = capabilities;
+        return this;
+      }
+
+      public Builder cgroups(CgroupsConfig config) {
+        cgroups = config;
+        return this;
+      }
+
+      public Builder xfs(XfsConfig config) {
+        xfs = config;
+        return this;
+      }
+
+      public Builder du(DuConfig config) {
+        du = config;
+        return this;
+      }
+
+      public Builder mounts(MountConfig config) {
+        mounts = config;
+        return this;
+      }
+
+      public Builder cni(CniConfig config) {
+        cni = config;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo, defaultContainerShmSize,
+            disallowSharingAgentIpcNamespace, effectiveCapabilities, boundingCapabilities, cgroups, xfs, du,
+            mounts, cni);
+      }
     }
   }
 

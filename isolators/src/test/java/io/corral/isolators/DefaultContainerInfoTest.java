@@ -31,8 +31,8 @@ class DefaultContainerInfoTest {
 
   @Test
   void aLaunchWithoutContainerInfoGetsTheDefaultInEveryIsolator() {
-    IsolatorRegistry.Options options = new IsolatorRegistry.Options(false, Optional.of(DEFAULTS),
-        1L << 20, false, Optional.empty(), Optional.empty());
+    IsolatorRegistry.Options options = new IsolatorRegistry.Options.Builder()
+        .defaultContainerInfo(Optional.of(DEFAULTS)).defaultContainerShmSize(1L << 20).build();
     Isolator rlimits = IsolatorRegistry.create(List.of("posix/rlimits"), new FakeLinux().linux(),
         options).get(0);
     assertEquals("posix/rlimits", rlimits.name());

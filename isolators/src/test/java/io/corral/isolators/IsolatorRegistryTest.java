@@ -68,9 +68,9 @@ class IsolatorRegistryTest {
 
   @Test
   void createsDiskDuUnwrappedEvenWithADefaultContainerInfo() {
-    IsolatorRegistry.Options options = new IsolatorRegistry.Options(false,
-        Optional.of(ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS).build()),
-        1 << 20, false, Optional.empty(), Optional.empty())
+    IsolatorRegistry.Options options = new IsolatorRegistry.Options.Builder()
+        .defaultContainerInfo(Optional.of(ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS).build()))
+        .defaultContainerShmSize(1 << 20).build()
         .withDu(new io.corral.isolators.disk.DuConfig(java.time.Duration.ofMillis(200), true, 3,
             java.time.Duration.ofSeconds(1), "/bin/du"));
     List<Isolator> isolators = IsolatorRegistry.create(
@@ -84,9 +84,9 @@ class IsolatorRegistryTest {
   void createsDiskXfsUnwrappedEvenWithADefaultContainerInfo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path work) {
     FakeLinux xfsHost = new FakeLinux().xfs(work, java.nio.file.Path.of("/dev/loop5"), "rw,prjquota");
     io.corral.isolators.disk.XfsConfig xfs = io.corral.isolators.disk.XfsConfig.defaults().withWorkDir(work);
-    IsolatorRegistry.Options options = new IsolatorRegistry.Options(false,
-        Optional.of(ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS).build()),
-        1 << 20, false, Optional.empty(), Optional.empty()).withXfs(xfs);
+    IsolatorRegistry.Options options = new IsolatorRegistry.Options.Builder()
+        .defaultContainerInfo(Optional.of(ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS).build()))
+        .defaultContainerShmSize(1 << 20).xfs(xfs).build();
     List<Isolator> isolators = IsolatorRegistry.create(
         List.of("filesystem/posix", "disk/xfs"), xfsHost.linux(), options);
     assertEquals(io.corral.isolators.disk.XfsDiskIsolator.class, isolators.get(1).getClass(),
@@ -120,7 +120,7 @@ class IsolatorRegistryTest {
   @Test
   void optionsReachThePidNamespaceIsolator() {
     Isolator pid = IsolatorRegistry.create(List.of("namespaces/pid"), linux,
-        new IsolatorRegistry.Options(true)).get(0);
+        new IsolatorRegistry.Options.Builder().disallowSharingAgentPidNamespace(true).build()).get(0);
     ContainerInfo sharing = ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
         .setLinuxInfo(LinuxInfo.newBuilder().setSharePidNamespace(true)).build();
     assertEquals(PidNamespaceIsolator.class, pid.getClass());
@@ -137,8 +137,9 @@ class IsolatorRegistryTest {
 
   @Test
   void optionsReachTheIpcAndCapabilitiesIsolators() {
-    IsolatorRegistry.Options options = new IsolatorRegistry.Options(false, Optional.empty(),
-        1L << 20, true, Optional.of(Set.of(Capability.CHOWN)), Optional.empty());
+    IsolatorRegistry.Options options = new IsolatorRegistry.Options.Builder()
+        .defaultContainerShmSize(1L << 20).disallowSharingAgentIpcNamespace(true)
+        .effectiveCapabilities(Optional.of(Set.of(Capability.CHOWN))).build();
     List<Isolator> isolators = IsolatorRegistry.create(
         List.of("linux/capabilities", "namespaces/ipc"), linux, options);
     ContainerInfo request = ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
@@ -157,9 +158,9 @@ class IsolatorRegistryTest {
 
   @Test
   void capabilityFlagsThatContradictEachOtherStopTheAgent() {
-    IsolatorRegistry.Options options = new IsolatorRegistry.Options(false, Optional.empty(),
-        1L << 20, false, Optional.of(Set.of(Capability.CHOWN, Capability.NET_RAW)),
-        Optional.of(Set.of(Capability.CHOWN)));
+    IsolatorRegistry.Options options = new IsolatorRegistry.Options.Builder()
+        .defaultContainerShmSize(1L << 20).effectiveCapabilities(Optional.of(Set.of(Capability.CHOWN, Capability.NET_RAW)))
+        .boundingCapabilities(Optional.of(Set.of(Capability.CHOWN))).build();
     assertEquals("Failed to create isolator 'linux/capabilities': Allowed capabilities are not a"
         + " subset of the bounding capabilities: 'NET_RAW' not in 'CHOWN'",
         assertThrows(IllegalArgumentException.class, () -> IsolatorRegistry.create(

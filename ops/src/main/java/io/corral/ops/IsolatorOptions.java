@@ -52,9 +52,11 @@ final class IsolatorOptions {
     });
     long shm = shmSize == null ? IpcNamespaceIsolator.DEFAULT_SHM_SIZE
         : bytes("default_container_shm_size", shmSize);
-    return new IsolatorRegistry.Options(disallowPid, info, shm, disallowIpc,
-        Optional.ofNullable(effective).map(v -> capabilities("effective_capabilities", v)),
-        Optional.ofNullable(bounding).map(v -> capabilities("bounding_capabilities", v)));
+    return new IsolatorRegistry.Options.Builder().disallowSharingAgentPidNamespace(disallowPid)
+        .defaultContainerInfo(info).defaultContainerShmSize(shm).disallowSharingAgentIpcNamespace(disallowIpc)
+        .effectiveCapabilities(Optional.ofNullable(effective).map(v -> capabilities("effective_capabilities", v)))
+        .boundingCapabilities(Optional.ofNullable(bounding).map(v -> capabilities("bounding_capabilities", v)))
+        .build();
   }
 
   /** Stout Bytes in bytes; must be positive. */

@@ -33,7 +33,7 @@ class IsolatorOptionsTest {
   @Test
   void defaultsAreMesosOnes() {
     IsolatorRegistry.Options options = parse().isolatorOptions();
-    assertEquals(new IsolatorRegistry.Options(false), options);
+    assertEquals(IsolatorRegistry.Options.defaults(), options);
     assertEquals(IpcNamespaceIsolator.DEFAULT_SHM_SIZE, options.defaultContainerShmSize());
   }
 
