@@ -159,6 +159,7 @@ final class AgentApi {
       case KILL_CONTAINER -> Optional.of(Action.KILL_STANDALONE_CONTAINER);
       case REMOVE_CONTAINER -> Optional.of(Action.REMOVE_STANDALONE_CONTAINER);
       case PRUNE_IMAGES -> Optional.of(Action.PRUNE_IMAGES);
+      case GET_FLAGS -> Optional.of(Action.VIEW_FLAGS);
       default -> Optional.empty();
     };
   }

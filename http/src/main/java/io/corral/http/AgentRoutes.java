@@ -142,12 +142,13 @@ public final class AgentRoutes extends AllDirectives {
         path("metrics", () -> get(() -> readonly(c -> complete(metrics.prometheus())))),
         path(segment("metrics").slash("snapshot"),
             () -> get(() -> readonly(c -> complete(metrics.snapshot())))),
-        path("state", () -> get(() -> readonly(c -> whenReady(
-            () -> completeWithFuture(views.state(mayView(c))))))),
+        path("state", () -> get(() -> readonly(c -> whenReady(() -> completeWithFuture(
+            views.state(mayView(c), security.approved(Action.VIEW_FLAGS, c))))))),
         path("containers", () -> get(() -> readonly(c -> whenReady(() -> containers(c))))),
         path(segment("monitor").slash("statistics"), () -> get(() -> readonly(c -> whenReady(
             () -> completeWithFuture(views.statistics(mayView(c))))))),
-        path("flags", () -> get(() -> readonly(c -> complete(AgentViews.flags(info))))),
+        path("flags", () -> get(() -> readonly(c -> complete(security.approved(Action.VIEW_FLAGS, c)
+            ? AgentViews.flags(info) : ErrorMapping.forbidden())))),
         path("version", () -> get(() -> complete(AgentViews.version(info)))),
         pathPrefix("files", () -> readonly(c -> whenReady(() -> files.routes(c)))),
         path(segment("logging").slash("toggle"), () -> authenticated(Realm.READWRITE,

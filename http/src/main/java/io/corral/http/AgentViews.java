@@ -75,8 +75,11 @@ final class AgentViews {
         .endObject());
   }
 
-  /** {@code GET /state}: the agent's identity, its flags and every container it knows. */
-  CompletionStage<HttpResponse> state(boolean mayView) {
+  /**
+   * {@code GET /state}: the agent's identity, its flags (when {@code mayViewFlags}, as Mesos'
+   * {@code view_flags} decides) and every container it knows (when {@code mayView}).
+   */
+  CompletionStage<HttpResponse> state(boolean mayView, boolean mayViewFlags) {
     return withSnapshots("get state", mayView, snapshots -> {
       JsonWriter out = new JsonWriter().beginObject();
       out.name("version").value(info.version());
@@ -88,11 +91,13 @@ final class AgentViews {
       out.name("id").value(info.agentId());
       out.name("pid").value(info.pid());
       out.name("hostname").value(info.hostname());
-      out.name("flags").beginObject();
-      for (AgentInfo.Flag flag : info.flags()) {
-        out.name(flag.name()).value(flag.value());
+      if (mayViewFlags) {
+        out.name("flags").beginObject();
+        for (AgentInfo.Flag flag : info.flags()) {
+          out.name(flag.name()).value(flag.value());
+        }
+        out.endObject();
       }
-      out.endObject();
       out.name("attributes").beginObject().endObject();
       out.name("frameworks").beginArray().endArray();
       out.name("completed_frameworks").beginArray().endArray();

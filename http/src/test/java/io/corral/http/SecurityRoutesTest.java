@@ -37,7 +37,9 @@ class SecurityRoutesTest {
       + "\"users\":{\"type\":\"ANY\"}}],"
       + "\"view_standalone_containers\":[{\"principals\":{\"values\":[\"rw\",\"ro\"]},"
       + "\"users\":{\"type\":\"ANY\"}}],"
-      + "\"prune_images\":[{\"principals\":{\"values\":[\"rw\"]}}]}";
+      + "\"view_flags\":[{\"principals\":{\"values\":[\"ro\"]},\"flags\":{\"type\":\"NONE\"}},"
+      + "{\"principals\":{\"values\":[\"rw\"]},\"flags\":{\"type\":\"ANY\"}}],"
+      + "\"prune_images\":[{\"principals\":{\"values\":[\"rw\"]},\"images\":{\"type\":\"ANY\"}}]}";
   private static AgentFixture agent;
 
   @BeforeAll
@@ -106,13 +108,29 @@ class SecurityRoutesTest {
   }
 
   @Test
-  void pruneImagesFollowsItsPrincipalsOnlyRules() throws Exception {
+  void pruneImagesFollowsItsRules() throws Exception {
     String prune = "{\"type\":\"PRUNE_IMAGES\"}";
     assertEquals(401, post(prune, null).statusCode());
     assertEquals(403, post(prune, basic("ro", "r3ad")).statusCode());
     assertTrue(agent.fake.received.isEmpty());
     assertEquals(200, post(prune, basic("rw", "s3cret")).statusCode());
     agent.fake.next(Containerizer.PruneImages.class, AgentFixture.TIMEOUT);
+  }
+
+  @Test
+  void theFlagsAreForThoseViewFlagsAllows() throws Exception {
+    String getFlags = "{\"type\":\"GET_FLAGS\"}";
+    assertEquals(200, get("/flags", basic("rw", "s3cret")).statusCode());
+    assertTrue(post(getFlags, basic("rw", "s3cret")).body().contains("flags"));
+    assertTrue(get("/state", basic("rw", "s3cret")).body().contains("\"flags\""));
+    for (String[] refused : List.of(new String[] {"ro", "r3ad"}, new String[] {"nobody", "x"})) {
+      String who = basic(refused[0], refused[1]);
+      assertEquals(403, get("/flags", who).statusCode(), refused[0]);
+      assertEquals(403, post(getFlags, who).statusCode(), refused[0]);
+      HttpResponse<String> state = get("/state", who);
+      assertEquals(200, state.statusCode(), refused[0]);
+      assertFalse(state.body().contains("\"flags\""), refused[0] + ": " + state.body());
+    }
   }
 
   @Test

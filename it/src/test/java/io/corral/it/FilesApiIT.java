@@ -42,6 +42,7 @@ class FilesApiIT {
   private static final String OPERATOR = "operator";
   private static final String OUTSIDER = "outsider";
   private static final String ID = "files-it";
+  private static final Map<String, String> OBJECTS = Map.of("access_mesos_logs", "logs", "set_log_level", "level");
   private static final String ACLS = "{\"permissive\":false,"
       + rule("launch_standalone_containers", true) + "," + rule("wait_standalone_containers", true)
       + "," + rule("kill_standalone_containers", true) + ","
@@ -226,6 +227,6 @@ class FilesApiIT {
 
   private static String rule(String action, boolean users) {
     return "\"" + action + "\":[{\"principals\":{\"values\":[\"" + OPERATOR + "\"]}"
-        + (users ? ",\"users\":{\"type\":\"ANY\"}" : "") + "}]";
+        + (users ? ",\"users\":{\"type\":\"ANY\"}" : ",\"" + OBJECTS.get(action) + "\":{\"type\":\"ANY\"}") + "}]";
   }
 }

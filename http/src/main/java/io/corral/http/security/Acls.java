@@ -13,11 +13,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Mesos' local authorizer for the standalone-container actions, read from the {@code --acls}
+ * Mesos' local authorizer for the actions of {@link Action}, read from the {@code --acls}
  * JSON: {@code {"permissive": true, "launch_standalone_containers": [{"principals": {"values":
- * ["ops"]}, "users": {"type": "ANY"}}], ...}}. Each rule has two entities, {@code principals}
- * (the subject) and {@code users} (the object, given implicitly for these actions, so a request
- * is always "ANY user"), each {@code {"type": "SOME"|"ANY"|"NONE", "values": [...]}} (type
+ * ["ops"]}, "users": {"type": "ANY"}}], ...}}. Each rule has two entities, both required as in
+ * Mesos: {@code principals} (the subject) and the action's object ({@code users}, {@code logs},
+ * {@code flags}...; given implicitly for these actions, so a request is always "ANY"), each {@code {"type": "SOME"|"ANY"|"NONE", "values": [...]}} (type
  * defaults to SOME). As in Mesos, the first rule whose entities match the request decides, and
  * {@code permissive} (default true) decides when none does; an unauthenticated request is the
  * subject "ANY". Fields of other Mesos actions are accepted and not used (the agent serves none
@@ -28,7 +28,7 @@ public final class Acls {
       "register_frameworks", "run_tasks", "teardown_frameworks", "reserve_resources",
       "unreserve_resources", "create_volumes", "destroy_volumes", "resize_volumes",
       "get_endpoints", "update_weights", "view_roles", "update_quotas", "view_frameworks",
-      "view_tasks", "view_executors", "access_sandboxes", "view_flags",
+      "view_tasks", "view_executors", "access_sandboxes",
       "attach_containers_input", "attach_containers_output",
       "launch_nested_containers", "launch_nested_container_sessions", "kill_nested_containers",
       "remove_nested_containers", "wait_nested_containers", "view_containers",
@@ -84,8 +84,7 @@ public final class Acls {
         int index = 0;
         for (Struct rule : JsonFields.objects(root, action.field())) {
           String where = action.field() + "[" + index++ + "]";
-          list.add(new Rule(entity(rule, "principals", where),
-              action.hasUsers() ? entity(rule, "users", where) : Entity.ANY));
+          list.add(new Rule(entity(rule, "principals", where), entity(rule, action.object(), where)));
         }
         rules.put(action, List.copyOf(list));
       }
@@ -109,8 +108,8 @@ public final class Acls {
   public boolean approved(Action action, Optional<String> principal) {
     Entity subject = principal.map(p -> new Entity(Type.SOME, List.of(p))).orElse(Entity.ANY);
     for (Rule rule : rules.get(action)) {
-      if (subject.matches(rule.principals()) && Entity.ANY.matches(rule.users())) {
-        return subject.allowedBy(rule.principals()) && Entity.ANY.allowedBy(rule.users());
+      if (subject.matches(rule.principals()) && Entity.ANY.matches(rule.object())) {
+        return subject.allowedBy(rule.principals()) && Entity.ANY.allowedBy(rule.object());
       }
     }
     return permissive;
@@ -134,7 +133,7 @@ public final class Acls {
   /** Mesos' {@code ACL.Entity.Type}. */
   enum Type { SOME, ANY, NONE }
 
-  private record Rule(Entity principals, Entity users) {}
+  private record Rule(Entity principals, Entity object) {}
 
   /** One entity, of a request or of a rule, with Mesos' matching rules. */
   private record Entity(Type type, List<String> values) {
