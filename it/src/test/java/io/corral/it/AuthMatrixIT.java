@@ -37,7 +37,8 @@ class AuthMatrixIT {
   private static final String ACLS = "{\"permissive\":false,"
       + rule("launch_standalone_containers", RW) + "," + rule("wait_standalone_containers", RW)
       + "," + rule("kill_standalone_containers", RW) + "," + rule("remove_standalone_containers", RW)
-      + "," + rule("view_standalone_containers", RW + "\",\"" + RO) + "}";
+      + "," + rule("view_standalone_containers", RW + "\",\"" + RO)
+      + ",\"view_flags\":[{\"principals\":{\"values\":[\"" + RW + "\"]},\"flags\":{\"type\":\"ANY\"}}]}";
   private static final String SLEEP = "exec sleep 3617";
 
   private static Path dir;
@@ -104,9 +105,10 @@ class AuthMatrixIT {
   }
 
   @Test
-  void getFlagsShowsTheCredentialsPathAndNoSecret() {
-    HttpResponse<String> r = agent.client().postJson("{\"type\":\"GET_FLAGS\"}");
+  void getFlagsShowsTheCredentialsPathAndNoSecretToWhomViewFlagsAllows() {
+    HttpResponse<String> r = client(AgentClient.basic(RW, "rw-secret")).postJson("{\"type\":\"GET_FLAGS\"}");
     assertEquals(200, r.statusCode());
+    assertEquals(403, client(AgentClient.basic(RO, "ro-secret")).postJson("{\"type\":\"GET_FLAGS\"}").statusCode());
     assertTrue(r.body().contains("credentials.json"), r.body());
     for (String secret : List.of("rw-secret", "ro-secret", "blind-secret")) {
       assertFalse(r.body().contains(secret), r.body());
