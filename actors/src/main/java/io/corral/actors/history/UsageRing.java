@@ -10,7 +10,7 @@ import java.util.List;
  *
  * <p>Not thread-safe: owned by one actor.
  */
-final class UsageRing {
+public final class UsageRing {
   /** One reading: when (epoch milliseconds), cumulative CPU seconds, memory and disk bytes. */
   record Sample(long atMillis, double cpuSeconds, long memoryBytes, long diskBytes) {}
 
