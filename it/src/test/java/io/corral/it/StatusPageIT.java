@@ -1,0 +1,127 @@
+package io.corral.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.corral.http.security.Credentials;
+import io.corral.it.support.AgentClient;
+import io.corral.it.support.AgentProcess;
+import io.corral.it.support.Eventually;
+import io.corral.it.support.HeadlessChromium;
+import io.corral.it.support.Host;
+import io.corral.it.support.Patience;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The status page of a real agent (as root, read-only authentication on) in a real browser:
+ * Debian's headless {@code chromium} over the DevTools protocol. Without credentials the page
+ * and its JSON answer 401 (to the browser and to a plain client). With them, the page lists a
+ * running container with its age and usage sparklines; then, without a reload, it shows a
+ * container launched meanwhile, the killed one's termination, drops a removed one, and its
+ * stdout link serves the container's output. A screenshot is kept in
+ * {@code it/target/status-page.png}.
+ */
+@Tag("root")
+class StatusPageIT {
+  private static final Duration WAIT = Patience.of(Duration.ofSeconds(60));
+  private static final String RUNNING = "page-running";
+  private static final String QUICK = "page-quick";
+  private static final String ROWS = "JSON.stringify([...document.querySelectorAll("
+      + "'#containers tbody tr')].map(r => r.dataset.id + '=' + r.dataset.state))";
+
+  private static String row(String id, String selector) {
+    return "(() => { const r = document.querySelector('#containers tr[data-id=\"" + id + "\"]');"
+        + " return r ? r.querySelector('" + selector + "')?.textContent ?? null : null; })()";
+  }
+
+  private static String points(String id, String kind) {
+    return "(() => { const s = document.querySelector('#containers tr[data-id=\"" + id + "\"] td."
+        + kind + " svg'); return s ? s.dataset.points : '0'; })()";
+  }
+
+  @Test
+  void showsContainersAndFollowsThemLive() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: the agent launches containers in namespaces");
+    assumeTrue(HeadlessChromium.binary() != null, "needs Debian's chromium (ops/scripts/setup-debian.sh)");
+    try (AgentProcess agent = AgentProcess.start(AgentProcess.FULL_ISOLATION + ",disk/du",
+        "--authenticate_http_readonly", "--container_disk_watch_interval=1secs")) {
+      AgentClient operator = agent.client();
+      AgentClient anonymous = new AgentClient(java.net.URI.create(agent.baseUri()));
+      for (String path : new String[] {"/", "/status.json", "/status.js"}) {
+        assertEquals(401, anonymous.request("GET", path).statusCode(), path);
+      }
+      String auth = Credentials.read(agent.credentials().toString()).basicAuthorization(Optional.empty());
+      assertEquals(200, operator.postJson(AgentClient.launchJsonRaw(
+          "\"container_id\":{\"value\":\"" + RUNNING + "\"},"
+              + "\"command\":{\"value\":\"echo page-output; exec sleep 3600\"},"
+              + "\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":0.5}},"
+              + "{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":64}},"
+              + "{\"name\":\"disk\",\"type\":\"SCALAR\",\"scalar\":{\"value\":32}}]")).statusCode());
+      try (HeadlessChromium browser = HeadlessChromium.start()) {
+        browser.navigate(agent.baseUri() + "/");
+        Eventually.await(WAIT, () -> String.valueOf(browser.evaluateString(
+            "document.body ? document.body.innerText : ''")).contains("401 Unauthorized"),
+            "the browser without credentials gets 401");
+        browser.setHeaders(Map.of("Authorization", auth));
+        browser.navigate(agent.baseUri() + "/");
+        awaitText(browser, row(RUNNING, "td.state"), "RUNNING");
+        browser.evaluate("window.corralMarker = 'no reload'");
+        assertEquals("healthy", browser.evaluateString("document.getElementById('health').textContent"));
+        assertTrue(browser.evaluateString("document.getElementById('version').textContent").length() > 0);
+        assertNotEquals("-", awaitNot(browser, row(RUNNING, "td.age"), "-"));
+        assertTrue(browser.evaluateString("[...document.querySelectorAll('#flags td')]"
+            + ".map(t => t.textContent).join(' ')").contains("filesystem/posix,posix/cpu"));
+        Eventually.await(WAIT, () -> Integer.parseInt(browser.evaluateString(points(RUNNING, "mem"))) >= 2
+            && Integer.parseInt(browser.evaluateString(points(RUNNING, "cpu"))) >= 1,
+            () -> "sparklines of two samples: " + browser.evaluateString(ROWS));
+        assertTrue(browser.evaluateString(row(RUNNING, "td.mem span")).contains("/ 64.0 MiB"),
+            browser.evaluateString(row(RUNNING, "td.mem span")));
+        String polls = browser.evaluateString("document.body.dataset.polls");
+
+        assertEquals(200, operator.launch(QUICK, "echo quick; exit 3"));
+        assertEquals(200, operator.kill(RUNNING));
+        awaitText(browser, row(RUNNING, "td.state"), "TERMINATED");
+        awaitText(browser, row(QUICK, "td.state"), "TERMINATED");
+        assertTrue(browser.evaluateString(row(QUICK, "td.termination")).contains("status 768"),
+            browser.evaluateString(row(QUICK, "td.termination")));
+        assertTrue(browser.evaluateString(row(RUNNING, "td.termination")).contains("status 9"),
+            browser.evaluateString(row(RUNNING, "td.termination")));
+        assertEquals("no reload", browser.evaluateString("window.corralMarker"), "the page was not reloaded");
+        assertNotEquals(polls, browser.evaluateString("document.body.dataset.polls"));
+        assertTrue(browser.evaluateString("fetch(document.querySelector('#containers tr[data-id=\""
+            + RUNNING + "\"] a.stdout').href).then(r => r.text())").contains("page-output"));
+        browser.screenshot(Path.of("target", "status-page.png"));
+
+        assertEquals(200, operator.remove(RUNNING));
+        awaitText(browser, "String(document.querySelector('#containers tr[data-id=\"" + RUNNING
+            + "\"]'))", "null");
+        assertEquals("no reload", browser.evaluateString("window.corralMarker"));
+        assertTrue(Files.size(Path.of("target", "status-page.png")) > 1000);
+      } finally {
+        operator.destroy(RUNNING);
+        operator.destroy(QUICK);
+      }
+    }
+  }
+
+  private static void awaitText(HeadlessChromium browser, String expression, String expected) {
+    Eventually.await(WAIT, () -> expected.equals(browser.evaluateString(expression)),
+        () -> expression + " to be '" + expected + "', rows " + browser.evaluateString(ROWS));
+  }
+
+  private static String awaitNot(HeadlessChromium browser, String expression, String unwanted) {
+    Eventually.await(WAIT, () -> {
+      String v = browser.evaluateString(expression);
+      return v != null && !v.equals(unwanted);
+    }, () -> expression + " to change from '" + unwanted + "'");
+    return browser.evaluateString(expression);
+  }
+}
