@@ -54,7 +54,7 @@ final class StatusJson {
     } else {
       out.nullValue();
     }
-    limits(out, snapshot.statistics());
+    limits(out, snapshot.statistics(), history == null ? null : history.latest().orElse(null));
     List<UsageRing.Point> points = history == null ? List.of() : history.points();
     out.name("history").beginObject();
     series(out, "at", points, p -> p.atMillis());
@@ -70,16 +70,25 @@ final class StatusJson {
     out.endObject();
   }
 
-  private static void limits(JsonWriter out, ResourceStatistics stats) {
+  /**
+   * The limits of the snapshot, else of the latest usage: CPUs (the hard limit, else the
+   * request), memory and disk bytes.
+   */
+  private static void limits(JsonWriter out, ResourceStatistics snapshot, ResourceStatistics usage) {
+    ResourceStatistics none = ResourceStatistics.getDefaultInstance();
+    ResourceStatistics s = snapshot == null ? none : snapshot;
+    ResourceStatistics u = usage == null ? none : usage;
     out.name("limits").beginObject();
-    if (stats != null && stats.hasCpusLimit()) {
-      out.name("cpus").value(stats.getCpusLimit());
+    if (s.hasCpusLimit() || u.hasCpusLimit()) {
+      out.name("cpus").value(s.hasCpusLimit() ? s.getCpusLimit() : u.getCpusLimit());
+    } else if (s.hasCpusSoftLimit() || u.hasCpusSoftLimit()) {
+      out.name("cpus").value(s.hasCpusSoftLimit() ? s.getCpusSoftLimit() : u.getCpusSoftLimit());
     }
-    if (stats != null && stats.hasMemLimitBytes()) {
-      out.name("mem_bytes").value(stats.getMemLimitBytes());
+    if (s.hasMemLimitBytes() || u.hasMemLimitBytes()) {
+      out.name("mem_bytes").value(s.hasMemLimitBytes() ? s.getMemLimitBytes() : u.getMemLimitBytes());
     }
-    if (stats != null && stats.hasDiskLimitBytes()) {
-      out.name("disk_bytes").value(stats.getDiskLimitBytes());
+    if (s.hasDiskLimitBytes() || u.hasDiskLimitBytes()) {
+      out.name("disk_bytes").value(s.hasDiskLimitBytes() ? s.getDiskLimitBytes() : u.getDiskLimitBytes());
     }
     out.endObject();
   }

@@ -83,7 +83,7 @@ class StatusPageTest {
       agent.fake.containers = List.of(running(ODD_ID), terminated("ended"));
       agent.fake.onUsage = m -> new Containerizer.Statistics(m.id(), ResourceStatistics.newBuilder()
           .setTimestamp(System.currentTimeMillis() / 1000.0).setCpusUserTimeSecs(1)
-          .setMemTotalBytes(4096).setDiskUsedBytes(8192).build());
+          .setMemTotalBytes(4096).setDiskUsedBytes(8192).setDiskLimitBytes(1 << 20).build());
       JsonObject status = awaitHistory(agent, 1);
       JsonObject a = status.getAsJsonObject("agent");
       assertEquals("0.1.0-test", a.get("corral_version").getAsString());
@@ -96,6 +96,8 @@ class StatusPageTest {
       assertTrue(first.get("started").getAsLong() > 0, "the init's start time");
       assertEquals(0.5, first.getAsJsonObject("limits").get("cpus").getAsDouble());
       assertEquals(64L << 20, first.getAsJsonObject("limits").get("mem_bytes").getAsLong());
+      assertEquals(1 << 20, first.getAsJsonObject("limits").get("disk_bytes").getAsLong(),
+          "a limit only the isolators know, from the latest usage");
       assertEquals(4096, first.getAsJsonObject("history").getAsJsonArray("mem_bytes").get(0).getAsLong());
       assertEquals(8192, first.getAsJsonObject("history").getAsJsonArray("disk_bytes").get(0).getAsLong());
       JsonObject ended = status.getAsJsonArray("containers").get(1).getAsJsonObject();

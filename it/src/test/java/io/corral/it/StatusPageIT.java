@@ -58,7 +58,6 @@ class StatusPageIT {
       for (String path : new String[] {"/", "/status.json", "/status.js"}) {
         assertEquals(401, anonymous.request("GET", path).statusCode(), path);
       }
-      String auth = Credentials.read(agent.credentials().toString()).basicAuthorization(Optional.empty());
       assertEquals(200, operator.postJson(AgentClient.launchJsonRaw(
           "\"container_id\":{\"value\":\"" + RUNNING + "\"},"
               + "\"command\":{\"value\":\"echo page-output; exec sleep 3600\"},"
@@ -67,44 +66,21 @@ class StatusPageIT {
               + "{\"name\":\"disk\",\"type\":\"SCALAR\",\"scalar\":{\"value\":32}}]")).statusCode());
       try (HeadlessChromium browser = HeadlessChromium.start()) {
         browser.navigate(agent.baseUri() + "/");
-        Eventually.await(WAIT, () -> String.valueOf(browser.evaluateString(
-            "document.body ? document.body.innerText : ''")).contains("401 Unauthorized"),
+        Eventually.await(WAIT, () -> browser.documentStatus() == 401,
             "the browser without credentials gets 401");
-        browser.setHeaders(Map.of("Authorization", auth));
+        browser.setHeaders(Map.of("Authorization",
+            Credentials.read(agent.credentials().toString()).basicAuthorization(Optional.empty())));
         browser.navigate(agent.baseUri() + "/");
-        awaitText(browser, row(RUNNING, "td.state"), "RUNNING");
-        browser.evaluate("window.corralMarker = 'no reload'");
-        assertEquals("healthy", browser.evaluateString("document.getElementById('health').textContent"));
-        assertTrue(browser.evaluateString("document.getElementById('version').textContent").length() > 0);
-        assertNotEquals("-", awaitNot(browser, row(RUNNING, "td.age"), "-"));
-        assertTrue(browser.evaluateString("[...document.querySelectorAll('#flags td')]"
-            + ".map(t => t.textContent).join(' ')").contains("filesystem/posix,posix/cpu"));
-        Eventually.await(WAIT, () -> Integer.parseInt(browser.evaluateString(points(RUNNING, "mem"))) >= 2
-            && Integer.parseInt(browser.evaluateString(points(RUNNING, "cpu"))) >= 1,
-            () -> "sparklines of two samples: " + browser.evaluateString(ROWS));
-        assertTrue(browser.evaluateString(row(RUNNING, "td.mem span")).contains("/ 64.0 MiB"),
-            browser.evaluateString(row(RUNNING, "td.mem span")));
+        showsTheRunningContainer(browser);
         String polls = browser.evaluateString("document.body.dataset.polls");
-
         assertEquals(200, operator.launch(QUICK, "echo quick; exit 3"));
         assertEquals(200, operator.kill(RUNNING));
-        awaitText(browser, row(RUNNING, "td.state"), "TERMINATED");
-        awaitText(browser, row(QUICK, "td.state"), "TERMINATED");
-        assertTrue(browser.evaluateString(row(QUICK, "td.termination")).contains("status 768"),
-            browser.evaluateString(row(QUICK, "td.termination")));
-        assertTrue(browser.evaluateString(row(RUNNING, "td.termination")).contains("status 9"),
-            browser.evaluateString(row(RUNNING, "td.termination")));
-        assertEquals("no reload", browser.evaluateString("window.corralMarker"), "the page was not reloaded");
+        showsTheEndedContainers(browser);
         assertNotEquals(polls, browser.evaluateString("document.body.dataset.polls"));
-        assertTrue(browser.evaluateString("fetch(document.querySelector('#containers tr[data-id=\""
-            + RUNNING + "\"] a.stdout').href).then(r => r.text())").contains("page-output"));
-        browser.screenshot(Path.of("target", "status-page.png"));
-
         assertEquals(200, operator.remove(RUNNING));
         awaitText(browser, "String(document.querySelector('#containers tr[data-id=\"" + RUNNING
             + "\"]'))", "null");
         assertEquals("no reload", browser.evaluateString("window.corralMarker"));
-        assertTrue(Files.size(Path.of("target", "status-page.png")) > 1000);
       } finally {
         operator.destroy(RUNNING);
         operator.destroy(QUICK);
@@ -112,6 +88,43 @@ class StatusPageIT {
     }
   }
 
+  /** The agent, its flags, and the running container with its age, limits and sparklines. */
+  private static void showsTheRunningContainer(HeadlessChromium browser) throws Exception {
+    awaitText(browser, row(RUNNING, "td.state"), "RUNNING");
+    browser.evaluate("window.corralMarker = 'no reload'");
+    assertEquals("healthy", browser.evaluateString("document.getElementById('health').textContent"));
+    assertTrue(browser.evaluateString("document.getElementById('version').textContent").length() > 0);
+    assertNotEquals("-", awaitNot(browser, row(RUNNING, "td.age"), "-"));
+    assertTrue(browser.evaluateString("[...document.querySelectorAll('#flags td')]"
+        + ".map(t => t.textContent).join(' ')").contains("filesystem/posix,posix/cpu"));
+    Eventually.await(WAIT, () -> Integer.parseInt(browser.evaluateString(points(RUNNING, "mem"))) >= 2
+        && Integer.parseInt(browser.evaluateString(points(RUNNING, "cpu"))) >= 1,
+        () -> "sparklines of two samples: " + browser.evaluateString(ROWS));
+    assertTrue(browser.evaluateString(row(RUNNING, "td.mem span")).contains("/ 64.0 MiB"),
+        browser.evaluateString(row(RUNNING, "td.mem span")));
+    assertTrue(browser.evaluateString(row(RUNNING, "td.cpu span")).contains("/ 0.50"),
+        browser.evaluateString(row(RUNNING, "td.cpu span")));
+    awaitText(browser, "(" + row(RUNNING, "td.disk span") + " || '').endsWith('/ 32.0 MiB')", "true");
+    browser.screenshot(Path.of("target", "status-page-running.png"));
+  }
+
+  /** Without a reload: the launched container's and the killed one's terminations, and output. */
+  private static void showsTheEndedContainers(HeadlessChromium browser) throws Exception {
+    awaitText(browser, row(RUNNING, "td.state"), "TERMINATED");
+    awaitText(browser, row(QUICK, "td.state"), "TERMINATED");
+    assertTrue(browser.evaluateString(row(QUICK, "td.termination")).contains("status 768"),
+        browser.evaluateString(row(QUICK, "td.termination")));
+    assertTrue(browser.evaluateString(row(RUNNING, "td.termination")).contains("status 9"),
+        browser.evaluateString(row(RUNNING, "td.termination")));
+    assertEquals("no reload", browser.evaluateString("window.corralMarker"), "the page was not reloaded");
+    assertTrue(browser.evaluateString("fetch(document.querySelector('#containers tr[data-id=\""
+        + RUNNING + "\"] a.stdout').href).then(r => r.text())").contains("page-output"));
+    Path shot = Path.of("target", "status-page.png");
+    browser.screenshot(shot);
+    assertTrue(Files.size(shot) > 1000);
+  }
+
+  /** Waits until {@code expression} evaluates to {@code expected} (a string, or "true"). */
   private static void awaitText(HeadlessChromium browser, String expression, String expected) {
     Eventually.await(WAIT, () -> expected.equals(browser.evaluateString(expression)),
         () -> expression + " to be '" + expected + "', rows " + browser.evaluateString(ROWS));

@@ -52,8 +52,12 @@ public final class UsageHistoryActor extends AbstractBehavior<UsageHistoryActor.
   /** Every container's history, by container id, and the sampling interval. */
   public record History(Map<String, ContainerHistory> containers, Duration interval) {}
 
-  /** When a container's init started (if known) and its samples, oldest first. */
-  public record ContainerHistory(Optional<Instant> started, List<UsageRing.Point> points) {}
+  /**
+   * When a container's init started (if known), its samples, oldest first, and the latest usage
+   * it reported (with the limits its isolators know, such as the disk quota).
+   */
+  public record ContainerHistory(Optional<Instant> started, List<UsageRing.Point> points,
+      Optional<ResourceStatistics> latest) {}
 
   /**
    * @param interval time between samples
@@ -95,6 +99,7 @@ public final class UsageHistoryActor extends AbstractBehavior<UsageHistoryActor.
   private final Executor blocking;
   private final Map<String, UsageRing> rings = new LinkedHashMap<>();
   private final Map<String, Started> started = new HashMap<>();
+  private final Map<String, ResourceStatistics> latest = new HashMap<>();
   private boolean sampling;
   private boolean inFlight;
   private long idleTicks;
@@ -127,9 +132,10 @@ public final class UsageHistoryActor extends AbstractBehavior<UsageHistoryActor.
 
   private Behavior<Command> onGet(Get get) {
     Map<String, ContainerHistory> histories = new LinkedHashMap<>();
-    started.forEach((id, s) -> histories.put(id, new ContainerHistory(s.at(), List.of())));
+    started.forEach((id, s) -> histories.put(id, new ContainerHistory(s.at(), List.of(), Optional.empty())));
     rings.forEach((id, ring) -> histories.put(id, new ContainerHistory(
-        Optional.ofNullable(started.get(id)).flatMap(Started::at), ring.points())));
+        Optional.ofNullable(started.get(id)).flatMap(Started::at), ring.points(),
+        Optional.ofNullable(latest.get(id)))));
     get.replyTo().tell(new History(histories, settings.interval()));
     idleTicks = 0;
     if (!sampling) {
@@ -149,6 +155,7 @@ public final class UsageHistoryActor extends AbstractBehavior<UsageHistoryActor.
       sampling = false;
       rings.clear();
       started.clear();
+      latest.clear();
     } else if (!inFlight) {
       sample();
     }
@@ -167,13 +174,15 @@ public final class UsageHistoryActor extends AbstractBehavior<UsageHistoryActor.
     List<String> ids = sampled.observations().stream().map(Observation::id).toList();
     rings.keySet().retainAll(ids);
     started.keySet().retainAll(ids);
+    latest.keySet().retainAll(ids);
     for (Observation o : sampled.observations()) {
       if (o.pid() > 0) {
         started.put(o.id(), new Started(o.pid(), o.started()));
       }
-      o.statistics().ifPresent(stats -> rings
-          .computeIfAbsent(o.id(), id -> new UsageRing(settings.capacity()))
-          .add(sample(stats)));
+      o.statistics().ifPresent(stats -> {
+        rings.computeIfAbsent(o.id(), id -> new UsageRing(settings.capacity())).add(sample(stats));
+        latest.put(o.id(), stats);
+      });
     }
     return this;
   }

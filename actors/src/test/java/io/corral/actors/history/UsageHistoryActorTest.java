@@ -45,6 +45,14 @@ class UsageHistoryActorTest {
         pid -> pid == 42 ? Optional.of(STARTED) : Optional.empty()));
   }
 
+  /** A history someone has looked at once (its first, empty answer consumed). */
+  private ActorRef<UsageHistoryActor.Command> watched(Duration idleAfter) {
+    ActorRef<UsageHistoryActor.Command> history = spawn(idleAfter);
+    history.tell(new UsageHistoryActor.Get(reader.getRef()));
+    assertTrue(reader.receiveMessage().containers().isEmpty());
+    return history;
+  }
+
   private static Containerizer.ContainerSnapshot snapshot(String id, ContainerState state, int pid) {
     ContainerStatus.Builder status = ContainerStatus.newBuilder().setContainerId(Fixture.id(id));
     if (pid > 0) {
@@ -101,15 +109,14 @@ class UsageHistoryActorTest {
     assertEquals(1000, last.memoryBytes());
     assertEquals(2000, last.diskBytes());
     assertEquals(Optional.of(STARTED), h.containers().get("run").started());
+    assertEquals(2000, h.containers().get("run").latest().orElseThrow().getDiskUsedBytes());
     assertFalse(h.containers().containsKey("done"), "a terminated container without history or init");
     assertEquals(INTERVAL, h.interval());
   }
 
   @Test
   void keepsAtMostCapacitySamplesAndDropsARemovedContainer() {
-    ActorRef<UsageHistoryActor.Command> history = spawn(Duration.ofMinutes(10));
-    history.tell(new UsageHistoryActor.Get(reader.getRef()));
-    reader.receiveMessage();
+    ActorRef<UsageHistoryActor.Command> history = watched(Duration.ofMinutes(10));
     List<Containerizer.ContainerSnapshot> one = List.of(snapshot("run", ContainerState.RUNNING, 42));
     for (int i = 0; i < 5; i++) {
       answer(one, 100 + i, i);
@@ -124,9 +131,7 @@ class UsageHistoryActorTest {
 
   @Test
   void skipsTicksWhileASampleIsInFlight() {
-    ActorRef<UsageHistoryActor.Command> history = spawn(Duration.ofMinutes(10));
-    history.tell(new UsageHistoryActor.Get(reader.getRef()));
-    reader.receiveMessage();
+    ActorRef<UsageHistoryActor.Command> history = watched(Duration.ofMinutes(10));
     Containerizer.GetContainers pending = containerizer.expectMessageClass(Containerizer.GetContainers.class);
     TIME.expectNoMessageFor(INTERVAL.multipliedBy(3), containerizer);
     pending.replyTo().tell(new Containerizer.Containers(List.of()));
@@ -136,9 +141,7 @@ class UsageHistoryActorTest {
 
   @Test
   void stopsAndForgetsOnceNobodyLooks() {
-    ActorRef<UsageHistoryActor.Command> history = spawn(INTERVAL.multipliedBy(2));
-    history.tell(new UsageHistoryActor.Get(reader.getRef()));
-    reader.receiveMessage();
+    ActorRef<UsageHistoryActor.Command> history = watched(INTERVAL.multipliedBy(2));
     List<Containerizer.ContainerSnapshot> one = List.of(snapshot("run", ContainerState.RUNNING, 42));
     answer(one, 100, 1);
     awaitSamples(history, "run", 1);

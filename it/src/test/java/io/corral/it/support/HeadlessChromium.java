@@ -40,6 +40,7 @@ public final class HeadlessChromium implements AutoCloseable {
   private final Map<Integer, CompletableFuture<JsonObject>> pending = new ConcurrentHashMap<>();
   private final AtomicInteger ids = new AtomicInteger();
   private WebSocket socket;
+  private volatile int documentStatus;
 
   private HeadlessChromium(Process process, Path profile) {
     this.process = process;
@@ -129,6 +130,11 @@ public final class HeadlessChromium implements AutoCloseable {
     }
     JsonObject value = result.getAsJsonObject("result");
     return value.has("value") ? value.get("value") : null;
+  }
+
+  /** The HTTP status of the last document the page received (0 before any). */
+  public int documentStatus() {
+    return documentStatus;
   }
 
   /** {@link #evaluate} as a string; null when the value is null or undefined. */
@@ -233,6 +239,11 @@ public final class HeadlessChromium implements AutoCloseable {
           CompletableFuture<JsonObject> reply = pending.remove(message.get("id").getAsInt());
           if (reply != null) {
             reply.complete(message);
+          }
+        } else if ("Network.responseReceived".equals(message.get("method").getAsString())) {
+          JsonObject params = message.getAsJsonObject("params");
+          if ("Document".equals(params.get("type").getAsString())) {
+            documentStatus = params.getAsJsonObject("response").get("status").getAsInt();
           }
         }
       }
