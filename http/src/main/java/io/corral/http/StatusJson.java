@@ -7,6 +7,7 @@ import io.corral.proto.v1.ContainerTermination;
 import io.corral.proto.v1.ResourceStatistics;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.ToLongFunction;
 
 /**
  * The JSON of {@code GET /status.json}, which the status page polls: the agent (versions, start
@@ -94,7 +95,7 @@ final class StatusJson {
   }
 
   private static void series(JsonWriter out, String name, List<UsageRing.Point> points,
-      java.util.function.ToLongFunction<UsageRing.Point> value) {
+      ToLongFunction<UsageRing.Point> value) {
     out.name(name).beginArray();
     points.forEach(p -> out.value(value.applyAsLong(p)));
     out.endArray();

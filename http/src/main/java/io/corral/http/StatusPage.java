@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,6 +23,7 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -74,9 +77,9 @@ final class StatusPage extends AllDirectives {
         "usage-history-" + INSTANCES.incrementAndGet(), Props.empty());
     this.html = asset("index.html", ContentTypes.TEXT_HTML_UTF8);
     this.script = asset("status.js",
-        ContentTypes.create(MediaTypes.APPLICATION_JAVASCRIPT, org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8));
+        ContentTypes.create(MediaTypes.APPLICATION_JAVASCRIPT, HttpCharsets.UTF_8));
     this.style = asset("status.css",
-        ContentTypes.create(MediaTypes.TEXT_CSS, org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8));
+        ContentTypes.create(MediaTypes.TEXT_CSS, HttpCharsets.UTF_8));
   }
 
   /**
@@ -96,7 +99,7 @@ final class StatusPage extends AllDirectives {
     boolean up = ready.getAsBoolean();
     if (!up || !mayView) {
       return CompletableFuture.completedFuture(json(StatusJson.render(info, up, Instant.now(), List.of(),
-          new UsageHistoryActor.History(java.util.Map.of(),
+          new UsageHistoryActor.History(Map.of(),
               UsageHistoryActor.Settings.defaults().interval()))));
     }
     CompletionStage<Containerizer.Containers> containers = AskPattern.ask(containerizer,
@@ -109,7 +112,7 @@ final class StatusPage extends AllDirectives {
   }
 
   private static List<ContainerSnapshot> sorted(List<ContainerSnapshot> snapshots) {
-    return snapshots.stream().sorted(java.util.Comparator.comparing(s -> s.id().getValue())).toList();
+    return snapshots.stream().sorted(Comparator.comparing(s -> s.id().getValue())).toList();
   }
 
   private static HttpResponse json(String body) {

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.corral.http.security.Credentials;
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
@@ -12,6 +15,7 @@ import io.corral.it.support.Eventually;
 import io.corral.it.support.HeadlessChromium;
 import io.corral.it.support.Host;
 import io.corral.it.support.Patience;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +30,9 @@ import org.junit.jupiter.api.Test;
  * and its JSON answer 401 (to the browser and to a plain client). With them, the page lists a
  * running container with its age and usage sparklines; then, without a reload, it shows a
  * container launched meanwhile, the killed one's termination, drops a removed one, and its
- * stdout link serves the container's output. A screenshot is kept in
- * {@code it/target/status-page.png}.
+ * stdout link serves the container's output. Screenshots are kept in
+ * {@code it/target/status-page-running.png} and {@code it/target/status-page.png}. A
+ * container's start time is the same after the agent is killed and restarted.
  */
 @Tag("root")
 class StatusPageIT {
@@ -86,6 +91,43 @@ class StatusPageIT {
         operator.destroy(QUICK);
       }
     }
+  }
+
+  @Test
+  void aContainersStartTimeSurvivesTheAgentsRestart() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: the agent launches containers in namespaces");
+    String id = "page-recovered";
+    try (AgentProcess first = AgentProcess.start(AgentProcess.FULL_ISOLATION)) {
+      assertEquals(200, first.client().launch(id, "exec sleep 3600"));
+      long started = awaitStarted(first.client(), id);
+      first.sigkill();
+      try (AgentProcess second = first.restart(AgentProcess.FULL_ISOLATION)) {
+        try {
+          assertEquals(started, awaitStarted(second.client(), id), "the init's start time, read again");
+        } finally {
+          second.client().destroy(id);
+        }
+      }
+    }
+  }
+
+  /** The {@code started} of {@code id} in {@code /status.json}, once the agent knows it. */
+  private static long awaitStarted(AgentClient client, String id) {
+    long[] started = {0};
+    Eventually.await(WAIT, () -> {
+      HttpResponse<String> r = client.request("GET", "/status.json");
+      if (r.statusCode() != 200) {
+        return false;
+      }
+      for (JsonElement c : JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("containers")) {
+        JsonObject container = c.getAsJsonObject();
+        if (container.get("id").getAsString().equals(id) && !container.get("started").isJsonNull()) {
+          started[0] = container.get("started").getAsLong();
+        }
+      }
+      return started[0] > 0;
+    }, () -> "a start time of '" + id + "' in /status.json");
+    return started[0];
   }
 
   /** The agent, its flags, and the running container with its age, limits and sparklines. */
