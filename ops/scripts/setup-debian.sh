@@ -11,6 +11,7 @@
 # (containernetworking-plugins: bridge, host-local, loopback, portmap) and iptables, which
 # portmap calls. Run as root. Idempotent: it runs apt-get only when a package is
 # missing.
+# For the status page's browser test (StatusPageIT): Debian's chromium, run headless.
 set -euo pipefail
 
 if [[ "$(id -u)" -ne 0 ]]; then
@@ -20,7 +21,8 @@ fi
 
 packages=(openjdk-17-jdk-headless maven gcc libc6-dev procps xfsprogs curl openssl
   mmdebstrap qemu-system-x86 user-mode-linux docker-registry skopeo busybox-static apache2-utils
-  containernetworking-plugins iptables)
+  containernetworking-plugins iptables
+  chromium)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -32,7 +32,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  *   <li>{@code GET /flags} and {@code GET /version} (Mesos' JSON, {@link AgentViews});
  *   <li>{@code GET /files/browse|read|download|debug} ({@link FilesRoutes}), in the read-only
  *       realm, each file checked against the ACLs of what it belongs to;
- *   <li>{@code /logging/toggle} ({@link LoggingRoutes}), in the read-write realm.
+ *   <li>{@code /logging/toggle} ({@link LoggingRoutes}), in the read-write realm;
+ *   <li>{@code GET /} and {@code /status.json} (the status page, {@link StatusPage}).
  * </ul>
  *
  * <p>Who may call what is {@link HttpSecurity}'s: {@code /api/v1} is in the read-write realm,
@@ -60,6 +61,7 @@ public final class AgentRoutes extends AllDirectives {
   private final AgentInfo info;
   private final FilesRoutes files;
   private final LoggingRoutes logging;
+  private final StatusPage page;
 
   /**
    * @param system the actor system whose scheduler times the asks
@@ -128,6 +130,7 @@ public final class AgentRoutes extends AllDirectives {
     this.api = new AgentApi(containerizer, info, settings, system, ready, security,
         new ObservationCalls(filesApi, metrics, logging, security));
     this.views = new AgentViews(containerizer, info, settings, system);
+    this.page = new StatusPage(system, containerizer, info, settings, ready);
   }
 
   /** The whole route tree. */
@@ -152,7 +155,8 @@ public final class AgentRoutes extends AllDirectives {
         path("version", () -> get(() -> complete(AgentViews.version(info)))),
         pathPrefix("files", () -> readonly(c -> whenReady(() -> files.routes(c)))),
         path(segment("logging").slash("toggle"), () -> authenticated(Realm.READWRITE,
-            logging::toggle, this::complete)));
+            logging::toggle, this::complete)),
+        page.routes(this::readonly, this::mayView));
   }
 
   private Route api() {

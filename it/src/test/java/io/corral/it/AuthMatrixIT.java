@@ -91,7 +91,7 @@ class AuthMatrixIT {
             r.headers().firstValue("WWW-Authenticate").orElse(""), who);
       }
       for (String path : List.of("/state", "/containers", "/monitor/statistics", "/metrics",
-          "/metrics/snapshot")) {
+          "/metrics/snapshot", "/", "/status.json")) {
         HttpResponse<String> r = client.request("GET", path);
         assertEquals(401, r.statusCode(), who + ": " + path);
         assertEquals("Basic realm=\"mesos-agent-readonly\"",
@@ -139,7 +139,7 @@ class AuthMatrixIT {
 
     assertTrue(ro.containers().stream().anyMatch(c -> c.getContainerId().getValue().equals("held")));
     assertTrue(blind.containers().isEmpty(), "a principal that may not view sees no container");
-    for (String path : List.of("/state", "/containers", "/monitor/statistics")) {
+    for (String path : List.of("/state", "/containers", "/monitor/statistics", "/status.json")) {
       assertTrue(ro.request("GET", path).body().contains("held"), path);
       HttpResponse<String> hidden = blind.request("GET", path);
       assertEquals(200, hidden.statusCode(), path);
