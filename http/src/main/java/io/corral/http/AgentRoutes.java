@@ -156,7 +156,7 @@ public final class AgentRoutes extends AllDirectives {
         pathPrefix("files", () -> readonly(c -> whenReady(() -> files.routes(c)))),
         path(segment("logging").slash("toggle"), () -> authenticated(Realm.READWRITE,
             logging::toggle, this::complete)),
-        page.routes(this::readonly, this::mayView));
+        page.routes(this::readonly, this::mayView, c -> security.approved(Action.VIEW_FLAGS, c)));
   }
 
   private Route api() {

@@ -18,7 +18,7 @@ import java.util.function.ToLongFunction;
 final class StatusJson {
   private StatusJson() {}
 
-  static String render(AgentInfo info, boolean ready, Instant now,
+  static String render(AgentInfo info, boolean ready, boolean flags, Instant now,
       List<ContainerSnapshot> snapshots, UsageHistoryActor.History history) {
     JsonWriter out = new JsonWriter().beginObject();
     out.name("now").value(now.toEpochMilli());
@@ -31,11 +31,13 @@ final class StatusJson {
         .name("start_time").value(info.startTime().toEpochMilli())
         .name("health").value(ready ? "healthy" : "recovering")
         .endObject();
-    out.name("flags").beginObject();
-    for (AgentInfo.Flag flag : info.flags()) {
-      out.name(flag.name()).value(flag.value());
+    if (flags) {
+      out.name("flags").beginObject();
+      for (AgentInfo.Flag flag : info.flags()) {
+        out.name(flag.name()).value(flag.value());
+      }
+      out.endObject();
     }
-    out.endObject();
     out.name("sample_interval_ms").value(history.interval().toMillis());
     out.name("containers").beginArray();
     for (ContainerSnapshot snapshot : snapshots) {

@@ -84,21 +84,23 @@ final class StatusPage extends AllDirectives {
 
   /**
    * The page's routes; {@code readonly} authenticates a caller in the read-only realm (or
-   * answers 401) and {@code mayView} says whether the caller may see standalone containers.
+   * answers 401), {@code mayView} says whether the caller may see standalone containers and
+   * {@code mayViewFlags} whether it may see the flags.
    */
-  Route routes(Function<Function<Caller, Route>, Route> readonly, Predicate<Caller> mayView) {
+  Route routes(Function<Function<Caller, Route>, Route> readonly, Predicate<Caller> mayView,
+      Predicate<Caller> mayViewFlags) {
     return concat(
         pathSingleSlash(() -> get(() -> readonly.apply(c -> complete(html)))),
         path("status.js", () -> get(() -> readonly.apply(c -> complete(script)))),
         path("status.css", () -> get(() -> readonly.apply(c -> complete(style)))),
         path("status.json", () -> get(() -> readonly.apply(
-            c -> completeWithFuture(status(mayView.test(c)))))));
+            c -> completeWithFuture(status(mayView.test(c), mayViewFlags.test(c)))))));
   }
 
-  private CompletionStage<HttpResponse> status(boolean mayView) {
+  private CompletionStage<HttpResponse> status(boolean mayView, boolean flags) {
     boolean up = ready.getAsBoolean();
     if (!up || !mayView) {
-      return CompletableFuture.completedFuture(json(StatusJson.render(info, up, Instant.now(), List.of(),
+      return CompletableFuture.completedFuture(json(StatusJson.render(info, up, flags, Instant.now(), List.of(),
           new UsageHistoryActor.History(Map.of(),
               UsageHistoryActor.Settings.defaults().interval()))));
     }
@@ -107,7 +109,7 @@ final class StatusPage extends AllDirectives {
     CompletionStage<UsageHistoryActor.History> histories = AskPattern.ask(history,
         UsageHistoryActor.Get::new, settings.askTimeout(), system.scheduler());
     return containers.thenCombine(histories, (c, h) -> json(StatusJson.render(
-            info, true, Instant.now(), sorted(c.containers()), h)))
+            info, true, flags, Instant.now(), sorted(c.containers()), h)))
         .exceptionally(f -> ErrorMapping.fromFailure(f, "get status", settings.askTimeout()));
   }
 

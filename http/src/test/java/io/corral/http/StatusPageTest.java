@@ -37,7 +37,8 @@ class StatusPageTest {
   private static final String ODD_ID = "c\"</td><script>x</script>";
   private static final String ACLS = "{\"permissive\":false,"
       + "\"view_standalone_containers\":[{\"principals\":{\"values\":[\"ro\"]},"
-      + "\"users\":{\"type\":\"ANY\"}}]}";
+      + "\"users\":{\"type\":\"ANY\"}}],"
+      + "\"view_flags\":[{\"principals\":{\"values\":[\"ro\"]},\"flags\":{\"type\":\"ANY\"}}]}";
 
   private static Containerizer.ContainerSnapshot running(String id) {
     ContainerID cid = ContainerID.newBuilder().setValue(id).build();
@@ -136,9 +137,12 @@ class StatusPageTest {
       assertEquals(200, nobody.statusCode());
       JsonObject hidden = JsonParser.parseString(nobody.body()).getAsJsonObject();
       assertEquals(0, hidden.getAsJsonArray("containers").size());
+      assertFalse(hidden.has("flags"), "view_flags refuses them: " + hidden);
       assertTrue(agent.fake.received.isEmpty(), "a caller who may not view starts no sampling");
       HttpResponse<String> ro = agent.send(agent.request("/status.json").header("Authorization", basic("ro", "r3ad")));
-      assertEquals(1, JsonParser.parseString(ro.body()).getAsJsonObject().getAsJsonArray("containers").size());
+      JsonObject seen = JsonParser.parseString(ro.body()).getAsJsonObject();
+      assertEquals(1, seen.getAsJsonArray("containers").size());
+      assertTrue(seen.has("flags"), seen.toString());
     }
   }
 

@@ -146,7 +146,9 @@
     text('uptime', duration(status.now - agent.start_time));
     text('updated', new Date(status.now).toISOString());
     text('interval', duration(status.sample_interval_ms));
-    const names = Object.keys(status.flags).sort();
+    // the flags are left out for a caller the view_flags ACL refuses
+    document.getElementById('flags-box').hidden = !status.flags;
+    const names = Object.keys(status.flags || {}).sort();
     text('flag-count', String(names.length));
     document.querySelector('#flags tbody').replaceChildren(...names.map(name => {
       const tr = document.createElement('tr');
