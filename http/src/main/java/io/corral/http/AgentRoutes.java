@@ -63,74 +63,93 @@ public final class AgentRoutes extends AllDirectives {
   private final LoggingRoutes logging;
   private final StatusPage page;
 
+  private AgentRoutes(Builder b) {
+    this.ready = b.ready;
+    this.security = b.security;
+    this.info = b.info;
+    this.metrics = new MetricsViews(b.registry);
+    FilesApi filesApi = new FilesApi(b.files, b.containerizer, b.system, b.settings, security);
+    this.files = new FilesRoutes(filesApi);
+    this.logging = new LoggingRoutes(b.logging, security);
+    this.api = new AgentApi(b.containerizer, info, b.settings, b.system, ready, security,
+        new ObservationCalls(filesApi, metrics, b.logging, security));
+    this.views = new AgentViews(b.containerizer, info, b.settings, b.system);
+    this.page = new StatusPage(b.system, b.containerizer, info, b.settings, ready);
+  }
+
   /**
+   * Routes for {@code containerizer}, open to everyone, always ready, with a registry of their
+   * own, no files and a fixed logging level, until the builder says otherwise.
+   *
    * @param system the actor system whose scheduler times the asks
    * @param containerizer the containerizer every call is sent to
    * @param info what the agent reports about itself
    * @param settings limits and timeouts
-   * @param ready false while the agent recovers; then every endpoint but /health answers 503
    */
-  public AgentRoutes(
-      ActorSystem<?> system,
-      ActorRef<Containerizer.Command> containerizer,
-      AgentInfo info,
-      HttpSettings settings,
-      BooleanSupplier ready) {
-    this(system, containerizer, info, settings, ready, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  public static Builder builder(ActorSystem<?> system, ActorRef<Containerizer.Command> containerizer,
+      AgentInfo info, HttpSettings settings) {
+    return new Builder(system, containerizer, info, settings);
   }
 
-  /**
-   * Routes whose {@code /metrics} and {@code /metrics/snapshot} read {@code registry}, the one
-   * the containerizer records into ({@code ContainerizerSettings.withMeterRegistry}).
-   */
-  public AgentRoutes(
-      ActorSystem<?> system,
-      ActorRef<Containerizer.Command> containerizer,
-      AgentInfo info,
-      HttpSettings settings,
-      BooleanSupplier ready,
-      PrometheusMeterRegistry registry) {
-    this(system, containerizer, info, settings, ready, registry, HttpSecurity.open());
-  }
+  /** The optional parts of {@link AgentRoutes}. Not thread-safe. */
+  public static final class Builder {
+    private final ActorSystem<?> system;
+    private final ActorRef<Containerizer.Command> containerizer;
+    private final AgentInfo info;
+    private final HttpSettings settings;
+    private BooleanSupplier ready = () -> true;
+    private PrometheusMeterRegistry registry;
+    private HttpSecurity security = HttpSecurity.open();
+    private SandboxFiles files = SandboxFiles.none();
+    private LoggingControl logging = LoggingControl.fixed();
 
-  /** Routes as above, guarded by {@code security}, without a files service or logging control. */
-  public AgentRoutes(
-      ActorSystem<?> system,
-      ActorRef<Containerizer.Command> containerizer,
-      AgentInfo info,
-      HttpSettings settings,
-      BooleanSupplier ready,
-      PrometheusMeterRegistry registry,
-      HttpSecurity security) {
-    this(system, containerizer, info, settings, ready, registry, security, SandboxFiles.none(),
-        LoggingControl.fixed());
-  }
+    private Builder(ActorSystem<?> system, ActorRef<Containerizer.Command> containerizer, AgentInfo info,
+        HttpSettings settings) {
+      this.system = system;
+      this.containerizer = containerizer;
+      this.info = info;
+      this.settings = settings;
+    }
 
-  /**
-   * Routes as above whose files API serves {@code files} and whose logging calls use
-   * {@code logging}.
-   */
-  public AgentRoutes(
-      ActorSystem<?> system,
-      ActorRef<Containerizer.Command> containerizer,
-      AgentInfo info,
-      HttpSettings settings,
-      BooleanSupplier ready,
-      PrometheusMeterRegistry registry,
-      HttpSecurity security,
-      SandboxFiles files,
-      LoggingControl logging) {
-    this.ready = ready;
-    this.security = security;
-    this.info = info;
-    this.metrics = new MetricsViews(registry);
-    FilesApi filesApi = new FilesApi(files, containerizer, system, settings, security);
-    this.files = new FilesRoutes(filesApi);
-    this.logging = new LoggingRoutes(logging, security);
-    this.api = new AgentApi(containerizer, info, settings, system, ready, security,
-        new ObservationCalls(filesApi, metrics, logging, security));
-    this.views = new AgentViews(containerizer, info, settings, system);
-    this.page = new StatusPage(system, containerizer, info, settings, ready);
+    /** False while the agent recovers; then every endpoint but /health and the metrics answers 503. */
+    public Builder ready(BooleanSupplier ready) {
+      this.ready = ready;
+      return this;
+    }
+
+    /**
+     * The registry {@code /metrics} and {@code /metrics/snapshot} read: the one the containerizer
+     * records into ({@code ContainerizerSettings.withMeterRegistry}).
+     */
+    public Builder registry(PrometheusMeterRegistry registry) {
+      this.registry = registry;
+      return this;
+    }
+
+    /** Who may call what. */
+    public Builder security(HttpSecurity security) {
+      this.security = security;
+      return this;
+    }
+
+    /** The sandboxes (and agent log) the files API serves. */
+    public Builder files(SandboxFiles files) {
+      this.files = files;
+      return this;
+    }
+
+    /** The logging level the logging calls read and set. */
+    public Builder logging(LoggingControl logging) {
+      this.logging = logging;
+      return this;
+    }
+
+    public AgentRoutes build() {
+      if (registry == null) {
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      }
+      return new AgentRoutes(this);
+    }
   }
 
   /** The whole route tree. */

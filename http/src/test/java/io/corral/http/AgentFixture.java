@@ -77,8 +77,8 @@ final class AgentFixture implements AutoCloseable {
       LoggingControl logging) throws Exception {
     this.testKit = testKit;
     ActorRef<Containerizer.Command> containerizer = testKit.spawn(fake.behavior(), "containerizer");
-    AgentRoutes routes = new AgentRoutes(testKit.system(), containerizer, INFO, settings,
-        ready::get, registry, security, files, logging);
+    AgentRoutes routes = AgentRoutes.builder(testKit.system(), containerizer, INFO, settings).ready(ready::get)
+        .registry(registry).security(security).files(files).logging(logging).build();
     binding = AgentServer.bind(testKit.system(), "127.0.0.1", 0, routes, settings)
         .toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     base = "http://127.0.0.1:" + binding.localAddress().getPort();

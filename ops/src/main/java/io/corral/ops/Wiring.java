@@ -234,8 +234,8 @@ final class Wiring {
     HttpSettings settings = HttpSettings.fromConfig(system.settings().config());
     SandboxFiles files = agent == null ? SandboxFiles.none() : new SandboxFiles(new Layout(agent.flags().workDir(), agent.flags().runtimeDir()),
             java.util.Optional.ofNullable(agent.logging().externalLogFile));
-    AgentRoutes routes = new AgentRoutes(system, system, info, settings, ready, registry, security,
-        files, logging);
+    AgentRoutes routes = AgentRoutes.builder(system, system, info, settings).ready(ready).registry(registry)
+        .security(security).files(files).logging(logging).build();
     return AgentServer.bind(system, http.ip(), http.port(), routes, settings, tls);
   }
 }
