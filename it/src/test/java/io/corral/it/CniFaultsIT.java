@@ -126,6 +126,14 @@ class CniFaultsIT {
         "{\"name\":\"cnit-c\"},{\"name\":\"cnit-c\"}"));
     assertEquals(400, twice.statusCode(), twice.body());
     assertTrue(twice.body().contains("joins CNI network 'cnit-c' more than once"), twice.body());
+    String longId = "l".repeat(65);
+    HttpResponse<String> tooLong = launch(agent, longId, "true", "cnit-c");
+    assertEquals(400, tooLong.statusCode(), tooLong.body());
+    assertTrue(tooLong.body().contains("Failed to launch container '" + longId + "': its id ('container_id', 65"
+        + " characters) is its hostname on CNI networks and is longer than 64 characters: set 'container.hostname'"),
+        tooLong.body());
+    assertFalse(Files.exists(agent.sandbox(longId)), "nothing is created for a refused launch");
+    assertFalse(Files.exists(agent.runtimeDir().resolve("isolators/network/cni").resolve(longId)), "no CNI state");
   }
 
   @Test

@@ -5,6 +5,7 @@ import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorException;
 import io.corral.isolators.network.cni.CniCalls.Attachment;
 import io.corral.proto.v1.CommandInfo;
+import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.LaunchPlan;
@@ -74,7 +75,12 @@ public final class CniIsolator implements Isolator {
 
   @Override
   public Optional<String> invalid(ContainerInfo container, CommandInfo command) {
-    return networks.invalid(container);
+    return networks.invalid(Optional.empty(), container);
+  }
+
+  @Override
+  public Optional<String> invalid(ContainerID id, ContainerInfo container, CommandInfo command) {
+    return networks.invalid(Optional.of(id.getValue()), container);
   }
 
   @Override
