@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,9 @@ class CniRebootIT {
     String engine = System.getenv().getOrDefault("CORRAL_TESTVM_ENGINE", known());
     assumeTrue(engine.isEmpty() || engine.equals("uml"),
         "needs the test guest's 'uml' engine: under '" + engine + "' (qemu with -no-reboot) a reboot ends the guest");
-    GuestRun.Result run = GuestRun.run(List.of(CniRebootGuest.class.getName()));
+    // two boots and four agent starts: on a loaded machine longer than run.sh's default 1500 s
+    GuestRun.Result run = GuestRun.run(List.of(CniRebootGuest.class.getName()),
+        Map.of("CORRAL_TESTVM_TIMEOUT", System.getenv().getOrDefault("CORRAL_TESTVM_TIMEOUT", "3600")));
     List<String> output = run.output();
     String all = run.all();
     assertTrue(output.stream().anyMatch(l -> l.startsWith("before the reboot: leases [")), "the first boot:\n" + all);

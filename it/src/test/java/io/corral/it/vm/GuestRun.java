@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,6 +32,11 @@ final class GuestRun {
   private GuestRun() {}
 
   static Result run(List<String> testClasses) throws IOException, InterruptedException {
+    return run(testClasses, Map.of());
+  }
+
+  /** As {@link #run(List)}, with {@code environment} added to run.sh's (e.g. {@code CORRAL_TESTVM_TIMEOUT}). */
+  static Result run(List<String> testClasses, Map<String, String> environment) throws IOException, InterruptedException {
     Path module = Path.of("").toAbsolutePath();
     List<String> command = new ArrayList<>(List.of(module.resolve("vm/run.sh").toString(), "bash", "-c",
         "cd \"$0\" && exec \"$@\"", module.toString(),
@@ -40,7 +46,9 @@ final class GuestRun {
         "-cp", System.getProperty("java.class.path"), GuestTests.class.getName()));
     command.addAll(testClasses);
     List<String> output = new ArrayList<>();
-    Process guest = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    Process guest = builder.start();
     try (BufferedReader lines = new BufferedReader(
         new InputStreamReader(guest.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = lines.readLine(); line != null; line = lines.readLine()) {
