@@ -117,7 +117,7 @@ case $engine in
 esac
 wait "$engine_pid" || true
 engine_pid=
-rc=$(cat "$tmp/ctl/rc" 2>/dev/null | tr -dc 0-9)
+rc=$(cat "$tmp/ctl/rc" 2>/dev/null | tr -dc 0-9 || true) # no rc file: not an error of this script
 if [[ -z $rc ]]; then
   echo "run.sh: the guest ($engine) gave no exit status; the end of its console:" >&2
   tail -n 40 "$tmp/console.log" >&2 || true

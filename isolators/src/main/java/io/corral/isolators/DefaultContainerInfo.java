@@ -1,6 +1,7 @@
 package io.corral.isolators;
 
 import io.corral.proto.v1.CommandInfo;
+import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.LaunchPlan;
@@ -51,6 +52,11 @@ final class DefaultContainerInfo implements Isolator {
   @Override
   public Optional<String> invalid(ContainerInfo container, CommandInfo command) {
     return isolator.invalid(container, command);
+  }
+
+  @Override
+  public Optional<String> invalid(ContainerID id, ContainerInfo container, CommandInfo command) {
+    return isolator.invalid(id, container, command);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.corral.isolators;
 
 import io.corral.proto.v1.CommandInfo;
+import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.LaunchPlan;
@@ -53,6 +54,14 @@ public interface Isolator {
    */
   default Optional<String> invalid(ContainerInfo container, CommandInfo command) {
     return Optional.empty();
+  }
+
+  /**
+   * {@link #invalid(ContainerInfo, CommandInfo)} for an isolator whose answer also depends on the
+   * container's id (the default asks the two-argument form). The containerizer calls this one.
+   */
+  default Optional<String> invalid(ContainerID id, ContainerInfo container, CommandInfo command) {
+    return invalid(container, command);
   }
 
   /** Rebuilds state for containers that survived an agent restart; orphans are cleaned up later. */

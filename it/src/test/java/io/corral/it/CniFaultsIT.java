@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
 import io.corral.it.support.Agents;
 import io.corral.it.support.CniFixture;
+import io.corral.it.support.Commands;
 import io.corral.it.support.Eventually;
 import io.corral.it.support.Host;
 import io.corral.it.support.Leaks;
@@ -17,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,6 +62,10 @@ class CniFaultsIT {
     }
     cni.config("30-cnit-delonce.conflist", list("cnit-delonce",
         "{\"type\":\"cnit-delonce\"}," + cni.bridgePlugin("cni-td", 15, "cnit-delonce")));
+    cni.script("cnit-delfail", "if [ \"$CNI_COMMAND\" = DEL ] && [ -e \"$0.fail\" ]; then"
+        + " echo '{\"code\":11,\"msg\":\"cnit-delfail refuses DEL\"}'; exit 1; fi; exec " + CniFixture.PLUGINS.resolve("bridge"));
+    cni.config("35-cnit-delfail.conflist", list("cnit-delfail",
+        cni.bridgePlugin("cni-tx", 16, "cnit-delfail").replace("\"type\":\"bridge\"", "\"type\":\"cnit-delfail\"")));
     cni.config("40-bad.conf", "{\"cniVersion\":\"1.0.0\",\"name\":\"cnit-bad\",");
     cni.config("50-missing.conf", "{\"cniVersion\":\"1.0.0\",\"name\":\"cnit-missing\",\"type\":\"cnit-nonexistent\"}");
   }
@@ -78,6 +86,7 @@ class CniFaultsIT {
 
   @AfterEach
   void stopAgents() {
+    Commands.run("rm", "-f", cni.scriptDir().resolve("cnit-delfail.fail").toString());
     if (agents != null) {
       agents.close();
     }
@@ -100,7 +109,8 @@ class CniFaultsIT {
   private static void assertReleased(AgentProcess agent, String id, String network, String bridge) {
     Path state = agent.runtimeDir().resolve("isolators/network/cni").resolve(id);
     assertFalse(Files.exists(state), "the CNI state of '" + id + "' is removed");
-    assertTrue(Host.mounts().stream().noneMatch(m -> m.contains("isolators/network/cni")), "no namespace mount left");
+    assertTrue(Host.mounts().stream().noneMatch(m -> m.contains("isolators/network/cni/" + id + "/")),
+        "no namespace mount left");
     assertEquals(java.util.Set.of(), CniFixture.veths(bridge), "no veth left on " + bridge);
     assertEquals(java.util.Set.of(), cni.leaseFiles(network), "no lease left on " + network);
     assertTrue(agent.client().healthy(), "the agent is up");
@@ -126,6 +136,14 @@ class CniFaultsIT {
         "{\"name\":\"cnit-c\"},{\"name\":\"cnit-c\"}"));
     assertEquals(400, twice.statusCode(), twice.body());
     assertTrue(twice.body().contains("joins CNI network 'cnit-c' more than once"), twice.body());
+    String longId = "l".repeat(65);
+    HttpResponse<String> tooLong = launch(agent, longId, "true", "cnit-c");
+    assertEquals(400, tooLong.statusCode(), tooLong.body());
+    assertTrue(tooLong.body().contains("Failed to launch container '" + longId + "': its id ('container_id', 65"
+        + " characters) is its hostname on CNI networks and is longer than 64 characters: set 'container.hostname'"),
+        tooLong.body());
+    assertFalse(Files.exists(agent.sandbox(longId)), "nothing is created for a refused launch");
+    assertFalse(Files.exists(agent.runtimeDir().resolve("isolators/network/cni").resolve(longId)), "no CNI state");
   }
 
   @Test
@@ -157,6 +175,72 @@ class CniFaultsIT {
     assertTrue(agent.logTail().contains("Attempt 1 of 3: Failed to detach container 'delonce' from CNI network"
         + " 'cnit-delonce': the plugin 'cnit-delonce' failed (exit code 1): try again"), agent.logTail());
     assertReleased(agent, "delonce", "cnit-delonce", "cni-td");
+  }
+
+  @Test
+  void aDelThatKeepsFailingIsReportedKeptAndRetriedAtTheNextCleanupAndAtRecovery() {
+    AgentProcess first = start();
+    assertEquals(200, launch(first, "bystander", "sleep 1000", "cnit-c").statusCode(), first.logTail());
+    int bystander = agents.initPid(first.client(), "bystander");
+    failDel(first, "delfail-a");
+    assertEquals(1.0, snapshot(first).get("containerizer/mesos/container_destroy_errors").getAsDouble());
+    assertEquals(200, first.client().remove("delfail-a"), first.logTail());
+    assertKept(first, "delfail-a");
+
+    Path marker = cni.scriptDir().resolve("cnit-delfail.fail");
+    Commands.run("rm", "-f", marker.toString());
+    assertEquals(200, first.client().launch("trigger", "true"), first.logTail());
+    first.client().waitFor("trigger", TIMEOUT);
+    assertEquals(200, first.client().remove("trigger"), first.logTail());
+    assertTrue(first.logTail().contains("Released the CNI networks of container [delfail-a] on a later attempt"),
+        first.logTail());
+    assertReleased(first, "delfail-a", "cnit-delfail", "cni-tx");
+
+    failDel(first, "delfail-b");
+    first.sigkill();
+    Commands.run("rm", "-f", marker.toString());
+    AgentProcess second = agents.restart(first);
+    assertTrue(second.logTail().contains("Cleaning up the CNI networks of the orphan container [delfail-b]"),
+        second.logTail());
+    assertEquals(1, cni.leaseFiles("cnit-c").size(), "the bystander keeps its lease");
+    assertTrue(Leaks.running(bystander), "the other container keeps running");
+    assertEquals(200, second.client().remove("delfail-b"), second.logTail());
+    assertEquals(Set.of(), cni.leaseFiles("cnit-delfail"), "the lease is released at recovery");
+    assertEquals(Set.of(), CniFixture.veths("cni-tx"), "the veth is gone");
+    assertEquals(200, second.client().kill("bystander"));
+    second.client().waitFor("bystander", TIMEOUT);
+    assertEquals(200, second.client().remove("bystander"), second.logTail());
+    assertReleased(second, "delfail-b", "cnit-delfail", "cni-tx");
+  }
+
+  /** Launches {@code id} on cnit-delfail and destroys it while its DEL fails: reported, kept, agent up. */
+  private void failDel(AgentProcess agent, String id) {
+    assertEquals(200, launch(agent, id, "sleep 1000", "cnit-delfail").statusCode(), agent.logTail());
+    Commands.run("touch", cni.scriptDir().resolve("cnit-delfail.fail").toString());
+    assertEquals(200, agent.client().kill(id));
+    String message = agent.client().waitFor(id, TIMEOUT).getMessage();
+    assertTrue(message.contains("Failed to clean up an isolator when destroying container: ")
+        && message.contains("Failed to detach container '" + id + "' from CNI network 'cnit-delfail': the plugin"
+        + " 'cnit-delfail' failed (exit code 1): cnit-delfail refuses DEL [code 11]")
+        && message.contains("(tried 3 times; kept for another attempt)"), message + agent.logTail());
+    assertKept(agent, id);
+    assertTrue(agent.client().healthy(), "the agent is up");
+    assertTrue(agent.client().container("bystander").isPresent(), "the other container is still there");
+  }
+
+  /** The container's namespace mount, state and lease are kept for a later DEL. */
+  private static void assertKept(AgentProcess agent, String id) {
+    Path state = agent.runtimeDir().resolve("isolators/network/cni").resolve(id);
+    assertTrue(Files.isDirectory(state), "the CNI state of '" + id + "' is kept");
+    assertTrue(Host.mounts().stream().anyMatch(m -> m.contains(state.resolve("ns").toString())),
+        "the namespace mount is kept");
+    assertEquals(1, cni.leaseFiles("cnit-delfail").size(), "the lease is kept");
+  }
+
+  private static JsonObject snapshot(AgentProcess agent) {
+    HttpResponse<String> r = agent.client().request("GET", "/metrics/snapshot");
+    assertEquals(200, r.statusCode(), r.body());
+    return JsonParser.parseString(r.body()).getAsJsonObject();
   }
 
   @Test

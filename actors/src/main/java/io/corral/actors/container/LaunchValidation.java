@@ -81,7 +81,7 @@ final class LaunchValidation {
       return invalid("Failed to launch container '" + id + "': Failed to fetch " + badUri.get());
     }
     for (Isolator isolator : isolators) {
-      Optional<String> refused = isolator.invalid(launch.getContainer(), launch.getCommand());
+      Optional<String> refused = isolator.invalid(launch.getContainerId(), launch.getContainer(), launch.getCommand());
       if (refused.isPresent()) {
         return invalid("Failed to launch container '" + id + "': " + refused.get());
       }

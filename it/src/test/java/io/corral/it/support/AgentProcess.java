@@ -45,7 +45,6 @@ public final class AgentProcess implements AutoCloseable {
   private final AgentClient client;
   /** Killed or stopped on purpose: its directories belong to the agent that restarts on them. */
   private boolean gone;
-
   private final String cgroupsRoot;
   private final Path credentials;
 
@@ -174,7 +173,8 @@ public final class AgentProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  private static AgentProcess launch(Path root, Map<String, String> environment, boolean awaitRecovered,
+  /** Starts an agent on {@code root}'s work and runtime dirs: new ones, or an earlier agent's (after a reboot). */
+  public static AgentProcess launch(Path root, Map<String, String> environment, boolean awaitRecovered,
       String... extraFlags) {
     try {
       int port = freePort();

@@ -5,15 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.it.support.Host;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -33,36 +25,13 @@ class GuestKernelIT {
       "io.corral.it.XfsDiskIT",
       "io.corral.posix.NativeQuotasIT");
 
-  /** The guest runs a JVM several times slower than the host (README.md's measurements). */
-  private static final int PATIENCE = 5;
-
   @Test
   void theKernelTestsPassOnCgroupV2AndXfsQuota() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: the guest boots with the host's qemu or user-mode Linux");
-    Path module = Path.of("").toAbsolutePath();
-    Path script = module.resolve("vm/run.sh");
-    List<String> command = new ArrayList<>(List.of(script.toString(), "bash", "-c",
-        "cd \"$0\" && exec \"$@\"", module.toString(),
-        "java", // the guest's JRE 17
-        "--enable-native-access=ALL-UNNAMED", "-Dcorral.it.patience=" + PATIENCE,
-        "-Dcorral.jar=" + Path.of(System.getProperty("corral.jar")).toAbsolutePath(),
-        "-cp", System.getProperty("java.class.path"), GuestTests.class.getName()));
-    command.addAll(TESTS);
-    List<String> output = new ArrayList<>();
-    Process guest = new ProcessBuilder(command).redirectErrorStream(true).start();
-    try (BufferedReader lines = new BufferedReader(
-        new InputStreamReader(guest.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-        System.out.println("[guest] " + line);
-        output.add(line);
-      }
-      assertTrue(guest.waitFor(60, TimeUnit.SECONDS), "run.sh ended after its output");
-    } finally {
-      guest.destroy(); // run.sh kills the guest on TERM
-    }
-    String all = String.join("\n", output);
-    assertEquals(0, guest.exitValue(), "the guest's tests failed or skipped:\n" + all);
-    assertTrue(output.stream().anyMatch(l -> l.matches("guest tests: [1-9]\\d* run, .* 0 failed, 0 skipped")),
+    GuestRun.Result run = GuestRun.run(TESTS);
+    String all = run.all();
+    assertEquals(0, run.exit(), "the guest's tests failed or skipped:\n" + all);
+    assertTrue(run.output().stream().anyMatch(l -> l.matches("guest tests: [1-9]\\d* run, .* 0 failed, 0 skipped")),
         "the guest's summary:\n" + all);
   }
 }

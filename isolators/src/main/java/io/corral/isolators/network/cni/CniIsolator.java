@@ -5,6 +5,7 @@ import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorException;
 import io.corral.isolators.network.cni.CniCalls.Attachment;
 import io.corral.proto.v1.CommandInfo;
+import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.ContainerInfo;
 import io.corral.proto.v1.ContainerStatus;
 import io.corral.proto.v1.LaunchPlan;
@@ -74,7 +75,12 @@ public final class CniIsolator implements Isolator {
 
   @Override
   public Optional<String> invalid(ContainerInfo container, CommandInfo command) {
-    return networks.invalid(container);
+    return networks.invalid(Optional.empty(), container);
+  }
+
+  @Override
+  public Optional<String> invalid(ContainerID id, ContainerInfo container, CommandInfo command) {
+    return networks.invalid(Optional.of(id.getValue()), container);
   }
 
   @Override
@@ -167,10 +173,11 @@ public final class CniIsolator implements Isolator {
 
   @Override
   public void cleanup(ContainerContext container) {
-    retryPending();
+    retryPending(container.name());
     ContainerNetworks c = containers.remove(container.name());
     if (c == null) {
-      c = loadQuietly(container.name(), List.of()).orElse(null);
+      c = Optional.ofNullable(pendingDel.get(container.name()))
+          .or(() -> loadQuietly(container.name(), List.of())).orElse(null);
     }
     if (c != null) {
       release(c);
@@ -286,9 +293,12 @@ public final class CniIsolator implements Isolator {
     }
   }
 
-  /** Containers whose DEL failed earlier: one more try each. */
-  private void retryPending() {
+  /** Containers whose DEL failed earlier, but {@code except} (cleaned up next): one more try each. */
+  private void retryPending(String except) {
     for (ContainerNetworks c : List.copyOf(pendingDel.values())) {
+      if (c.id.equals(except)) {
+        continue;
+      }
       try {
         release(c);
         LOG.info("Released the CNI networks of container [{}] on a later attempt", c.id);

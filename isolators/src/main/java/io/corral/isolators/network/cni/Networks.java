@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  * networks and the files skipped, with why), a network named twice, a NetworkInfo without a name
  * that asks for something (Mesos skips those; Corral cannot honour them), a hostname for a
  * container on the host's network (Mesos ignores it), and a hostname longer than the kernel's 64
- * characters (the container id is the default hostname). Reads the configuration directory on
+ * characters: {@code container.hostname}, else the container id (Mesos fails such a launch when
+ * its helper sets the hostname, after the namespaces and networks are made). Reads the configuration directory on
  * the caller's thread (it is re-read only when it changed).
  */
 final class Networks {
@@ -45,7 +46,8 @@ final class Networks {
     return info.getNetworkInfosList().stream().filter(NetworkInfo::hasName).map(NetworkInfo::getName).toList();
   }
 
-  Optional<String> invalid(ContainerInfo info) {
+  /** Why a launch of {@code info} is refused; {@code id} (when known) is the default hostname. */
+  Optional<String> invalid(Optional<String> id, ContainerInfo info) {
     List<String> names = named(info);
     for (int i = 0; i < info.getNetworkInfosCount(); i++) {
       NetworkInfo n = info.getNetworkInfos(i);
@@ -74,11 +76,13 @@ final class Networks {
         return Optional.of("unknown CNI network '" + name + "'" + describe(loaded));
       }
     }
-    String hostname = info.hasHostname() ? info.getHostname() : "";
-    if (hostname.length() > HOST_NAME_MAX) {
-      return Optional.of("the hostname '" + hostname + "' is longer than " + HOST_NAME_MAX + " characters");
+    if (info.hasHostname()) {
+      return info.getHostname().length() > HOST_NAME_MAX ? Optional.of("the hostname '" + info.getHostname()
+          + "' ('container.hostname') is longer than " + HOST_NAME_MAX + " characters") : Optional.empty();
     }
-    return Optional.empty();
+    return id.filter(i -> i.length() > HOST_NAME_MAX).map(i -> "its id ('container_id', " + i.length()
+        + " characters) is its hostname on CNI networks and is longer than " + HOST_NAME_MAX
+        + " characters: set 'container.hostname'");
   }
 
   private static String describe(NetworkConfigs.Loaded loaded) {
@@ -97,10 +101,7 @@ final class Networks {
     if (names.isEmpty()) {
       return List.of();
     }
-    String hostname = hostname(id, info);
-    Optional<String> refused = invalid(info).or(() -> hostname.length() > HOST_NAME_MAX
-        ? Optional.of("the hostname '" + hostname + "' (the container id) is longer than " + HOST_NAME_MAX
-            + " characters; set 'container.hostname'") : Optional.empty());
+    Optional<String> refused = invalid(Optional.of(id), info);
     if (refused.isPresent()) {
       throw new IsolatorException("Failed to prepare CNI networks: " + refused.get());
     }

@@ -136,6 +136,15 @@ class NetworksTest {
     Call.LaunchContainer launch = Call.LaunchContainer.newBuilder()
         .setContainerId(ContainerID.newBuilder().setValue(id)).setContainer(joining("blue")).build();
     CniIsolator isolator = isolator();
+    assertEquals("its id ('container_id', 65 characters) is its hostname on CNI networks and is longer than 64"
+        + " characters: set 'container.hostname'",
+        isolator.invalid(launch.getContainerId(), launch.getContainer(), CommandInfo.getDefaultInstance()).orElseThrow());
+    ContainerID sixtyFour = ContainerID.newBuilder().setValue("x".repeat(64)).build();
+    assertEquals(Optional.empty(), isolator.invalid(sixtyFour, joining("blue"), CommandInfo.getDefaultInstance()));
+    assertEquals(Optional.empty(), isolator.invalid(launch.getContainerId(),
+        joining("blue").toBuilder().setHostname("short").build(), CommandInfo.getDefaultInstance()), "a hostname is set");
+    assertEquals(Optional.empty(), isolator.invalid(launch.getContainerId(), joining(), CommandInfo.getDefaultInstance()),
+        "the host network keeps the host's hostname");
     assertTrue(assertThrows(IsolatorException.class,
         () -> isolator.prepare(new ContainerContext(launch.getContainerId(), launch, temp, temp)))
         .getMessage().contains("set 'container.hostname'"));
