@@ -77,7 +77,8 @@ class SystemdUnitIT {
 
   @Test
   void containersOutliveRestartAndStopAndTheNextAgentRecoversThem() throws Exception {
-    start();
+    systemctl("start", UNIT);
+    awaitAgent();
     String mainPid = mainPid();
     assertEquals(200, client.postJson(AgentClient.launchJsonRaw("\"container_id\":{\"value\":\"svc\"},"
         + "\"command\":{\"value\":\"exec sleep 1000\"},\"resources\":["
@@ -88,7 +89,7 @@ class SystemdUnitIT {
     assertEquals(Long.toString(64L << 20), Files.readString(cgroup.resolve("memory.max")).trim());
 
     systemctl("restart", UNIT);
-    start();
+    awaitAgent();
     assertNotEquals(mainPid, mainPid(), "systemd started a new agent");
     assertRecovered(init, cgroup);
 
@@ -97,7 +98,7 @@ class SystemdUnitIT {
     assertTrue(Host.read(init) != null && Host.read(init).alive(), "the container outlives the agent");
 
     systemctl("start", UNIT);
-    start();
+    awaitAgent();
     assertRecovered(init, cgroup);
     assertEquals(200, client.kill("svc"));
     Response.WaitContainer end = client.waitFor("svc");
@@ -120,10 +121,17 @@ class SystemdUnitIT {
         "the container keeps its memory limit");
   }
 
-  /** Waits until the unit is active and its agent answers GET_HEALTH. */
-  private void start() {
-    Eventually.await(START, () -> active() && answers(), () -> "the agent up under systemd: "
-        + run(List.of("systemctl", "status", "--no-pager", UNIT)));
+  /** Waits until the unit is active and its agent answers GET_HEALTH; a failed unit fails now. */
+  private void awaitAgent() {
+    Eventually.await(START, () -> {
+      String state = systemctl("is-active", UNIT);
+      assertNotEquals("failed", state, () -> "the unit failed: " + status());
+      return state.equals("active") && answers();
+    }, () -> "the agent up under systemd: " + status());
+  }
+
+  private static String status() {
+    return systemctl("status", "--no-pager", "--lines=30", UNIT);
   }
 
   private boolean answers() {
