@@ -86,20 +86,24 @@ class SystemdUnitIT {
         + "{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":0.5}}]")).statusCode());
     int init = client.container("svc").orElseThrow().getContainerStatus().getExecutorPid();
     Path cgroup = cgroupOf(init);
+    step("launched 'svc': init " + init + " in '" + cgroup + "', agent " + mainPid);
     assertEquals(Long.toString(64L << 20), Files.readString(cgroup.resolve("memory.max")).trim());
 
     systemctl("restart", UNIT);
     awaitAgent();
     assertNotEquals(mainPid, mainPid(), "systemd started a new agent");
     assertRecovered(init, cgroup);
+    step("restarted: agent " + mainPid() + " recovered 'svc'");
 
     systemctl("stop", UNIT);
     assertFalse(active(), "the unit stopped");
     assertTrue(Host.read(init) != null && Host.read(init).alive(), "the container outlives the agent");
+    step("stopped: 'svc' still runs");
 
     systemctl("start", UNIT);
     awaitAgent();
     assertRecovered(init, cgroup);
+    step("started again: agent " + mainPid() + " recovered 'svc'");
     assertEquals(200, client.kill("svc"));
     Response.WaitContainer end = client.waitFor("svc");
     assertEquals(9, end.getExitStatus() & 0x7f, end.toString());
@@ -119,6 +123,11 @@ class SystemdUnitIT {
     assertEquals(cgroup, cgroupOf(init), "the container stays in its cgroup");
     assertEquals(Long.toString(64L << 20), Files.readString(cgroup.resolve("memory.max")).trim(),
         "the container keeps its memory limit");
+  }
+
+  /** A line of progress: the guest shows the test's output only as it goes. */
+  private static void step(String what) {
+    System.out.println("SystemdUnitIT: " + what);
   }
 
   /** Waits until the unit is active and its agent answers GET_HEALTH; a failed unit fails now. */

@@ -6,14 +6,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.it.support.Host;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +63,23 @@ class GuestKernelIT {
   /** The guest runs a JVM several times slower than the host (README.md's measurements). */
   private static final int PATIENCE = 5;
 
+  /** The systemd boot, started first so it runs beside the kernel suite (UML uses one cpu). */
+  private static Guest systemdGuest;
+
+  @BeforeAll
+  static void bootTheSystemdGuest() throws IOException {
+    if (Host.isRoot()) {
+      systemdGuest = Guest.start(true, SYSTEMD_TESTS, "[guest/systemd] ");
+    }
+  }
+
+  @AfterAll
+  static void stopTheSystemdGuest() {
+    if (systemdGuest != null) {
+      systemdGuest.process.destroy(); // run.sh kills the guest on TERM
+    }
+  }
+
   @Test
   void theKernelTestsPassOnCgroupV2AndXfsQuota() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: the guest boots with the host's qemu or user-mode Linux");
@@ -67,45 +88,60 @@ class GuestKernelIT {
       System.out.println("[guest] left out " + test + ": " + why);
       selectors.add("!" + test);
     });
-    runInGuest(false, selectors);
+    Guest.start(false, selectors, "[guest] ").assertPassed();
   }
 
   @Test
   void theSystemdUnitKeepsContainersAcrossRestartAndStop() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: the guest boots with the host's qemu or user-mode Linux");
-    runInGuest(true, SYSTEMD_TESTS);
+    systemdGuest.assertPassed();
   }
 
-  /** Runs {@link GuestTests} with these selectors in a fresh guest, which must pass them all. */
-  private static void runInGuest(boolean systemd, List<String> selectors) throws Exception {
-    Path module = Path.of("").toAbsolutePath();
-    List<String> command = new ArrayList<>(List.of(module.resolve("vm/run.sh").toString()));
-    if (systemd) {
-      command.add("--systemd");
-    }
-    // the tests' scratch (target/ of their working directory) on the guest's tmpfs: the shared
-    // checkout is an overlay, which takes neither an overlay's upper layer nor trusted.* xattrs
-    command.addAll(List.of("bash", "-c", "mkdir -p \"$0\" && cd \"$0\" && exec \"$@\"", SCRATCH,
-        "java", // the guest's JRE 17
-        "--enable-native-access=ALL-UNNAMED", "-Dcorral.it.patience=" + PATIENCE,
-        "-Dcorral.jar=" + Path.of(System.getProperty("corral.jar")).toAbsolutePath(),
-        "-cp", System.getProperty("java.class.path"), GuestTests.class.getName()));
-    command.addAll(selectors);
-    List<String> output = new ArrayList<>();
-    Process guest = new ProcessBuilder(command).redirectErrorStream(true).start();
-    try (BufferedReader lines = new BufferedReader(
-        new InputStreamReader(guest.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-        System.out.println("[guest] " + line);
-        output.add(line);
+  /** One guest running {@link GuestTests} with these selectors; its output is echoed as it comes. */
+  private record Guest(Process process, List<String> output, Thread reader) {
+    static Guest start(boolean systemd, List<String> selectors, String prefix) throws IOException {
+      Path module = Path.of("").toAbsolutePath();
+      List<String> command = new ArrayList<>(List.of(module.resolve("vm/run.sh").toString()));
+      if (systemd) {
+        command.add("--systemd");
       }
-      assertTrue(guest.waitFor(60, TimeUnit.SECONDS), "run.sh ended after its output");
-    } finally {
-      guest.destroy(); // run.sh kills the guest on TERM
+      // the tests' scratch (target/ of their working directory) on the guest's tmpfs: the shared
+      // checkout is an overlay, which takes neither an overlay's upper layer nor trusted.* xattrs
+      command.addAll(List.of("bash", "-c", "mkdir -p \"$0\" && cd \"$0\" && exec \"$@\"", SCRATCH,
+          "java", // the guest's JRE 17
+          "--enable-native-access=ALL-UNNAMED", "-Dcorral.it.patience=" + PATIENCE,
+          "-Dcorral.jar=" + Path.of(System.getProperty("corral.jar")).toAbsolutePath(),
+          "-cp", System.getProperty("java.class.path"), GuestTests.class.getName()));
+      command.addAll(selectors);
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      List<String> output = Collections.synchronizedList(new ArrayList<>());
+      Thread reader = new Thread(() -> {
+        try (BufferedReader lines = new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            System.out.println(prefix + line);
+            output.add(line);
+          }
+        } catch (IOException e) {
+          output.add("Failed to read the guest's output: " + e);
+        }
+      }, "guest-output");
+      reader.start();
+      return new Guest(process, output, reader);
     }
-    String all = String.join("\n", output);
-    assertEquals(0, guest.exitValue(), "the guest's tests failed or skipped:\n" + all);
-    assertTrue(output.stream().anyMatch(l -> l.matches("guest tests: [1-9]\\d* run, .* 0 failed, 0 skipped")),
-        "the guest's summary:\n" + all);
+
+    /** Waits for the guest (run.sh's own timeout bounds it), which must pass every test. */
+    void assertPassed() throws InterruptedException {
+      try {
+        reader.join();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "run.sh ended after its output");
+      } finally {
+        process.destroy(); // run.sh kills the guest on TERM
+      }
+      String all = String.join("\n", output);
+      assertEquals(0, process.exitValue(), "the guest's tests failed or skipped:\n" + all);
+      assertTrue(output.stream().anyMatch(l -> l.matches("guest tests: [1-9]\\d* run, .* 0 failed, 0 skipped")),
+          "the guest's summary:\n" + all);
+    }
   }
 }
