@@ -22,10 +22,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The real-kernel tests that depend on the host's cgroup layout or kernel features, run again in
- * the test guest ({@code it/vm/run.sh}): Debian's own kernel, booted with cgroup v2 only and with
- * XFS quota support, so the v2 code paths and the {@code disk/xfs} limits run on a real kernel
- * whatever this host boots. The guest runs the already built classes of this module (the same
+ * The real-kernel suite run again in the test guest ({@code it/vm/run.sh}): Debian's own kernel,
+ * older than the host's, booted with cgroup v2 only and with XFS quota support, so the v2 code
+ * paths and the {@code disk/xfs} limits run on a real kernel whatever this host boots, and a
+ * syscall or file only newer kernels have is caught; and, in a second guest booted with systemd,
+ * the shipped unit ({@link io.corral.it.SystemdUnitIT}). The guest runs the already built classes of this module (the same
  * classpath, shared read-only at the same paths) with {@link GuestTests}; a failure or a skip
  * there fails this test, with the guest's output.
  */
