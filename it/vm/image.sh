@@ -46,7 +46,7 @@ modules='virtio_pci virtio_blk virtio_console virtio_rng ext4 9p 9pnet_virtio ov
 # Only the kernel modules a virtual machine and the tests use: no hardware drivers.
 mods=/lib/modules/*/kernel
 mmdebstrap --variant=minbase --dpkgopt=force-unsafe-io \
-  --include=linux-image-amd64,initramfs-tools,openjdk-17-jre-headless,procps,util-linux,mount,xfsprogs,e2fsprogs,kmod,iproute2,containernetworking-plugins \
+  --include=linux-image-amd64,initramfs-tools,openjdk-17-jre-headless,procps,util-linux,mount,xfsprogs,e2fsprogs,kmod,iproute2,containernetworking-plugins,systemd,busybox-static \
   --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/doc/*' \
   --dpkgopt='path-include=/usr/share/doc/*/copyright' \

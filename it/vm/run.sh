@@ -3,6 +3,7 @@
 # (cgroup_no_v1=all), from the root of this checkout, which the guest sees at the same path:
 #
 #   it/vm/run.sh CMD...          e.g.  it/vm/run.sh cat /sys/fs/cgroup/cgroup.controllers
+#   it/vm/run.sh --systemd CMD...      the same, with systemd as PID 1 and CMD as a service of it
 #
 # Prints the command's output and exits with its status (125 when the guest gave none back). The
 # checkout and ~/.m2 are shared read-only, each with an overlay in guest memory: what the
@@ -17,8 +18,13 @@
 #              CORRAL_TESTVM_CPUS    guest cpus (default: the host's, at most 4)
 #              CORRAL_TESTVM_TIMEOUT seconds before the guest is killed (default 1500)
 set -euo pipefail
+systemd=
+if [[ ${1:-} == --systemd ]]; then
+  systemd=1
+  shift
+fi
 if [[ $# -eq 0 ]]; then
-  echo "usage: it/vm/run.sh CMD..." >&2
+  echo "usage: it/vm/run.sh [--systemd] CMD..." >&2
   exit 2
 fi
 if [[ "$(id -u)" -ne 0 ]]; then
@@ -52,6 +58,7 @@ trap 'exit 143' TERM HUP
 
 mkdir "$tmp/ctl"
 cp "$here/init" "$tmp/ctl/init"
+[[ -z $systemd ]] || touch "$tmp/ctl/systemd"
 printf 'cd %q || exit 125\n%s\n' "$checkout" "$(printf '%q ' "$@")" > "$tmp/ctl/cmd.sh"
 shares=("$checkout")
 [[ -d $HOME/.m2/repository ]] && shares+=("$(readlink -f "$HOME/.m2/repository")")
