@@ -133,9 +133,11 @@ class PosixLauncherIT {
 
   @Test
   void aZombieCountsAsGoneToTheJdkControl() throws Exception {
-    // the child exits at once and is never reaped: its parent has become a sleep that never waits
-    Process parent = new ProcessBuilder("sh", "-c", "true & echo $! > zombie; exec sleep 1000")
-        .directory(dir.toFile()).start();
+    // the child exits at once and is never reaped: its parent never waits (and does not ignore
+    // SIGCHLD, which a test runner may have left ignored, and which would reap it at once)
+    Process parent = new ProcessBuilder("perl", "-e", "$SIG{CHLD} = 'DEFAULT'; my $child = fork();"
+        + " exit 0 if $child == 0; open(my $f, '>', 'zombie.tmp'); print $f $child; close($f);"
+        + " rename('zombie.tmp', 'zombie'); sleep 1000").directory(dir.toFile()).start();
     try {
       Path file = dir.resolve("zombie");
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
