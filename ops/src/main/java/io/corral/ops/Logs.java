@@ -108,12 +108,13 @@ final class Logs {
       }
     }
 
+    /** The logger's level first, then the number readers see: whoever reads v finds it applied. */
     private void apply(int v) {
-      this.level = v;
       Level logback = v <= 0 ? original : v == 1 ? Level.DEBUG : Level.TRACE;
       if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
         context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(logback);
       }
+      this.level = v;
     }
   }
 }
