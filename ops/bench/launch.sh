@@ -9,12 +9,14 @@
 #               ActorSystem; Launch /bin/true (shell=false), Wait, Remove; sequential and W at once
 #   http        a `corral agent` on loopback, LAUNCH/WAIT/REMOVE_CONTAINER over one keep-alive
 #               java.net.http client; sequential and W at once
+#   logrotate   with -L: a second `corral agent` with --container_logger=logrotate, over HTTP as
+#               above, interleaved with the sequential variants: what bounded logs cost a launch
 #   memory      RSS (and, embedded, heap after System.gc) of the JVM hosting the containerizer
 #               before/with C idle `sleep 3600` containers -> bytes per idle container
 # and ends with two lines: the HTTP ratio, then exactly `corral/crun median ratio: R`
 # (R = Corral embedded sequential median / crun sequential median).
 #
-# Usage: sudo ops/bench/launch.sh [-n N] [-r ROUNDS] [-u WARMUP] [-U JVM_WARMUP] [-w W] [-c COUNT] [-M WHO] [-k]
+# Usage: sudo ops/bench/launch.sh [-n N] [-r ROUNDS] [-u WARMUP] [-U JVM_WARMUP] [-w W] [-c COUNT] [-M WHO] [-k] [-D] [-L]
 #   -n N          measured iterations per variant (default 200; env N)
 #   -r ROUNDS     the sequential crun, embedded and HTTP variants run interleaved, in ROUNDS
 #                 rounds of N/ROUNDS iterations each (default 3), against load drift
@@ -30,6 +32,8 @@
 #                 under /run as it is on this host, instead of a tmpfs mounted there (default:
 #                 tmpfs, as /run and Mesos' default --runtime_dir=/var/run/mesos are on most
 #                 hosts; on a disk each of Corral's fsynced checkpoints costs a journal commit)
+#   -L            also the logrotate variant (sequential, interleaved; env LOGROTATE=1), and a
+#                 line `corral-logrotate/corral-http median ratio: R` before the last two
 #   env BENCH_JAVA_OPTS: extra JVM options for the Corral JVMs (driver and agent)
 #   env QUIET_MAX_S (30) / QUIET_PCT (10): before each phase wait up to QUIET_MAX_S seconds
 #               for 2 s with < QUIET_PCT % of all CPUs busy (QUIET_MAX_S=0: no wait)
@@ -50,14 +54,15 @@ set -uo pipefail
 
 ROUNDS=${ROUNDS:-3}; N=${N:-200}; WARMUP=${WARMUP:-20}; JVM_WARMUP=${JVM_WARMUP:-400}; W=${W:-4}; COUNT=${COUNT:-1000}
 MEMORY=${MEMORY:-both}; KEEP=${KEEP:-0}; MEM_LIMIT=67108864; RUNTIME_ON_DISK=${RUNTIME_ON_DISK:-0}
-while getopts "n:r:u:U:w:c:M:kDh" opt; do
+LOGROTATE=${LOGROTATE:-0}
+while getopts "n:r:u:U:w:c:M:kDLh" opt; do
   case $opt in
     n) N=$OPTARG ;; r) ROUNDS=$OPTARG ;; u) WARMUP=$OPTARG ;; U) JVM_WARMUP=$OPTARG ;; w) W=$OPTARG ;;
-    c) COUNT=$OPTARG ;; M) MEMORY=$OPTARG ;; k) KEEP=1 ;; D) RUNTIME_ON_DISK=1 ;;
+    c) COUNT=$OPTARG ;; M) MEMORY=$OPTARG ;; k) KEEP=1 ;; D) RUNTIME_ON_DISK=1 ;; L) LOGROTATE=1 ;;
     h|*) sed -n '2,/^set -uo/p' "$0" | sed '$d'; exit 0 ;;
   esac
 done
-export ROUNDS N WARMUP JVM_WARMUP W COUNT MEMORY KEEP MEM_LIMIT RUNTIME_ON_DISK
+export ROUNDS N WARMUP JVM_WARMUP W COUNT MEMORY KEEP MEM_LIMIT RUNTIME_ON_DISK LOGROTATE
 
 die() { echo "launch.sh: $*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "must run as root (sudo ops/bench/launch.sh)"
@@ -129,7 +134,7 @@ cleanup() {
     for id in $("${CRUN[@]}" list -q 2>/dev/null); do "${CRUN[@]}" delete -f "$id" >/dev/null 2>&1; done
   fi
   # Corral's containers are gone by now; their cgroups roots (one per JVM) are left to remove.
-  local -a roots=(/sys/fs/cgroup/*/"$TAG" /sys/fs/cgroup/*/corral-bench-agent-$$)
+  local -a roots=(/sys/fs/cgroup/*/"$TAG" /sys/fs/cgroup/*/corral-bench-agent-$$ /sys/fs/cgroup/*/corral-bench-lr-$$)
   for pid in "${STARTED[@]}"; do roots+=(/sys/fs/cgroup/*/corral-bench-embedded-"$pid"); done
   for d in "${roots[@]}"; do
     [[ -d $d ]] || continue
@@ -237,17 +242,27 @@ measure fork 1 /bin/true;                              report "fork+exec /bin/tr
 measure unshare 1 unshare -pfm --mount-proc /bin/true; report "unshare -pfm --mount-proc /bin/true" 1 "$WORK/samples/unshare.w1.us"
 
 # ---- a corral agent on loopback, for the HTTP variants
-PORT=$(free_port)
-"${JAVA[@]}" io.corral.ops.Main agent --ip=127.0.0.1 --port="$PORT" --work_dir="$WORK/agent-work" \
-  --runtime_dir="$STATE/agent-run" --isolation="$ISOLATION" --cgroups_root="corral-bench-agent-$$" \
-  >"$WORK/agent.log" 2>&1 &
-AGENT=$!; STARTED+=("$AGENT")
+# start_agent NAME CGROUPS_ROOT FLAGS...: sets PORT and AGENT, returns once /health answers
+start_agent() {
+  local name=$1 root=$2; shift 2
+  PORT=$(free_port)
+  "${JAVA[@]}" io.corral.ops.Main agent --ip=127.0.0.1 --port="$PORT" --work_dir="$WORK/$name-work" \
+    --runtime_dir="$STATE/$name-run" --isolation="$ISOLATION" --cgroups_root="$root" "$@" \
+    >"$WORK/$name.log" 2>&1 &
+  AGENT=$!; STARTED+=("$AGENT")
+  for _ in {1..300}; do
+    curl -sf -o /dev/null "http://127.0.0.1:$PORT/health" && return 0
+    kill -0 "$AGENT" 2>/dev/null || die "the $name exited: $(tail -3 "$WORK/$name.log")"
+    /bin/sleep 0.1
+  done
+}
+if ((LOGROTATE)); then
+  # The sizes are the flags' defaults; /bin/true writes nothing: this is the launch path's cost.
+  start_agent agent-lr "corral-bench-lr-$$" --container_logger=logrotate --logrotate_stdout_options="rotate 2"
+  LR_AGENT=$AGENT; LR_URL="http://127.0.0.1:$PORT/api/v1"
+fi
+start_agent agent "corral-bench-agent-$$"
 URL="http://127.0.0.1:$PORT/api/v1"
-for _ in {1..300}; do
-  curl -sf -o /dev/null "http://127.0.0.1:$PORT/health" && break
-  kill -0 "$AGENT" 2>/dev/null || die "the agent exited: $(tail -3 "$WORK/agent.log")"
-  /bin/sleep 0.1
-done
 
 # corral NAME WORKERS N ARGS...: one driver JVM (its own warm-up), samples appended to
 # samples/NAME.wWORKERS.us and .cpu
@@ -265,22 +280,26 @@ EMBEDDED=(--target=embedded --work_dir="$WORK/embedded-work" --runtime_dir="$STA
           --isolation="$ISOLATION")
 # A root agent requires authentication for /api/v1 and generated these credentials at start.
 HTTP=(--target=http --url="$URL" --pid="$AGENT" --http_credentials="$WORK/agent-work/credentials")
+((LOGROTATE)) && LR=(--target=http --url="$LR_URL" --pid="$LR_AGENT" --http_credentials="$WORK/agent-lr-work/credentials")
+VARIANTS=$((LOGROTATE ? 4 : 3))
 
 # ---- sequential: crun, embedded and HTTP in ROUNDS interleaved rounds (rotating order), so
 # that the machine's load drifting during the run does not favour one of them
 PER=$(( (N + ROUNDS - 1) / ROUNDS ))
 for ((r = 0; r < ROUNDS; r++)); do
-  for ((j = 0; j < 3; j++)); do
-    case $(( (r + j) % 3 )) in
+  for ((j = 0; j < VARIANTS; j++)); do
+    case $(( (r + j) % VARIANTS )) in
       0) N=$PER measure crun 1 "${CRUN[@]}" run --bundle "$WORK/b/@ID@" @ID@ ;;
       1) corral embedded 1 "$PER" "${EMBEDDED[@]}" --label="emb-r$r" --threads=false ;;
       2) corral http 1 "$PER" "${HTTP[@]}" --label="http-r$r" --threads=false ;;
+      3) corral logrotate 1 "$PER" "${LR[@]}" --label="lr-r$r" --threads=false ;;
     esac
   done
 done
 report "crun run (pid,mnt,ipc ns; 64 MiB limit)" 1 "$WORK/samples/crun.w1.us"
 report "Corral embedded (Launch, Wait, Remove)" 1 "$WORK/samples/embedded.w1.us"
 report "Corral HTTP (LAUNCH, WAIT, REMOVE)" 1 "$WORK/samples/http.w1.us"
+((LOGROTATE)) && report "Corral HTTP, --container_logger=logrotate" 1 "$WORK/samples/logrotate.w1.us"
 
 # ---- W at once, one phase each; the drivers print their JVM's CPU by thread
 measure crun "$W" "${CRUN[@]}" run --bundle "$WORK/b/@ID@" @ID@
@@ -343,5 +362,10 @@ printf '%-44s %7s %5s %9s %9s %9s\n' "variant (ms per container)" workers n medi
 printf '%s\n' "${ROWS[@]}"
 [[ -s $WORK/fails ]] && echo "failed iterations: $(wc -l < "$WORK/fails") (see errors.log with -k)"
 crun_med=$(median "$WORK/samples/crun.w1.us")
+if ((LOGROTATE)); then
+  lr_med=$(median "$WORK/samples/logrotate.w1.us")
+  echo "corral-logrotate/crun median ratio: $(ratio "$lr_med" "$crun_med")"
+  echo "corral-logrotate/corral-http median ratio: $(ratio "$lr_med" "$(median "$WORK/samples/http.w1.us")")"
+fi
 echo "corral-http/crun median ratio: $(ratio "$(median "$WORK/samples/http.w1.us")" "$crun_med")"
 echo "corral/crun median ratio: $(ratio "$(median "$WORK/samples/embedded.w1.us")" "$crun_med")"

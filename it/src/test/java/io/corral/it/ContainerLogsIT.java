@@ -12,6 +12,7 @@ import io.corral.it.support.Host;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Bounded container logs (--container_logger=logrotate) on a real agent: a container that
  * writes a gigabyte leaves at most the configured bytes in its sandbox, and its output keeps
- * being written and rotated by the container's init while the agent is down.
+ * being written and rotated by the container's init while the agent is down; a container's own
+ * {@code CONTAINER_LOGGER_*} variables override the agent's sizes for it alone.
  */
 @Tag("root")
 class ContainerLogsIT {
@@ -86,6 +88,46 @@ class ContainerLogsIT {
       assertFalse(Files.exists(agent.sandbox("chatty").resolve("stdout.2")));
     } finally {
       (restarted != null ? restarted : agent).close();
+    }
+  }
+
+  private static String launchWithEnv(String id, String shell, String name, String value) {
+    return AgentClient.launchJsonRaw("\"container_id\":{\"value\":\"" + id + "\"},\"command\":{\"value\":"
+        + AgentClient.quote(shell) + ",\"environment\":{\"variables\":[{\"name\":\"" + name + "\",\"value\":"
+        + AgentClient.quote(value) + "}]}}");
+  }
+
+  @Test
+  void aContainersOwnOverrideRotatesAtItsSizeAndABadOneIsRefused() throws IOException {
+    assumeTrue(Host.isRoot(), "needs root: the linux launcher");
+    try (AgentProcess agent = AgentProcess.start("--container_logger=logrotate", "--max_stdout_size=16KB",
+        "--logrotate_stdout_options=rotate 1")) {
+      AgentClient client = agent.client();
+      String write = "head -c 20000 /dev/zero; echo \"$CONTAINER_LOGGER_MAX_STDOUT_SIZE\" >&2";
+      HttpResponse<String> r = client.postJson(launchWithEnv("own", write, "CONTAINER_LOGGER_MAX_STDOUT_SIZE", "4KB"));
+      assertEquals(200, r.statusCode(), r.body() + agent.logTail());
+      r = client.postJson(launchWithEnv("agentwide", write, "OTHER", "x"));
+      assertEquals(200, r.statusCode(), r.body() + agent.logTail());
+      assertEquals(0, client.waitFor("own").getExitStatus(), agent.logTail());
+      assertEquals(0, client.waitFor("agentwide").getExitStatus(), agent.logTail());
+      Path own = agent.sandbox("own");
+      assertEquals(Set.of("stdout", "stdout.1", "stderr"), Host.entries(own), "rotate 1 is the agent's");
+      assertEquals(4096, size(own.resolve("stdout.1")), "rotated at the container's own 4KB");
+      assertEquals(20000 % 4096, size(own.resolve("stdout")));
+      assertEquals("4KB\n", Files.readString(own.resolve("stderr")), "the variable stays in the environment");
+      Path agentwide = agent.sandbox("agentwide");
+      assertEquals(16384, size(agentwide.resolve("stdout.1")), "the other container keeps the agent's 16KB");
+      assertEquals(20000 - 16384, size(agentwide.resolve("stdout")));
+
+      r = client.postJson(launchWithEnv("bad", "true", "CONTAINER_LOGGER_MAX_STDERR_SIZE", "1KB"));
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(r.body().contains("Failed to launch container 'bad': Failed to load container logger settings:"
+          + " Failed to parse 'CONTAINER_LOGGER_MAX_STDERR_SIZE'"), r.body());
+      assertFalse(Files.exists(agent.sandbox("bad")), "nothing is created");
+      assertTrue(client.container("bad").isEmpty());
+      assertEquals(400, client.postJson(launchWithEnv("unknown", "true", "CONTAINER_LOGGER_COMPRESS", "yes"))
+          .statusCode());
+      assertFalse(Files.exists(agent.sandbox("unknown")));
     }
   }
 }

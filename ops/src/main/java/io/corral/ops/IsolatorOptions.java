@@ -7,19 +7,17 @@ import io.corral.http.MesosJson;
 import io.corral.isolators.IsolatorRegistry;
 import io.corral.isolators.UnsupportedFields;
 import io.corral.isolators.namespaces.IpcNamespaceIsolator;
+import io.corral.posix.ByteSizes;
 import io.corral.proto.v1.CapabilityInfo;
 import io.corral.proto.v1.CapabilityInfo.Capability;
 import io.corral.proto.v1.ContainerInfo;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Parses the isolator flags of {@link AgentFlags} as Mesos does: JSON flags hold the JSON text
@@ -29,9 +27,6 @@ import java.util.regex.Pattern;
  * refused. Stateless; main thread at startup.
  */
 final class IsolatorOptions {
-  private static final Pattern BYTES = Pattern.compile("(\\d+(?:\\.\\d+)?)(B|KB|MB|GB|TB)");
-  private static final List<String> UNITS = List.of("B", "KB", "MB", "GB", "TB");
-
   private IsolatorOptions() {}
 
   static IsolatorRegistry.Options parse(boolean disallowPid, String containerInfo,
@@ -61,18 +56,11 @@ final class IsolatorOptions {
 
   /** Stout Bytes in bytes; must be positive. */
   static long bytes(String flag, String value) {
-    Matcher m = BYTES.matcher(value.trim());
-    if (!m.matches()) {
-      throw new StartupException("Failed to parse --" + flag + ": '" + value
-          + "' is not a size such as 64MB (units B, KB, MB, GB, TB)");
+    try {
+      return ByteSizes.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new StartupException("Failed to parse --" + flag + ": " + e.getMessage(), e);
     }
-    BigDecimal size = new BigDecimal(m.group(1))
-        .multiply(BigDecimal.valueOf(1L << 10 * UNITS.indexOf(m.group(2))));
-    if (size.signum() <= 0 || size.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-      throw new StartupException("Failed to parse --" + flag + ": '" + value
-          + "' must be positive and below 8EB");
-    }
-    return size.longValue();
   }
 
   static Set<Capability> capabilities(String flag, String value) {

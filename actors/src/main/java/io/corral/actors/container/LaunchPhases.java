@@ -102,9 +102,10 @@ final class LaunchPhases {
       plan = LaunchPlans.complete(LaunchPlans.merge(p.fragments()), s.container().launch().getCommand())
           .toBuilder().setVersion(1).setStatusPath(s.layout().status(s.id()).toString()).build();
       if (s.settings().logRotation() != null) {
-        plan = s.settings().logRotation().apply(plan, s.stdio());
+        plan = s.settings().logRotation().overriddenBy(s.container().launch().getCommand().getEnvironment())
+            .apply(plan, s.stdio());
       }
-    } catch (IsolatorException e) {
+    } catch (IsolatorException | IllegalArgumentException e) {
       return failLaunch(s, p, new ContainerError.LaunchFailed(e.getMessage()));
     }
     if (s.settings().launchTimeout() != null) {

@@ -33,7 +33,15 @@ final class LaunchValidation {
 
   /** Why {@code launch} cannot be served by the agent these settings describe, or empty. */
   static Optional<ContainerError> validate(Call.LaunchContainer launch, ContainerizerSettings settings) {
-    return validate(launch, settings.provisioner(), settings.isolators());
+    Optional<ContainerError> refused = validate(launch, settings.provisioner(), settings.isolators());
+    if (refused.isEmpty() && settings.logRotation() != null) {
+      try {
+        settings.logRotation().overriddenBy(launch.getCommand().getEnvironment());
+      } catch (IllegalArgumentException e) {
+        return invalid("Failed to launch container '" + launch.getContainerId().getValue() + "': " + e.getMessage());
+      }
+    }
+    return refused;
   }
 
   /**

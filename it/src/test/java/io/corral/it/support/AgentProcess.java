@@ -277,6 +277,11 @@ public final class AgentProcess implements AutoCloseable {
     return workDir.resolve("containers").resolve(id);
   }
 
+  /** {@code agent.log}: the agent's stdout and stderr, its own log lines among them. */
+  public Path logFile() {
+    return log;
+  }
+
   /** The last 8 KB of the agent's output, for failure messages. */
   public String logTail() {
     try {
