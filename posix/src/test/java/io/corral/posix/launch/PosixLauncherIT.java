@@ -136,17 +136,11 @@ class PosixLauncherIT {
     // the child exits at once and is never reaped: its parent never waits (and does not ignore
     // SIGCHLD, which a test runner may have left ignored, and which would reap it at once)
     Process parent = new ProcessBuilder("perl", "-e", "$SIG{CHLD} = 'DEFAULT'; my $child = fork();"
-        + " exit 0 if $child == 0; open(my $f, '>', 'zombie.tmp'); print $f $child; close($f);"
-        + " rename('zombie.tmp', 'zombie'); sleep 1000").directory(dir.toFile()).start();
+        + " exit 0 if $child == 0; open(my $f, '>', 'pid.tmp'); print $f \"$child\\n\"; close($f);"
+        + " rename('pid.tmp', 'pid'); sleep 1000").directory(dir.toFile()).start();
     try {
-      Path file = dir.resolve("zombie");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      int pid = -1;
-      while (pid < 0 || proc.stat(pid).map(s -> s.state() != 'Z').orElse(true)) {
-        assertTrue(System.nanoTime() < deadline, "no zombie appeared");
-        Thread.sleep(10);
-        pid = Files.exists(file) && !Files.readString(file).isBlank() ? Integer.parseInt(Files.readString(file).trim()) : -1;
-      }
+      int pid = awaitPids(1).get(0);
+      Poll.until(TIMEOUT, "pid " + pid + " a zombie", () -> proc.stat(pid).map(s -> s.state() == 'Z').orElse(false));
       ProcessHandle zombie = ProcessHandle.of(pid).orElseThrow();
       assertTrue(zombie.isAlive(), "the JDK calls a zombie alive");
       assertFalse(ProcessControl.Jdk.running(zombie));
