@@ -93,6 +93,7 @@ public abstract class CgroupsIsolator implements Isolator {
       names.add(container.name());
       // A launch cut short before prepare has no cgroup: nothing to re-adopt, cleanup is a no-op.
       if (mine.stream().allMatch(h -> h.fs().exists(h.cgroup(container.name())))) {
+        mine.forEach(h -> h.adopt(container.name()));
         try {
           recovered(container);
         } catch (RuntimeException e) {

@@ -115,6 +115,11 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
       previous.close();
     }
     subscription.fired().thenRun(() -> oom(container, subscription));
+    if (hierarchy("memory").v2() && controller(container).oomHappened()) {
+      // v2 wakes only for changes after the subscription: a kill counted between the last read
+      // and this subscription (or while the agent was down) is seen here instead
+      oom(container, subscription);
+    }
   }
 
   /** Runs on the notifier thread: capture the statistics, then report. */

@@ -180,6 +180,8 @@ public final class FreezerLauncher implements Launcher {
           + " (processes it started before are not in it)", containerId, initPid);
       hierarchy.create(containerId);
       hierarchy.assign(containerId, initPid);
+    } else {
+      hierarchy.adopt(containerId);
     }
     freezer.thaw(); // an agent that died during a destroy may have left it frozen
     return java.util.Optional.of(new FrozenContainer(adopted.get(), containerId,

@@ -34,8 +34,11 @@ public final class Hierarchy {
   private final String root;
   private final CgroupKernel.Lock lock;
   private final boolean v2;
-  /** The container cgroups this agent created and has not removed yet. */
-  private final java.util.Set<String> created = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * v2: how many holders (the {@code cgroups/*} isolators and the launcher) share each container
+   * cgroup this agent created or adopted and has not removed yet.
+   */
+  private final java.util.Map<String, Integer> holders = new java.util.concurrent.ConcurrentHashMap<>();
 
   Hierarchy(String subsystem, CgroupFs fs, String root, CgroupKernel.Lock lock, boolean v2) {
     this.subsystem = subsystem;
@@ -80,10 +83,12 @@ public final class Hierarchy {
   /**
    * Creates the container's cgroup; an existing one is refused as Mesos does. On v2 every
    * {@code cgroups/*} isolator and the launcher share this one hierarchy and the container's one
-   * cgroup: the first creates it, the others find it created (by this agent, since its start).
+   * cgroup: the first creates it, the others find it created (by this agent, since its start)
+   * and each becomes one more holder; {@link #destroy} removes it when the last one lets go, so
+   * no holder's cleanup finds it gone (an OOM kill stays readable until {@code cgroups/mem}'s).
    */
   public void create(String container) {
-    if (v2 && created.contains(container)) {
+    if (v2 && holders.computeIfPresent(container, (c, n) -> n + 1) != null) {
       return;
     }
     if (fs.exists(cgroup(container))) {
@@ -91,7 +96,16 @@ public final class Hierarchy {
           + "' already exists");
     }
     fs.mkdir(cgroup(container));
-    created.add(container);
+    if (v2) {
+      holders.put(container, 1);
+    }
+  }
+
+  /** Recovery: one more holder of a container cgroup that exists (see {@link #create}). */
+  public void adopt(String container) {
+    if (v2) {
+      holders.merge(container, 1, Integer::sum);
+    }
   }
 
   /**
@@ -115,14 +129,17 @@ public final class Hierarchy {
   }
 
   /**
-   * Removes the container's cgroup (absent: nothing to do). rmdir is retried on EBUSY with
+   * Removes the container's cgroup (absent: nothing to do); on v2 only once its last holder lets
+   * go (an unheld one, an orphan, at once). rmdir is retried on EBUSY with
    * exponential backoff until {@code timeout} (the kernel may still be tearing the last task
    * down); a process still listed is SIGKILLed first. Past the timeout it fails naming the pids
    * that are left.
    */
   public void destroy(String container, Processes processes, Duration timeout) {
     String cgroup = cgroup(container);
-    created.remove(container);
+    if (v2 && holders.computeIfPresent(container, (c, n) -> n > 1 ? n - 1 : null) != null) {
+      return; // another holder still uses it
+    }
     if (!fs.exists(cgroup)) {
       return;
     }

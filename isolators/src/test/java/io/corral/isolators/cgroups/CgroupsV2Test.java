@@ -162,6 +162,39 @@ class CgroupsV2Test {
   }
 
   @Test
+  void anOomKillIsReadAtCleanupWhileAnotherHolderRemovedItsShareFirst() throws Exception {
+    ContainerContext c1 = Launches.of("c1", Map.of("cpus", 1.0, "mem", 64.0), Map.of("mem", 64.0));
+    CgroupsMemIsolator mem = new CgroupsMemIsolator(hierarchies);
+    List<CgroupsIsolator> isolators = List.of(new CgroupsCpuIsolator(hierarchies), mem,
+        new CgroupsPidsIsolator(hierarchies));
+    isolators.forEach(i -> i.prepare(c1));
+    kernel.cgroupFile(UNIFIED, "cgroup.freeze", "0");
+    Hierarchy freezer = hierarchies.get("freezer");
+    freezer.create("c1");
+    CompletableFuture<Limitation> watch = mem.watch(c1).toCompletableFuture();
+    // the kill is counted, its wake-up not delivered yet; the exit destroys the container
+    kernel.cgroupState(UNIFIED, "corral/c1", "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1");
+    freezer.destroy("c1", kernel.linux().processes(), java.time.Duration.ofSeconds(1));
+    isolators.get(2).cleanup(c1);
+    assertTrue(unified().exists("corral/c1"), "kept while cgroups/mem and cgroups/cpu hold it");
+    mem.cleanup(c1);
+    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LIMITATION_MEMORY, watch.getNow(null).reason());
+    isolators.get(0).cleanup(c1);
+    assertTrue(!unified().exists("corral/c1"), "removed by its last holder");
+  }
+
+  @Test
+  void anOomKillCountedBeforeTheSubscriptionIsReported() throws Exception {
+    CgroupsMemIsolator mem = new CgroupsMemIsolator(hierarchies);
+    ContainerContext c1 = Launches.of("c1", Map.of("mem", 64.0), Map.of());
+    mem.prepare(c1);
+    kernel.cgroupState(UNIFIED, "corral/c1", "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1");
+    mem.recover(List.of(c1)); // subscribes again, as after an agent restart
+    Limitation limitation = mem.watch(c1).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertEquals(TaskStatus.Reason.REASON_CONTAINER_LIMITATION_MEMORY, limitation.reason());
+  }
+
+  @Test
   void pidsMaxIsTheSameFile() {
     LaunchPlan fragment = new CgroupsPidsIsolator(hierarchies).prepare(
         Launches.of("c1", Map.of("pids", 50.0), Map.of()));
