@@ -264,7 +264,7 @@ class EmbeddingExampleIT {
   }
 
   private static boolean isBelowThisJvm(Host.Snapshot snapshot, Proc p) {
-    return Host.hasAncestor(snapshot.processes(), p, (int) ProcessHandle.current().pid());
+    return Host.belowThisJvm(snapshot.processes(), p);
   }
 
   private static ContainerID id(String value) {

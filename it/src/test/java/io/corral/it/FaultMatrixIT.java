@@ -321,9 +321,8 @@ class FaultMatrixIT {
 
   private static void assertNothingLeft(Host.Snapshot before, String id) {
     Host.Snapshot after = Host.Snapshot.take();
-    int jvm = (int) ProcessHandle.current().pid();
     List<Host.Proc> leaked = before.newProcesses(after).stream()
-        .filter(p -> p.alive() && Host.hasAncestor(after.processes(), p, jvm))
+        .filter(p -> p.alive() && Host.belowThisJvm(after.processes(), p))
         .toList();
     assertEquals(List.of(), leaked, "processes left below this JVM by '" + id + "'");
     assertEquals(Set.of(), Host.containerMounts(before.newMounts(after), dir), "mounts left by '" + id + "'");

@@ -120,9 +120,8 @@ class LoadIT {
       TestProbe<Containerizer.Containers> lists = kit.createTestProbe();
       containerizer.tell(new Containerizer.GetContainers(lists.ref()));
       assertEquals(List.of(), lists.expectMessageClass(Containerizer.Containers.class, REPLY).containers());
-      int jvm = (int) ProcessHandle.current().pid();
       assertEquals(List.of(), before.newProcesses(after).stream()
-          .filter(p -> p.alive() && Host.hasAncestor(after.processes(), p, jvm)).toList(), "processes left");
+          .filter(p -> p.alive() && Host.belowThisJvm(after.processes(), p)).toList(), "processes left");
       assertEquals(Set.of(), Host.containerMounts(before.newMounts(after), dir), "mounts left");
       // Only this run's root: other tests on the host may create cgroups meanwhile.
       assertEquals(Set.of(), before.newCgroups(after).stream().filter(c -> c.contains("/" + root + "/"))

@@ -24,16 +24,16 @@ import org.junit.jupiter.api.Test;
 /**
  * The agent's log rate-limits a repeated failure (its RepeatedFailureFilter): a real agent fails
  * the same launch, the same way, many times; its log file shows the first five failures, drops
- * the rest for the filter's one-minute window, and once the window has passed the next failure
- * comes after one line saying how many were dropped. The test so lasts a little over a minute:
- * the window is the filter's.
+ * the rest for the window ({@code --log_repeat_window}, here 15 s), and once the window has passed
+ * the next failure comes after one line saying how many were dropped.
  */
 @Tag("root")
 class LogRateLimitIT {
   private static final String FAILURE = "Failed to fetch the URIs of container [repeat]";
   private static final Pattern SUMMARY = Pattern.compile("\\((\\d+) similar lines suppressed\\)");
   private static final int ALLOWED = 5;
-  private static final long WINDOW_NANOS = Duration.ofSeconds(60).toNanos();
+  private static final Duration WINDOW = Duration.ofSeconds(15);
+  private static final long WINDOW_NANOS = WINDOW.toNanos();
 
   private static List<String> lines(Path log) {
     try {
@@ -59,7 +59,7 @@ class LogRateLimitIT {
   @Test
   void aRepeatedFailureIsLoggedFiveTimesThenSummarized() {
     assumeTrue(Host.isRoot(), "needs root: the linux launcher");
-    try (AgentProcess agent = AgentProcess.start()) {
+    try (AgentProcess agent = AgentProcess.start("--log_repeat_window=" + WINDOW.toSeconds() + "secs")) {
       AgentClient client = agent.client();
       Path log = agent.logFile();
       Path missing = Path.of("/nonexistent-corral-it", "missing.txt");

@@ -54,7 +54,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Logs.configure(flags.loggingLevel(), logging.logFormat);
+    Logs.configure(flags.loggingLevel(), logging);
     boolean root = Host.isRoot();
     LauncherFlag.Kind kind = launcher.resolve(root);
     flags.resolve(root, launcher.defaultIsolation(root), launcher.defaultIsolationReason(root));

@@ -29,16 +29,17 @@ final class Logs {
 
   /**
    * Sets up the logs of a command: {@code level} on the root logger, JSON lines when
-   * {@code format} says so (Logback's own {@link JsonEncoder}, whose objects carry the MDC and so
+   * {@code --log_format} says so (Logback's own {@link JsonEncoder}, whose objects carry the MDC and so
    * the container id), and the repeated-failure filter.
    */
-  static void configure(AgentFlags.LoggingLevel level, LoggingFlags.Format format) {
+  static void configure(AgentFlags.LoggingLevel level, LoggingFlags logging) {
+    LoggingFlags.Format format = logging.logFormat;
     Systems.applyLoggingLevel(level);
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return;
     }
     if (context.getTurboFilterList().stream().noneMatch(f -> f instanceof RepeatedFailureFilter)) {
-      RepeatedFailureFilter filter = new RepeatedFailureFilter();
+      RepeatedFailureFilter filter = new RepeatedFailureFilter(logging.logRepeatWindow);
       filter.setContext(context);
       filter.start();
       context.addTurboFilter(filter);

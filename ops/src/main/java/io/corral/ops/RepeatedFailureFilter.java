@@ -13,7 +13,7 @@ import org.slf4j.Marker;
 /**
  * Rate-limits repeated failures in the agent's log: a WARN or ERROR line identical to an earlier
  * one (same logger, message pattern and arguments) is logged at most {@link #ALLOWED} times per
- * {@link #WINDOW_NANOS}; the next one that gets through after some were dropped says how many
+ * window ({@code --log_repeat_window}, a minute by default); the next one that gets through after some were dropped says how many
  * were ({@code "(N similar lines suppressed)"} is logged by this filter just before it). INFO and
  * below pass untouched, so state transitions stay complete. Keys are kept for the
  * {@link #KEYS} most recent distinct failures.
@@ -22,11 +22,11 @@ import org.slf4j.Marker;
  */
 final class RepeatedFailureFilter extends TurboFilter {
   static final int ALLOWED = 5;
-  static final long WINDOW_NANOS = 60_000_000_000L;
   static final int KEYS = 256;
   private static final ThreadLocal<Boolean> REPORTING = ThreadLocal.withInitial(() -> false);
 
   private final LongSupplier clock;
+  private final long windowNanos;
   private final Map<String, Window> windows = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Window> eldest) {
@@ -34,11 +34,12 @@ final class RepeatedFailureFilter extends TurboFilter {
     }
   };
 
-  RepeatedFailureFilter() {
-    this(System::nanoTime);
+  RepeatedFailureFilter(java.time.Duration window) {
+    this(window, System::nanoTime);
   }
 
-  RepeatedFailureFilter(LongSupplier clock) {
+  RepeatedFailureFilter(java.time.Duration window, LongSupplier clock) {
+    this.windowNanos = window.toNanos();
     this.clock = clock;
   }
 
@@ -60,7 +61,7 @@ final class RepeatedFailureFilter extends TurboFilter {
     synchronized (windows) {
       long now = clock.getAsLong();
       Window w = windows.computeIfAbsent(key, k -> new Window());
-      if (w.count == 0 || now - w.start >= WINDOW_NANOS) {
+      if (w.count == 0 || now - w.start >= windowNanos) {
         w.start = now;
         w.count = 0;
       }

@@ -87,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     AgentFlags.LoggingLevel level = loggingLevel();
-    Logs.configure(level, logging.logFormat);
+    Logs.configure(level, logging);
     if (command.isEmpty() && image == null) {
       throw new StartupException("Missing required parameter: 'CMD' (it may be left out only with --image)");
     }

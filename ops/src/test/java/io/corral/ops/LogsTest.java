@@ -24,7 +24,7 @@ class LogsTest {
   private final Logger log = context.getLogger("test");
 
   LogsTest() {
-    RepeatedFailureFilter filter = new RepeatedFailureFilter(now::get);
+    RepeatedFailureFilter filter = new RepeatedFailureFilter(java.time.Duration.ofMinutes(1), now::get);
     filter.setContext(context);
     filter.start();
     context.addTurboFilter(filter);
@@ -44,7 +44,7 @@ class LogsTest {
     }
     log.warn("Failed to reach '{}'", "y");
     assertEquals(6, lines().size(), lines().toString());
-    now.addAndGet(RepeatedFailureFilter.WINDOW_NANOS);
+    now.addAndGet(java.time.Duration.ofMinutes(1).toNanos());
     log.warn("Failed to reach '{}'", "x");
     assertEquals(List.of("(3 similar lines suppressed)", "Failed to reach 'x'"),
         lines().subList(6, 8));

@@ -27,12 +27,9 @@ class CniRebootIT {
   @Test
   void aPersistedCniNetworkIsReleasedAfterARealRebootOfTheGuest() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: the guest boots with the host's user-mode Linux");
-    String engine = System.getenv().getOrDefault("CORRAL_TESTVM_ENGINE", known());
-    assumeTrue(engine.isEmpty() || engine.equals("uml"),
-        "needs the test guest's 'uml' engine: under '" + engine + "' (qemu with -no-reboot) a reboot ends the guest");
-    // two boots and four agent starts: on a loaded machine longer than run.sh's default 1500 s
-    GuestRun.Result run = GuestRun.run(List.of(CniRebootGuest.class.getName()),
-        Map.of("CORRAL_TESTVM_TIMEOUT", System.getenv().getOrDefault("CORRAL_TESTVM_TIMEOUT", "3600")));
+    assumeTrue(possible(), "needs the test guest's 'uml' engine: under '" + engine()
+        + "' (qemu with -no-reboot) a reboot ends the guest");
+    GuestRun.Result run = EarlyGuests.take(guest()).await();
     List<String> output = run.output();
     String all = run.all();
     assertTrue(output.stream().anyMatch(l -> l.startsWith("before the reboot: leases [")), "the first boot:\n" + all);
@@ -40,9 +37,33 @@ class CniRebootIT {
     assertTrue(output.contains("guest tests: 1 run, 1 succeeded, 0 failed, 0 skipped"), "the summary:\n" + all);
   }
 
-  /** The engine run.sh chose on this host, if it chose one yet. */
-  private static String known() throws IOException {
+  /**
+   * The run (started early by {@link EarlyGuests}, or here), from the checkout's {@code it/}: two
+   * boots and four agent starts, on a loaded machine longer than run.sh's default 1500 s.
+   */
+  static GuestRun.Spec guest() {
+    return new GuestRun.Spec("guest/cni-reboot", false, Path.of("").toAbsolutePath().toString(),
+        List.of(CniRebootGuest.class.getName()),
+        Map.of("CORRAL_TESTVM_TIMEOUT", System.getenv().getOrDefault("CORRAL_TESTVM_TIMEOUT", "3600")));
+  }
+
+  /** Whether the engine is user-mode Linux (given, or the one run.sh chose here, or not chosen yet). */
+  static boolean possible() {
+    String engine = engine();
+    return engine.isEmpty() || engine.equals("uml");
+  }
+
+  /** The engine given, or the one run.sh chose on this host, if it chose one yet. */
+  private static String engine() {
+    String given = System.getenv("CORRAL_TESTVM_ENGINE");
+    if (given != null) {
+      return given;
+    }
     Path known = Path.of("/run/corral-testvm-engine");
-    return Files.isRegularFile(known) ? Files.readString(known).strip() : "";
+    try {
+      return Files.isRegularFile(known) ? Files.readString(known).strip() : "";
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }

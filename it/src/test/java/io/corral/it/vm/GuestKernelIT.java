@@ -5,19 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.it.support.Host;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -61,93 +52,37 @@ class GuestKernelIT {
   /** The guest's working directory, on its tmpfs. */
   private static final String SCRATCH = "/var/tmp/corral-guest";
 
-  /** The guest runs a JVM several times slower than the host (README.md's measurements). */
-  private static final int PATIENCE = 5;
-
-  /** Both boots start at once and run side by side (a user-mode Linux guest uses one cpu). */
-  private static Guest kernelGuest;
-  private static Guest systemdGuest;
-
-  @BeforeAll
-  static void bootTheGuests() throws IOException {
-    if (!Host.isRoot()) {
-      return;
-    }
+  /** The guest booted as is: the kernel tests (started early by {@link EarlyGuests}, or here). */
+  static GuestRun.Spec kernelGuest() {
     List<String> selectors = new ArrayList<>(TESTS);
     LEFT_OUT.forEach((test, why) -> {
       System.out.println("[guest] left out " + test + ": " + why);
       selectors.add("!" + test);
     });
-    kernelGuest = Guest.start(false, selectors, "[guest] ");
-    systemdGuest = Guest.start(true, SYSTEMD_TESTS, "[guest/systemd] ");
+    return new GuestRun.Spec("guest", false, SCRATCH, selectors, Map.of());
   }
 
-  @AfterAll
-  static void stopTheGuests() {
-    for (Guest guest : new Guest[] {kernelGuest, systemdGuest}) {
-      if (guest != null) {
-        guest.process.destroy(); // run.sh kills the guest on TERM
-      }
-    }
+  /** The guest booted with systemd as PID 1 ({@code run.sh --systemd}). */
+  static GuestRun.Spec systemdGuest() {
+    return new GuestRun.Spec("guest/systemd", true, SCRATCH, SYSTEMD_TESTS, Map.of());
   }
 
   @Test
   void theKernelTestsPassOnCgroupV2AndXfsQuota() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: the guest boots with the host's qemu or user-mode Linux");
-    kernelGuest.assertPassed();
+    assertPassed(EarlyGuests.take(kernelGuest()).await());
   }
 
   @Test
   void theSystemdUnitKeepsContainersAcrossRestartAndStop() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: the guest boots with the host's qemu or user-mode Linux");
-    systemdGuest.assertPassed();
+    assertPassed(EarlyGuests.take(systemdGuest()).await());
   }
 
-  /** One guest running {@link GuestTests} with these selectors; its output is echoed as it comes. */
-  private record Guest(Process process, List<String> output, Thread reader) {
-    static Guest start(boolean systemd, List<String> selectors, String prefix) throws IOException {
-      Path module = Path.of("").toAbsolutePath();
-      List<String> command = new ArrayList<>(List.of(module.resolve("vm/run.sh").toString()));
-      if (systemd) {
-        command.add("--systemd");
-      }
-      // the tests' scratch (target/ of their working directory) on the guest's tmpfs: the shared
-      // checkout is an overlay, which takes neither an overlay's upper layer nor trusted.* xattrs
-      command.addAll(List.of("bash", "-c", "mkdir -p \"$0\" && cd \"$0\" && exec \"$@\"", SCRATCH,
-          "java", // the guest's JRE 17
-          "--enable-native-access=ALL-UNNAMED", "-Dcorral.it.patience=" + PATIENCE,
-          "-Dcorral.jar=" + Path.of(System.getProperty("corral.jar")).toAbsolutePath(),
-          "-cp", System.getProperty("java.class.path"), GuestTests.class.getName()));
-      command.addAll(selectors);
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      List<String> output = Collections.synchronizedList(new ArrayList<>());
-      Thread reader = new Thread(() -> {
-        try (BufferedReader lines = new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-            System.out.println(prefix + line);
-            output.add(line);
-          }
-        } catch (IOException e) {
-          output.add("Failed to read the guest's output: " + e);
-        }
-      }, "guest-output");
-      reader.start();
-      return new Guest(process, output, reader);
-    }
-
-    /** Waits for the guest (run.sh's own timeout bounds it), which must pass every test. */
-    void assertPassed() throws InterruptedException {
-      try {
-        reader.join();
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "run.sh ended after its output");
-      } finally {
-        process.destroy(); // run.sh kills the guest on TERM
-      }
-      String all = String.join("\n", output);
-      assertEquals(0, process.exitValue(), "the guest's tests failed or skipped:\n" + all);
-      assertTrue(output.stream().anyMatch(l -> l.matches("guest tests: [1-9]\\d* run, .* 0 failed, 0 skipped")),
-          "the guest's summary:\n" + all);
-    }
+  /** run.sh's status and GuestTests' summary: every test ran and passed. */
+  private static void assertPassed(GuestRun.Result run) {
+    assertEquals(0, run.exit(), "the guest's tests failed or skipped:\n" + run.all());
+    assertTrue(run.output().stream().anyMatch(l -> l.matches("guest tests: [1-9]\\d* run, .* 0 failed, 0 skipped")),
+        "the guest's summary:\n" + run.all());
   }
 }

@@ -2,22 +2,31 @@ package io.corral.it.vm;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.it.support.Host;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One run of test classes in the test guest: {@code it/vm/run.sh} running {@link GuestTests} on
- * the classpath of this module as built on the host (shared read-only at the same paths), with
- * the tests' waits ({@code Patience}) five times longer, since the guest runs a JVM several times
- * slower (README.md's measurements). The guest's output is echoed with a {@code [guest]} prefix as
- * it comes. Used from the test thread of a host IT.
+ * One run of test classes in the test guest: {@code it/vm/run.sh} (with {@code --systemd} if
+ * asked) running {@link GuestTests} on the classpath of this module as built on the host (shared
+ * read-only at the same paths) from a working directory of the guest, with the tests' waits
+ * ({@code Patience}) five times longer, since the guest runs a JVM several times slower
+ * (README.md's measurements).
+ *
+ * <p>A run starts at once and is awaited later ({@link EarlyGuests} starts the runs of the test
+ * plan before the host's tests, which then run beside them). Its output goes, as it comes, to
+ * {@code target/<name>.log} ({@code /} read as {@code -}); {@link #await} echoes it with a {@code [<name>]} prefix, so it
+ * does not interleave with the output of the host's tests that ran meanwhile.
  */
 final class GuestRun {
   private static final int PATIENCE = 5;
@@ -29,36 +38,76 @@ final class GuestRun {
     }
   }
 
-  private GuestRun() {}
+  /**
+   * What to run: a {@code name} for the log, whether the guest boots systemd, the guest's working
+   * directory, {@link GuestTests}' selectors, and what to add to run.sh's environment.
+   */
+  record Spec(String name, boolean systemd, String workDir, List<String> selectors,
+      Map<String, String> environment) {}
 
-  static Result run(List<String> testClasses) throws IOException, InterruptedException {
-    return run(testClasses, Map.of());
+  private final Spec spec;
+  private final Process process;
+  private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+  private final Thread reader;
+
+  private GuestRun(Spec spec, Process process, Path log) {
+    this.spec = spec;
+    this.process = process;
+    this.reader = new Thread(() -> copy(log), "guest-" + spec.name());
+    reader.setDaemon(true);
+    reader.start();
   }
 
-  /** As {@link #run(List)}, with {@code environment} added to run.sh's (e.g. {@code CORRAL_TESTVM_TIMEOUT}). */
-  static Result run(List<String> testClasses, Map<String, String> environment) throws IOException, InterruptedException {
+  /** Boots the guest for {@code spec}; the run goes on in the background. */
+  static GuestRun start(Spec spec) throws IOException {
     Path module = Path.of("").toAbsolutePath();
-    List<String> command = new ArrayList<>(List.of(module.resolve("vm/run.sh").toString(), "bash", "-c",
-        "cd \"$0\" && exec \"$@\"", module.toString(),
+    List<String> command = new ArrayList<>(List.of(module.resolve("vm/run.sh").toString()));
+    if (spec.systemd()) {
+      command.add("--systemd");
+    }
+    command.addAll(List.of("bash", "-c", "mkdir -p \"$0\" && cd \"$0\" && exec \"$@\"", spec.workDir(),
         "java", // the guest's JRE 17
         "--enable-native-access=ALL-UNNAMED", "-Dcorral.it.patience=" + PATIENCE,
         "-Dcorral.jar=" + Path.of(System.getProperty("corral.jar")).toAbsolutePath(),
         "-cp", System.getProperty("java.class.path"), GuestTests.class.getName()));
-    command.addAll(testClasses);
-    List<String> output = new ArrayList<>();
+    command.addAll(spec.selectors());
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().putAll(environment);
-    Process guest = builder.start();
+    builder.environment().putAll(spec.environment());
+    Path log = module.resolve("target/" + spec.name().replace('/', '-') + ".log");
+    Files.createDirectories(log.getParent());
+    Process process = builder.start();
+    Host.besideTheTests(process.pid());
+    return new GuestRun(spec, process, log);
+  }
+
+  private void copy(Path log) {
     try (BufferedReader lines = new BufferedReader(
-        new InputStreamReader(guest.getInputStream(), StandardCharsets.UTF_8))) {
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        PrintStream file = new PrintStream(Files.newOutputStream(log), true, StandardCharsets.UTF_8)) {
       for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-        System.out.println("[guest] " + line);
+        file.println(line);
         output.add(line);
       }
-      assertTrue(guest.waitFor(60, TimeUnit.SECONDS), "run.sh ended after its output");
-    } finally {
-      guest.destroy(); // run.sh kills the guest on TERM
+    } catch (IOException e) {
+      output.add("Failed to read the guest's output: " + e);
     }
-    return new Result(guest.exitValue(), output);
+  }
+
+  /** Waits for the guest (run.sh's own timeout bounds it), echoes its output and returns it. */
+  Result await() throws InterruptedException {
+    try {
+      reader.join();
+      assertTrue(process.waitFor(60, TimeUnit.SECONDS), "run.sh ended after its output");
+    } finally {
+      stop();
+    }
+    List<String> lines = List.copyOf(output);
+    lines.forEach(line -> System.out.println("[" + spec.name() + "] " + line));
+    return new Result(process.exitValue(), lines);
+  }
+
+  /** Ends the guest now (run.sh kills the guest on TERM and leaves nothing behind). */
+  void stop() {
+    process.destroy();
   }
 }

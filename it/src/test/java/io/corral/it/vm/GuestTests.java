@@ -21,6 +21,7 @@ import org.junit.platform.launcher.PostDiscoveryFilter;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherConfig;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
@@ -70,7 +71,9 @@ public final class GuestTests {
         .map(m -> FilterResult.excluded("left out"))
         .orElse(FilterResult.included("selected")));
     SummaryGeneratingListener summary = new SummaryGeneratingListener();
-    Launcher launcher = LauncherFactory.create();
+    // without the listeners registered for the host's test run (EarlyGuests boots guests)
+    Launcher launcher = LauncherFactory.create(LauncherConfig.builder()
+        .enableTestExecutionListenerAutoRegistration(false).build());
     LauncherDiscoveryRequest built = request.build();
     launcher.execute(built, summary, new Progress());
     TestExecutionSummary result = summary.getSummary();
