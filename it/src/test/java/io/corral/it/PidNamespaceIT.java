@@ -2,19 +2,16 @@ package io.corral.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
-import io.corral.it.support.Host;
+import io.corral.it.support.SharedAgent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * With {@code namespaces/pid}, a container sees its own pid namespace and a private
@@ -23,22 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("root")
 class PidNamespaceIT {
-  private static AgentProcess agent;
-  private static AgentClient client;
-
-  @BeforeAll
-  static void startAgent() {
-    assumeTrue(Host.isRoot(), "needs root: real namespaces");
-    agent = AgentProcess.start(AgentProcess.FULL_ISOLATION);
-    client = agent.client();
-  }
-
-  @AfterAll
-  static void stopAgent() {
-    if (agent != null) {
-      agent.close();
-    }
-  }
+  @RegisterExtension
+  static final SharedAgent AGENT = SharedAgent.with(AgentProcess.FULL_ISOLATION);
 
   @Test
   void initIsPidOneAndTheShellIsPidTwo() throws IOException {
@@ -48,11 +31,11 @@ class PidNamespaceIT {
         "cat $MESOS_SANDBOX/out",
         "ls /proc | grep -c '^[0-9]'",
         "echo $(ls /proc | grep '^[0-9]')");
-    assertEquals(200, client.launch("pidns", command), agent.logTail());
-    assertEquals(0, client.waitFor("pidns").getExitStatus(), agent.logTail());
+    assertEquals(200, AGENT.client().launch("pidns", command), AGENT.agent().logTail());
+    assertEquals(0, AGENT.client().waitFor("pidns").getExitStatus(), AGENT.agent().logTail());
 
     // The sandbox is <work_dir>/containers/<id>, and the command's stdout is its 'stdout' file.
-    List<String> lines = Files.readAllLines(agent.sandbox("pidns").resolve("stdout"));
+    List<String> lines = Files.readAllLines(AGENT.agent().sandbox("pidns").resolve("stdout"));
     assertEquals(4, lines.size(), "stdout: " + lines);
     assertEquals("corral-init", lines.get(0), "comm of pid 1");
     assertEquals("2", lines.get(1), "the shell's pid ($$)");
@@ -62,20 +45,20 @@ class PidNamespaceIT {
     List<Integer> pids = Arrays.stream(lines.get(3).trim().split("\\s+")).map(Integer::valueOf).toList();
     assertTrue(pids.contains(1) && pids.contains(2), "pids 1 and 2 in /proc: " + pids);
     assertTrue(pids.stream().allMatch(p -> p <= 10), "only the container's own small pids: " + pids);
-    assertTrue(Files.readString(agent.sandbox("pidns").resolve("out")).startsWith("corral-init\n2\n"));
+    assertTrue(Files.readString(AGENT.agent().sandbox("pidns").resolve("out")).startsWith("corral-init\n2\n"));
 
-    assertEquals(200, client.remove("pidns"));
-    assertTrue(Files.notExists(agent.sandbox("pidns")), "REMOVE deletes the sandbox");
+    assertEquals(200, AGENT.client().remove("pidns"));
+    assertTrue(Files.notExists(AGENT.agent().sandbox("pidns")), "REMOVE deletes the sandbox");
   }
 
   @Test
   void hostProcessesAreInvisible() throws IOException {
     // The agent's own pid, as the host sees it, must not be found inside the container.
-    long agentPid = agent.pid();
+    long agentPid = AGENT.agent().pid();
     String command = "if [ -e /proc/" + agentPid + "/comm ]; then echo visible; else echo hidden; fi";
-    assertEquals(200, client.launch("hidden", command));
-    assertEquals(0, client.waitFor("hidden").getExitStatus());
-    assertEquals(List.of("hidden"), Files.readAllLines(agent.sandbox("hidden").resolve("stdout")));
-    assertEquals(200, client.remove("hidden"));
+    assertEquals(200, AGENT.client().launch("hidden", command));
+    assertEquals(0, AGENT.client().waitFor("hidden").getExitStatus());
+    assertEquals(List.of("hidden"), Files.readAllLines(AGENT.agent().sandbox("hidden").resolve("stdout")));
+    assertEquals(200, AGENT.client().remove("hidden"));
   }
 }

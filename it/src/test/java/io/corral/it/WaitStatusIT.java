@@ -3,12 +3,11 @@ package io.corral.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.corral.it.support.AgentClient;
 import io.corral.it.support.AgentProcess;
+import io.corral.it.support.SharedAgent;
 import io.corral.it.support.Eventually;
-import io.corral.it.support.Host;
 import io.corral.proto.v1.CommandInfo;
 import io.corral.proto.v1.ContainerID;
 import io.corral.proto.v1.agent.Call;
@@ -16,10 +15,9 @@ import io.corral.proto.v1.agent.Response;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,32 +28,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Tag("root")
 class WaitStatusIT {
-  private static AgentProcess agent;
-  private static AgentClient client;
-
-  @BeforeAll
-  static void startAgent() {
-    assumeTrue(Host.isRoot(), "needs root: real namespaces");
-    agent = AgentProcess.start(AgentProcess.FULL_ISOLATION);
-    client = agent.client();
-  }
-
-  @AfterAll
-  static void stopAgent() {
-    if (agent != null) {
-      agent.close();
-    }
-  }
+  @RegisterExtension
+  static final SharedAgent AGENT = SharedAgent.with(AgentProcess.FULL_ISOLATION);
 
   @Test
   void exitCodeIsShiftedLeftByEight() {
     // The literal request a Mesos operator client sends.
-    HttpResponse<String> launched = client.postJson("""
+    HttpResponse<String> launched = AGENT.client().postJson("""
         {"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"exit3"},\
         "command":{"value":"exit 3"}}}""");
-    assertEquals(200, launched.statusCode(), launched.body() + agent.logTail());
+    assertEquals(200, launched.statusCode(), launched.body() + AGENT.agent().logTail());
 
-    HttpResponse<String> waited = client.waitRaw("exit3");
+    HttpResponse<String> waited = AGENT.client().waitRaw("exit3");
     assertEquals(200, waited.statusCode(), waited.body());
     // A JSON number (stout writes int32 as a number), not a string.
     assertTrue(Pattern.compile("\"exit_status\"\\s*:\\s*768\\b").matcher(waited.body()).find(),
@@ -64,42 +48,42 @@ class WaitStatusIT {
     assertEquals(768, wait.getExitStatus());
     assertFalse(wait.hasState(), "an ordinary exit sets only exit_status: " + waited.body());
 
-    assertEquals(200, client.remove("exit3"));
-    assertEquals(404, client.waitRaw("exit3").statusCode(), "WAIT after REMOVE is 404");
+    assertEquals(200, AGENT.client().remove("exit3"));
+    assertEquals(404, AGENT.client().waitRaw("exit3").statusCode(), "WAIT after REMOVE is 404");
   }
 
   @Test
   void terminationStaysUntilRemove() {
-    assertEquals(200, client.launch("twice", "exit 0"));
-    assertEquals(0, client.waitFor("twice").getExitStatus());
-    assertEquals(0, client.waitFor("twice").getExitStatus(), "a second WAIT sees the same termination");
-    assertEquals(200, client.remove("twice"));
+    assertEquals(200, AGENT.client().launch("twice", "exit 0"));
+    assertEquals(0, AGENT.client().waitFor("twice").getExitStatus());
+    assertEquals(0, AGENT.client().waitFor("twice").getExitStatus(), "a second WAIT sees the same termination");
+    assertEquals(200, AGENT.client().remove("twice"));
   }
 
   @Test
   void shellKillingItselfReportsTheSignal() {
-    assertEquals(200, client.launch("selfterm", "kill -TERM $$"));
-    assertEquals(15, client.waitFor("selfterm").getExitStatus());
-    assertEquals(200, client.remove("selfterm"));
+    assertEquals(200, AGENT.client().launch("selfterm", "kill -TERM $$"));
+    assertEquals(15, AGENT.client().waitFor("selfterm").getExitStatus());
+    assertEquals(200, AGENT.client().remove("selfterm"));
   }
 
   @Test
   void killWithTheDefaultSignalIsSigkill() {
-    assertEquals(200, client.launch("killed9", "sleep 1000"));
+    assertEquals(200, AGENT.client().launch("killed9", "sleep 1000"));
     assertRunning("killed9");
-    assertEquals(200, client.kill("killed9"), "KILL_CONTAINER answers 200 once the signal is sent");
-    assertEquals(9, client.waitFor("killed9").getExitStatus());
-    assertEquals(200, client.remove("killed9"));
+    assertEquals(200, AGENT.client().kill("killed9"), "KILL_CONTAINER answers 200 once the signal is sent");
+    assertEquals(9, AGENT.client().waitFor("killed9").getExitStatus());
+    assertEquals(200, AGENT.client().remove("killed9"));
   }
 
   @Test
   void sigtermIsForwardedToTheCommand() {
-    assertEquals(200, client.launch("killed15", "sleep 1000"));
+    assertEquals(200, AGENT.client().launch("killed15", "sleep 1000"));
     assertRunning("killed15");
-    assertEquals(200, client.kill("killed15", 15));
+    assertEquals(200, AGENT.client().kill("killed15", 15));
     // corral-init (pid 1) forwards SIGTERM to the command, which dies of it: status 15.
-    assertEquals(15, client.waitFor("killed15").getExitStatus());
-    assertEquals(200, client.remove("killed15"));
+    assertEquals(15, AGENT.client().waitFor("killed15").getExitStatus());
+    assertEquals(200, AGENT.client().remove("killed15"));
   }
 
   @ParameterizedTest(name = "signal {0}")
@@ -107,25 +91,25 @@ class WaitStatusIT {
   void hupIntAndTermAreForwarded(int signal) {
     // No shell: a waiting sh catches SIGINT and would wait for its child first, as shells do.
     String id = "forward" + signal;
-    HttpResponse<String> launched = client.postJson(AgentClient.launchJsonRaw(
+    HttpResponse<String> launched = AGENT.client().postJson(AgentClient.launchJsonRaw(
         "\"container_id\":{\"value\":\"" + id + "\"},"
             + "\"command\":{\"shell\":false,\"value\":\"sleep\",\"arguments\":[\"sleep\",\"1000\"]}"));
     assertEquals(200, launched.statusCode(), launched.body());
     assertRunning(id);
-    assertEquals(200, client.kill(id, signal));
-    assertEquals(signal, client.waitFor(id, Duration.ofSeconds(20)).getExitStatus());
-    assertEquals(200, client.remove(id));
+    assertEquals(200, AGENT.client().kill(id, signal));
+    assertEquals(signal, AGENT.client().waitFor(id, Duration.ofSeconds(20)).getExitStatus());
+    assertEquals(200, AGENT.client().remove(id));
   }
 
   @Test
   void sigkillEndsACommandThatIgnoresSigterm() {
     // An ignored disposition survives exec, so sleep ignores SIGTERM too.
-    assertEquals(200, client.launch("stubborn", "trap '' TERM; sleep 1000"));
+    assertEquals(200, AGENT.client().launch("stubborn", "trap '' TERM; sleep 1000"));
     assertRunning("stubborn");
-    assertEquals(200, client.kill("stubborn", 15));
-    assertEquals(200, client.kill("stubborn"), "the container still runs after SIGTERM");
-    assertEquals(9, client.waitFor("stubborn").getExitStatus());
-    assertEquals(200, client.remove("stubborn"));
+    assertEquals(200, AGENT.client().kill("stubborn", 15));
+    assertEquals(200, AGENT.client().kill("stubborn"), "the container still runs after SIGTERM");
+    assertEquals(9, AGENT.client().waitFor("stubborn").getExitStatus());
+    assertEquals(200, AGENT.client().remove("stubborn"));
   }
 
   @Test
@@ -137,10 +121,10 @@ class WaitStatusIT {
             .setContainerId(id)
             .setCommand(CommandInfo.newBuilder().setValue("exit 3")))
         .build();
-    HttpResponse<byte[]> launched = client.postProtobuf(launch);
-    assertEquals(200, launched.statusCode(), new String(launched.body()) + agent.logTail());
+    HttpResponse<byte[]> launched = AGENT.client().postProtobuf(launch);
+    assertEquals(200, launched.statusCode(), new String(launched.body()) + AGENT.agent().logTail());
 
-    HttpResponse<byte[]> waited = client.postProtobuf(Call.newBuilder()
+    HttpResponse<byte[]> waited = AGENT.client().postProtobuf(Call.newBuilder()
         .setType(Call.Type.WAIT_CONTAINER)
         .setWaitContainer(Call.WaitContainer.newBuilder().setContainerId(id))
         .build());
@@ -151,7 +135,7 @@ class WaitStatusIT {
     assertEquals(Response.Type.WAIT_CONTAINER, response.getType());
     assertEquals(768, response.getWaitContainer().getExitStatus());
 
-    HttpResponse<byte[]> removed = client.postProtobuf(Call.newBuilder()
+    HttpResponse<byte[]> removed = AGENT.client().postProtobuf(Call.newBuilder()
         .setType(Call.Type.REMOVE_CONTAINER)
         .setRemoveContainer(Call.RemoveContainer.newBuilder().setContainerId(id))
         .build());
@@ -161,7 +145,7 @@ class WaitStatusIT {
   /** Until GET_CONTAINERS lists it with an executor pid, a KILL could race the launch. */
   private static void assertRunning(String id) {
     Eventually.await(Duration.ofSeconds(10),
-        () -> client.container(id).map(c -> c.getContainerStatus().getExecutorPid() > 0).orElse(false),
-        () -> "container '" + id + "' listed with an executor_pid: " + client.containers());
+        () -> AGENT.client().container(id).map(c -> c.getContainerStatus().getExecutorPid() > 0).orElse(false),
+        () -> "container '" + id + "' listed with an executor_pid: " + AGENT.client().containers());
   }
 }
