@@ -10,11 +10,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@link ProcessTable} from the {@code ps} command, for hosts without {@code /proc} (macOS, the
@@ -28,8 +32,11 @@ import java.util.concurrent.TimeUnit;
  * stays empty. The JDK adds nothing here: {@code ProcessHandle.Info.totalCpuDuration} is the same
  * sum, and it knows neither resident memory nor the parent of a process in one snapshot.
  *
- * <p>Each call runs {@code ps} once, without a shell, killed after the timeout. Threading: any
- * thread; the caller blocks; two daemon threads per run drain the child's output.
+ * <p>A call runs {@code ps} once, without a shell, killed after the timeout; a call made while a
+ * run is under way waits for that run and shares its snapshot (one usage request samples
+ * {@code posix/cpu} and {@code posix/mem} of every container at once: one {@code ps}, not two per
+ * container). Threading: any thread; the caller blocks; two daemon threads per run drain the
+ * child's output.
  */
 public final class PsProcessTable implements ProcessTable {
   /** The arguments after the command. */
@@ -45,6 +52,8 @@ public final class PsProcessTable implements ProcessTable {
 
   private final String command;
   private final Duration timeout;
+  private final AtomicReference<CompletableFuture<List<ProcessUsage>>> running = new AtomicReference<>();
+  private final AtomicInteger sharing = new AtomicInteger();
 
   /** {@code ps} on the agent's {@code PATH}, with {@link #DEFAULT_TIMEOUT}. */
   public PsProcessTable() {
@@ -85,7 +94,39 @@ public final class PsProcessTable implements ProcessTable {
 
   @Override
   public List<ProcessUsage> processes() {
-    return PsOutput.parse(run());
+    CompletableFuture<List<ProcessUsage>> mine = new CompletableFuture<>();
+    CompletableFuture<List<ProcessUsage>> other = running.compareAndExchange(null, mine);
+    if (other != null) {
+      return share(other);
+    }
+    try {
+      List<ProcessUsage> table = PsOutput.parse(run());
+      mine.complete(table);
+      return table;
+    } catch (RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      running.compareAndSet(mine, null);
+    }
+  }
+
+  /** The snapshot of a run under way, or its failure. */
+  private List<ProcessUsage> share(CompletableFuture<List<ProcessUsage>> run) {
+    sharing.incrementAndGet();
+    try {
+      return run.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof PsException ps ? new PsException(ps.getMessage(), ps)
+          : new PsException("Failed to read the process table: " + e.getCause(), e.getCause());
+    } finally {
+      sharing.decrementAndGet();
+    }
+  }
+
+  /** How many calls wait for a run under way (for tests). */
+  int sharing() {
+    return sharing.get();
   }
 
   /** The standard output of one successful run. */

@@ -1,14 +1,20 @@
 package io.corral.posix.ps;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.corral.posix.ProcessUsage;
+import io.corral.posix.launch.Poll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,5 +75,23 @@ class PsProcessTableTest {
     PsException e = assertThrows(PsException.class, () -> new PsProcessTable(ps, Duration.ofSeconds(5)).check());
     assertEquals("Failed to read the process table: '" + ps + "' does not list this process ("
         + ProcessHandle.current().pid() + ")", e.getMessage());
+  }
+
+  @Test
+  void aCallDuringARunSharesItsSnapshot() throws Exception {
+    Path runs = dir.resolve("runs");
+    Path go = dir.resolve("go");
+    String ps = script("echo run >> '" + runs + "'; while [ ! -e '" + go + "' ]; do sleep 0.01; done;"
+        + " echo '" + ProcessHandle.current().pid() + " 1 4 0:00.50'");
+    PsProcessTable table = new PsProcessTable(ps, Duration.ofSeconds(30));
+    CompletableFuture<List<ProcessUsage>> first = CompletableFuture.supplyAsync(table::processes);
+    Poll.until(Duration.ofSeconds(30), "the first run to start", () -> Files.exists(runs));
+    CompletableFuture<List<ProcessUsage>> second = CompletableFuture.supplyAsync(table::processes);
+    Poll.until(Duration.ofSeconds(30), "the second call to wait for it", () -> table.sharing() == 1);
+    Files.createFile(go);
+    assertSame(first.get(30, TimeUnit.SECONDS), second.get(30, TimeUnit.SECONDS));
+    assertEquals(List.of("run"), Files.readAllLines(runs));
+    table.check();
+    assertEquals(List.of("run", "run"), Files.readAllLines(runs), "a later call runs ps again");
   }
 }
