@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * each container's init pid (from isolate, or on recover from the checkpointed
  * {@code <runtime dir>/pids}), and usage walks the {@link ProcessTree} under it in one snapshot of
  * the {@link ProcessTable} ({@code /proc}, or {@code ps} where there is none); subclasses pick
- * the numbers. A table that cannot be read fails the usage call with its message. Cleanup forgets the container; unknown containers are no-ops for usage and cleanup.
+ * the numbers. A table that cannot be read fails the usage call with its message. Cleanup
+ * forgets the container; unknown containers are no-ops for usage and cleanup.
  *
  * <p>Threading: any thread; per-container state lives in a concurrent map.
  */
