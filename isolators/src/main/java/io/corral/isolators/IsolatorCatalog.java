@@ -23,6 +23,7 @@ import io.corral.isolators.posix.RlimitsIsolator;
 import io.corral.isolators.volume.HostPathVolumeIsolator;
 import io.corral.isolators.volume.SandboxPathVolumeIsolator;
 import io.corral.posix.Linux;
+import io.corral.posix.ProcessTable;
 import io.corral.posix.du.ProcessDu;
 import java.util.List;
 import java.util.Map;
@@ -65,9 +66,9 @@ public final class IsolatorCatalog {
       new Entry("filesystem/linux", true, "mount namespace; an image's rootfs as / (pivot_root)",
           (linux, options, hierarchies) -> new LinuxFilesystemIsolator(options.mounts().sandboxDirectory(), List.of())),
       new Entry("posix/cpu", false, "cpu usage of the process tree (no limit)",
-          (linux, options, hierarchies) -> new PosixCpuIsolator(linux.proc())),
+          (linux, options, hierarchies) -> new PosixCpuIsolator(processTable(linux, options))),
       new Entry("posix/mem", false, "memory usage of the process tree (no limit)",
-          (linux, options, hierarchies) -> new PosixMemIsolator(linux.proc())),
+          (linux, options, hierarchies) -> new PosixMemIsolator(processTable(linux, options))),
       new Entry("posix/rlimits", false, "ContainerInfo.rlimit_info as setrlimit(2) limits",
           (linux, options, hierarchies) -> new RlimitsIsolator()),
       new Entry("cgroups/cpu", true, "cpu shares/weight (and CFS quota) in a cgroup",
@@ -114,6 +115,11 @@ public final class IsolatorCatalog {
       "posix/disk", List.of("disk/du"));
 
   private IsolatorCatalog() {}
+
+  /** The process table posix/cpu and posix/mem read: the one chosen at start, else /proc. */
+  private static ProcessTable processTable(Linux linux, IsolatorRegistry.Options options) {
+    return options.processTable().orElseGet(() -> ProcessTable.of(linux.proc()));
+  }
 
   /** The entry for a name, if Corral knows it. */
   public static Optional<Entry> find(String name) {

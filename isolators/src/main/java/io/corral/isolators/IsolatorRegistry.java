@@ -12,6 +12,7 @@ import io.corral.isolators.filesystem.VolumeKinds;
 import io.corral.isolators.namespaces.IpcNamespaceIsolator;
 import io.corral.isolators.network.cni.CniConfig;
 import io.corral.posix.Linux;
+import io.corral.posix.ProcessTable;
 import io.corral.proto.v1.CapabilityInfo.Capability;
 import io.corral.proto.v1.ContainerInfo;
 import java.util.ArrayList;
@@ -47,6 +48,8 @@ public final class IsolatorRegistry {
    * @param du the flags of {@code disk/du}
    * @param mounts the flags of {@code filesystem/linux} and the volume isolators
    * @param cni the flags of {@code network/cni}
+   * @param processTable where {@code posix/cpu} and {@code posix/mem} read the process table
+   *     ({@code --process_table}); empty: {@code /proc} through the {@link Linux} facade
    */
   public record Options(
       boolean disallowSharingAgentPidNamespace,
@@ -59,7 +62,8 @@ public final class IsolatorRegistry {
       XfsConfig xfs,
       DuConfig du,
       MountConfig mounts,
-      CniConfig cni) {
+      CniConfig cni,
+      Optional<ProcessTable> processTable) {
 
     /** Mesos' flag defaults. */
     public static Options defaults() {
@@ -91,6 +95,11 @@ public final class IsolatorRegistry {
       return toBuilder().mounts(config).build();
     }
 
+    /** These options with another process table for {@code posix/cpu} and {@code posix/mem}. */
+    public Options withProcessTable(Optional<ProcessTable> table) {
+      return toBuilder().processTable(table).build();
+    }
+
     /** These options with other {@code network/cni} flags. */
     public Options withCni(CniConfig config) {
       return toBuilder().cni(config).build();
@@ -109,6 +118,7 @@ public final class IsolatorRegistry {
       private DuConfig du = DuConfig.defaults();
       private MountConfig mounts = MountConfig.defaults();
       private CniConfig cni = CniConfig.disabled();
+      private Optional<ProcessTable> processTable = Optional.empty();
 
       public Builder() {}
 
@@ -124,6 +134,7 @@ public final class IsolatorRegistry {
         du = o.du;
         mounts = o.mounts;
         cni = o.cni;
+        processTable = o.processTable;
       }
 
       public Builder disallowSharingAgentPidNamespace(boolean disallow) {
@@ -181,10 +192,15 @@ public final class IsolatorRegistry {
         return this;
       }
 
+      public Builder processTable(Optional<ProcessTable> table) {
+        processTable = table;
+        return this;
+      }
+
       public Options build() {
         return new Options(disallowSharingAgentPidNamespace, defaultContainerInfo, defaultContainerShmSize,
             disallowSharingAgentIpcNamespace, effectiveCapabilities, boundingCapabilities, cgroups, xfs, du,
-            mounts, cni);
+            mounts, cni, processTable);
       }
     }
   }

@@ -23,10 +23,10 @@ public final class LauncherIsolation {
   /** The isolation used with the posix launcher when {@code --isolation} is not given: Mesos' default. */
   public static final String POSIX_DEFAULT = IsolationFlag.MESOS_DEFAULT;
 
-  /** The isolators that read the process table from {@code /proc} (Linux). */
-  public static final Set<String> NEED_PROC = Set.of("posix/cpu", "posix/mem");
+  /** The isolators that read the process table (from {@code /proc}, or {@code ps} without it). */
+  public static final Set<String> READ_PROCESS_TABLE = Set.of("posix/cpu", "posix/mem");
 
-  /** The posix launcher's default isolation on a host without {@code /proc}: usage of the sandboxes. */
+  /** The posix launcher's default isolation on a host with neither {@code /proc} nor {@code ps}. */
   public static final String NO_PROC_DEFAULT = "disk/du";
 
   private LauncherIsolation() {}
@@ -36,25 +36,13 @@ public final class LauncherIsolation {
     return isolators.stream().filter(name -> !POSIX.contains(name)).toList();
   }
 
-  /** {@link #checkPosix(List, boolean)} on a host with {@code /proc}. */
-  public static void checkPosix(List<String> isolators) {
-    checkPosix(isolators, true);
-  }
-
   /**
-   * Refuses isolators the posix launcher cannot run, and without {@code /proc} ({@code procFs}
-   * false: not Linux) those that read it.
+   * Refuses isolators the posix launcher cannot run. (Those that read the process table are
+   * checked where the table is chosen: without {@code /proc} they run {@code ps}.)
    *
    * @throws IllegalArgumentException naming every such isolator
    */
-  public static void checkPosix(List<String> isolators, boolean procFs) {
-    List<String> needProc = isolators.stream().filter(NEED_PROC::contains).toList();
-    if (!procFs && !needProc.isEmpty()) {
-      throw new IllegalArgumentException("Failed to create isolator" + (needProc.size() > 1 ? "s " : " ")
-          + needProc.stream().map(n -> "'" + n + "'").collect(Collectors.joining(", "))
-          + ": " + (needProc.size() > 1 ? "they read" : "it reads")
-          + " the process table from /proc, which this host does not have");
-    }
+  public static void checkPosix(List<String> isolators) {
     List<String> refused = needingLinux(isolators);
     if (!refused.isEmpty()) {
       throw new IllegalArgumentException("Failed to create isolator"

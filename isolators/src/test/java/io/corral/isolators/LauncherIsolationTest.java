@@ -40,13 +40,4 @@ class LauncherIsolationTest {
     assertEquals("Failed to create isolator 'disk/xfs': the 'linux' launcher must be used to enable it"
         + " (the launcher is 'posix'; it can run filesystem/posix, posix/cpu, posix/mem, disk/du)", one.getMessage());
   }
-
-  @Test
-  void withoutProcThePosixLauncherRefusesWhatReadsIt() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> LauncherIsolation.checkPosix(IsolationFlag.parse(LauncherIsolation.POSIX_DEFAULT), false));
-    assertEquals("Failed to create isolators 'posix/cpu', 'posix/mem': they read the process table from /proc,"
-        + " which this host does not have", e.getMessage());
-    LauncherIsolation.checkPosix(IsolationFlag.parse(LauncherIsolation.NO_PROC_DEFAULT), false);
-  }
 }

@@ -94,6 +94,37 @@ class PosixLauncherIT {
     leaks.assertRemovedWithoutLeaks(restarted, List.of("exits", "tree", "running", "ends"), pids);
   }
 
+  /**
+   * The {@code ps} process table, as on a host without {@code /proc} (macOS): a busy container's
+   * cpu time (user plus system, as cpus_user_time_secs) and rss come from {@code ps}.
+   */
+  @Test
+  void withThePsProcessTableABusyContainersUsageIsReported() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: the agent's default directories and the leak checks");
+    Leaks leaks = new Leaks(ROOT, List.of());
+    try (Agents withPs = new Agents(ROOT, "--launcher=posix", ISOLATION, "--process_table=ps",
+        "--cgroups_root=" + ROOT)) {
+      AgentProcess agent = withPs.start();
+      AgentClient client = agent.client();
+      String flags = client.postJson("{\"type\":\"GET_FLAGS\"}").body();
+      assertTrue(flags.contains("{\"name\":\"process_table\",\"value\":\"ps\"}"), flags);
+      assertTrue(Files.readString(agent.logFile()).contains("Using process table 'ps -A -o pid= -o ppid= -o rss="
+          + " -o time=' (cpu time is user plus system in one number) for 'posix/cpu', 'posix/mem'"
+          + " (given by --process_table)"), agent.logTail());
+      assertEquals(200, client.launch("busy", "echo $$ > pids; (while :; do :; done) & echo $! >> pids;"
+          + " sleep 1000 & echo $! >> pids; wait"));
+      List<Integer> pids = awaitPids(agent.sandbox("busy").resolve("pids"), 3);
+      // procps prints whole seconds of cpu time: wait for the first one
+      Eventually.await(WAIT, () -> statistics(client, "busy").getCpusUserTimeSecs() >= 1,
+          () -> "1 s of cpu in 'busy': " + statistics(client, "busy") + agent.logTail());
+      ResourceStatistics usage = statistics(client, "busy");
+      assertTrue(usage.getMemRssBytes() > 0 && !usage.hasCpusSystemTimeSecs(), usage.toString());
+      assertEquals(200, client.kill("busy"));
+      assertEquals(9, client.waitFor("busy").getExitStatus());
+      leaks.assertRemovedWithoutLeaks(agent, List.of("busy"), pids);
+    }
+  }
+
   @Test
   void corralRunExitsWithTheCommandsStatus() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: runs a user's corral run with setpriv");

@@ -46,6 +46,7 @@ final class AgentCommand implements Callable<Integer> {
   @Mixin AgentFlags flags;
   @Mixin SecurityFlags security;
   @Mixin LauncherFlag launcher;
+  @Mixin ProcessTableFlag processTable;
   @Mixin ImageFlags images;
   @Mixin CniFlags cni;
   @Mixin FetcherFlags fetcher;
@@ -63,6 +64,7 @@ final class AgentCommand implements Callable<Integer> {
     }
     List<String> isolators = Wiring.isolation(flags.isolation());
     ImageFlags.Images imageSettings = images.resolve(flags.workDir(), isolators, kind);
+    flags.processTable(processTable.resolve(isolators));
     Directories.ensureWritable("work", flags.workDir());
     Directories.ensurePrivate("runtime", flags.runtimeDir());
     flags.cni(cni.resolve(flags.workDir(), flags.runtimeDir(), isolators));
@@ -112,7 +114,7 @@ final class AgentCommand implements Callable<Integer> {
     String where = http.ip() + ":" + http.port();
     try {
       return Wiring.bind(system, http,
-              FlagValues.render(http, flags, security, launcher, images, cni, fetcher, logger, logging), ready,
+              FlagValues.render(http, flags, security, launcher, processTable, images, cni, fetcher, logger, logging), ready,
               registry, httpSecurity, tls, new Wiring.Agent(flags, logging),
               new Logs.Levels(flags.loggingLevel()))
           .toCompletableFuture()

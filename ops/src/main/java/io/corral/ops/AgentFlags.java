@@ -289,6 +289,7 @@ public final class AgentFlags {
 
   private io.corral.isolators.network.cni.CniConfig cni =
       io.corral.isolators.network.cni.CniConfig.disabled();
+  private java.util.Optional<io.corral.posix.ProcessTable> processTable = java.util.Optional.empty();
 
   public Path runtimeDir() {
     return runtimeDir;
@@ -355,7 +356,12 @@ public final class AgentFlags {
     return IsolatorOptions.parse(disallowSharingAgentPidNamespace, defaultContainerInfo,
         defaultContainerShmSize, disallowSharingAgentIpcNamespace, effectiveCapabilities,
         boundingCapabilities).withCgroups(orStop(this::cgroups)).withDu(orStop(this::du)).withXfs(xfs())
-        .withCni(cni);
+        .withCni(cni).withProcessTable(processTable);
+  }
+
+  /** Sets the process table chosen at start ({@link ProcessTableFlag}). */
+  void processTable(java.util.Optional<io.corral.posix.ProcessTable> table) {
+    this.processTable = table;
   }
 
   /** Sets the resolved {@code network/cni} flags ({@link CniFlags}). */

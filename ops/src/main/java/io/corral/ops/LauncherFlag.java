@@ -115,18 +115,23 @@ public final class LauncherFlag {
     return kind;
   }
 
-  /** Whether this host has {@code /proc}, which {@code posix/cpu} and {@code posix/mem} read. */
+  /** Whether this host has {@code /proc}, where the launcher finds a container's session. */
   static boolean hasProcFs() {
     return Files.isDirectory(Path.of("/proc/self"));
   }
 
+  /** Whether posix/cpu and posix/mem can read a process table here: {@code /proc}, or {@code ps}. */
+  static boolean hasProcessTable() {
+    return ProcessTableFlag.procReadable() || ProcessTableFlag.psOnPath();
+  }
+
   /**
    * The isolation used when {@code --isolation} is not given, with this launcher: for posix,
-   * Mesos' default, or {@code disk/du} alone without {@code /proc}.
+   * Mesos' default, or {@code disk/du} alone with neither {@code /proc} nor {@code ps}.
    */
   public String defaultIsolation(boolean root) {
     if (kind == Kind.POSIX) {
-      return hasProcFs() ? LauncherIsolation.POSIX_DEFAULT : LauncherIsolation.NO_PROC_DEFAULT;
+      return hasProcessTable() ? LauncherIsolation.POSIX_DEFAULT : LauncherIsolation.NO_PROC_DEFAULT;
     }
     return IsolationFlag.hostDefault(root);
   }
@@ -134,8 +139,8 @@ public final class LauncherFlag {
   /** Why {@link #defaultIsolation} is what it is, for the log. */
   public String defaultIsolationReason(boolean root) {
     if (kind == Kind.POSIX) {
-      return hasProcFs() ? "no --isolation given; the launcher is 'posix', so the Mesos default"
-          : "no --isolation given; the launcher is 'posix' and there is no /proc, so disk usage only";
+      return hasProcessTable() ? "no --isolation given; the launcher is 'posix', so the Mesos default"
+          : "no --isolation given; the launcher is 'posix' and there is neither /proc nor ps, so disk usage only";
     }
     return root ? "no --isolation given; running as root, so the Linux isolators available on this host"
         : "no --isolation given; not running as root, so the Mesos default";

@@ -57,6 +57,7 @@ final class RunCommand implements Callable<Integer> {
   @Mixin AgentFlags flags;
 
   @Mixin LauncherFlag launcher;
+  @Mixin ProcessTableFlag processTable;
 
   @Mixin ImageFlags images;
   @Mixin LoggingFlags logging;
@@ -101,6 +102,7 @@ final class RunCommand implements Callable<Integer> {
     }
     List<String> isolators = Wiring.isolation(withImageIsolators(flags.isolation()));
     ImageFlags.Images imageSettings = image == null ? null : images.resolveForCommandLine(root, isolators, kind);
+    flags.processTable(processTable.resolve(isolators));
     Path temporaryWorkDir = null;
     if (flags.workDir() == null) {
       temporaryWorkDir = Files.createTempDirectory("corral-run-");

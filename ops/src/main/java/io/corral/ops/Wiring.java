@@ -110,7 +110,7 @@ final class Wiring {
     }
     try {
       boolean procFs = LauncherFlag.hasProcFs();
-      LauncherIsolation.checkPosix(names, procFs);
+      LauncherIsolation.checkPosix(names);
       Linux linux = Linux.nativeDefault();
       com.sun.security.auth.module.UnixSystem user = new com.sun.security.auth.module.UnixSystem();
       PosixLauncher launcher = procFs

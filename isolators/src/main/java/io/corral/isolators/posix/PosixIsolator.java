@@ -3,7 +3,7 @@ package io.corral.isolators.posix;
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorException;
-import io.corral.posix.ProcFs;
+import io.corral.posix.ProcessTable;
 import io.corral.proto.v1.ContainerPids;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.ResourceStatistics;
@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * The shared part of {@code posix/cpu} and {@code posix/mem} (Mesos' {@code PosixIsolatorProcess}):
  * accounting only, nothing enforced, so watch never fires and update does nothing. It remembers
  * each container's init pid (from isolate, or on recover from the checkpointed
- * {@code <runtime dir>/pids}), and usage walks the {@link ProcessTree} under it; subclasses pick
- * the numbers. Cleanup forgets the container; unknown containers are no-ops for usage and cleanup.
+ * {@code <runtime dir>/pids}), and usage walks the {@link ProcessTree} under it in one snapshot of
+ * the {@link ProcessTable} ({@code /proc}, or {@code ps} where there is none); subclasses pick
+ * the numbers. A table that cannot be read fails the usage call with its message. Cleanup
+ * forgets the container; unknown containers are no-ops for usage and cleanup.
  *
  * <p>Threading: any thread; per-container state lives in a concurrent map.
  */
@@ -32,15 +34,15 @@ public abstract class PosixIsolator implements Isolator {
   private static final Logger LOG = LoggerFactory.getLogger(PosixIsolator.class);
   private static final int NO_PID = 0;
 
-  private final ProcFs proc;
+  private final ProcessTable table;
   private final Map<String, Integer> pids = new ConcurrentHashMap<>();
 
-  protected PosixIsolator(ProcFs proc) {
-    this.proc = proc;
+  protected PosixIsolator(ProcessTable table) {
+    this.table = table;
   }
 
   /** Adds this isolator's numbers for one snapshot of the container's process tree. */
-  protected abstract void addUsage(ProcessTree tree, ProcFs proc, ResourceStatistics.Builder stats);
+  protected abstract void addUsage(ProcessTree tree, ResourceStatistics.Builder stats);
 
   @Override
   public void recover(List<ContainerContext> recovered) {
@@ -78,13 +80,19 @@ public abstract class PosixIsolator implements Isolator {
       LOG.debug("No resource usage for container '{}': its init is not known", container.name());
       return;
     }
-    Optional<ProcessTree> tree = ProcessTree.snapshot(proc, pid);
+    Optional<ProcessTree> tree;
+    try {
+      tree = ProcessTree.snapshot(table, pid);
+    } catch (RuntimeException e) {
+      throw new IsolatorException("Failed to get usage of container '" + container.name() + "': "
+          + e.getMessage(), e);
+    }
     if (tree.isEmpty()) {
       // The init exited and the container is being destroyed: nothing left to count.
       LOG.debug("No process tree under pid {} of container '{}'", pid, container.name());
       return;
     }
-    addUsage(tree.get(), proc, statistics);
+    addUsage(tree.get(), statistics);
   }
 
   @Override

@@ -1,7 +1,7 @@
 package io.corral.isolators.posix;
 
-import io.corral.posix.ProcFs;
-import io.corral.posix.ProcStat;
+import io.corral.posix.ProcessTable;
+import io.corral.posix.ProcessUsage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -20,29 +21,29 @@ import java.util.Set;
  *
  * @param processes the root first, then its descendants breadth-first
  */
-public record ProcessTree(List<ProcStat> processes) {
+public record ProcessTree(List<ProcessUsage> processes) {
 
-  /** The tree under {@code root} in a fresh snapshot of {@code /proc}, or empty if root is gone. */
-  public static Optional<ProcessTree> snapshot(ProcFs proc, int root) {
-    return of(proc.processes(), root);
+  /** The tree under {@code root} in a fresh snapshot of the table, or empty if root is gone. */
+  public static Optional<ProcessTree> snapshot(ProcessTable table, int root) {
+    return of(table.processes(), root);
   }
 
   /** The tree under {@code root} in a given snapshot, or empty if root is not in it. */
-  public static Optional<ProcessTree> of(List<ProcStat> snapshot, int root) {
-    Map<Integer, ProcStat> byPid = new HashMap<>();
-    Map<Integer, List<ProcStat>> children = new HashMap<>();
-    for (ProcStat p : snapshot) {
+  public static Optional<ProcessTree> of(List<ProcessUsage> snapshot, int root) {
+    Map<Integer, ProcessUsage> byPid = new HashMap<>();
+    Map<Integer, List<ProcessUsage>> children = new HashMap<>();
+    for (ProcessUsage p : snapshot) {
       byPid.put(p.pid(), p);
       children.computeIfAbsent(p.ppid(), k -> new ArrayList<>()).add(p);
     }
     if (!byPid.containsKey(root)) {
       return Optional.empty();
     }
-    List<ProcStat> tree = new ArrayList<>();
+    List<ProcessUsage> tree = new ArrayList<>();
     Set<Integer> seen = new HashSet<>();
-    Deque<ProcStat> queue = new ArrayDeque<>(List.of(byPid.get(root)));
+    Deque<ProcessUsage> queue = new ArrayDeque<>(List.of(byPid.get(root)));
     while (!queue.isEmpty()) {
-      ProcStat p = queue.poll();
+      ProcessUsage p = queue.poll();
       if (seen.add(p.pid())) {
         tree.add(p);
         queue.addAll(children.getOrDefault(p.pid(), List.of()));
@@ -51,15 +52,20 @@ public record ProcessTree(List<ProcStat> processes) {
     return Optional.of(new ProcessTree(List.copyOf(tree)));
   }
 
-  public long utimeTicks() {
-    return processes.stream().mapToLong(ProcStat::utimeTicks).sum();
+  /** User plus system cpu time of the tree, in nanoseconds. */
+  public long cpuNanos() {
+    return processes.stream().mapToLong(ProcessUsage::cpuNanos).sum();
   }
 
-  public long stimeTicks() {
-    return processes.stream().mapToLong(ProcStat::stimeTicks).sum();
+  /** The user part of {@link #cpuNanos}, where every process's is known. */
+  public OptionalLong userCpuNanos() {
+    if (processes.stream().anyMatch(p -> p.userCpuNanos().isEmpty())) {
+      return OptionalLong.empty();
+    }
+    return OptionalLong.of(processes.stream().mapToLong(p -> p.userCpuNanos().getAsLong()).sum());
   }
 
-  public long rssPages() {
-    return processes.stream().mapToLong(ProcStat::rssPages).sum();
+  public long rssBytes() {
+    return processes.stream().mapToLong(ProcessUsage::rssBytes).sum();
   }
 }

@@ -7,6 +7,7 @@ import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Contexts;
 import io.corral.posix.ProcFs;
 import io.corral.posix.nativeimpl.NativeProcFs;
+import io.corral.posix.ps.PsProcessTable;
 import io.corral.proto.v1.ResourceStatistics;
 import java.io.IOException;
 import java.time.Duration;
@@ -103,5 +104,21 @@ class PosixIsolatorsIT {
     long initOnly = initRss();
     assertTrue(stats.getMemRssBytes() > initOnly, "init " + initOnly + " < tree: " + stats);
     mem.cleanup(container);
+  }
+
+  @Test
+  void fromPsCpuAndMemCountTheTreeToo() {
+    PsProcessTable ps = new PsProcessTable();
+    PosixCpuIsolator cpu = new PosixCpuIsolator(ps);
+    PosixMemIsolator mem = new PosixMemIsolator(ps);
+    for (PosixIsolator isolator : java.util.List.of(cpu, mem)) {
+      isolator.prepare(container);
+      isolator.isolate(container, (int) init.pid());
+    }
+    // ps (procps) prints whole seconds: wait for the first one
+    ResourceStatistics stats = pollUsage(cpu, container, s -> s.getCpusUserTimeSecs() >= 1);
+    assertTrue(stats.getCpusUserTimeSecs() >= 1 && !stats.hasCpusSystemTimeSecs(), stats.toString());
+    assertTrue(pollUsage(mem, container, s -> s.getMemRssBytes() > initRss()).getMemRssBytes() > initRss(),
+        "the tree's rss from ps is above the init's from /proc " + initRss());
   }
 }

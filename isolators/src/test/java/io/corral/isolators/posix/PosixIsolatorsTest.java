@@ -3,12 +3,15 @@ package io.corral.isolators.posix;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.corral.isolators.ContainerContext;
 import io.corral.isolators.Contexts;
 import io.corral.isolators.IsolatorException;
 import io.corral.posix.Errno;
 import io.corral.posix.LinuxException;
+import io.corral.posix.ProcessTable;
+import io.corral.posix.ProcessUsage;
 import io.corral.posix.testing.FakeLinux;
 import io.corral.proto.v1.ContainerPids;
 import io.corral.proto.v1.LaunchPlan;
@@ -17,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,7 +109,60 @@ class PosixIsolatorsTest {
     cpu.prepare(c1);
     cpu.isolate(c1, 100);
     fake.failNext("proc", Errno.EACCES);
-    assertEquals(Errno.EACCES, assertThrows(LinuxException.class, () -> usage(cpu, c1)).errno());
+    IsolatorException e = assertThrows(IsolatorException.class, () -> usage(cpu, c1));
+    assertEquals(Errno.EACCES, ((LinuxException) e.getCause()).errno());
+    assertTrue(e.getMessage().startsWith("Failed to get usage of container 'c1': "), e.getMessage());
+  }
+
+  /** A table such as ps gives: one cpu time per process, no user/system split. */
+  private static ProcessTable table(ProcessUsage... processes) {
+    return new ProcessTable() {
+      @Override
+      public List<ProcessUsage> processes() {
+        return List.of(processes);
+      }
+
+      @Override
+      public String describe() {
+        return "scripted";
+      }
+    };
+  }
+
+  @Test
+  void withoutAUserSystemSplitTheSumIsUserTimeAndSystemTimeIsUnset() {
+    ProcessTable ps = table(new ProcessUsage(100, 1, 1_500_000_000L, OptionalLong.empty(), 4096),
+        new ProcessUsage(101, 100, 250_000_000L, OptionalLong.empty(), 1024),
+        new ProcessUsage(200, 1, 9_000_000_000L, OptionalLong.empty(), 1 << 20));
+    PosixCpuIsolator cpuFromPs = new PosixCpuIsolator(ps);
+    PosixMemIsolator memFromPs = new PosixMemIsolator(ps);
+    for (PosixIsolator isolator : List.of(cpuFromPs, memFromPs)) {
+      isolator.prepare(c1);
+      isolator.isolate(c1, 100);
+    }
+    ResourceStatistics stats = usage(cpuFromPs, c1);
+    assertEquals(1.75, stats.getCpusUserTimeSecs());
+    assertFalse(stats.hasCpusSystemTimeSecs());
+    assertEquals(5120, usage(memFromPs, c1).getMemRssBytes());
+  }
+
+  @Test
+  void aTableThatCannotBeReadFailsTheUsageWithItsMessage() {
+    PosixMemIsolator broken = new PosixMemIsolator(new ProcessTable() {
+      @Override
+      public List<ProcessUsage> processes() {
+        throw new IllegalStateException("Failed to run 'ps': it exited with status 1");
+      }
+
+      @Override
+      public String describe() {
+        return "broken";
+      }
+    });
+    broken.prepare(c1);
+    broken.isolate(c1, 100);
+    assertEquals("Failed to get usage of container 'c1': Failed to run 'ps': it exited with status 1",
+        assertThrows(IsolatorException.class, () -> usage(broken, c1)).getMessage());
   }
 
   @Test

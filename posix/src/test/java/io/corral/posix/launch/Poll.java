@@ -5,10 +5,10 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /** Waits for the kernel: checks a condition every few milliseconds until a deadline. */
-final class Poll {
+public final class Poll {
   private Poll() {}
 
-  static void until(Duration timeout, String what, BooleanSupplier condition) {
+  public static void until(Duration timeout, String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
