@@ -5,6 +5,7 @@ import static io.corral.images.unpack.TarBuilder.xattrs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -194,6 +195,19 @@ class TarLayerUnpackerTest {
     assertEquals(List.of(0, 0, 7, 8, 0, 0, 0, 0), List.of(attr("a/root", "uid"), attr("a/root", "gid"),
         attr("a/user", "uid"), attr("a/user", "gid"), attr("a/root2", "uid"), attr("a/root2", "gid"),
         attr("a/link", "uid"), attr("a/link", "gid")));
+  }
+
+  @Test
+  void aDirectoryThatIsNotEmptyFailsAClashingEntryRatherThanOverwriteIt() throws IOException {
+    Files.writeString(layer.resolve("a"), "not the layer's");
+
+    IOException e = assertThrows(IOException.class,
+        () -> unpack(WhiteoutFormat.COPY, new TarBuilder(0, 0).file("a", "layer"), true));
+
+    assertTrue(e.getMessage().startsWith("Failed to unpack layer"), e.getMessage());
+    try (var left = Files.list(layer)) {
+      assertEquals(0, left.count(), "emptied again");
+    }
   }
 
   private void unpack(WhiteoutFormat format, TarBuilder tar, boolean gzip) throws IOException {
