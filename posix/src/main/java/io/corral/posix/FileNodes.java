@@ -38,6 +38,12 @@ public interface FileNodes {
   /** The names of the node's extended attributes, in the kernel's order. */
   List<String> listXattrs(Path path);
 
+  /**
+   * Writes everything of the file system holding the directory {@code path} to disk
+   * ({@code syncfs}): data, and metadata, of every file on it, not only of this one.
+   */
+  void syncFileSystem(Path path);
+
   /** Sets the access and modification times of the node at {@code path} (not followed). */
   void setTimes(Path path, FileTime access, FileTime modification);
 

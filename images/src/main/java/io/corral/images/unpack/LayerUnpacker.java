@@ -6,7 +6,9 @@ import java.nio.file.Path;
 
 /**
  * Unpacks one layer into an empty directory of the store, in the form the configured backend
- * reads. Implementations refuse every path escape and leave nothing behind on failure.
+ * reads. Implementations refuse every path escape and leave nothing behind on failure, and return
+ * only once what they wrote is on disk (the store then renames the directory into place, so a
+ * crash of the machine never leaves a complete-looking layer whose files were lost).
  */
 @FunctionalInterface
 public interface LayerUnpacker {

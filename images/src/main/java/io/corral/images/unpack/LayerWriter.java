@@ -26,9 +26,17 @@ import java.util.Set;
  * symbolic link there is refused. A later entry replaces an earlier one of the same name, unless
  * both are directories. Directory metadata is applied last ({@link #finish}), so writing into a
  * directory does not change the time the layer gave it. One writer per layer, one thread.
+ *
+ * <p>The root is empty when the writer starts, so a name in a directory the writer made, and not
+ * written before, cannot exist: its lstat is skipped (were something there after all, the create
+ * fails rather than overwrite it). A node made in such a directory belongs to whoever the first
+ * node made was owned by (the process' file system ids: the directories made here are not setgid
+ * until {@link #finish}, and the root is checked not to be), so its owner is set only when the
+ * layer asks for another one. These save three of the five system calls a symbolic link took.
  */
 final class LayerWriter {
   private static final int DEFAULT_DIRECTORY_MODE = 0755;
+  private static final int SETGID = 02000;
 
   private final Path root;
   private final FileNodes nodes;
@@ -38,16 +46,27 @@ final class LayerWriter {
   private final Set<String> linkable = new HashSet<>();
   /** Metadata of the directory entries, applied by {@link #finish}. */
   private final Map<String, NodeMetadata> directoryMetadata = new LinkedHashMap<>();
+  /** Directories this writer made (the root, empty at the start, counts), not setgid. */
+  private final Set<String> fresh = new HashSet<>();
+  /** Every name written so far, of any type. */
+  private final Set<String> written = new HashSet<>();
+  /** The owner of a node made in a fresh directory ({uid, gid}), learned from the first; null before. */
+  private int[] newOwner;
 
-  LayerWriter(Path root, FileNodes nodes) {
+  LayerWriter(Path root, FileNodes nodes) throws IOException {
     this.root = root;
     this.nodes = nodes;
+    int rootMode = (Integer) Files.getAttribute(root, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    if ((rootMode & SETGID) == 0) {
+      fresh.add("");
+    }
   }
 
   void directory(String name, NodeMetadata metadata) throws IOException {
     Path path = replace(name, true);
-    if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+    if (!directories.contains(name) && !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
       Files.createDirectory(path);
+      made(name, true);
     }
     directories.add(name);
     directoryMetadata.put(name, metadata);
@@ -59,14 +78,14 @@ final class LayerWriter {
         StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       content.transferTo(out);
     }
-    metadata.applyTo(path, nodes, false);
+    metadata.applyTo(path, nodes, false, ownerToSet(name, path, metadata));
     linkable.add(name);
   }
 
   void symlink(String name, String target, NodeMetadata metadata) throws IOException {
     Path path = replace(name, false);
     Files.createSymbolicLink(path, Path.of(target));
-    metadata.applyTo(path, nodes, true);
+    metadata.applyTo(path, nodes, true, ownerToSet(name, path, metadata));
     linkable.add(name);
   }
 
@@ -85,7 +104,7 @@ final class LayerWriter {
   void node(String name, NodeType type, long major, long minor, NodeMetadata metadata) throws IOException {
     Path path = replace(name, false);
     nodes.mknod(path, type, metadata.mode() & 0777, major, minor);
-    metadata.applyTo(path, nodes, false);
+    metadata.applyTo(path, nodes, false, true);
     linkable.add(name);
   }
 
@@ -100,8 +119,9 @@ final class LayerWriter {
     Path path = root;
     if (!name.isEmpty()) {
       path = replace(name, true);
-      if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+      if (!directories.contains(name) && !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
         createDefaultDirectory(path);
+        made(name, true);
       }
       directories.add(name);
     }
@@ -124,12 +144,37 @@ final class LayerWriter {
   private Path replace(String name, boolean directory) throws IOException {
     makeParents(name);
     Path path = root.resolve(name);
-    BasicFileAttributes existing = lstat(path);
+    boolean absent = fresh.contains(EntryNames.parent(name)) && !written.contains(name);
+    BasicFileAttributes existing = absent ? null : lstat(path);
     if (existing != null && !(directory && existing.isDirectory())) {
       FileTrees.delete(path);
       forget(name);
     }
+    written.add(name);
     return path;
+  }
+
+  /** Records a directory this writer made; it is fresh if its parent is (and so not setgid). */
+  private void made(String name, boolean directory) {
+    written.add(name);
+    if (directory && fresh.contains(EntryNames.parent(name))) {
+      fresh.add(name);
+    }
+  }
+
+  /**
+   * Whether the node just made at {@code name} needs its owner set: not if it was made in a fresh
+   * directory and the layer asks for the owner such nodes get (learned from the first one).
+   */
+  private boolean ownerToSet(String name, Path path, NodeMetadata metadata) throws IOException {
+    if (!fresh.contains(EntryNames.parent(name))) {
+      return true;
+    }
+    if (newOwner == null) {
+      Map<String, Object> owner = Files.readAttributes(path, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+      newOwner = new int[] {(Integer) owner.get("uid"), (Integer) owner.get("gid")};
+    }
+    return metadata.uid() != newOwner[0] || metadata.gid() != newOwner[1];
   }
 
   private void makeParents(String name) throws IOException {
@@ -147,6 +192,7 @@ final class LayerWriter {
       BasicFileAttributes attrs = lstat(path);
       if (attrs == null) {
         createDefaultDirectory(path);
+        made(walked, true);
       } else {
         checkDirectory(name, walked, attrs);
       }
@@ -187,6 +233,8 @@ final class LayerWriter {
   private void forget(String name) {
     String below = name + "/";
     directories.removeIf(d -> d.equals(name) || d.startsWith(below));
+    fresh.removeIf(d -> d.equals(name) || d.startsWith(below));
+    written.removeIf(d -> d.equals(name) || d.startsWith(below));
     linkable.removeIf(d -> d.equals(name) || d.startsWith(below));
     directoryMetadata.keySet().removeIf(d -> d.equals(name) || d.startsWith(below));
   }

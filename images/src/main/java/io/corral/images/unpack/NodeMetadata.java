@@ -38,8 +38,18 @@ public record NodeMetadata(int uid, int gid, int mode, FileTime mtime, Map<Strin
    * mode Linux ignores). An extended attribute the file system does not support is skipped.
    */
   public void applyTo(Path path, FileNodes nodes, boolean symlink) throws IOException {
-    Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-    Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    applyTo(path, nodes, symlink, true);
+  }
+
+  /**
+   * As {@link #applyTo(Path, FileNodes, boolean)}; {@code setOwner} false leaves the owner as it is
+   * (the caller knows it is already this one).
+   */
+  public void applyTo(Path path, FileNodes nodes, boolean symlink, boolean setOwner) throws IOException {
+    if (setOwner) {
+      Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    }
     if (!symlink) {
       // NOTE: follows a link, but callers made this node themselves and it is not one.
       Files.setAttribute(path, "unix:mode", mode);

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * links (to an earlier entry of the same layer only), character and block devices and FIFOs, with
  * numeric owners, modes including setuid, setgid and sticky, modification times (directories
  * last) and extended attributes from PAX {@code SCHILY.xattr.*} records. Whiteouts are kept in
- * the {@link WhiteoutFormat} given.
+ * the {@link WhiteoutFormat} given. It returns once what it wrote is on disk ({@code syncfs}).
  *
  * <p>Names are relative to the directory: a leading {@code /} is dropped, as Docker does; a
  * {@code ..} component, an entry under a symbolic link, or a hard link to anything but an
@@ -77,6 +77,9 @@ public final class TarLayerUnpacker implements LayerUnpacker {
         unpackEntry(tar, entry, writer);
       }
       writer.finish();
+      // Before the store renames the layer into place: no crash may leave a complete-looking
+      // layer whose files never reached the disk. One flush of the file system per layer.
+      nodes.syncFileSystem(directory);
     } catch (IOException | RuntimeException e) {
       throw failed(e, what, directory);
     }

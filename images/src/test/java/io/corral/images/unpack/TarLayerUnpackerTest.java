@@ -5,6 +5,7 @@ import static io.corral.images.unpack.TarBuilder.xattrs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.BeforeEach;
@@ -166,6 +168,46 @@ class TarLayerUnpackerTest {
   void theLayerRootEntryIsSkippedAndDotSlashNamesAreNormalized() throws IOException {
     unpack(WhiteoutFormat.COPY, new TarBuilder(0, 0).dir("./", 0700, e -> {}).file("./a/./b", "b"), true);
     assertEquals("b", Files.readString(layer.resolve("a/b")));
+  }
+
+  @Test
+  void rootOwnedEntriesInASetgidRootStillGetTheirOwnerFromTheLayer() throws IOException {
+    Files.setAttribute(layer, "unix:gid", 4242);
+    Files.setAttribute(layer, "unix:mode", 02775);
+    unpack(WhiteoutFormat.COPY, new TarBuilder(0, 0)
+        .file("etc/passwd", "root", 0644, owner(0, 0))
+        .file("home/data", "data", 0640, owner(1000, 1001))
+        .symlink("bin/sh", "busybox"), true);
+
+    assertEquals(0, attr("etc/passwd", "gid"), "not the setgid root's group");
+    assertEquals(0, attr("bin/sh", "gid"));
+    assertEquals(1001, attr("home/data", "gid"));
+  }
+
+  @Test
+  void nodesOwnedAsTheUnpackerOrNotBothGetTheLayersOwner() throws IOException {
+    unpack(WhiteoutFormat.COPY, new TarBuilder(0, 0)
+        .file("a/root", "r", 0644, owner(0, 0))
+        .file("a/user", "u", 0644, owner(7, 8))
+        .file("a/root2", "r", 0644, owner(0, 0))
+        .symlink("a/link", "root"), true);
+
+    assertEquals(List.of(0, 0, 7, 8, 0, 0, 0, 0), List.of(attr("a/root", "uid"), attr("a/root", "gid"),
+        attr("a/user", "uid"), attr("a/user", "gid"), attr("a/root2", "uid"), attr("a/root2", "gid"),
+        attr("a/link", "uid"), attr("a/link", "gid")));
+  }
+
+  @Test
+  void aDirectoryThatIsNotEmptyFailsAClashingEntryRatherThanOverwriteIt() throws IOException {
+    Files.writeString(layer.resolve("a"), "not the layer's");
+
+    IOException e = assertThrows(IOException.class,
+        () -> unpack(WhiteoutFormat.COPY, new TarBuilder(0, 0).file("a", "layer"), true));
+
+    assertTrue(e.getMessage().startsWith("Failed to unpack layer"), e.getMessage());
+    try (var left = Files.list(layer)) {
+      assertEquals(0, left.count(), "emptied again");
+    }
   }
 
   private void unpack(WhiteoutFormat format, TarBuilder tar, boolean gzip) throws IOException {

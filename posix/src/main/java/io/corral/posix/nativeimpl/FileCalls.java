@@ -18,6 +18,12 @@ public interface FileCalls {
   /** utimensat(2); {@code times} is two {@code struct timespec}s as four longs. */
   int utimensat(int dirfd, String path, @jnr.ffi.annotations.In long[] times, int flags);
 
+  int open(String path, int flags);
+
+  int close(int fd);
+
+  int syncfs(int fd);
+
   int mount(String source, String target, String type, long flags, String data);
 
   int umount2(String target, int flags);

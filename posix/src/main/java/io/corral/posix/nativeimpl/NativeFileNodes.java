@@ -21,6 +21,7 @@ public final class NativeFileNodes implements FileNodes {
   private static final int S_IFIFO = 0010000;
   private static final int AT_FDCWD = -100;
   private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  private static final int O_RDONLY_CLOEXEC = 02000000;
 
   private final FileCalls calls;
   private final Runtime runtime;
@@ -101,6 +102,21 @@ public final class NativeFileNodes implements FileNodes {
     long[] times = {seconds(access), nanos(access), seconds(modification), nanos(modification)};
     while (calls.utimensat(AT_FDCWD, path.toString(), times, AT_SYMLINK_NOFOLLOW) < 0) {
       retryOrThrow("utimensat", "path='" + path + "' flags=AT_SYMLINK_NOFOLLOW");
+    }
+  }
+
+  @Override
+  public void syncFileSystem(Path path) {
+    int fd;
+    while ((fd = calls.open(path.toString(), O_RDONLY_CLOEXEC)) < 0) {
+      retryOrThrow("open", "path='" + path + "' flags=O_RDONLY|O_CLOEXEC");
+    }
+    try {
+      if (calls.syncfs(fd) < 0) {
+        throw new LinuxException("syncfs", Errno.of(runtime.getLastError()), "path='" + path + "'");
+      }
+    } finally {
+      calls.close(fd);
     }
   }
 

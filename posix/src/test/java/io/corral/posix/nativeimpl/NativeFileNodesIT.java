@@ -90,6 +90,24 @@ class NativeFileNodesIT {
     assertEquals(fileTime, Files.getLastModifiedTime(file), "the target is untouched");
   }
 
+  @Test
+  void syncsTheFileSystemOfADirectoryWithoutKeepingADescriptor() throws Exception {
+    Files.write(dir.resolve("data"), new byte[1 << 16]);
+    long before;
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      before = fds.count();
+    }
+
+    nodes.syncFileSystem(dir);
+
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      assertEquals(before, fds.count());
+    }
+    LinuxException e = assertThrows(LinuxException.class, () -> nodes.syncFileSystem(dir.resolve("missing")));
+    assertEquals(Errno.ENOENT, e.errno());
+    assertTrue(e.getMessage().contains("missing"), e.getMessage());
+  }
+
   private static int mode(Path path) throws Exception {
     return (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
   }
