@@ -43,24 +43,23 @@ class PressureFileTest {
 
   @Test
   void malformedContentIsRefusedNamingTheLine() {
-    assertEquals("no 'some' line", assertThrows(IllegalArgumentException.class,
-        () -> PressureFile.parse("full avg10=0.00 avg60=0.00 avg300=0.00 total=0")).getMessage());
+    assertEquals("no 'some' line", refusal("full avg10=0.00 avg60=0.00 avg300=0.00 total=0"));
     assertEquals("no 'total' in line 'some avg10=0.00 avg60=0.00 avg300=0.00'",
-        assertThrows(IllegalArgumentException.class,
-            () -> PressureFile.parse("some avg10=0.00 avg60=0.00 avg300=0.00")).getMessage());
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> PressureFile.parse("some avg10=abc avg60=0.00 avg300=0.00 total=0")).getMessage()
-        .startsWith("'avg10=abc' is not a percentage in line"));
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> PressureFile.parse("some avg10=101.00 avg60=0.00 avg300=0.00 total=0")).getMessage()
+        refusal("some avg10=0.00 avg60=0.00 avg300=0.00"));
+    assertEquals("'avg10=abc' is not a percentage in line 'some avg10=abc avg60=0.00 avg300=0.00"
+        + " total=0'", refusal("some avg10=abc avg60=0.00 avg300=0.00 total=0"));
+    assertTrue(refusal("some avg10=101.00 avg60=0.00 avg300=0.00 total=0")
         .startsWith("'avg10=101.00' is not a percentage"));
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> PressureFile.parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=-1")).getMessage()
+    assertTrue(refusal("some avg10=0.00 avg60=0.00 avg300=0.00 total=-1")
         .startsWith("'total=-1' is not a count of microseconds"));
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> PressureFile.parse("some avg10 avg60=0.00 avg300=0.00 total=0")).getMessage()
+    assertTrue(refusal("some avg10 avg60=0.00 avg300=0.00 total=0")
         .startsWith("'avg10' is not <key>=<value>"));
-    assertThrows(IllegalArgumentException.class, () -> PressureFile.parse(""));
+    assertEquals("no 'some' line", refusal(""));
+  }
+
+  private static String refusal(String content) {
+    return assertThrows(IllegalArgumentException.class, () -> PressureFile.parse(content))
+        .getMessage();
   }
 
   @Test
