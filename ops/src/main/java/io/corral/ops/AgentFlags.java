@@ -109,6 +109,11 @@ public final class AgentFlags {
       description = "How long removing a busy container cgroup is retried. Default: ${DEFAULT-VALUE}.")
   Duration cgroupsDestroyTimeout;
 
+  @Option(names = "--cgroups_pressure_hierarchy", paramLabel = "auto|none|DIR", defaultValue = "auto",
+      description = "On a cgroup v1 host, the cgroup2 mount where containers also get a cgroup for"
+          + " their pressure stall information (auto: the first cgroup2 mount). Default: ${DEFAULT-VALUE}.")
+  String cgroupsPressureHierarchy;
+
   @Option(names = "--default_container_info", paramLabel = "JSON",
       description = "JSON ContainerInfo (or file:///path to one) used for launches that carry none;"
           + " filesystem/shared mounts its volumes. Default: none.")
@@ -332,7 +337,7 @@ public final class AgentFlags {
         : CgroupsConfig.parseRange(cgroupsNetClsSecondaryHandles);
     return new CgroupsConfig(cgroupsHierarchy, cgroupsRoot, cgroupsEnableCfs,
         cgroupsMaxPids == null ? 0 : cgroupsMaxPids, primary, range[0], range[1],
-        cgroupsDestroyTimeout);
+        cgroupsDestroyTimeout, cgroupsPressureHierarchy);
   }
 
   /**

@@ -153,7 +153,8 @@ class AgentFlagsTest {
     agent.flags.resolve(false, AgentFlags.MESOS_ISOLATION);
     Map<String, String> flags = FlagValues.render(agent.http, agent.flags);
     assertEquals(
-        List.of("cgroups_destroy_timeout", "cgroups_enable_cfs", "cgroups_hierarchy", "cgroups_root",
+        List.of("cgroups_destroy_timeout", "cgroups_enable_cfs", "cgroups_hierarchy",
+            "cgroups_pressure_hierarchy", "cgroups_root",
             "container_disk_watch_interval", "container_disk_watch_parallelism",
             "container_disk_watch_timeout", "container_launch_timeout",
             "disallow_sharing_agent_ipc_namespace", "disallow_sharing_agent_pid_namespace",

@@ -18,6 +18,10 @@ import java.time.Duration;
  * @param netClsSecondaryHigh upper end (inclusive)
  * @param destroyTimeout how long cleanup retries removing a busy cgroup
  *     ({@code --cgroups_destroy_timeout})
+ * @param pressureHierarchy {@code --cgroups_pressure_hierarchy}: on a host whose
+ *     {@code --cgroups_hierarchy} is v1, the cgroup2 mount where each container also gets a
+ *     cgroup for its pressure stall information: {@code auto} (default: the first cgroup2 mount
+ *     in {@code /proc/self/mountinfo}, if any), {@code none}, or a mount point
  */
 public record CgroupsConfig(
     Path hierarchy,
@@ -27,10 +31,13 @@ public record CgroupsConfig(
     Integer netClsPrimary,
     int netClsSecondaryLow,
     int netClsSecondaryHigh,
-    Duration destroyTimeout) {
+    Duration destroyTimeout,
+    String pressureHierarchy) {
 
   public static final Path DEFAULT_HIERARCHY = Path.of("/sys/fs/cgroup");
   public static final String DEFAULT_ROOT = "corral";
+  public static final String PRESSURE_AUTO = "auto";
+  public static final String PRESSURE_NONE = "none";
 
   public CgroupsConfig {
     if (root.isEmpty() || root.startsWith("/") || root.contains("..")) {
@@ -45,27 +52,38 @@ public record CgroupsConfig(
       throw new IllegalArgumentException("Invalid --cgroups_net_cls_secondary_handles '"
           + hex(netClsSecondaryLow) + "," + hex(netClsSecondaryHigh) + "'");
     }
+    if (!pressureHierarchy.equals(PRESSURE_AUTO) && !pressureHierarchy.equals(PRESSURE_NONE)
+        && !pressureHierarchy.startsWith("/")) {
+      throw new IllegalArgumentException("Invalid --cgroups_pressure_hierarchy '"
+          + pressureHierarchy + "': expected 'auto', 'none' or an absolute path");
+    }
   }
 
   /** Mesos' defaults, with Corral's root name. */
   public static CgroupsConfig defaults() {
     return new CgroupsConfig(DEFAULT_HIERARCHY, DEFAULT_ROOT, false, 0, null, 1, 0xffff,
-        Duration.ofSeconds(60));
+        Duration.ofSeconds(60), PRESSURE_AUTO);
   }
 
   public CgroupsConfig withRoot(Path newHierarchy, String newRoot) {
     return new CgroupsConfig(newHierarchy, newRoot, enableCfs, maxPids, netClsPrimary,
-        netClsSecondaryLow, netClsSecondaryHigh, destroyTimeout);
+        netClsSecondaryLow, netClsSecondaryHigh, destroyTimeout, pressureHierarchy);
   }
 
   public CgroupsConfig withNetCls(Integer primary, int low, int high) {
     return new CgroupsConfig(hierarchy, root, enableCfs, maxPids, primary, low, high,
-        destroyTimeout);
+        destroyTimeout, pressureHierarchy);
   }
 
   public CgroupsConfig withLimits(boolean cfs, long pids) {
     return new CgroupsConfig(hierarchy, root, cfs, pids, netClsPrimary, netClsSecondaryLow,
-        netClsSecondaryHigh, destroyTimeout);
+        netClsSecondaryHigh, destroyTimeout, pressureHierarchy);
+  }
+
+  /** This config with another {@code --cgroups_pressure_hierarchy}. */
+  public CgroupsConfig withPressureHierarchy(String pressure) {
+    return new CgroupsConfig(hierarchy, root, enableCfs, maxPids, netClsPrimary,
+        netClsSecondaryLow, netClsSecondaryHigh, destroyTimeout, pressure);
   }
 
   /** A 16-bit handle written {@code 0xAAAA} or in decimal, as Mesos' flag parser takes it. */

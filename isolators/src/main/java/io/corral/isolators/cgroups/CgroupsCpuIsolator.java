@@ -13,13 +13,14 @@ import org.slf4j.LoggerFactory;
  * infinite limit removes it) or, with {@code --cgroups_enable_cfs}, from the request. Unlike
  * Mesos, a launch without a {@code cpus} request is not refused: its cgroup keeps the kernel's
  * default shares. Usage: user and system time from {@code cpuacct.stat}, throttling from
- * {@code cpu.stat}. See {@link CgroupsIsolator} for the lifecycle and threading.
+ * {@code cpu.stat}, and {@code cpu_pressure} from the container's {@code cpu.pressure} where the
+ * kernel has PSI. See {@link CgroupsIsolator} for the lifecycle and threading.
  */
 public final class CgroupsCpuIsolator extends CgroupsIsolator {
   private static final Logger LOG = LoggerFactory.getLogger(CgroupsCpuIsolator.class);
 
   public CgroupsCpuIsolator(Hierarchies hierarchies) {
-    super(hierarchies, List.of("cpu", "cpuacct"));
+    super(hierarchies, List.of("cpu", "cpuacct"), List.of("cpu.pressure"));
   }
 
   @Override
@@ -61,5 +62,6 @@ public final class CgroupsCpuIsolator extends CgroupsIsolator {
         .addUsage(statistics, hierarchies.linux().proc().clockTicksPerSecond());
     Hierarchy cpu = hierarchy("cpu");
     new CpuController(cpu.fs(), cpu.cgroup(container.name()), cpu.v2()).addThrottling(statistics);
+    addPressure(container, statistics);
   }
 }

@@ -5,6 +5,7 @@ import io.corral.isolators.Isolator;
 import io.corral.isolators.IsolatorException;
 import io.corral.proto.v1.LaunchPlan;
 import io.corral.proto.v1.Resource;
+import io.corral.proto.v1.ResourceStatistics;
 import io.corral.proto.v1.Value;
 import io.corral.proto.v1.agent.Call;
 import java.util.HashMap;
@@ -41,11 +42,30 @@ public abstract class CgroupsIsolator implements Isolator {
   protected final Hierarchies hierarchies;
   private final List<Hierarchy> mine;
   private final Set<String> containers = ConcurrentHashMap.newKeySet();
+  private final List<String> pressureFiles;
+  /** Where the containers' pressure files are (null: not reported). */
+  private final Hierarchy pressure;
+  /** {@link #pressure} when it is not one of {@link #mine} (a v1 host's cgroup2 mount). */
+  private final Hierarchy hybrid;
 
   /** Prepares (mounts, creates, locks) the hierarchies of these subsystems: agent start. */
   protected CgroupsIsolator(Hierarchies hierarchies, List<String> subsystems) {
+    this(hierarchies, subsystems, List.of());
+  }
+
+  /**
+   * As above, and reports these {@code *.pressure} files of the container's cgroup v2 cgroup
+   * where the kernel has them ({@link Hierarchies#pressure}): on a v1 host with a cgroup2 mount
+   * this isolator then also holds the container's cgroup there, created at prepare, joined at
+   * isolate, removed at cleanup and recovered like its own.
+   */
+  protected CgroupsIsolator(Hierarchies hierarchies, List<String> subsystems,
+      List<String> pressureFiles) {
     this.hierarchies = hierarchies;
     this.mine = subsystems.stream().map(hierarchies::get).distinct().toList();
+    this.pressureFiles = pressureFiles;
+    this.pressure = pressureFiles.isEmpty() ? null : hierarchies.pressure().orElse(null);
+    this.hybrid = pressure != null && !mine.contains(pressure) ? pressure : null;
   }
 
   /** Writes this isolator's control files for a new container (its cgroups exist). */
@@ -92,6 +112,9 @@ public abstract class CgroupsIsolator implements Isolator {
       containers.add(container.name());
       names.add(container.name());
       // A launch cut short before prepare has no cgroup: nothing to re-adopt, cleanup is a no-op.
+      if (hybrid != null && hybrid.fs().exists(hybrid.cgroup(container.name()))) {
+        hybrid.adopt(container.name());
+      }
       if (mine.stream().allMatch(h -> h.fs().exists(h.cgroup(container.name())))) {
         mine.forEach(h -> h.adopt(container.name()));
         try {
@@ -105,7 +128,7 @@ public abstract class CgroupsIsolator implements Isolator {
         }
       }
     }
-    for (Hierarchy hierarchy : mine) {
+    for (Hierarchy hierarchy : hybrid == null ? mine : withHybrid()) {
       for (String orphan : hierarchy.containers()) {
         if (!names.contains(orphan)) {
           LOG.info("Removing orphan cgroup '{}'", hierarchy.path(orphan));
@@ -128,6 +151,9 @@ public abstract class CgroupsIsolator implements Isolator {
     for (Hierarchy hierarchy : mine) {
       hierarchy.create(container.name());
     }
+    if (hybrid != null) {
+      hybrid.create(container.name());
+    }
     prepared(container);
     LaunchPlan.Builder fragment = LaunchPlan.newBuilder();
     for (Hierarchy hierarchy : mine) {
@@ -138,7 +164,7 @@ public abstract class CgroupsIsolator implements Isolator {
 
   @Override
   public void isolate(ContainerContext container, int pid) {
-    for (Hierarchy hierarchy : mine) {
+    for (Hierarchy hierarchy : hybrid == null ? mine : withHybrid()) {
       hierarchy.assign(container.name(), pid);
     }
   }
@@ -149,12 +175,39 @@ public abstract class CgroupsIsolator implements Isolator {
       return;
     }
     beforeRemoval(container);
-    for (Hierarchy hierarchy : mine) {
+    for (Hierarchy hierarchy : hybrid == null ? mine : withHybrid()) {
       hierarchy.destroy(container.name(), hierarchies.linux().processes(),
           hierarchies.config().destroyTimeout());
     }
     containers.remove(container.name());
     released(container);
+  }
+
+  private List<Hierarchy> withHybrid() {
+    List<Hierarchy> all = new java.util.ArrayList<>(mine);
+    all.add(hybrid);
+    return all;
+  }
+
+  /**
+   * Sets this isolator's pressure fields from the container's {@code *.pressure} files; a file
+   * that is absent or malformed sets nothing ({@link PressureFile}).
+   */
+  protected void addPressure(ContainerContext container, ResourceStatistics.Builder statistics) {
+    if (pressure == null) {
+      return;
+    }
+    for (String file : pressureFiles) {
+      PressureFile.read(pressure.fs(), pressure.cgroup(container.name()), file)
+          .ifPresent(figures -> {
+            switch (file) {
+              case "cpu.pressure" -> statistics.setCpuPressure(figures);
+              case "memory.pressure" -> statistics.setMemoryPressure(figures);
+              case "io.pressure" -> statistics.setIoPressure(figures);
+              default -> throw new IllegalStateException("Unknown pressure file '" + file + "'");
+            }
+          });
+    }
   }
 
   /** Stops watching the container's cgroups before they are removed. */

@@ -31,7 +31,10 @@ import org.slf4j.LoggerFactory;
  * kills the waiting tasks. Because nothing dies before the agent has seen the OOM, the race of
  * Mesos (the executor killed by the kernel and reported as a plain exit) cannot happen.
  *
- * <p>Usage adds the memory pressure counters ({@link MemoryPressure}). Cleanup closes the OOM
+ * <p>Usage adds the memory pressure counters ({@link MemoryPressure}), and
+ * {@code memory_pressure} and {@code io_pressure} from the container's {@code memory.pressure}
+ * and {@code io.pressure} where the kernel has PSI (no Corral isolator controls io; its stalls
+ * come mostly from page cache writeback and refaults, so they are reported here). Cleanup closes the OOM
  * subscription and the pressure counters before the cgroup is removed. See {@link CgroupsIsolator}
  * for the rest of the lifecycle and threading.
  */
@@ -43,7 +46,7 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
   private final Map<String, MemoryPressure> pressure = new ConcurrentHashMap<>();
 
   public CgroupsMemIsolator(Hierarchies hierarchies) {
-    super(hierarchies, List.of("memory"));
+    super(hierarchies, List.of("memory"), List.of("memory.pressure", "io.pressure"));
   }
 
   @Override
@@ -169,6 +172,7 @@ public final class CgroupsMemIsolator extends CgroupsIsolator {
         Hierarchy memory = hierarchy("memory");
         counters.addTo(statistics, memory.fs(), memory.cgroup(container.name()), memory.v2());
       }
+      addPressure(container, statistics);
     }
   }
 

@@ -39,11 +39,38 @@ public final class Hierarchies implements AutoCloseable {
   private final CgroupsConfig config;
   private final Map<String, Hierarchy> bySubsystem = new LinkedHashMap<>();
   private final Map<Path, Hierarchy> byMount = new LinkedHashMap<>();
+  private final Path mountinfo;
   private Boolean unified;
+  private java.util.Optional<Hierarchy> pressure;
 
   public Hierarchies(Linux linux, CgroupsConfig config) {
+    this(linux, config, io.corral.posix.MountInfo.SELF);
+  }
+
+  /** With the mount table read from {@code mountinfo} (tests) to find a cgroup2 mount. */
+  Hierarchies(Linux linux, CgroupsConfig config, Path mountinfo) {
     this.linux = linux;
     this.config = config;
+    this.mountinfo = mountinfo;
+  }
+
+  /**
+   * The hierarchy that holds the containers' cgroup v2 cgroups, whose {@code *.pressure} files
+   * the {@code cgroups/*} isolators report, prepared on first use and logged once: on a v2 host
+   * the unified hierarchy itself; on a v1 host the cgroup2 mount of
+   * {@code --cgroups_pressure_hierarchy} (see {@link PressureHierarchy}); empty without one, or
+   * when the kernel has no pressure stall information.
+   */
+  public synchronized java.util.Optional<Hierarchy> pressure() {
+    if (pressure == null) {
+      pressure = unified()
+          ? PressureHierarchy.checked(linux, config, byMount.computeIfAbsent(
+              realPath(config.hierarchy()),
+              m -> prepareRoot("pressure", linux.cgroups().at(config.hierarchy()), true)), false)
+          : PressureHierarchy.hybrid(linux, config, mountinfo,
+              fs -> prepareRoot("pressure", fs, true));
+    }
+    return pressure;
   }
 
   public CgroupsConfig config() {
@@ -176,7 +203,7 @@ public final class Hierarchies implements AutoCloseable {
         self, fs.root().resolve(leaf), fs.root().resolve(cgroup));
   }
 
-  private Hierarchy prepareRoot(String subsystem, CgroupFs fs, boolean v2) {
+  Hierarchy prepareRoot(String subsystem, CgroupFs fs, boolean v2) {
     Path rootPath = fs.root().resolve(config.root());
     try {
       String partial = "";
@@ -239,7 +266,8 @@ public final class Hierarchies implements AutoCloseable {
   /**
    * Removes the root cgroup {@code config.root()} (one level, empty) from the v2 hierarchy at
    * {@code config.hierarchy()} or from every v1 hierarchy under it (symlinked co-mounts are
-   * visited once, through their real directory): what a temporary containerizer such as
+   * visited once, through their real directory) and from the pressure hierarchy
+   * ({@link PressureHierarchy}): what a temporary containerizer such as
    * {@code corral run} does at exit, after its containers are gone and its locks released.
    *
    * @return one line per root that could not be removed, with the path and errno
@@ -251,6 +279,13 @@ public final class Hierarchies implements AutoCloseable {
           .forEach(candidates::add);
     } catch (IOException | java.io.UncheckedIOException e) {
       return java.util.List.of("Failed to list '" + config.hierarchy() + "': " + e.getMessage());
+    }
+    String pressure = config.pressureHierarchy();
+    if (!pressure.equals(CgroupsConfig.PRESSURE_NONE)) {
+      (pressure.equals(CgroupsConfig.PRESSURE_AUTO)
+          ? PressureHierarchy.cgroup2Mount(io.corral.posix.MountInfo.SELF)
+          : java.util.Optional.of(Path.of(pressure)))
+          .filter(m -> !candidates.contains(m)).ifPresent(candidates::add);
     }
     java.util.List<String> failures = new java.util.ArrayList<>();
     for (Path mount : candidates) {
@@ -270,6 +305,9 @@ public final class Hierarchies implements AutoCloseable {
   /** Releases every root lock. */
   @Override
   public synchronized void close() {
+    if (pressure != null) {
+      pressure.filter(p -> !byMount.containsValue(p)).ifPresent(Hierarchy::release);
+    }
     byMount.values().forEach(Hierarchy::release);
     byMount.clear();
     bySubsystem.clear();

@@ -18,7 +18,7 @@ class HierarchyTest {
 
   private Hierarchies hierarchies(Duration destroyTimeout) {
     return new Hierarchies(kernel.linux(), new CgroupsConfig(CgroupsConfig.DEFAULT_HIERARCHY,
-        "agents/a1", false, 0, null, 1, 0xffff, destroyTimeout));
+        "agents/a1", false, 0, null, 1, 0xffff, destroyTimeout, CgroupsConfig.PRESSURE_NONE));
   }
 
   @Test

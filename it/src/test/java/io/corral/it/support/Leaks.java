@@ -30,7 +30,18 @@ public final class Leaks {
    */
   public Leaks(String cgroupsRoot, List<String> hierarchies) {
     this.cgroupsRoot = cgroupsRoot;
-    this.hierarchies = Host.unifiedCgroups() ? List.of("") : hierarchies;
+    this.hierarchies = Host.unifiedCgroups() ? List.of("") : withHybrid(hierarchies);
+  }
+
+  /** A v1 host's cgroup2 mount holds the containers' cgroups for pressure: checked too. */
+  private static List<String> withHybrid(List<String> hierarchies) {
+    if (hierarchies.contains("unified")
+        || !Files.isRegularFile(CGROUP.resolve("unified").resolve("cgroup.controllers"))) {
+      return hierarchies;
+    }
+    List<String> all = new java.util.ArrayList<>(hierarchies);
+    all.add("unified");
+    return all;
   }
 
   /** The cgroups of container {@code id}, as {@code <hierarchy>/<id>}. */
