@@ -33,6 +33,7 @@ public final class EarlyGuests implements TestExecutionListener {
 
   private static final List<Boot> BOOTS = List.of(
       new Boot(GuestKernelIT.class.getName(), GuestKernelIT::kernelGuest, () -> true),
+      new Boot(GuestKernelIT.class.getName(), GuestKernelIT::agentsGuest, () -> true),
       new Boot(GuestKernelIT.class.getName(), GuestKernelIT::systemdGuest, () -> true),
       new Boot(CniRebootIT.class.getName(), CniRebootIT::guest, CniRebootIT::possible));
 

@@ -16,17 +16,18 @@ import org.junit.jupiter.api.Test;
  * The real-kernel suite run again in the test guest ({@code it/vm/run.sh}): Debian's own kernel,
  * older than the host's, booted with cgroup v2 only and with XFS quota support, so the v2 code
  * paths and the {@code disk/xfs} limits run on a real kernel whatever this host boots, and a
- * syscall or file only newer kernels have is caught; and, in a second guest booted with systemd,
- * the shipped unit ({@link io.corral.it.SystemdUnitIT}). The guest runs the already built classes of this module (the same
+ * syscall or file only newer kernels have is caught; in a second guest, the agent-level tests of
+ * updates, recovery and leaks; and, in a third booted with systemd, the shipped unit ({@link
+ * io.corral.it.SystemdUnitIT}). Each guest runs the already built classes of this module (the same
  * classpath, shared read-only at the same paths) with {@link GuestTests}; a failure or a skip
- * there fails this test, with the guest's output.
+ * there fails its test, with the guest's output.
  */
 @Tag("root")
 class GuestKernelIT {
   /**
    * The tests run in the guest: every real-kernel test of the kernel facade ({@code posix}) and
    * of the isolators (a package followed by {@code .*} selects its classes named {@code *IT}),
-   * and the agent-level tests of cgroup v2, XFS quotas, recovery and leaks.
+   * and the agent-level tests of cgroup v2 and XFS quotas.
    */
   static final List<String> TESTS = List.of(
       "io.corral.posix.*",
@@ -46,6 +47,26 @@ class GuestKernelIT {
       "io.corral.posix.launch.PidNamespaceLauncherIT#theInitJoinsItsCgroupsBeforeItsPidIsReported",
       "joins a v1 freezer cgroup through its tasks file: the guest has no v1 hierarchy"));
 
+  /**
+   * Run in a boot of their own beside the first: the agent-level tests of updates, recovery and
+   * leaks that pass on the host's v1 hierarchies, on v2 (each starts agents: minutes apiece there).
+   */
+  static final List<String> AGENT_TESTS = List.of(
+      "io.corral.it.CgroupsUpdateIT",
+      "io.corral.it.LeakIT",
+      "io.corral.it.RecoveryIT");
+
+  /** Of {@link #AGENT_TESTS}, what the host alone runs, and why. */
+  static final Map<String, String> AGENT_TESTS_LEFT_OUT = new TreeMap<>(Map.of(
+      "io.corral.it.RecoveryIT#aSigtermedAgentLeavesItsContainersRunningForTheNextOne",
+      "the same recovery as after a SIGKILL, which runs here",
+      "io.corral.it.RecoveryIT#withoutAPidNamespaceTheAdoptedInitsSessionIsKilledToo",
+      "posix isolators only: no cgroup involved",
+      "io.corral.it.RecoveryIT#aSigkillWhileTheInitIsForkedDestroysAndReportsTheLaunch",
+      "the launcher's fork window, the same on either layout",
+      "io.corral.it.RecoveryIT#aCorruptCheckpointCostsOnlyItsOwnContainer",
+      "the checkpoint's parsing, the same on either layout"));
+
   /** Run in a second boot, with systemd as PID 1 ({@code run.sh --systemd}). */
   static final List<String> SYSTEMD_TESTS = List.of("io.corral.it.SystemdUnitIT");
 
@@ -62,6 +83,16 @@ class GuestKernelIT {
     return new GuestRun.Spec("guest", false, SCRATCH, selectors, Map.of());
   }
 
+  /** The guest booted as is, for the agent-level tests. */
+  static GuestRun.Spec agentsGuest() {
+    List<String> selectors = new ArrayList<>(AGENT_TESTS);
+    AGENT_TESTS_LEFT_OUT.forEach((test, why) -> {
+      System.out.println("[guest/agents] left out " + test + ": " + why);
+      selectors.add("!" + test);
+    });
+    return new GuestRun.Spec("guest/agents", false, SCRATCH, selectors, Map.of());
+  }
+
   /** The guest booted with systemd as PID 1 ({@code run.sh --systemd}). */
   static GuestRun.Spec systemdGuest() {
     return new GuestRun.Spec("guest/systemd", true, SCRATCH, SYSTEMD_TESTS, Map.of());
@@ -71,6 +102,12 @@ class GuestKernelIT {
   void theKernelTestsPassOnCgroupV2AndXfsQuota() throws Exception {
     assumeTrue(Host.isRoot(), "needs root: the guest boots with the host's qemu or user-mode Linux");
     assertPassed(EarlyGuests.take(kernelGuest()).await());
+  }
+
+  @Test
+  void theUpdateRecoveryAndLeakTestsPassOnCgroupV2() throws Exception {
+    assumeTrue(Host.isRoot(), "needs root: the guest boots with the host's qemu or user-mode Linux");
+    assertPassed(EarlyGuests.take(agentsGuest()).await());
   }
 
   @Test
