@@ -75,22 +75,22 @@ class GuestKernelIT {
 
   /** The guest booted as is: the kernel tests (started early by {@link EarlyGuests}, or here). */
   static GuestRun.Spec kernelGuest() {
-    List<String> selectors = new ArrayList<>(TESTS);
-    LEFT_OUT.forEach((test, why) -> {
-      System.out.println("[guest] left out " + test + ": " + why);
-      selectors.add("!" + test);
-    });
-    return new GuestRun.Spec("guest", false, SCRATCH, selectors, Map.of());
+    return plainGuest("guest", TESTS, LEFT_OUT);
   }
 
   /** The guest booted as is, for the agent-level tests. */
   static GuestRun.Spec agentsGuest() {
-    List<String> selectors = new ArrayList<>(AGENT_TESTS);
-    AGENT_TESTS_LEFT_OUT.forEach((test, why) -> {
-      System.out.println("[guest/agents] left out " + test + ": " + why);
+    return plainGuest("guest/agents", AGENT_TESTS, AGENT_TESTS_LEFT_OUT);
+  }
+
+  /** A guest booted as is running {@code tests} but those {@code leftOut}, each printed with why. */
+  private static GuestRun.Spec plainGuest(String name, List<String> tests, Map<String, String> leftOut) {
+    List<String> selectors = new ArrayList<>(tests);
+    leftOut.forEach((test, why) -> {
+      System.out.println("[" + name + "] left out " + test + ": " + why);
       selectors.add("!" + test);
     });
-    return new GuestRun.Spec("guest/agents", false, SCRATCH, selectors, Map.of());
+    return new GuestRun.Spec(name, false, SCRATCH, selectors, Map.of());
   }
 
   /** The guest booted with systemd as PID 1 ({@code run.sh --systemd}). */
