@@ -129,7 +129,7 @@ public final class Host {
 
   /**
    * The roots of process trees this JVM runs beside the tests (the test guests, {@code
-   * io.corral.it.vm.EarlyGuests}): not a test's processes, so not its leaks either.
+   * io.corral.it.vm.GuestRun}): not a test's processes, so not its leaks either.
    */
   private static final Set<Integer> BESIDE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 

@@ -38,7 +38,7 @@ class CniRebootIT {
   }
 
   /**
-   * The run (started early by {@link EarlyGuests}, or here), from the checkout's {@code it/}: two
+   * The run, from the checkout's {@code it/}: two
    * boots and four agent starts, on a loaded machine longer than run.sh's default 1500 s.
    */
   static GuestRun.Spec guest() {

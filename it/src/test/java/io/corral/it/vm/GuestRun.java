@@ -23,10 +23,10 @@ import java.util.concurrent.TimeUnit;
  * ({@code Patience}) five times longer, since the guest runs a JVM several times slower
  * (README.md's measurements).
  *
- * <p>A run starts at once and is awaited later ({@link EarlyGuests} starts the runs of the test
- * plan before the host's tests, which then run beside them). Its output goes, as it comes, to
- * {@code target/<name>.log} ({@code /} read as {@code -}); {@link #await} echoes it with a {@code [<name>]} prefix, so it
- * does not interleave with the output of the host's tests that ran meanwhile.
+ * <p>A run starts at once and is awaited later ({@link EarlyGuests} starts several to run side by
+ * side). Its output goes, as it comes, to
+ * {@code target/<name>.log} ({@code /} read as {@code -}); {@link #await} echoes it with a {@code [<name>]} prefix, so
+ * the outputs of guests that ran side by side do not interleave.
  */
 final class GuestRun {
   private static final int PATIENCE = 5;
@@ -61,8 +61,7 @@ final class GuestRun {
   /** Boots the guest for {@code spec}; the run goes on in the background. */
   static GuestRun start(Spec spec) throws IOException {
     Path module = Path.of("").toAbsolutePath();
-    // niced: beside the host's tests a guest takes the cpu they leave idle, not theirs
-    List<String> command = new ArrayList<>(List.of("nice", "-n", "5", module.resolve("vm/run.sh").toString()));
+    List<String> command = new ArrayList<>(List.of(module.resolve("vm/run.sh").toString()));
     if (spec.systemd()) {
       command.add("--systemd");
     }

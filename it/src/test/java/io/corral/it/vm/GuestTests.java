@@ -21,7 +21,6 @@ import org.junit.platform.launcher.PostDiscoveryFilter;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
-import org.junit.platform.launcher.core.LauncherConfig;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
@@ -71,9 +70,7 @@ public final class GuestTests {
         .map(m -> FilterResult.excluded("left out"))
         .orElse(FilterResult.included("selected")));
     SummaryGeneratingListener summary = new SummaryGeneratingListener();
-    // without the listeners registered for the host's test run (EarlyGuests boots guests)
-    Launcher launcher = LauncherFactory.create(LauncherConfig.builder()
-        .enableTestExecutionListenerAutoRegistration(false).build());
+    Launcher launcher = LauncherFactory.create();
     LauncherDiscoveryRequest built = request.build();
     launcher.execute(built, summary, new Progress());
     TestExecutionSummary result = summary.getSummary();
