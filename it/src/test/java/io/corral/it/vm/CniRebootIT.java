@@ -38,8 +38,8 @@ class CniRebootIT {
   }
 
   /**
-   * The run, from the checkout's {@code it/}: two
-   * boots and four agent starts, on a loaded machine longer than run.sh's default 1500 s.
+   * The run, from the checkout's {@code it/}: two boots and four agent starts, on a loaded
+   * machine longer than run.sh's default 1500 s.
    */
   static GuestRun.Spec guest() {
     return new GuestRun.Spec("guest/cni-reboot", false, Path.of("").toAbsolutePath().toString(),
@@ -48,7 +48,7 @@ class CniRebootIT {
   }
 
   /** Whether the engine is user-mode Linux (given, or the one run.sh chose here, or not chosen yet). */
-  static boolean possible() {
+  private static boolean possible() {
     String engine = engine();
     return engine.isEmpty() || engine.equals("uml");
   }

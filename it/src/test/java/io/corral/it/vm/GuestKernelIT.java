@@ -72,8 +72,8 @@ class GuestKernelIT {
       "io.corral.it.RecoveryIT#aCorruptCheckpointCostsOnlyItsOwnContainer",
       "the checkpoint's parsing, the same on either layout",
       "io.corral.it.RecoveryIT#launchesCutShortAndOrphansAreDestroyed",
-      "orphan cgroups on v2 are removed in CgroupsV2Test and SystemdUnitIT's last agent; six agent"
-          + " starts, past the guest's budget",
+      "the removal of orphan cgroup2 cgroups runs for real in PressureIT on the host's cgroup2"
+          + " mount; six agent starts, past the guest's budget",
       "io.corral.it.RecoveryIT#recoverCleanupDestroysEveryContainer",
       "the containerizer's recover-and-clean-up, the same on either layout"));
 
