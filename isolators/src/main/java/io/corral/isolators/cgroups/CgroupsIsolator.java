@@ -47,6 +47,8 @@ public abstract class CgroupsIsolator implements Isolator {
   private final Hierarchy pressure;
   /** {@link #pressure} when it is not one of {@link #mine} (a v1 host's cgroup2 mount). */
   private final Hierarchy hybrid;
+  /** Where the container's cgroups are: {@link #mine}, and {@link #hybrid} if there is one. */
+  private final List<Hierarchy> held;
 
   /** Prepares (mounts, creates, locks) the hierarchies of these subsystems: agent start. */
   protected CgroupsIsolator(Hierarchies hierarchies, List<String> subsystems) {
@@ -66,6 +68,8 @@ public abstract class CgroupsIsolator implements Isolator {
     this.pressureFiles = pressureFiles;
     this.pressure = pressureFiles.isEmpty() ? null : hierarchies.pressure().orElse(null);
     this.hybrid = pressure != null && !mine.contains(pressure) ? pressure : null;
+    this.held = hybrid == null ? mine
+        : java.util.stream.Stream.concat(mine.stream(), java.util.stream.Stream.of(hybrid)).toList();
   }
 
   /** Writes this isolator's control files for a new container (its cgroups exist). */
@@ -128,7 +132,7 @@ public abstract class CgroupsIsolator implements Isolator {
         }
       }
     }
-    for (Hierarchy hierarchy : hybrid == null ? mine : withHybrid()) {
+    for (Hierarchy hierarchy : held) {
       for (String orphan : hierarchy.containers()) {
         if (!names.contains(orphan)) {
           LOG.info("Removing orphan cgroup '{}'", hierarchy.path(orphan));
@@ -164,7 +168,7 @@ public abstract class CgroupsIsolator implements Isolator {
 
   @Override
   public void isolate(ContainerContext container, int pid) {
-    for (Hierarchy hierarchy : hybrid == null ? mine : withHybrid()) {
+    for (Hierarchy hierarchy : held) {
       hierarchy.assign(container.name(), pid);
     }
   }
@@ -175,18 +179,12 @@ public abstract class CgroupsIsolator implements Isolator {
       return;
     }
     beforeRemoval(container);
-    for (Hierarchy hierarchy : hybrid == null ? mine : withHybrid()) {
+    for (Hierarchy hierarchy : held) {
       hierarchy.destroy(container.name(), hierarchies.linux().processes(),
           hierarchies.config().destroyTimeout());
     }
     containers.remove(container.name());
     released(container);
-  }
-
-  private List<Hierarchy> withHybrid() {
-    List<Hierarchy> all = new java.util.ArrayList<>(mine);
-    all.add(hybrid);
-    return all;
   }
 
   /**

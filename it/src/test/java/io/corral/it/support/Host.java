@@ -127,21 +127,9 @@ public final class Host {
     return all;
   }
 
-  /**
-   * The roots of process trees this JVM runs beside the tests (the test guests, {@code
-   * io.corral.it.vm.GuestRun}): not a test's processes, so not its leaks either.
-   */
-  private static final Set<Integer> BESIDE = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-  /** Registers the root of a process tree that runs beside the tests (see {@link #belowThisJvm}). */
-  public static void besideTheTests(long pid) {
-    BESIDE.add((int) pid);
-  }
-
-  /** Whether {@code p} is below this JVM, and not in a tree that runs beside the tests. */
+  /** Whether {@code p} is below this JVM (a child, grandchild, ...). */
   public static boolean belowThisJvm(Map<Integer, Proc> all, Proc p) {
-    return hasAncestor(all, p, (int) ProcessHandle.current().pid())
-        && BESIDE.stream().noneMatch(root -> hasAncestor(all, p, root));
+    return hasAncestor(all, p, (int) ProcessHandle.current().pid());
   }
 
   /** The processes below {@code ancestor} (children, grandchildren, ...), not {@code ancestor}. */
